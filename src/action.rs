@@ -1,0 +1,155 @@
+//! Action mode: inputs from `INPUT_*` as the runner sets them for container actions, results to
+//! `$GITHUB_OUTPUT` and `$GITHUB_STEP_SUMMARY`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::config::{load, RawInputs, RunContext};
+use crate::github::Policy;
+use crate::output::{write_outputs, Mode, Reporter};
+use crate::secret::SecretValue;
+
+/// Reads `INPUT_<NAME>`: the input name upper-cased, hyphens kept (as the runner sets them; a
+/// shell would drop such variables, which is why the entrypoint is the binary itself).
+fn input(env: &dyn Fn(&str) -> Option<String>, name: &str) -> String {
+    env(&format!("INPUT_{}", name.to_ascii_uppercase())).unwrap_or_default()
+}
+
+/// Every input, read from the environment.
+pub fn raw_inputs(env: &dyn Fn(&str) -> Option<String>) -> RawInputs {
+    let i = |n: &str| input(env, n);
+    RawInputs {
+        token: SecretValue::new(i("token")),
+        secrets: SecretValue::new(i("secrets")),
+        files: i("files"),
+        prefix: i("prefix"),
+        if_no_files_found: i("if-no-files-found"),
+        current: SecretValue::new(i("current")),
+        repository: i("repository"),
+        dry_run: i("dry-run"),
+        api_url: i("api-url"),
+        repositories: i("repositories"),
+        environment: i("environment"),
+        organization: i("organization"),
+        visibility: i("visibility"),
+        selected_repositories: i("selected-repositories"),
+        app: i("app"),
+        fail_fast: i("fail-fast"),
+        allow_pull_request_target: i("allow-pull-request-target"),
+        token_expiry_warning_days: i("token-expiry-warning-days"),
+        audit_log: i("audit-log"),
+        app_id: i("app-id"),
+        app_private_key: SecretValue::new(i("app-private-key")),
+        app_installation_id: i("app-installation-id"),
+    }
+}
+
+pub fn run_context(env: &dyn Fn(&str) -> Option<String>) -> RunContext {
+    let get = |n: &str| env(n).unwrap_or_default();
+    let workspace = env("GITHUB_WORKSPACE")
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_default();
+    RunContext {
+        workspace,
+        event_name: get("GITHUB_EVENT_NAME"),
+        actor: get("GITHUB_ACTOR"),
+        run_id: get("GITHUB_RUN_ID"),
+        default_repository: get("GITHUB_REPOSITORY"),
+        default_api_url: get("GITHUB_API_URL"),
+    }
+}
+
+/// Runs as a container action step.
+pub fn main() -> ExitCode {
+    let env = |n: &str| std::env::var(n).ok();
+    let mut reporter = Reporter::stdio(Mode::Action);
+    let raw = raw_inputs(&env);
+    let ctx = run_context(&env);
+    let outputs_file = env("GITHUB_OUTPUT")
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from);
+    let summary_file = env("GITHUB_STEP_SUMMARY")
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from);
+    execute(&raw, &ctx, &mut reporter, outputs_file, summary_file)
+}
+
+/// Loads, runs and reports; shared by action mode and `sync`.
+pub fn execute(
+    raw: &RawInputs,
+    ctx: &RunContext,
+    reporter: &mut Reporter,
+    outputs_file: Option<PathBuf>,
+    summary_file: Option<PathBuf>,
+) -> ExitCode {
+    let config = match load(raw, ctx, reporter) {
+        Ok(c) => c,
+        Err(errors) => {
+            for e in &errors {
+                reporter.error("invalid input", &e.to_string());
+            }
+            reporter.info(&format!(
+                "Nothing was written: {} in the inputs.",
+                if errors.len() == 1 {
+                    "1 error".to_owned()
+                } else {
+                    format!("{} errors", errors.len())
+                }
+            ));
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            reporter.error("secret-refresh", &format!("cannot start: {e}"));
+            return ExitCode::from(1);
+        }
+    };
+    let report = runtime.block_on(crate::engine::run(&config, Policy::from_env()));
+    crate::report::print(&report, &config, reporter);
+    let mut io_failed = false;
+    if let Some(path) = outputs_file {
+        if let Err(e) = write_outputs(&path, &crate::report::outputs(&report)) {
+            reporter.error(
+                "secret-refresh",
+                &format!("cannot write the step outputs: {e}"),
+            );
+            io_failed = true;
+        }
+    }
+    let summary = crate::report::summary(&report);
+    match summary_file {
+        Some(path) => {
+            if let Err(e) = crate::output::append(&path, &summary) {
+                reporter.error(
+                    "secret-refresh",
+                    &format!("cannot write the step summary: {e}"),
+                );
+                io_failed = true;
+            }
+        }
+        None if !reporter.is_action() => reporter.raw(&format!("\n{summary}")),
+        None => {}
+    }
+    if let Some(path) = &config.audit_log {
+        if let Err(e) = crate::report::write_audit(path, &report, &config) {
+            reporter.error(
+                "secret-refresh",
+                &format!("cannot write the audit log {}: {e}", path.display()),
+            );
+            io_failed = true;
+        }
+    }
+    reporter.flush();
+    if report.failed() || io_failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,235 @@
+//! The command line: `sync` runs the action's engine from flags; values never come from argv.
+
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{RawInputs, RunContext};
+use crate::output::{Mode, Reporter};
+use crate::secret::{secret_from_bytes, SecretValue};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "secret-refresh",
+    version,
+    about = "Write refreshed credentials back into GitHub secrets: only what changed, never shown.",
+    long_about = "Write refreshed credentials back into GitHub secrets: only what changed, never shown.\n\n\
+        Run with no arguments inside GitHub Actions, it is the action (inputs from INPUT_*).\n\
+        The token comes from GH_TOKEN, else GITHUB_TOKEN, else `gh auth token`; never from a flag.\n\n\
+        Exit codes: 0 ok, 1 a check or a write failed, 2 usage or input error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the action's engine from flags: compare, then write what changed.
+    #[command(
+        after_help = "Example:\n  secret-refresh sync --repo acme/api \\\n    --files '.cache/session/*.token' --prefix MOOGO_CACHED_ \\\n    --current-file current.env --dry-run"
+    )]
+    Sync(SyncArgs),
+}
+
+/// Flags mirroring the action's inputs.
+#[derive(Args, Debug, Default)]
+pub struct SyncArgs {
+    /// New values: a file of `NAME=value` lines or a JSON object (`-` for standard input).
+    #[arg(long, value_name = "PATH")]
+    pub secrets_file: Option<PathBuf>,
+    /// New values, from this environment variable (lines or JSON).
+    #[arg(long, value_name = "VAR")]
+    pub secrets_env: Option<String>,
+    /// `NAME=glob` or `glob`, as the `files` input; repeatable.
+    #[arg(long = "files", value_name = "SPEC")]
+    pub files: Vec<String>,
+    /// Prefix of names derived from file names.
+    #[arg(long, default_value = "")]
+    pub prefix: String,
+    /// `warn`, `error` or `ignore` when a pattern matches nothing.
+    #[arg(long, default_value = "warn")]
+    pub if_no_files_found: String,
+    /// Stored values to compare with: `NAME=value` lines or JSON (`-` for standard input).
+    #[arg(long, value_name = "PATH")]
+    pub current_file: Option<PathBuf>,
+    /// Stored values, from this environment variable.
+    #[arg(long, value_name = "VAR")]
+    pub current_env: Option<String>,
+    /// `owner/name` whose secrets are written (default: $GITHUB_REPOSITORY).
+    #[arg(long)]
+    pub repo: Option<String>,
+    /// `owner/name` or `owner/glob`; repeatable; replaces --repo.
+    #[arg(long = "repositories", value_name = "SPEC")]
+    pub repositories: Vec<String>,
+    /// Write this environment's secrets.
+    #[arg(long = "env", value_name = "ENVIRONMENT")]
+    pub environment: Option<String>,
+    /// Write this organisation's secrets.
+    #[arg(long = "org", value_name = "ORG")]
+    pub organization: Option<String>,
+    /// Organisation secrets: `all`, `private` or `selected`.
+    #[arg(long)]
+    pub visibility: Option<String>,
+    /// With `--visibility selected`: `owner/name`; repeatable.
+    #[arg(long = "selected-repo", value_name = "REPO")]
+    pub selected_repositories: Vec<String>,
+    /// `actions`, `dependabot` or `codespaces`.
+    #[arg(long, default_value = "actions")]
+    pub app: String,
+    /// Compute and report; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Stop at the first failed write.
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// REST base URL (default: $GH_HOST's API, else https://api.github.com).
+    #[arg(long)]
+    pub api_url: Option<String>,
+    /// Append one JSON Lines record per decision to this file.
+    #[arg(long, value_name = "PATH")]
+    pub audit_log: Option<PathBuf>,
+    /// Directory that `--files` patterns are relative to (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+    /// Warn when the token expires within this many days.
+    #[arg(long, default_value_t = 14)]
+    pub token_expiry_warning_days: u32,
+}
+
+/// The API URL for the command line: `--api-url`, else GitHub Enterprise Server's from
+/// `GH_HOST`, else github.com.
+pub fn api_url(flag: Option<&str>) -> String {
+    if let Some(url) = flag.filter(|s| !s.is_empty()) {
+        return url.to_owned();
+    }
+    match std::env::var("GH_HOST") {
+        Ok(host) if !host.is_empty() && host != "github.com" => format!("https://{host}/api/v3"),
+        _ => "https://api.github.com".to_owned(),
+    }
+}
+
+/// Reads a value source given as a path (`-` = standard input) or an environment variable.
+pub fn read_source(
+    what: &str,
+    path: Option<&PathBuf>,
+    var: Option<&str>,
+) -> Result<SecretValue, String> {
+    match (path, var) {
+        (Some(_), Some(_)) => Err(format!("give the {what} as a file or a variable, not both")),
+        (Some(p), None) if p.as_os_str() == "-" => {
+            if std::io::stdin().is_terminal() {
+                return Err(format!(
+                    "the {what} would be read from standard input, which is a terminal: pipe them in"
+                ));
+            }
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .map_err(|e| format!("cannot read the {what} from standard input: {e}"))?;
+            secret_from_bytes(buf).map_err(|()| format!("the {what} are not UTF-8"))
+        }
+        (Some(p), None) => {
+            let bytes = std::fs::read(p)
+                .map_err(|e| format!("cannot read the {what} from {}: {e}", p.display()))?;
+            secret_from_bytes(bytes)
+                .map_err(|()| format!("the {what} in {} are not UTF-8", p.display()))
+        }
+        (None, Some(v)) => std::env::var(v)
+            .map(SecretValue::new)
+            .map_err(|_| format!("the {what} variable {v} is not set")),
+        (None, None) => Ok(SecretValue::default()),
+    }
+}
+
+pub fn human_mode() -> Mode {
+    Mode::Human {
+        color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    }
+}
+
+pub fn sync(args: SyncArgs) -> ExitCode {
+    let mut reporter = Reporter::stdio(human_mode());
+    if args
+        .secrets_file
+        .as_deref()
+        .is_some_and(|p| p.as_os_str() == "-")
+        && args
+            .current_file
+            .as_deref()
+            .is_some_and(|p| p.as_os_str() == "-")
+    {
+        reporter.error(
+            "",
+            "only one of --secrets-file and --current-file can be `-`",
+        );
+        return ExitCode::from(2);
+    }
+    let secrets = match read_source(
+        "new values",
+        args.secrets_file.as_ref(),
+        args.secrets_env.as_deref(),
+    ) {
+        Ok(v) => v,
+        Err(e) => {
+            reporter.error("", &e);
+            return ExitCode::from(2);
+        }
+    };
+    let current = match read_source(
+        "stored values",
+        args.current_file.as_ref(),
+        args.current_env.as_deref(),
+    ) {
+        Ok(v) => v,
+        Err(e) => {
+            reporter.error("", &e);
+            return ExitCode::from(2);
+        }
+    };
+    // The token is looked for only when something may be written.
+    let token = if args.dry_run {
+        SecretValue::default()
+    } else {
+        crate::token::find_token(false)
+            .map(|(t, _)| t)
+            .unwrap_or_default()
+    };
+    let raw = RawInputs {
+        token,
+        secrets,
+        files: args.files.join("\n"),
+        prefix: args.prefix,
+        if_no_files_found: args.if_no_files_found,
+        current,
+        repository: args.repo.unwrap_or_default(),
+        dry_run: args.dry_run.to_string(),
+        api_url: api_url(args.api_url.as_deref()),
+        repositories: args.repositories.join("\n"),
+        environment: args.environment.unwrap_or_default(),
+        organization: args.organization.unwrap_or_default(),
+        visibility: args.visibility.unwrap_or_default(),
+        selected_repositories: args.selected_repositories.join("\n"),
+        app: args.app,
+        fail_fast: args.fail_fast.to_string(),
+        allow_pull_request_target: "true".into(),
+        token_expiry_warning_days: args.token_expiry_warning_days.to_string(),
+        audit_log: args
+            .audit_log
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        ..RawInputs::default()
+    };
+    let ctx = RunContext {
+        workspace: args
+            .workspace
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_default(),
+        default_repository: std::env::var("GITHUB_REPOSITORY").unwrap_or_default(),
+        actor: std::env::var("USER").unwrap_or_default(),
+        ..RunContext::default()
+    };
+    crate::action::execute(&raw, &ctx, &mut reporter, None, None)
+}

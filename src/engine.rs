@@ -1,0 +1,697 @@
+//! The engine: decide what needs writing, and write it to every target — keys fetched once per
+//! target, writes serial, every outcome recorded exactly so a partial run can be reported and
+//! safely rerun.
+
+use std::collections::{BTreeMap, HashMap};
+
+use futures_util::stream::{self, StreamExt};
+use http::StatusCode;
+use serde_json::json;
+
+use crate::config::{Auth, Config, Destination, RepoSpec, Visibility};
+use crate::github::{Answer, ApiError, Client, Policy};
+use crate::plan::{compare, Comparison};
+use crate::seal::{PublicKeyDoc, SealingKey};
+use crate::secret::SecretValue;
+use crate::target::{App, Repo, Target};
+
+/// What happened to one secret in one target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+    WouldWrite,
+    /// Changed but not written: the reason (`no token`, `pull_request_target event`).
+    NotWritten(String),
+    Failed(String),
+    /// Not attempted because an earlier failure stopped the run.
+    NotAttempted,
+}
+
+impl Outcome {
+    pub fn is_written(&self) -> bool {
+        matches!(self, Outcome::Created | Outcome::Updated)
+    }
+
+    /// The text of the Result column.
+    pub fn describe(&self) -> String {
+        match self {
+            Outcome::Created => "created".into(),
+            Outcome::Updated => "updated".into(),
+            Outcome::Unchanged => "unchanged".into(),
+            Outcome::WouldWrite => "would write (dry run)".into(),
+            Outcome::NotWritten(why) => format!("changed, not written: {why}"),
+            Outcome::Failed(why) => format!("failed: {why}"),
+            Outcome::NotAttempted => "not attempted (stopped by an earlier failure)".into(),
+        }
+    }
+
+    /// The audit action of this outcome.
+    pub fn audit_action(&self) -> &'static str {
+        match self {
+            Outcome::Created => "secret.create",
+            Outcome::Updated => "secret.update",
+            Outcome::Unchanged => "secret.unchanged",
+            Outcome::WouldWrite | Outcome::NotWritten(_) | Outcome::NotAttempted => "secret.skip",
+            Outcome::Failed(_) => "secret.fail",
+        }
+    }
+}
+
+/// One row of the report: a secret in a target.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub secret: String,
+    /// The target's label, or the configured pattern when it was not resolved.
+    pub target: String,
+    pub resolved: Option<Target>,
+    pub outcome: Outcome,
+    pub key_id: Option<String>,
+    /// The fix to suggest when it failed.
+    pub hint: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipReason {
+    NoToken,
+    DryRun,
+    Event,
+}
+
+impl SkipReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::NoToken => "no-token",
+            SkipReason::DryRun => "dry-run",
+            SkipReason::Event => "event",
+        }
+    }
+}
+
+/// The whole result of a run.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub rows: Vec<Row>,
+    /// Names and how they compared, in input order.
+    pub comparisons: Vec<(String, Comparison)>,
+    pub skip: Option<SkipReason>,
+    /// Labels of every target (resolved when something was written).
+    pub targets: Vec<String>,
+    /// A failure that stopped the run before any secret could be tried (listing, auth).
+    pub fatal: Option<String>,
+    pub requests: u64,
+    pub retries: u64,
+    pub rate_limit_waits: u64,
+    pub rate_limit_wait_secs: f64,
+    /// `github-authentication-token-expiration`, when GitHub sent it.
+    pub token_expiry: Option<String>,
+}
+
+impl Report {
+    pub fn changed(&self) -> bool {
+        self.comparisons.iter().any(|(_, c)| c.needs_write())
+    }
+
+    pub fn failed(&self) -> bool {
+        self.fatal.is_some()
+            || self
+                .rows
+                .iter()
+                .any(|r| matches!(r.outcome, Outcome::Failed(_)))
+    }
+
+    pub fn multi_target(&self) -> bool {
+        self.targets.len() > 1
+    }
+
+    /// Names written, or `target:name` when there are several targets.
+    pub fn updated(&self) -> Vec<String> {
+        self.rows
+            .iter()
+            .filter(|r| r.outcome.is_written())
+            .map(|r| {
+                if self.multi_target() {
+                    format!("{}:{}", r.target, r.secret)
+                } else {
+                    r.secret.clone()
+                }
+            })
+            .collect()
+    }
+
+    pub fn unchanged(&self) -> Vec<String> {
+        self.comparisons
+            .iter()
+            .filter(|(_, c)| *c == Comparison::Unchanged)
+            .map(|(n, _)| n.clone())
+            .collect()
+    }
+
+    /// Changed values that were not written because of a skip.
+    pub fn not_written(&self) -> usize {
+        self.comparisons
+            .iter()
+            .filter(|(_, c)| c.needs_write())
+            .count()
+    }
+}
+
+/// Targets as far as they are known without asking GitHub.
+fn static_targets(config: &Config) -> Vec<(String, Option<Target>)> {
+    match &config.destination {
+        Destination::Repos { repos, environment } => repos
+            .iter()
+            .map(|spec| match spec {
+                RepoSpec::Exact(repo) => {
+                    let t = repo_target(repo, environment.as_deref(), config.app);
+                    (t.to_string(), Some(t))
+                }
+                RepoSpec::Pattern { .. } => {
+                    let label = match environment {
+                        Some(env) => format!("{spec}/environments/{env}"),
+                        None => spec.to_string(),
+                    };
+                    (label, None)
+                }
+            })
+            .collect(),
+        Destination::Org { org, .. } => {
+            let t = Target::Org {
+                org: org.clone(),
+                app: config.app,
+            };
+            vec![(t.to_string(), Some(t))]
+        }
+    }
+}
+
+fn repo_target(repo: &Repo, environment: Option<&str>, app: App) -> Target {
+    match environment {
+        Some(env) => Target::Env {
+            repo: repo.clone(),
+            env: env.to_owned(),
+        },
+        None => Target::Repo {
+            repo: repo.clone(),
+            app,
+        },
+    }
+}
+
+/// Runs the whole refresh. Makes no request unless something changed, a token is given, and it
+/// is not a dry run.
+pub async fn run(config: &Config, policy: Policy) -> Report {
+    let planned = compare(&config.secrets, config.current.as_ref());
+    let mut report = Report {
+        comparisons: planned
+            .iter()
+            .map(|(s, c)| (s.name.to_string(), *c))
+            .collect(),
+        ..Report::default()
+    };
+    let statics = static_targets(config);
+    report.targets = statics.iter().map(|(l, _)| l.clone()).collect();
+
+    let to_write: Vec<_> = planned.iter().filter(|(_, c)| c.needs_write()).collect();
+    let row = |secret: &str, target: &(String, Option<Target>), outcome: Outcome| Row {
+        secret: secret.to_owned(),
+        target: target.0.clone(),
+        resolved: target.1.clone(),
+        outcome,
+        key_id: None,
+        hint: None,
+    };
+    // Unchanged secrets are the same in every target (`current` describes them all).
+    let unchanged_rows: Vec<Row> = planned
+        .iter()
+        .filter(|(_, c)| !c.needs_write())
+        .flat_map(|(s, _)| {
+            statics
+                .iter()
+                .map(move |t| row(s.name.as_str(), t, Outcome::Unchanged))
+        })
+        .collect();
+
+    let skip = if to_write.is_empty() {
+        None
+    } else if config.context.event_name == "pull_request_target"
+        && !config.allow_pull_request_target
+    {
+        Some((SkipReason::Event, "pull_request_target event".to_owned()))
+    } else if matches!(config.auth, Auth::None) {
+        Some((SkipReason::NoToken, "no token".to_owned()))
+    } else if config.dry_run {
+        Some((SkipReason::DryRun, String::new()))
+    } else {
+        None
+    };
+
+    if to_write.is_empty() || skip.is_some() {
+        report.skip = skip.as_ref().map(|(r, _)| *r);
+        for (s, _) in &to_write {
+            for t in &statics {
+                let outcome = match &skip {
+                    Some((SkipReason::DryRun, _)) => Outcome::WouldWrite,
+                    Some((_, why)) => Outcome::NotWritten(why.clone()),
+                    None => Outcome::NotAttempted, // unreachable: nothing to write
+                };
+                report.rows.push(row(s.name.as_str(), t, outcome));
+            }
+        }
+        report.rows.extend(unchanged_rows);
+        sort_rows(&mut report.rows, &planned);
+        return report;
+    }
+
+    let client = match make_client(config, policy) {
+        Ok(c) => c,
+        Err(e) => {
+            report.fatal = Some(e);
+            report.rows.extend(unchanged_rows);
+            return report;
+        }
+    };
+    let writer = Writer {
+        client: &client,
+        config,
+    };
+
+    // Resolve patterns and repository ids: reads, only because there is something to write.
+    let targets = match writer.resolve_targets().await {
+        Ok(t) => t,
+        Err(e) => {
+            report.fatal = Some(e);
+            for (s, _) in &to_write {
+                for t in &statics {
+                    report
+                        .rows
+                        .push(row(s.name.as_str(), t, Outcome::NotAttempted));
+                }
+            }
+            report.rows.extend(unchanged_rows);
+            writer.finish(&mut report);
+            return report;
+        }
+    };
+    let selected_ids = match writer.selected_repository_ids().await {
+        Ok(ids) => ids,
+        Err(e) => {
+            report.fatal = Some(e);
+            writer.finish(&mut report);
+            return report;
+        }
+    };
+    report.targets = targets.iter().map(Target::to_string).collect();
+
+    // Public keys: one GET per target, a few at a time.
+    let keys: Vec<Result<SealingKey, Failure>> = stream::iter(targets.iter())
+        .map(|t| writer.fetch_key(t))
+        .buffered(4)
+        .collect()
+        .await;
+
+    let mut stop = false;
+    for (target, key) in targets.iter().zip(keys) {
+        let mut key = match key {
+            Ok(k) => Some(k),
+            Err(f) => {
+                for (s, _) in &to_write {
+                    report.rows.push(Row {
+                        secret: s.name.to_string(),
+                        target: target.to_string(),
+                        resolved: Some(target.clone()),
+                        outcome: if stop {
+                            Outcome::NotAttempted
+                        } else {
+                            Outcome::Failed(f.cause.clone())
+                        },
+                        key_id: None,
+                        hint: (!stop).then(|| f.hint.clone()).flatten(),
+                    });
+                }
+                stop |= config.fail_fast;
+                continue;
+            }
+        };
+        for (secret, _) in &to_write {
+            let mut r = Row {
+                secret: secret.name.to_string(),
+                target: target.to_string(),
+                resolved: Some(target.clone()),
+                outcome: Outcome::NotAttempted,
+                key_id: None,
+                hint: None,
+            };
+            if !stop {
+                match writer
+                    .write(
+                        target,
+                        &mut key,
+                        secret.name.as_str(),
+                        &secret.value,
+                        selected_ids.as_deref(),
+                    )
+                    .await
+                {
+                    Ok((outcome, key_id)) => {
+                        r.outcome = outcome;
+                        r.key_id = Some(key_id);
+                    }
+                    Err(f) => {
+                        r.outcome = Outcome::Failed(f.cause);
+                        r.hint = f.hint;
+                        r.key_id = f.key_id;
+                        stop = config.fail_fast;
+                    }
+                }
+            }
+            report.rows.push(r);
+        }
+    }
+    // Unchanged rows against the resolved targets.
+    for (s, _) in planned.iter().filter(|(_, c)| !c.needs_write()) {
+        for t in &targets {
+            report.rows.push(Row {
+                secret: s.name.to_string(),
+                target: t.to_string(),
+                resolved: Some(t.clone()),
+                outcome: Outcome::Unchanged,
+                key_id: None,
+                hint: None,
+            });
+        }
+    }
+    sort_rows(&mut report.rows, &planned);
+    writer.finish(&mut report);
+    report
+}
+
+/// Rows in input order of the secrets, then target order, stable.
+fn sort_rows(rows: &mut [Row], planned: &[(crate::config::NewSecret, Comparison)]) {
+    let order: HashMap<String, usize> = planned
+        .iter()
+        .enumerate()
+        .map(|(i, (s, _))| (s.name.to_string(), i))
+        .collect();
+    rows.sort_by_key(|r| order.get(&r.secret).copied().unwrap_or(usize::MAX));
+}
+
+fn make_client(config: &Config, policy: Policy) -> Result<Client, String> {
+    match &config.auth {
+        Auth::Token(token) => {
+            Client::new(&config.api_url, token, policy).map_err(|e| e.to_string())
+        }
+        Auth::App(_) => Err("GitHub App authentication is not available in this build".into()),
+        Auth::None => Err("no token".into()),
+    }
+}
+
+/// Why one write (or key fetch) failed, and the fix.
+#[derive(Debug, Clone)]
+struct Failure {
+    cause: String,
+    hint: Option<String>,
+    key_id: Option<String>,
+}
+
+struct Writer<'a> {
+    client: &'a Client,
+    config: &'a Config,
+}
+
+impl Writer<'_> {
+    fn finish(&self, report: &mut Report) {
+        let stats = &self.client.stats;
+        use std::sync::atomic::Ordering::Relaxed;
+        report.requests = stats.requests.load(Relaxed);
+        report.retries = stats.retries.load(Relaxed);
+        report.rate_limit_waits = stats.rate_limit_waits.load(Relaxed);
+        report.rate_limit_wait_secs = stats.rate_limit_wait_ms.load(Relaxed) as f64 / 1000.0;
+        report.token_expiry = self.client.token_expiry();
+    }
+
+    async fn resolve_targets(&self) -> Result<Vec<Target>, String> {
+        let config = self.config;
+        let Destination::Repos { repos, environment } = &config.destination else {
+            return Ok(static_targets(config)
+                .into_iter()
+                .filter_map(|(_, t)| t)
+                .collect());
+        };
+        let mut resolved: Vec<Target> = Vec::new();
+        let mut listings: BTreeMap<String, Vec<Repo>> = BTreeMap::new();
+        let mut me: Option<String> = None;
+        for spec in repos {
+            let matched: Vec<Repo> = match spec {
+                RepoSpec::Exact(r) => vec![r.clone()],
+                RepoSpec::Pattern { owner, pattern } => {
+                    if !listings.contains_key(&owner.to_ascii_lowercase()) {
+                        if me.is_none() {
+                            me = Some(crate::resolve::token_login(self.client).await?);
+                        }
+                        let list = crate::resolve::list_owner_repos(
+                            self.client,
+                            owner,
+                            me.as_deref().unwrap_or(""),
+                        )
+                        .await?;
+                        listings.insert(owner.to_ascii_lowercase(), list);
+                    }
+                    let matcher = glob::Pattern::new(pattern).map_err(|e| e.msg.to_string())?;
+                    let opts = glob::MatchOptions {
+                        case_sensitive: false,
+                        ..Default::default()
+                    };
+                    let found: Vec<Repo> = listings[&owner.to_ascii_lowercase()]
+                        .iter()
+                        .filter(|r| matcher.matches_with(&r.name, opts))
+                        .cloned()
+                        .collect();
+                    if found.is_empty() {
+                        return Err(format!(
+                            "`{spec}` matches no repository of {owner} (archived repositories are skipped)"
+                        ));
+                    }
+                    found
+                }
+            };
+            for repo in matched {
+                let t = repo_target(&repo, environment.as_deref(), config.app);
+                if !resolved.contains(&t) {
+                    resolved.push(t);
+                }
+            }
+        }
+        Ok(resolved)
+    }
+
+    /// Repository ids for `selected-repositories`, when the visibility is `selected`.
+    async fn selected_repository_ids(&self) -> Result<Option<Vec<u64>>, String> {
+        let Destination::Org {
+            visibility: Some(Visibility::Selected),
+            selected,
+            ..
+        } = &self.config.destination
+        else {
+            return Ok(None);
+        };
+        let mut ids = Vec::new();
+        for repo in selected {
+            ids.push(crate::resolve::repo_id(self.client, repo).await?);
+        }
+        Ok(Some(ids))
+    }
+
+    async fn fetch_key(&self, target: &Target) -> Result<SealingKey, Failure> {
+        let answer = self
+            .client
+            .get(&target.public_key_path())
+            .await
+            .map_err(|e| transport_failure(&e))?;
+        if answer.status != StatusCode::OK {
+            return Err(status_failure(&answer, target, "read the public key of"));
+        }
+        let doc: PublicKeyDoc = answer.json().map_err(|e| Failure {
+            cause: format!("GitHub's public key answer was not understood: {e}"),
+            hint: None,
+            key_id: None,
+        })?;
+        SealingKey::from_doc(&doc).map_err(|e| Failure {
+            cause: e.to_string(),
+            hint: None,
+            key_id: Some(doc.key_id.clone()),
+        })
+    }
+
+    /// Writes one secret; on a rejected key id, refetches the key once and retries.
+    async fn write(
+        &self,
+        target: &Target,
+        key: &mut Option<SealingKey>,
+        name: &str,
+        value: &SecretValue,
+        selected_ids: Option<&[u64]>,
+    ) -> Result<(Outcome, String), Failure> {
+        let visibility = match target {
+            Target::Org { .. } => Some(self.org_visibility(target, name).await?),
+            _ => None,
+        };
+        let mut refetched = false;
+        loop {
+            let k = match key {
+                Some(k) => k.clone(),
+                None => {
+                    let k = self.fetch_key(target).await?;
+                    *key = Some(k.clone());
+                    k
+                }
+            };
+            let sealed = k.seal(value).map_err(|e| Failure {
+                cause: e.to_string(),
+                hint: None,
+                key_id: Some(k.key_id.clone()),
+            })?;
+            let mut body = json!({ "encrypted_value": sealed, "key_id": k.key_id });
+            if let Some(v) = visibility {
+                body["visibility"] = json!(v.as_str());
+                if let (Visibility::Selected, Some(ids)) = (v, selected_ids) {
+                    body["selected_repository_ids"] = json!(ids);
+                }
+            }
+            let answer = self
+                .client
+                .put(&target.secret_path(name), &body)
+                .await
+                .map_err(|e| Failure {
+                    key_id: Some(k.key_id.clone()),
+                    ..transport_failure(&e)
+                })?;
+            match answer.status {
+                StatusCode::CREATED => return Ok((Outcome::Created, k.key_id)),
+                StatusCode::NO_CONTENT | StatusCode::OK => return Ok((Outcome::Updated, k.key_id)),
+                StatusCode::UNPROCESSABLE_ENTITY if !refetched => {
+                    // Perhaps the key rotated: refetch once; retry only if it did change.
+                    refetched = true;
+                    let fresh = self.fetch_key(target).await?;
+                    if fresh.key_id == k.key_id {
+                        return Err(Failure {
+                            key_id: Some(k.key_id.clone()),
+                            ..status_failure(&answer, target, "write")
+                        });
+                    }
+                    *key = Some(fresh);
+                }
+                _ => {
+                    return Err(Failure {
+                        key_id: Some(k.key_id.clone()),
+                        ..status_failure(&answer, target, "write")
+                    })
+                }
+            }
+        }
+    }
+
+    /// The visibility an organisation secret is written with: the input, else the existing
+    /// secret's (one GET), else `private` for a new secret. Never silently reset.
+    async fn org_visibility(&self, target: &Target, name: &str) -> Result<Visibility, Failure> {
+        if let Destination::Org {
+            visibility: Some(v),
+            ..
+        } = &self.config.destination
+        {
+            return Ok(*v);
+        }
+        let answer = self
+            .client
+            .get(&target.secret_path(name))
+            .await
+            .map_err(|e| transport_failure(&e))?;
+        match answer.status {
+            StatusCode::NOT_FOUND => Ok(Visibility::Private),
+            StatusCode::OK => {
+                let doc: serde_json::Value = answer.json().map_err(|e| Failure {
+                    cause: e.to_string(),
+                    hint: None,
+                    key_id: None,
+                })?;
+                doc.get("visibility")
+                    .and_then(|v| v.as_str())
+                    .and_then(Visibility::parse)
+                    .ok_or_else(|| Failure {
+                        cause: "the existing secret's visibility was not understood".into(),
+                        hint: Some("set `visibility` explicitly".into()),
+                        key_id: None,
+                    })
+            }
+            _ => Err(status_failure(&answer, target, "read")),
+        }
+    }
+}
+
+fn transport_failure(e: &ApiError) -> Failure {
+    Failure {
+        cause: e.to_string(),
+        hint: Some(match e {
+            ApiError::RateLimited { .. } => {
+                "rerun later: what was written stays written, and a rerun writes only the rest"
+                    .into()
+            }
+            _ => "check the network and `api-url`, then rerun: a rerun writes only what is missing"
+                .into(),
+        }),
+        key_id: None,
+    }
+}
+
+/// Explains an error status for one target: the cause and the fix.
+fn status_failure(answer: &Answer, target: &Target, doing: &str) -> Failure {
+    let message = answer
+        .message()
+        .map(|m| format!(" ({m})"))
+        .unwrap_or_default();
+    let status = answer.status.as_u16();
+    let (cause, hint) = match status {
+        401 => (
+            format!("GitHub answered 401: the token is invalid or expired{message}"),
+            "create a new token and store it in the secret passed as `token`".to_owned(),
+        ),
+        403 | 404 => (
+            format!(
+                "GitHub answered {status}: the token cannot {doing} secrets of {target}{message}"
+            ),
+            permission_hint(target),
+        ),
+        422 => (
+            format!("GitHub answered 422: the write was rejected{message}"),
+            "check the secret name and value size; rerun if the public key was rotated".to_owned(),
+        ),
+        _ => (
+            format!("GitHub answered {status}{message}"),
+            "rerun later: a rerun writes only what is still missing".to_owned(),
+        ),
+    };
+    Failure {
+        cause,
+        hint: Some(hint),
+        key_id: None,
+    }
+}
+
+/// The permission a token needs for a target, for classic and fine-grained tokens.
+pub fn permission_hint(target: &Target) -> String {
+    let (classic, fine) = match target {
+        Target::Repo { app: App::Actions, .. } => ("`repo`", "repository permission \"Secrets: Read and write\""),
+        Target::Repo { app: App::Dependabot, .. } => ("`repo`", "repository permission \"Dependabot secrets: Read and write\""),
+        Target::Repo { app: App::Codespaces, .. } => ("`repo`", "repository permission \"Codespaces secrets: Read and write\""),
+        Target::Env { .. } => ("`repo`", "repository permission \"Environments: Read and write\" (and the environment must exist)"),
+        Target::Org { app: App::Actions, .. } => ("`admin:org`", "organization permission \"Secrets: Read and write\""),
+        Target::Org { app: App::Dependabot, .. } => ("`admin:org`", "organization permission \"Dependabot secrets: Read and write\""),
+        Target::Org { app: App::Codespaces, .. } => ("`admin:org`", "organization permission \"Codespaces secrets: Read and write\""),
+    };
+    format!(
+        "a classic token needs the {classic} scope; a fine-grained token needs the {fine} on {}; \
+         the default GITHUB_TOKEN cannot write secrets",
+        target
+    )
+}

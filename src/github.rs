@@ -1,0 +1,490 @@
+//! The GitHub client: octocrab's generic request methods, plus what a careful client adds —
+//! retries of 5xx answers and dropped connections with backoff and jitter, waits that honour
+//! `retry-after` and `x-ratelimit-reset` within a bounded budget, and pacing of writes under
+//! GitHub's limit on content-creating requests.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes_body::collect;
+use http::{HeaderMap, Method, StatusCode};
+use octocrab::Octocrab;
+
+use crate::secret::SecretValue;
+
+/// Tuning of retries and pacing. `time_scale` shrinks every wait (tests run at 1/100 speed).
+#[derive(Clone, Debug)]
+pub struct Policy {
+    /// Attempts for one request when it fails with 5xx, a reset or a timeout.
+    pub attempts: u32,
+    pub backoff_base: Duration,
+    pub backoff_max: Duration,
+    /// The most the whole run may spend waiting on rate limits.
+    pub max_rate_limit_wait: Duration,
+    /// One request's deadline.
+    pub request_timeout: Duration,
+    /// Content-creating requests allowed in any `write_window`.
+    pub writes_per_window: usize,
+    pub write_window: Duration,
+    pub time_scale: f64,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            attempts: 4,
+            backoff_base: Duration::from_millis(500),
+            backoff_max: Duration::from_secs(8),
+            max_rate_limit_wait: Duration::from_secs(300),
+            request_timeout: Duration::from_secs(30),
+            // GitHub allows about 80 content-creating requests a minute; stay below it.
+            writes_per_window: 72,
+            write_window: Duration::from_secs(60),
+            time_scale: 1.0,
+        }
+    }
+}
+
+impl Policy {
+    /// The default policy, with hidden test knobs from the environment:
+    /// `SECRET_REFRESH_TIME_SCALE` (a factor applied to every wait) and
+    /// `SECRET_REFRESH_REQUEST_TIMEOUT_MS`.
+    pub fn from_env() -> Self {
+        let mut p = Policy::default();
+        if let Some(scale) = std::env::var("SECRET_REFRESH_TIME_SCALE")
+            .ok()
+            .and_then(|s| s.parse::<f64>().ok())
+            .filter(|s| s.is_finite() && *s > 0.0 && *s <= 1.0)
+        {
+            p.time_scale = scale;
+        }
+        if let Some(ms) = std::env::var("SECRET_REFRESH_REQUEST_TIMEOUT_MS")
+            .ok()
+            .and_then(|s| s.parse::<u64>().ok())
+        {
+            p.request_timeout = Duration::from_millis(ms.max(1));
+        }
+        p
+    }
+
+    fn scaled(&self, d: Duration) -> Duration {
+        d.mul_f64(self.time_scale)
+    }
+}
+
+/// What the client did, for reports and tests.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub requests: AtomicU64,
+    pub retries: AtomicU64,
+    pub rate_limit_waits: AtomicU64,
+    /// Unscaled milliseconds spent waiting on rate limits.
+    pub rate_limit_wait_ms: AtomicU64,
+}
+
+/// An answer from GitHub, whatever its status.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApiError> {
+        serde_json::from_slice(&self.body).map_err(|e| ApiError::BadBody(e.to_string()))
+    }
+
+    /// GitHub's `message` field, if the body is a JSON error.
+    pub fn message(&self) -> Option<String> {
+        serde_json::from_slice::<serde_json::Value>(&self.body)
+            .ok()?
+            .get("message")?
+            .as_str()
+            .map(|s| s.chars().take(300).collect())
+    }
+}
+
+/// Why a request got no usable answer. Carries no value or token: only routes and causes.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ApiError {
+    #[error("could not reach GitHub after {attempts} attempts: {cause}")]
+    Transport { attempts: u32, cause: String },
+    #[error("GitHub answered {status} after {attempts} attempts")]
+    ServerError { status: u16, attempts: u32 },
+    #[error("rate limited, and waiting longer would exceed the {budget_secs}s wait budget")]
+    RateLimited { budget_secs: u64 },
+    #[error("unexpected answer body: {0}")]
+    BadBody(String),
+    #[error("could not set up the HTTP client: {0}")]
+    Setup(String),
+}
+
+pub struct Client {
+    crab: Octocrab,
+    policy: Policy,
+    pub stats: Arc<Stats>,
+    writes: Mutex<VecDeque<Instant>>,
+    waited: Mutex<Duration>,
+    /// `github-authentication-token-expiration` of the first answer that carried it.
+    expiry: Mutex<Option<Option<String>>>,
+    scopes: Mutex<Option<String>>,
+}
+
+impl Client {
+    /// A client for `api_url` authenticating with `token`. No request is made.
+    pub fn new(api_url: &str, token: &SecretValue, policy: Policy) -> Result<Self, ApiError> {
+        install_crypto_provider();
+        let crab = Octocrab::builder()
+            .base_uri(api_url.trim_end_matches('/'))
+            .map_err(|e| ApiError::Setup(e.to_string()))?
+            .personal_token(token.expose().to_owned())
+            .build()
+            .map_err(|e| ApiError::Setup(setup_cause(&e)))?;
+        Ok(Self {
+            crab,
+            policy,
+            stats: Arc::default(),
+            writes: Mutex::default(),
+            waited: Mutex::default(),
+            expiry: Mutex::default(),
+            scopes: Mutex::default(),
+        })
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// The token's expiry as GitHub reported it on the first answer, if any answer came.
+    pub fn token_expiry(&self) -> Option<String> {
+        self.expiry.lock().ok().and_then(|e| e.clone().flatten())
+    }
+
+    /// `x-oauth-scopes` of the last answer (classic tokens).
+    pub fn token_scopes(&self) -> Option<String> {
+        self.scopes.lock().ok().and_then(|s| s.clone())
+    }
+
+    pub fn requests(&self) -> u64 {
+        self.stats.requests.load(Ordering::Relaxed)
+    }
+
+    pub async fn get(&self, path: &str) -> Result<Answer, ApiError> {
+        self.send(Method::GET, path, None).await
+    }
+
+    pub async fn put(&self, path: &str, body: &serde_json::Value) -> Result<Answer, ApiError> {
+        self.send(Method::PUT, path, Some(body)).await
+    }
+
+    pub async fn post(&self, path: &str, body: &serde_json::Value) -> Result<Answer, ApiError> {
+        self.send(Method::POST, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Result<Answer, ApiError> {
+        self.send(Method::DELETE, path, None).await
+    }
+
+    /// Sends one request, retrying what is worth retrying.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Answer, ApiError> {
+        let is_write = method != Method::GET && method != Method::HEAD;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            if is_write {
+                self.pace().await;
+            }
+            self.stats.requests.fetch_add(1, Ordering::Relaxed);
+            let result =
+                tokio::time::timeout(self.policy.request_timeout, self.once(&method, path, body))
+                    .await;
+            let retry_cause = match result {
+                Err(_) => format!("no answer within {:?}", self.policy.request_timeout),
+                Ok(Err(cause)) => cause,
+                Ok(Ok(answer)) => {
+                    self.note_headers(&answer.headers);
+                    if let Some(wait) = rate_limit_wait(&answer) {
+                        self.wait_for_rate_limit(wait).await?;
+                        attempt -= 1; // a rate-limit wait is not a failed attempt
+                        self.stats.retries.fetch_add(1, Ordering::Relaxed);
+                        continue;
+                    }
+                    if answer.status.is_server_error() {
+                        if attempt >= self.policy.attempts {
+                            return Err(ApiError::ServerError {
+                                status: answer.status.as_u16(),
+                                attempts: attempt,
+                            });
+                        }
+                        self.backoff(attempt).await;
+                        continue;
+                    }
+                    return Ok(answer);
+                }
+            };
+            if attempt >= self.policy.attempts {
+                return Err(ApiError::Transport {
+                    attempts: attempt,
+                    cause: retry_cause,
+                });
+            }
+            self.backoff(attempt).await;
+        }
+    }
+
+    async fn once(
+        &self,
+        method: &Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Answer, String> {
+        let response = match *method {
+            Method::GET => self.crab._get(path).await,
+            Method::PUT => self.crab._put(path, body).await,
+            Method::POST => self.crab._post(path, body).await,
+            Method::DELETE => self.crab._delete(path, body).await,
+            Method::PATCH => self.crab._patch(path, body).await,
+            _ => return Err(format!("method {method} is not supported")),
+        }
+        .map_err(|e| transport_cause(&e))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = collect(response.into_body())
+            .await
+            .map_err(|e| format!("the answer was cut off: {e}"))?;
+        Ok(Answer {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    fn note_headers(&self, headers: &HeaderMap) {
+        if let Ok(mut expiry) = self.expiry.lock() {
+            if expiry.is_none() {
+                *expiry = Some(
+                    header(headers, "github-authentication-token-expiration").map(str::to_owned),
+                );
+            }
+        }
+        if let Some(scopes) = header(headers, "x-oauth-scopes") {
+            if let Ok(mut s) = self.scopes.lock() {
+                *s = Some(scopes.to_owned());
+            }
+        }
+    }
+
+    async fn backoff(&self, attempt: u32) {
+        self.stats.retries.fetch_add(1, Ordering::Relaxed);
+        let exp = self
+            .policy
+            .backoff_base
+            .saturating_mul(1 << (attempt - 1).min(10))
+            .min(self.policy.backoff_max);
+        // Full jitter between half and all of the exponential step.
+        let jittered = exp.mul_f64(0.5 + rand::random::<f64>() * 0.5);
+        tokio::time::sleep(self.policy.scaled(jittered)).await;
+    }
+
+    async fn wait_for_rate_limit(&self, wait: Duration) -> Result<(), ApiError> {
+        let budget = self.policy.max_rate_limit_wait;
+        {
+            let mut waited = self.waited.lock().map_err(|_| ApiError::RateLimited {
+                budget_secs: budget.as_secs(),
+            })?;
+            if *waited + wait > budget {
+                return Err(ApiError::RateLimited {
+                    budget_secs: budget.as_secs(),
+                });
+            }
+            *waited += wait;
+        }
+        self.stats.rate_limit_waits.fetch_add(1, Ordering::Relaxed);
+        self.stats
+            .rate_limit_wait_ms
+            .fetch_add(wait.as_millis() as u64, Ordering::Relaxed);
+        tokio::time::sleep(self.policy.scaled(wait)).await;
+        Ok(())
+    }
+
+    /// Total unscaled time spent waiting on rate limits.
+    pub fn rate_limit_waited(&self) -> Duration {
+        self.waited.lock().map(|w| *w).unwrap_or_default()
+    }
+
+    /// Waits until one more write fits in the sliding window.
+    async fn pace(&self) {
+        let window = self.policy.scaled(self.policy.write_window);
+        loop {
+            let wait = {
+                let Ok(mut writes) = self.writes.lock() else {
+                    return;
+                };
+                let now = Instant::now();
+                while writes
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t) >= window)
+                {
+                    writes.pop_front();
+                }
+                if writes.len() < self.policy.writes_per_window {
+                    writes.push_back(now);
+                    return;
+                }
+                writes
+                    .front()
+                    .map(|t| window.saturating_sub(now.duration_since(*t)))
+                    .unwrap_or_default()
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// How long a rate-limited answer asks us to wait, or `None` when it is not rate-limited.
+fn rate_limit_wait(answer: &Answer) -> Option<Duration> {
+    let status = answer.status;
+    if status != StatusCode::FORBIDDEN && status != StatusCode::TOO_MANY_REQUESTS {
+        return None;
+    }
+    if let Some(secs) =
+        header(&answer.headers, "retry-after").and_then(|s| s.trim().parse::<u64>().ok())
+    {
+        return Some(Duration::from_secs(secs));
+    }
+    if header(&answer.headers, "x-ratelimit-remaining") == Some("0") {
+        let reset = header(&answer.headers, "x-ratelimit-reset")?
+            .parse::<u64>()
+            .ok()?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        return Some(Duration::from_secs(reset.saturating_sub(now).max(1)));
+    }
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        // GitHub: with no header, wait at least a minute.
+        return Some(Duration::from_secs(60));
+    }
+    // A secondary limit without retry-after: GitHub asks for at least a minute as well.
+    let secondary = answer
+        .message()
+        .is_some_and(|m| m.to_ascii_lowercase().contains("secondary rate limit"));
+    secondary.then(|| Duration::from_secs(60))
+}
+
+/// A transport error's cause without anything that came from the caller.
+fn transport_cause(e: &octocrab::Error) -> String {
+    let mut cause = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        cause = s.to_string();
+        source = s.source();
+    }
+    cause.chars().take(200).collect()
+}
+
+fn setup_cause(e: &octocrab::Error) -> String {
+    let cause = transport_cause(e);
+    if cause.contains("certificate") || cause.contains("CA") {
+        format!("{cause} (no CA certificates found: set SSL_CERT_FILE to a PEM bundle)")
+    } else {
+        cause
+    }
+}
+
+/// rustls needs a process-wide crypto provider; ours is ring.
+fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+mod bytes_body {
+    use http_body_util::BodyExt;
+
+    pub async fn collect<B>(body: B) -> Result<Vec<u8>, B::Error>
+    where
+        B: http_body::Body,
+    {
+        Ok(body.collect().await?.to_bytes().to_vec())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> Answer {
+        let mut map = HeaderMap::new();
+        for (k, v) in headers {
+            map.insert(
+                http::HeaderName::from_bytes(k.as_bytes()).expect("name"),
+                v.parse().expect("value"),
+            );
+        }
+        Answer {
+            status: StatusCode::from_u16(status).expect("status"),
+            headers: map,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn rate_limit_answers() {
+        assert_eq!(
+            rate_limit_wait(&answer(429, &[("retry-after", "7")], "")),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            rate_limit_wait(&answer(403, &[("retry-after", "3")], "")),
+            Some(Duration::from_secs(3))
+        );
+        let soon = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs()
+            + 5;
+        let w = rate_limit_wait(&answer(
+            403,
+            &[
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset", &soon.to_string()),
+            ],
+            "",
+        ))
+        .expect("wait");
+        assert!(w <= Duration::from_secs(5) && w >= Duration::from_secs(4));
+        assert_eq!(
+            rate_limit_wait(&answer(
+                403,
+                &[],
+                r#"{"message":"You have exceeded a secondary rate limit"}"#
+            )),
+            Some(Duration::from_secs(60))
+        );
+        // A plain permission error is not a rate limit.
+        assert_eq!(
+            rate_limit_wait(&answer(
+                403,
+                &[],
+                r#"{"message":"Resource not accessible"}"#
+            )),
+            None
+        );
+        assert_eq!(
+            rate_limit_wait(&answer(500, &[("retry-after", "1")], "")),
+            None
+        );
+    }
+}

@@ -1,0 +1,45 @@
+//! secret-refresh: writes refreshed credentials back into GitHub secrets.
+//!
+//! Data flows one way: inputs → validated [`config::Config`] → [`plan`] (compare) →
+//! [`seal`] → [`github`] client → [`report`]. Values stay in [`secret::SecretValue`] from the
+//! moment they are read until they are sealed.
+
+pub mod action;
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod github;
+pub mod names;
+pub mod output;
+pub mod parse;
+pub mod plan;
+pub mod prompt;
+pub mod report;
+pub mod resolve;
+pub mod seal;
+pub mod secret;
+pub mod target;
+pub mod token;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// The program: action mode when run bare inside GitHub Actions, else the command line.
+pub fn run() -> ExitCode {
+    let bare = std::env::args_os().len() <= 1;
+    if bare && std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true") {
+        return action::main();
+    }
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match cli.command {
+        cli::Command::Sync(args) => cli::sync(args),
+    }
+}

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    secret_refresh::run()
+}
