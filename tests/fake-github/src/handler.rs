@@ -1,0 +1,1279 @@
+//! One handler for every request: record it, apply latency and faults, authenticate, count
+//! rate limits, route by path segments, check permissions, answer as GitHub's REST description
+//! says.
+
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::extract::{Request, State as AxState};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::response::Response;
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use serde_json::{json, Map, Value};
+use time::OffsetDateTime;
+use tokio::sync::Notify;
+
+use crate::state::{lc, now, Account, Repo, ScopeKey, State};
+use crate::{App, FaultKind, Recorded, Stored, TokenKind, TokenSpec};
+
+pub(crate) struct Ctx {
+    pub shared: Arc<Mutex<State>>,
+    pub scheme: String,
+}
+
+impl Ctx {
+    fn lock<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        let mut g = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut g)
+    }
+}
+
+/// Closes the connection the request came on, without an answer.
+#[derive(Clone)]
+pub(crate) struct ConnKill(pub Arc<Notify>);
+
+const DOCS: &str = "https://docs.github.com/rest";
+const SECONDARY_MSG: &str = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID";
+const MAX_VALUE_BYTES: usize = 48 * 1024;
+
+/// An answer before it becomes an HTTP response.
+pub(crate) struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Option<Value>,
+}
+
+impl Reply {
+    fn json(status: u16, body: Value) -> Reply {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: Some(body),
+        }
+    }
+    fn empty(status: u16) -> Reply {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+    fn error(status: u16, message: &str) -> Reply {
+        Reply::json(
+            status,
+            json!({"message": message, "documentation_url": DOCS, "status": status.to_string()}),
+        )
+    }
+    fn not_found() -> Reply {
+        Reply::error(404, "Not Found")
+    }
+    fn invalid(message: &str) -> Reply {
+        Reply::error(422, message)
+    }
+    fn validation(field: &str, message: &str) -> Reply {
+        Reply::json(
+            422,
+            json!({
+                "message": "Validation Failed",
+                "errors": [{"resource": "Secret", "code": "invalid", "field": field, "message": message}],
+                "documentation_url": DOCS,
+                "status": "422",
+            }),
+        )
+    }
+    fn header(mut self, k: &str, v: impl Into<String>) -> Reply {
+        self.set(k, v);
+        self
+    }
+    fn set(&mut self, k: &str, v: impl Into<String>) {
+        let v = v.into();
+        if let Some(h) = self.headers.iter_mut().find(|(n, _)| n == k) {
+            h.1 = v;
+        } else {
+            self.headers.push((k.to_string(), v));
+        }
+    }
+    fn has(&self, k: &str) -> bool {
+        self.headers.iter().any(|(n, _)| n == k)
+    }
+
+    fn into_response(self) -> Response {
+        let mut resp = match &self.body {
+            Some(v) => {
+                let mut r = Response::new(Body::from(v.to_string()));
+                r.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json; charset=utf-8"),
+                );
+                r
+            }
+            None => Response::new(Body::empty()),
+        };
+        *resp.status_mut() =
+            StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        for (k, v) in self.headers {
+            if let (Ok(n), Ok(v)) = (HeaderName::try_from(k), HeaderValue::try_from(v)) {
+                resp.headers_mut().insert(n, v);
+            }
+        }
+        resp
+    }
+}
+
+/// What the handler needs of a request.
+struct Req {
+    method: String,
+    raw_path: String,
+    query: Option<String>,
+    body: Vec<u8>,
+    token: Option<String>,
+    /// scheme://host plus `/api/v3` when the request used that prefix (GitHub Enterprise
+    /// style, as `gh` sends for a non-github.com host).
+    base: String,
+    request_id: String,
+}
+
+fn parse_auth(v: &str) -> Option<String> {
+    let v = v.trim();
+    let (scheme, rest) = v.split_once(' ')?;
+    if scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token") {
+        let t = rest.trim();
+        (!t.is_empty()).then(|| t.to_string())
+    } else {
+        None
+    }
+}
+
+pub(crate) async fn handle(AxState(ctx): AxState<Arc<Ctx>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let kill = parts.extensions.get::<ConnKill>().cloned();
+    let body = axum::body::to_bytes(body, 16 * 1024 * 1024)
+        .await
+        .map(|b| b.to_vec())
+        .unwrap_or_default();
+    let method = parts.method.as_str().to_string();
+    let raw_path = parts.uri.path().to_string();
+    let query = parts.uri.query().map(str::to_string);
+    let authorization = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| parts.uri.authority().map(|a| a.to_string()))
+        .unwrap_or_else(|| "127.0.0.1".to_string());
+    let prefix = if raw_path == "/api/v3" || raw_path.starts_with("/api/v3/") {
+        "/api/v3"
+    } else {
+        ""
+    };
+
+    let (seq, fault, latency, request_id) = ctx.lock(|s| {
+        let fault = s.take_fault(&method, &raw_path);
+        let seq = s.next_seq();
+        s.requests.push(Recorded {
+            method: method.clone(),
+            path: raw_path.clone(),
+            query: query.clone(),
+            status: 0,
+            body: String::from_utf8_lossy(&body).into_owned(),
+            authorization: authorization.clone(),
+            fault: fault.as_ref().map(FaultKind::label),
+            at: s.started.elapsed(),
+            seq,
+        });
+        let rid = format!(
+            "{:04X}:{:04X}:{:06X}:{:07X}:{:08X}",
+            seq & 0xFFFF,
+            (seq * 7919) & 0xFFFF,
+            (seq * 104_729) & 0xFF_FFFF,
+            (seq * 1_299_709) & 0xFFF_FFFF,
+            seq
+        );
+        (seq, fault, s.opts.latency, rid)
+    });
+
+    let mut delay = latency;
+    if let Some(FaultKind::Latency(d)) = &fault {
+        delay += *d;
+    }
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+
+    if matches!(fault, Some(FaultKind::Drop)) {
+        return drop_connection(kill).await;
+    }
+
+    let r = Req {
+        method,
+        raw_path,
+        query,
+        body,
+        token: authorization.as_deref().and_then(parse_auth),
+        base: format!("{}://{}{}", ctx.scheme, host, prefix),
+        request_id,
+    };
+    let reply = ctx.lock(|s| {
+        let reply = process(s, &r, fault.as_ref());
+        if let Some(rec) = s.requests.iter_mut().rev().find(|x| x.seq == seq) {
+            rec.status = reply.status;
+        }
+        reply
+    });
+    if matches!(fault, Some(FaultKind::DropAfterProcessing)) {
+        return drop_connection(kill).await;
+    }
+    reply.into_response()
+}
+
+async fn drop_connection(kill: Option<ConnKill>) -> Response {
+    if let Some(k) = kill {
+        k.0.notify_one();
+        // The connection task drops this future together with the connection.
+        std::future::pending::<()>().await;
+    }
+    Reply::error(500, "connection dropped").into_response()
+}
+
+fn process(s: &mut State, r: &Req, fault: Option<&FaultKind>) -> Reply {
+    let valid = r.token.as_ref().and_then(|t| {
+        s.tokens
+            .get(t)
+            .filter(|sp| !sp.revoked && sp.expires_at.is_none_or(|e| e > OffsetDateTime::now_utc()))
+            .cloned()
+            .map(|sp| (t.clone(), sp))
+    });
+    let segs = segments(&r.raw_path);
+    let is_rate_limit = segs.len() == 1 && segs[0] == "rate_limit";
+
+    let mut reply = match &valid {
+        Some((tok, spec)) => {
+            let (used, _) = s.primary_status(tok);
+            let over = used >= s.primary_limit() && !is_rate_limit;
+            if !is_rate_limit && !over {
+                s.count_primary(tok);
+            }
+            authed(s, r, fault, tok, spec, &segs, over)
+        }
+        None => match fault.and_then(fault_reply) {
+            Some(f) => f,
+            None if r.token.is_some() => Reply::error(401, "Bad credentials"),
+            None => Reply::error(401, "Requires authentication"),
+        },
+    };
+
+    if let Some((tok, spec)) = &valid {
+        if !reply.has("x-ratelimit-remaining") {
+            let (used, reset) = s.primary_status(tok);
+            let limit = s.primary_limit();
+            reply.set("x-ratelimit-limit", limit.to_string());
+            reply.set(
+                "x-ratelimit-remaining",
+                limit.saturating_sub(used).to_string(),
+            );
+            reply.set("x-ratelimit-reset", reset.to_string());
+            reply.set("x-ratelimit-used", used.to_string());
+        }
+        reply.set("x-ratelimit-resource", "core");
+        if let Some(exp) = spec.expires_at {
+            reply.set("github-authentication-token-expiration", expiry_header(exp));
+        }
+        if let TokenKind::Classic { scopes } = &spec.kind {
+            reply.set("x-oauth-scopes", scopes.join(", "));
+        }
+    }
+    reply.set("x-github-request-id", r.request_id.clone());
+    reply.set("x-github-media-type", "github.v3; format=json");
+    reply
+}
+
+/// Answers of faults that replace processing (Drop is handled by the caller).
+fn fault_reply(f: &FaultKind) -> Option<Reply> {
+    Some(match f {
+        FaultKind::Status(code) => {
+            let reason = StatusCode::from_u16(*code)
+                .ok()
+                .and_then(|c| c.canonical_reason())
+                .unwrap_or("Server Error");
+            Reply::error(*code, reason)
+        }
+        FaultKind::RateLimit429 { retry_after_secs } => {
+            Reply::error(429, SECONDARY_MSG).header("retry-after", retry_after_secs.to_string())
+        }
+        FaultKind::Secondary403 { retry_after_secs } => {
+            Reply::error(403, SECONDARY_MSG).header("retry-after", retry_after_secs.to_string())
+        }
+        FaultKind::PrimaryExhausted { reset_in_secs } => {
+            let reset = OffsetDateTime::now_utc().unix_timestamp() as u64 + reset_in_secs;
+            Reply::json(
+                403,
+                json!({
+                    "message": "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, please include the request ID",
+                    "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+                    "status": "403",
+                }),
+            )
+            .header("x-ratelimit-limit", "5000")
+            .header("x-ratelimit-remaining", "0")
+            .header("x-ratelimit-used", "5000")
+            .header("x-ratelimit-reset", reset.to_string())
+        }
+        _ => return None,
+    })
+}
+
+fn segments(raw_path: &str) -> Vec<String> {
+    let p = raw_path.strip_prefix("/api/v3").unwrap_or(raw_path);
+    p.trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .collect()
+}
+
+/// Where a secrets request points.
+enum Target {
+    Repo(String, App),
+    Env(String, String),
+    Org(String, App),
+    User,
+}
+
+fn authed(
+    s: &mut State,
+    r: &Req,
+    fault: Option<&FaultKind>,
+    tok: &str,
+    spec: &TokenSpec,
+    segs: &[String],
+    over_primary: bool,
+) -> Reply {
+    if let Some(f) = fault.and_then(fault_reply) {
+        return f;
+    }
+    if over_primary {
+        let (used, reset) = s.primary_status(tok);
+        let id = s.account(&spec.login).map(|a| a.id).unwrap_or(1);
+        return Reply::json(
+            403,
+            json!({
+                "message": format!("API rate limit exceeded for user ID {id}. If you reach out to GitHub Support for help, please include the request ID {}.", r.request_id),
+                "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+                "status": "403",
+            }),
+        )
+        .header("x-ratelimit-limit", s.primary_limit().to_string())
+        .header("x-ratelimit-remaining", "0")
+        .header("x-ratelimit-used", used.to_string())
+        .header("x-ratelimit-reset", reset.to_string());
+    }
+    let m = r.method.as_str();
+    if matches!(m, "PUT" | "POST" | "PATCH" | "DELETE") {
+        if let Err(wait) = s.secondary_check(tok) {
+            return Reply::error(403, &format!("{SECONDARY_MSG} {}.", r.request_id))
+                .header("retry-after", wait.to_string());
+        }
+    }
+    let seg: Vec<&str> = segs.iter().map(String::as_str).collect();
+    match (m, seg.as_slice()) {
+        ("GET", ["user"]) => me(s, spec),
+        ("GET", ["user", "repos"]) => my_repos(s, r, spec),
+        ("GET", ["rate_limit"]) => rate_limit(s, tok),
+        ("GET", ["users", u, "repos"]) => user_repos(s, r, spec, u),
+        ("GET", ["orgs", o, "repos"]) => org_repos(s, r, spec, o),
+        ("GET", ["repos", o, n]) => {
+            let full = format!("{o}/{n}");
+            match s.repo(&full) {
+                Some(repo) if can_see(spec, repo) => {
+                    let repo = repo.clone();
+                    Reply::json(200, repo_json(s, &r.base, &repo, spec))
+                }
+                _ => Reply::not_found(),
+            }
+        }
+        (_, ["repos", o, n, "environments", env, "secrets", rest @ ..]) => secrets(
+            s,
+            r,
+            spec,
+            fault,
+            Target::Env(format!("{o}/{n}"), env.to_string()),
+            rest,
+        ),
+        (_, ["repos", o, n, app, "secrets", rest @ ..]) => match crate::app_from_segment(app) {
+            Some(app) => secrets(
+                s,
+                r,
+                spec,
+                fault,
+                Target::Repo(format!("{o}/{n}"), app),
+                rest,
+            ),
+            None => Reply::not_found(),
+        },
+        (_, ["orgs", o, app, "secrets", rest @ ..]) => match crate::app_from_segment(app) {
+            Some(app) => secrets(s, r, spec, fault, Target::Org(o.to_string(), app), rest),
+            None => Reply::not_found(),
+        },
+        (_, ["user", "codespaces", "secrets", rest @ ..]) => {
+            secrets(s, r, spec, fault, Target::User, rest)
+        }
+        _ => Reply::not_found(),
+    }
+}
+
+// ---- permissions ------------------------------------------------------------------------
+
+fn has_scope(spec: &TokenSpec, wanted: &[&str]) -> bool {
+    match &spec.kind {
+        TokenKind::Classic { scopes } => scopes.iter().any(|s| wanted.contains(&s.as_str())),
+        _ => false,
+    }
+}
+
+fn listed(spec: &TokenSpec, repo: &Repo) -> bool {
+    match &spec.kind {
+        TokenKind::FineGrained {
+            repositories: Some(list),
+            ..
+        } => list
+            .iter()
+            .any(|r| r.eq_ignore_ascii_case(&repo.full_name())),
+        _ => true,
+    }
+}
+
+/// May the token see this repository's metadata?
+fn can_see(spec: &TokenSpec, repo: &Repo) -> bool {
+    if !repo.private {
+        return true;
+    }
+    match &spec.kind {
+        TokenKind::Classic { .. } => has_scope(spec, &["repo"]),
+        TokenKind::FineGrained { .. } => listed(spec, repo),
+        TokenKind::GithubToken => true,
+    }
+}
+
+/// The permission a secrets target needs: (classic scopes accepted, fine-grained permission).
+fn needs(t: &Target) -> (&'static [&'static str], &'static str) {
+    match t {
+        Target::Repo(_, App::Actions) => (&["repo"], "secrets=write"),
+        Target::Repo(_, App::Dependabot) => (&["repo"], "dependabot_secrets=write"),
+        Target::Repo(_, App::Codespaces) => (&["repo"], "codespaces_secrets=write"),
+        Target::Env(..) => (&["repo"], "environments=write"),
+        Target::Org(_, App::Actions) => (&["admin:org"], "organization_secrets=write"),
+        Target::Org(_, App::Dependabot) => {
+            (&["admin:org"], "organization_dependabot_secrets=write")
+        }
+        Target::Org(_, App::Codespaces) => {
+            (&["admin:org"], "organization_codespaces_secrets=write")
+        }
+        Target::User => (
+            &["codespace", "codespace:secrets"],
+            "codespaces_user_secrets=write",
+        ),
+    }
+}
+
+fn permit(spec: &TokenSpec, t: &Target) -> Result<(), Reply> {
+    let (scopes, perm) = needs(t);
+    match &spec.kind {
+        TokenKind::Classic { .. } => {
+            if has_scope(spec, scopes) {
+                Ok(())
+            } else {
+                Err(Reply::not_found().header("x-accepted-oauth-scopes", scopes.join(", ")))
+            }
+        }
+        TokenKind::FineGrained {
+            secrets_write,
+            environments_write,
+            org_secrets_write,
+            dependabot_write,
+            codespaces_write,
+            ..
+        } => {
+            let ok = match t {
+                Target::Repo(_, App::Actions) => *secrets_write,
+                Target::Env(..) => *environments_write,
+                Target::Org(_, App::Actions) => *org_secrets_write,
+                Target::Repo(_, App::Dependabot) | Target::Org(_, App::Dependabot) => {
+                    *dependabot_write
+                }
+                Target::Repo(_, App::Codespaces)
+                | Target::Org(_, App::Codespaces)
+                | Target::User => *codespaces_write,
+            };
+            if ok {
+                Ok(())
+            } else {
+                Err(
+                    Reply::error(403, "Resource not accessible by personal access token")
+                        .header("x-accepted-github-permissions", perm),
+                )
+            }
+        }
+        TokenKind::GithubToken => Err(Reply::error(403, "Resource not accessible by integration")
+            .header("x-accepted-github-permissions", perm)),
+    }
+}
+
+// ---- secrets ------------------------------------------------------------------------------
+
+/// Resolve a target to its scope key, or the 404/403 GitHub answers.
+fn resolve(s: &State, spec: &TokenSpec, t: &Target) -> Result<(ScopeKey, String), Reply> {
+    let (scopes, perm) = needs(t);
+    let not_found = || {
+        let mut r = Reply::not_found().header("x-accepted-github-permissions", perm);
+        if matches!(spec.kind, TokenKind::Classic { .. }) {
+            r.set("x-accepted-oauth-scopes", scopes.join(", "));
+        }
+        r
+    };
+    let key = match t {
+        Target::Repo(full, _) | Target::Env(full, _) => {
+            let Some(repo) = s.repo(full) else {
+                return Err(not_found());
+            };
+            if !listed(spec, repo) || !can_see(spec, repo) {
+                return Err(not_found());
+            }
+            match t {
+                Target::Env(_, env) => {
+                    if !repo
+                        .environments
+                        .iter()
+                        .any(|e| e.eq_ignore_ascii_case(env))
+                    {
+                        return Err(not_found());
+                    }
+                    ScopeKey::Env(lc(full), lc(env))
+                }
+                Target::Repo(_, app) => ScopeKey::Repo(lc(full), *app),
+                _ => return Err(not_found()),
+            }
+        }
+        Target::Org(org, app) => match s.account(org) {
+            Some(a) if a.is_org => ScopeKey::Org(lc(org), *app),
+            _ => return Err(not_found()),
+        },
+        Target::User => {
+            if matches!(spec.kind, TokenKind::GithubToken) {
+                return Err(Reply::error(403, "Resource not accessible by integration")
+                    .header("x-accepted-github-permissions", perm));
+            }
+            ScopeKey::User(lc(&spec.login))
+        }
+    };
+    permit(spec, t)?;
+    Ok((key, perm.to_string()))
+}
+
+fn secrets(
+    s: &mut State,
+    r: &Req,
+    spec: &TokenSpec,
+    fault: Option<&FaultKind>,
+    t: Target,
+    rest: &[&str],
+) -> Reply {
+    let (key, perm) = match resolve(s, spec, &t) {
+        Ok(k) => k,
+        Err(e) => return e,
+    };
+    if matches!(fault, Some(FaultKind::RotateKeyBefore)) {
+        s.rotate(&key);
+    }
+    let is_org = matches!(t, Target::Org(..));
+    let is_user = matches!(t, Target::User);
+    let m = r.method.as_str();
+    let reply = match (m, rest) {
+        ("GET", []) => list_secrets(s, r, &key, &t),
+        ("GET", ["public-key"]) => {
+            let k = s.key(&key);
+            Reply::json(200, json!({"key_id": k.key_id, "key": k.public_b64()}))
+        }
+        ("GET", [name]) => match s
+            .secrets
+            .get(&key)
+            .and_then(|m| m.get(&name.to_ascii_uppercase()))
+        {
+            Some(st) => Reply::json(
+                200,
+                secret_json(&r.base, &t, &name.to_ascii_uppercase(), st),
+            ),
+            None => Reply::not_found(),
+        },
+        ("PUT", [name]) => put_secret(s, r, &key, is_org || is_user, is_org, name),
+        ("DELETE", [name]) => {
+            let removed = s
+                .secrets
+                .get_mut(&key)
+                .and_then(|m| m.remove(&name.to_ascii_uppercase()));
+            if removed.is_some() {
+                Reply::empty(204)
+            } else {
+                Reply::not_found()
+            }
+        }
+        ("GET", [name, "repositories"]) if is_org || is_user => selected_list(s, r, &key, name),
+        ("PUT", [name, "repositories"]) if is_org || is_user => selected_set(s, r, &key, name),
+        ("PUT", [name, "repositories", id]) if is_org || is_user => {
+            selected_one(s, &key, name, id, true)
+        }
+        ("DELETE", [name, "repositories", id]) if is_org || is_user => {
+            selected_one(s, &key, name, id, false)
+        }
+        _ => Reply::not_found(),
+    };
+    let mut reply = reply;
+    reply.set("x-accepted-github-permissions", perm);
+    reply
+}
+
+fn ts(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    t.format(time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+    ))
+    .unwrap_or_default()
+}
+
+fn expiry_header(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    t.format(time::macros::format_description!(
+        "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
+    ))
+    .unwrap_or_default()
+}
+
+fn enc(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+fn secret_json(base: &str, t: &Target, name: &str, st: &Stored) -> Value {
+    let mut o = Map::new();
+    o.insert("name".into(), json!(name));
+    o.insert("created_at".into(), json!(ts(st.created_at)));
+    o.insert("updated_at".into(), json!(ts(st.updated_at)));
+    match t {
+        Target::Org(org, app) => {
+            let vis = st.visibility.clone().unwrap_or_else(|| "private".into());
+            if vis == "selected" {
+                o.insert(
+                    "selected_repositories_url".into(),
+                    json!(format!(
+                        "{base}/orgs/{}/{}/secrets/{name}/repositories",
+                        enc(org),
+                        app.segment()
+                    )),
+                );
+            }
+            o.insert("visibility".into(), json!(vis));
+        }
+        Target::User => {
+            o.insert(
+                "visibility".into(),
+                json!(st.visibility.clone().unwrap_or_else(|| "all".into())),
+            );
+            o.insert(
+                "selected_repositories_url".into(),
+                json!(format!(
+                    "{base}/user/codespaces/secrets/{name}/repositories"
+                )),
+            );
+        }
+        _ => {}
+    }
+    Value::Object(o)
+}
+
+fn list_secrets(s: &State, r: &Req, key: &ScopeKey, t: &Target) -> Reply {
+    let all: Vec<Value> = s
+        .secrets
+        .get(key)
+        .map(|m| {
+            m.iter()
+                .map(|(n, st)| secret_json(&r.base, t, n, st))
+                .collect()
+        })
+        .unwrap_or_default();
+    let total = all.len();
+    let (items, link) = paginate(r, all);
+    let mut reply = Reply::json(200, json!({"total_count": total, "secrets": items}));
+    if let Some(l) = link {
+        reply.set("link", l);
+    }
+    reply
+}
+
+/// GitHub's rule for secret names.
+fn name_error(name: &str) -> Option<&'static str> {
+    let first = name.chars().next()?;
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Some("Secret names can only contain alphanumeric characters ([a-z], [A-Z], [0-9]) or underscores (_). Spaces are not allowed.");
+    }
+    if first.is_ascii_digit() {
+        return Some("Secret names must not start with a number.");
+    }
+    if name.to_ascii_uppercase().starts_with("GITHUB_") {
+        return Some("Secret names must not start with the GITHUB_ prefix.");
+    }
+    None
+}
+
+fn repo_ids(v: &Value) -> Result<Vec<u64>, ()> {
+    let arr = v.as_array().ok_or(())?;
+    arr.iter()
+        .map(|x| match x {
+            Value::Number(n) => n.as_u64().ok_or(()),
+            Value::String(s) => s.trim().parse::<u64>().map_err(|_| ()),
+            _ => Err(()),
+        })
+        .collect()
+}
+
+fn put_secret(
+    s: &mut State,
+    r: &Req,
+    key: &ScopeKey,
+    has_selection: bool,
+    is_org: bool,
+    name: &str,
+) -> Reply {
+    let body: Value = match serde_json::from_slice(&r.body) {
+        Ok(v) => v,
+        Err(_) => return Reply::error(400, "Problems parsing JSON"),
+    };
+    let Some(obj) = body.as_object() else {
+        return Reply::error(400, "Problems parsing JSON");
+    };
+    if name.is_empty() {
+        return Reply::not_found();
+    }
+    if let Some(msg) = name_error(name) {
+        return Reply::validation("name", msg);
+    }
+    let upper = name.to_ascii_uppercase();
+    let existing = s.secrets.get(key).and_then(|m| m.get(&upper)).cloned();
+
+    let field_str = |k: &str| -> Result<Option<String>, Reply> {
+        match obj.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(v)) => Ok(Some(v.clone())),
+            Some(other) => Err(Reply::invalid(&format!(
+                "Invalid request.\n\nFor 'properties/{k}', {other} is not a string."
+            ))),
+        }
+    };
+    let encrypted = match field_str("encrypted_value") {
+        Ok(v) => v,
+        Err(e) => return e,
+    };
+    let key_id = match field_str("key_id") {
+        Ok(v) => v,
+        Err(e) => return e,
+    };
+    let visibility = match field_str("visibility") {
+        Ok(v) => v,
+        Err(e) => return e,
+    };
+    let selected = match obj.get("selected_repository_ids") {
+        None | Some(Value::Null) => None,
+        Some(v) => match repo_ids(v) {
+            Ok(ids) => Some(ids),
+            Err(()) => {
+                return Reply::invalid(
+                    "Invalid request.\n\nFor 'properties/selected_repository_ids', the value is not an array of repository ids.",
+                )
+            }
+        },
+    };
+
+    if is_org {
+        match visibility.as_deref() {
+            None => return Reply::invalid("Invalid request.\n\n\"visibility\" wasn't supplied."),
+            Some("all" | "private" | "selected") => {}
+            Some(v) => {
+                return Reply::invalid(&format!(
+                    "Invalid request.\n\nFor 'properties/visibility', \"{v}\" is not a member of [\"all\", \"private\", \"selected\"]."
+                ))
+            }
+        }
+        if visibility.as_deref() != Some("selected")
+            && selected.as_ref().is_some_and(|v| !v.is_empty())
+        {
+            return Reply::invalid(
+                "Invalid request.\n\nselected_repository_ids can only be provided when visibility is \"selected\".",
+            );
+        }
+    } else if !has_selection && visibility.is_some() {
+        // Repository and environment secrets have no visibility: GitHub ignores unknown
+        // properties, and so does the fake.
+    }
+    if let Some(ids) = &selected {
+        if let Some(bad) = ids.iter().find(|id| s.repo_by_id(**id).is_none()) {
+            return Reply::invalid(&format!(
+                "Invalid request.\n\nRepository id {bad} does not exist or is not accessible."
+            ));
+        }
+        if let ScopeKey::Org(org, _) = key {
+            if let Some(bad) = ids
+                .iter()
+                .find(|id| s.repo_by_id(**id).is_some_and(|r| lc(&r.owner) != *org))
+            {
+                return Reply::invalid(&format!(
+                    "Invalid request.\n\nRepository id {bad} does not belong to the organization."
+                ));
+            }
+        }
+    }
+
+    // Decrypt the value (absent is allowed only to update an org/user secret's selection).
+    let plaintext = match (&encrypted, &key_id) {
+        (None, None) if has_selection && existing.is_some() => None,
+        (None, _) => {
+            return Reply::invalid("Invalid request.\n\n\"encrypted_value\" wasn't supplied.")
+        }
+        (Some(_), None) => {
+            return Reply::invalid("Invalid request.\n\n\"key_id\" wasn't supplied.")
+        }
+        (Some(ev), Some(kid)) => {
+            let pair = s.key(key);
+            if *kid != pair.key_id {
+                return Reply::invalid(&format!(
+                    "Invalid request.\n\nkey_id {kid:?} does not match the current public key of this secret's scope (key_id {:?}); the key may have been rotated: fetch the public key again.",
+                    pair.key_id
+                ));
+            }
+            let Ok(sealed) = B64.decode(ev.as_bytes()) else {
+                return Reply::invalid(
+                    "Invalid request.\n\nFor 'properties/encrypted_value', the value is not valid base64.",
+                );
+            };
+            let Ok(plain) = pair.secret.unseal(&sealed) else {
+                return Reply::invalid(
+                    "Invalid request.\n\nencrypted_value could not be decrypted with the public key of key_id: it must be a libsodium sealed box for that key.",
+                );
+            };
+            let Ok(text) = String::from_utf8(plain) else {
+                return Reply::invalid(
+                    "Invalid request.\n\nThe decrypted secret value is not valid UTF-8.",
+                );
+            };
+            if text.len() > MAX_VALUE_BYTES {
+                return Reply::invalid("Invalid request.\n\nSecret values are limited to 48 KB.");
+            }
+            Some(text)
+        }
+    };
+
+    let t = now();
+    let created = existing.is_none();
+    let map = s.secrets.entry(key.clone()).or_default();
+    let st = map.entry(upper).or_insert_with(|| Stored {
+        value: String::new(),
+        created_at: t,
+        updated_at: t,
+        visibility: None,
+        selected_repository_ids: Vec::new(),
+        writes: 0,
+    });
+    if let Some(v) = plaintext {
+        st.value = v;
+        st.writes += 1;
+    }
+    st.updated_at = t;
+    if is_org {
+        let vis = visibility.unwrap_or_else(|| "private".into());
+        if vis == "selected" {
+            if let Some(ids) = selected {
+                st.selected_repository_ids = ids;
+            }
+        } else {
+            st.selected_repository_ids.clear();
+        }
+        st.visibility = Some(vis);
+    } else if has_selection {
+        // user Codespaces secret
+        if let Some(ids) = selected {
+            st.selected_repository_ids = ids;
+            st.visibility = Some("selected".into());
+        } else if st.visibility.is_none() {
+            st.visibility = Some("all".into());
+        }
+    }
+    if created {
+        Reply::json(201, json!({}))
+    } else {
+        Reply::empty(204)
+    }
+}
+
+fn selected_list(s: &State, r: &Req, key: &ScopeKey, name: &str) -> Reply {
+    let Some(st) = s
+        .secrets
+        .get(key)
+        .and_then(|m| m.get(&name.to_ascii_uppercase()))
+    else {
+        return Reply::not_found();
+    };
+    let repos: Vec<Value> = st
+        .selected_repository_ids
+        .iter()
+        .filter_map(|id| s.repo_by_id(*id))
+        .map(|repo| minimal_repo_json(s, &r.base, repo))
+        .collect();
+    let total = repos.len();
+    let (items, link) = paginate(r, repos);
+    let mut reply = Reply::json(200, json!({"total_count": total, "repositories": items}));
+    if let Some(l) = link {
+        reply.set("link", l);
+    }
+    reply
+}
+
+fn selected_set(s: &mut State, r: &Req, key: &ScopeKey, name: &str) -> Reply {
+    let body: Value = match serde_json::from_slice(&r.body) {
+        Ok(v) => v,
+        Err(_) => return Reply::error(400, "Problems parsing JSON"),
+    };
+    let Some(v) = body.get("selected_repository_ids") else {
+        return Reply::invalid("Invalid request.\n\n\"selected_repository_ids\" wasn't supplied.");
+    };
+    let Ok(ids) = repo_ids(v) else {
+        return Reply::invalid(
+            "Invalid request.\n\nselected_repository_ids must be an array of ids.",
+        );
+    };
+    if let Some(bad) = ids.iter().find(|id| s.repo_by_id(**id).is_none()) {
+        return Reply::invalid(&format!(
+            "Invalid request.\n\nRepository id {bad} does not exist or is not accessible."
+        ));
+    }
+    let is_org = matches!(key, ScopeKey::Org(..));
+    let Some(st) = s
+        .secrets
+        .get_mut(key)
+        .and_then(|m| m.get_mut(&name.to_ascii_uppercase()))
+    else {
+        return Reply::not_found();
+    };
+    if is_org && st.visibility.as_deref() != Some("selected") {
+        return Reply::error(
+            409,
+            "Conflict: the secret's visibility is not \"selected\".",
+        );
+    }
+    st.selected_repository_ids = ids;
+    if !is_org {
+        st.visibility = Some("selected".into());
+    }
+    Reply::empty(204)
+}
+
+fn selected_one(s: &mut State, key: &ScopeKey, name: &str, id: &str, add: bool) -> Reply {
+    let Ok(id) = id.parse::<u64>() else {
+        return Reply::not_found();
+    };
+    if s.repo_by_id(id).is_none() {
+        return Reply::not_found();
+    }
+    let is_org = matches!(key, ScopeKey::Org(..));
+    let Some(st) = s
+        .secrets
+        .get_mut(key)
+        .and_then(|m| m.get_mut(&name.to_ascii_uppercase()))
+    else {
+        return Reply::not_found();
+    };
+    if is_org && st.visibility.as_deref() != Some("selected") {
+        return Reply::error(
+            409,
+            "Conflict: the secret's visibility is not \"selected\".",
+        );
+    }
+    if add {
+        if !st.selected_repository_ids.contains(&id) {
+            st.selected_repository_ids.push(id);
+        }
+    } else {
+        st.selected_repository_ids.retain(|x| *x != id);
+    }
+    Reply::empty(204)
+}
+
+// ---- users and repositories ---------------------------------------------------------------
+
+fn account_json(base: &str, a: &Account) -> Value {
+    json!({
+        "login": a.login,
+        "id": a.id,
+        "node_id": B64.encode(format!("04:{}{}", if a.is_org { "Organization" } else { "User" }, a.id)),
+        "type": if a.is_org { "Organization" } else { "User" },
+        "site_admin": false,
+        "url": format!("{base}/users/{}", enc(&a.login)),
+        "html_url": format!("https://github.com/{}", a.login),
+        "repos_url": format!("{base}/users/{}/repos", enc(&a.login)),
+    })
+}
+
+fn owner_of(s: &State, repo: &Repo) -> Account {
+    s.account(&repo.owner).cloned().unwrap_or(Account {
+        login: repo.owner.clone(),
+        id: 1,
+        is_org: false,
+    })
+}
+
+fn minimal_repo_json(s: &State, base: &str, repo: &Repo) -> Value {
+    let owner = owner_of(s, repo);
+    let full = repo.full_name();
+    json!({
+        "id": repo.id,
+        "node_id": B64.encode(format!("010:Repository{}", repo.id)),
+        "name": repo.name,
+        "full_name": full,
+        "owner": account_json(base, &owner),
+        "private": repo.private,
+        "html_url": format!("https://github.com/{full}"),
+        "description": null,
+        "fork": false,
+        "url": format!("{base}/repos/{full}"),
+        "archived": repo.archived,
+        "disabled": false,
+        "visibility": if repo.private { "private" } else { "public" },
+        "default_branch": "main",
+        "created_at": ts(repo.created_at),
+        "updated_at": ts(repo.created_at),
+        "pushed_at": ts(repo.created_at),
+    })
+}
+
+fn repo_json(s: &State, base: &str, repo: &Repo, spec: &TokenSpec) -> Value {
+    let mut v = minimal_repo_json(s, base, repo);
+    let admin = !matches!(spec.kind, TokenKind::GithubToken);
+    if let Some(o) = v.as_object_mut() {
+        o.insert(
+            "permissions".into(),
+            json!({"admin": admin, "maintain": admin, "push": true, "triage": true, "pull": true}),
+        );
+    }
+    v
+}
+
+fn me(s: &State, spec: &TokenSpec) -> Reply {
+    if matches!(spec.kind, TokenKind::GithubToken) {
+        return Reply::error(403, "Resource not accessible by integration");
+    }
+    match s.account(&spec.login) {
+        Some(a) => {
+            let mut v = account_json("", a);
+            if let Some(o) = v.as_object_mut() {
+                o.insert("name".into(), json!(a.login));
+                o.remove("url");
+                o.remove("repos_url");
+            }
+            Reply::json(200, v)
+        }
+        None => Reply::error(401, "Bad credentials"),
+    }
+}
+
+fn query_pairs(r: &Req) -> Vec<(String, String)> {
+    r.query
+        .as_deref()
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            let d = |x: &str| {
+                percent_encoding::percent_decode_str(&x.replace('+', " "))
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
+            (d(k), d(v))
+        })
+        .collect()
+}
+
+fn q(r: &Req, name: &str) -> Option<String> {
+    query_pairs(r)
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
+/// Slice one page and build the `Link` header (`next`, `last`, `prev`, `first`).
+fn paginate(r: &Req, all: Vec<Value>) -> (Vec<Value>, Option<String>) {
+    let per_page = q(r, "per_page")
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(30)
+        .clamp(1, 100);
+    let page = q(r, "page")
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(1)
+        .max(1);
+    let total = all.len();
+    let last = total.div_ceil(per_page).max(1);
+    let items: Vec<Value> = all
+        .into_iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .collect();
+    if last <= 1 {
+        return (items, None);
+    }
+    let url = |p: usize| {
+        let mut parts: Vec<String> = r
+            .query
+            .as_deref()
+            .unwrap_or("")
+            .split('&')
+            .filter(|x| !x.is_empty() && !x.starts_with("page="))
+            .map(str::to_string)
+            .collect();
+        parts.push(format!("page={p}"));
+        let path = r.raw_path.strip_prefix("/api/v3").unwrap_or(&r.raw_path);
+        format!("<{}{}?{}>", r.base, path, parts.join("&"))
+    };
+    let mut links = Vec::new();
+    if page > 1 {
+        links.push(format!("{}; rel=\"prev\"", url((page - 1).min(last))));
+    }
+    if page < last {
+        links.push(format!("{}; rel=\"next\"", url(page + 1)));
+        links.push(format!("{}; rel=\"last\"", url(last)));
+    }
+    if page > 1 {
+        links.push(format!("{}; rel=\"first\"", url(1)));
+    }
+    (items, Some(links.join(", ")))
+}
+
+fn sort_repos(r: &Req, repos: &mut [Repo], default_sort: &str) {
+    let sort = q(r, "sort").unwrap_or_else(|| default_sort.to_string());
+    let by_name = sort == "full_name";
+    let desc = match q(r, "direction").as_deref() {
+        Some("asc") => false,
+        Some("desc") => true,
+        _ => !by_name,
+    };
+    if by_name {
+        repos.sort_by_key(|x| lc(&x.full_name()));
+    } else {
+        repos.sort_by_key(|x| x.id);
+    }
+    if desc {
+        repos.reverse();
+    }
+}
+
+fn repo_list(s: &State, r: &Req, mut repos: Vec<Repo>, default_sort: &str) -> Reply {
+    sort_repos(r, &mut repos, default_sort);
+    let all: Vec<Value> = repos
+        .iter()
+        .map(|x| minimal_repo_json(s, &r.base, x))
+        .collect();
+    let (items, link) = paginate(r, all);
+    let mut reply = Reply::json(200, Value::Array(items));
+    if let Some(l) = link {
+        reply.set("link", l);
+    }
+    reply
+}
+
+fn visible_repos(s: &State, spec: &TokenSpec, pred: impl Fn(&Repo) -> bool) -> Vec<Repo> {
+    s.repos
+        .values()
+        .filter(|x| can_see(spec, x) && pred(x))
+        .cloned()
+        .collect()
+}
+
+fn my_repos(s: &State, r: &Req, spec: &TokenSpec) -> Reply {
+    if matches!(spec.kind, TokenKind::GithubToken) {
+        return Reply::error(403, "Resource not accessible by integration");
+    }
+    let typ = q(r, "type");
+    let vis = q(r, "visibility");
+    let aff = q(r, "affiliation");
+    if typ.is_some() && (vis.is_some() || aff.is_some()) {
+        return Reply::invalid(
+            "If you specify visibility or affiliation, you cannot specify type.",
+        );
+    }
+    let me = lc(&spec.login);
+    let is_org_repo = |x: &Repo| s.account(&x.owner).is_some_and(|a| a.is_org);
+    let aff = aff.unwrap_or_else(|| "owner,collaborator,organization_member".into());
+    let owner = aff.split(',').any(|a| a.trim() == "owner");
+    let member = aff.split(',').any(|a| a.trim() == "organization_member");
+    let repos = visible_repos(s, spec, |x| {
+        let mine = lc(&x.owner) == me;
+        let org = is_org_repo(x);
+        let by_type = match typ.as_deref() {
+            Some("owner") => mine,
+            Some("member") => org,
+            Some("public") => (mine || org) && !x.private,
+            Some("private") => (mine || org) && x.private,
+            Some(_) => mine || org,
+            None => (owner && mine) || (member && org),
+        };
+        let by_vis = match vis.as_deref() {
+            Some("public") => !x.private,
+            Some("private") => x.private,
+            _ => true,
+        };
+        by_type && by_vis
+    });
+    repo_list(s, r, repos, "full_name")
+}
+
+fn user_repos(s: &State, r: &Req, spec: &TokenSpec, user: &str) -> Reply {
+    if s.account(user).is_none() {
+        return Reply::not_found();
+    }
+    let typ = q(r, "type").unwrap_or_else(|| "owner".into());
+    let u = lc(user);
+    let repos = visible_repos(s, spec, |x| {
+        typ != "member" && lc(&x.owner) == u && !x.private
+    });
+    repo_list(s, r, repos, "full_name")
+}
+
+fn org_repos(s: &State, r: &Req, spec: &TokenSpec, org: &str) -> Reply {
+    match s.account(org) {
+        Some(a) if a.is_org => {}
+        _ => return Reply::not_found(),
+    }
+    let typ = q(r, "type").unwrap_or_else(|| "all".into());
+    let o = lc(org);
+    let repos = visible_repos(s, spec, |x| {
+        lc(&x.owner) == o
+            && match typ.as_str() {
+                "public" => !x.private,
+                "private" => x.private,
+                "forks" => false,
+                _ => true,
+            }
+    });
+    repo_list(s, r, repos, "created")
+}
+
+fn rate_limit(s: &mut State, tok: &str) -> Reply {
+    let (used, reset) = s.primary_status(tok);
+    let limit = s.primary_limit();
+    let core = json!({"limit": limit, "used": used, "remaining": limit.saturating_sub(used), "reset": reset, "resource": "core"});
+    Reply::json(200, json!({"resources": {"core": core}, "rate": core}))
+}

@@ -1,0 +1,578 @@
+//! A test double of GitHub's REST API for secrets, served over real HTTP on 127.0.0.1.
+//!
+//! It follows `shared/github-openapi-secrets.json` for paths, bodies and status codes, holds a
+//! real Curve25519 key pair per secret scope, opens every sealed box it receives and keeps the
+//! plaintext, records every request (raw body: sealed values only), enforces token permissions,
+//! primary and secondary rate limits, and injects faults on demand.
+//!
+//! The tests that use it are synchronous, so [`FakeGitHub`] runs its own tokio runtime on a
+//! background thread; dropping it shuts the server down.
+//!
+//! ```no_run
+//! use fake_github::{App, FakeGitHub, Scope, TokenKind, TokenSpec};
+//! let gh = FakeGitHub::start();
+//! gh.add_repo("octo/app");
+//! gh.add_token("t0k", TokenSpec::classic("octo", &["repo"]));
+//! // ... run the binary with GITHUB_API_URL = gh.url() ...
+//! let stored = gh.secret(&Scope::repo("octo/app"), "API_KEY");
+//! assert_eq!(gh.count("PUT", "/actions/secrets/"), 1);
+//! # drop(stored);
+//! ```
+
+mod handler;
+pub mod rng;
+mod server;
+mod state;
+pub mod testclient;
+pub mod world;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+pub use rng::SeededRng;
+pub use server::self_signed;
+
+/// Which secrets service a scope belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum App {
+    Actions,
+    Dependabot,
+    Codespaces,
+}
+
+impl App {
+    /// The path segment GitHub uses for this app (`actions`, `dependabot`, `codespaces`).
+    pub fn segment(self) -> &'static str {
+        match self {
+            App::Actions => "actions",
+            App::Dependabot => "dependabot",
+            App::Codespaces => "codespaces",
+        }
+    }
+
+    fn parse(s: &str) -> Option<App> {
+        match s {
+            "actions" => Some(App::Actions),
+            "dependabot" => Some(App::Dependabot),
+            "codespaces" => Some(App::Codespaces),
+            _ => None,
+        }
+    }
+}
+
+/// Where a secret lives. Names of repositories, organisations and environments compare
+/// case-insensitively, as on GitHub.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Scope {
+    /// `/repos/{owner}/{repo}/{app}/secrets`
+    Repo { repo: String, app: App },
+    /// `/repos/{owner}/{repo}/environments/{env}/secrets` (Actions only)
+    Env { repo: String, env: String },
+    /// `/orgs/{org}/{app}/secrets`
+    Org { org: String, app: App },
+    /// `/user/codespaces/secrets` of the first user the world knows (added by `add_user` or
+    /// implicitly by `add_token`). Use [`Scope::UserOf`] when there are several.
+    User,
+    /// `/user/codespaces/secrets` of the named user.
+    UserOf { login: String },
+}
+
+impl Scope {
+    /// Actions secrets of a repository.
+    pub fn repo(full_name: &str) -> Scope {
+        Scope::Repo {
+            repo: full_name.to_string(),
+            app: App::Actions,
+        }
+    }
+    pub fn repo_app(full_name: &str, app: App) -> Scope {
+        Scope::Repo {
+            repo: full_name.to_string(),
+            app,
+        }
+    }
+    pub fn env(full_name: &str, env: &str) -> Scope {
+        Scope::Env {
+            repo: full_name.to_string(),
+            env: env.to_string(),
+        }
+    }
+    /// Actions secrets of an organisation.
+    pub fn org(org: &str) -> Scope {
+        Scope::Org {
+            org: org.to_string(),
+            app: App::Actions,
+        }
+    }
+    pub fn org_app(org: &str, app: App) -> Scope {
+        Scope::Org {
+            org: org.to_string(),
+            app,
+        }
+    }
+}
+
+/// The kind of token and what it may do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TokenKind {
+    /// Personal access token (classic). `repo` is needed for repository and environment
+    /// secrets (and private repositories), `admin:org` for organisation secrets, `codespace`
+    /// (or `codespace:secrets`) for the user's Codespaces secrets. Without the scope GitHub
+    /// answers 404 (it hides what the token cannot see) and says which scope it wanted in
+    /// `x-accepted-oauth-scopes`.
+    Classic { scopes: Vec<String> },
+    /// Fine-grained personal access token. `repositories: None` means every repository.
+    /// Permissions: `secrets_write` for repository Actions secrets, `environments_write` for
+    /// environment secrets, `org_secrets_write` for organisation Actions secrets,
+    /// `dependabot_write` for Dependabot secrets (repository or organisation), and
+    /// `codespaces_write` for Codespaces secrets (repository, organisation or user). Missing →
+    /// 403 `Resource not accessible by personal access token`; a repository outside
+    /// `repositories` → 404.
+    FineGrained {
+        repositories: Option<Vec<String>>,
+        secrets_write: bool,
+        environments_write: bool,
+        org_secrets_write: bool,
+        dependabot_write: bool,
+        codespaces_write: bool,
+    },
+    /// Like a workflow's `GITHUB_TOKEN`: reads metadata, every secrets call is 403
+    /// `Resource not accessible by integration`.
+    GithubToken,
+}
+
+/// A token the fake accepts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenSpec {
+    pub login: String,
+    pub kind: TokenKind,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+    #[serde(default)]
+    pub revoked: bool,
+}
+
+impl TokenSpec {
+    /// A classic PAT with the given scopes, no expiry.
+    pub fn classic(login: &str, scopes: &[&str]) -> TokenSpec {
+        TokenSpec {
+            login: login.to_string(),
+            kind: TokenKind::Classic {
+                scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            },
+            expires_at: None,
+            revoked: false,
+        }
+    }
+
+    /// A fine-grained PAT with every secrets permission, on every repository, no expiry.
+    pub fn fine_grained_all(login: &str) -> TokenSpec {
+        TokenSpec {
+            login: login.to_string(),
+            kind: TokenKind::FineGrained {
+                repositories: None,
+                secrets_write: true,
+                environments_write: true,
+                org_secrets_write: true,
+                dependabot_write: true,
+                codespaces_write: true,
+            },
+            expires_at: None,
+            revoked: false,
+        }
+    }
+
+    /// A workflow `GITHUB_TOKEN` look-alike.
+    pub fn github_token() -> TokenSpec {
+        TokenSpec {
+            login: "github-actions[bot]".to_string(),
+            kind: TokenKind::GithubToken,
+            expires_at: None,
+            revoked: false,
+        }
+    }
+
+    pub fn expiring(mut self, at: OffsetDateTime) -> TokenSpec {
+        self.expires_at = Some(at);
+        self
+    }
+}
+
+/// A stored secret, as the fake holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    /// The plaintext, decrypted from the sealed box.
+    pub value: String,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    /// `all`, `private` or `selected` for organisation and user secrets; `None` otherwise.
+    pub visibility: Option<String>,
+    pub selected_repository_ids: Vec<u64>,
+    /// PUTs with a value accepted for this secret (pre-seeded secrets start at 0).
+    pub writes: u32,
+}
+
+/// One request as the fake saw it. Recorded in arrival order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub method: String,
+    /// Raw path as sent, percent-encoding kept, without the query.
+    pub path: String,
+    pub query: Option<String>,
+    /// Status answered; 0 when the connection was dropped without an answer.
+    pub status: u16,
+    /// Raw body as received (sealed values only: plaintext never reaches the wire).
+    pub body: String,
+    pub authorization: Option<String>,
+    /// The injected fault that hit this request, if any (e.g. `status:503`, `drop`).
+    pub fault: Option<String>,
+    /// Arrival time since the server started.
+    pub at: Duration,
+    /// Unique, increasing number of the request.
+    pub seq: u64,
+}
+
+/// Where an injected fault applies. Faults are kept in injection order; each request takes the
+/// first one that matches it, consuming one of its `times`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    /// e.g. `Some("PUT".into())`; `None` matches any method.
+    pub method: Option<String>,
+    /// Substring of the raw path; `None` matches any path.
+    pub path_contains: Option<String>,
+    pub kind: FaultKind,
+    pub times: u32,
+}
+
+impl Fault {
+    /// A fault hitting the next request, whatever it is, once.
+    pub fn new(kind: FaultKind) -> Fault {
+        Fault {
+            method: None,
+            path_contains: None,
+            kind,
+            times: 1,
+        }
+    }
+    pub fn on(mut self, method: &str, path_contains: &str) -> Fault {
+        self.method = Some(method.to_string());
+        self.path_contains = Some(path_contains.to_string());
+        self
+    }
+    pub fn method(mut self, method: &str) -> Fault {
+        self.method = Some(method.to_string());
+        self
+    }
+    pub fn path(mut self, path_contains: &str) -> Fault {
+        self.path_contains = Some(path_contains.to_string());
+        self
+    }
+    pub fn times(mut self, n: u32) -> Fault {
+        self.times = n;
+        self
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FaultKind {
+    /// Answer this status (e.g. 500/502/503) with a JSON message, before processing.
+    Status(u16),
+    /// Close the connection without answering, before processing.
+    Drop,
+    /// Process the request (a PUT stores its value), then close without answering.
+    DropAfterProcessing,
+    /// Extra latency for this request, then process it normally.
+    Latency(Duration),
+    /// 429 with `retry-after`.
+    RateLimit429 { retry_after_secs: u64 },
+    /// 403 "You have exceeded a secondary rate limit" with `retry-after`.
+    Secondary403 { retry_after_secs: u64 },
+    /// 403 "API rate limit exceeded" with `x-ratelimit-remaining: 0` and
+    /// `x-ratelimit-reset` = now + n.
+    PrimaryExhausted { reset_in_secs: u64 },
+    /// Rotate the key of the request's scope, then process the request normally (a PUT made
+    /// with the old key id then gets 422).
+    RotateKeyBefore,
+}
+
+impl FaultKind {
+    /// Short label stored in [`Recorded::fault`].
+    pub fn label(&self) -> String {
+        match self {
+            FaultKind::Status(s) => format!("status:{s}"),
+            FaultKind::Drop => "drop".into(),
+            FaultKind::DropAfterProcessing => "drop_after_processing".into(),
+            FaultKind::Latency(d) => format!("latency:{}ms", d.as_millis()),
+            FaultKind::RateLimit429 { retry_after_secs } => {
+                format!("429:retry_after={retry_after_secs}")
+            }
+            FaultKind::Secondary403 { retry_after_secs } => {
+                format!("secondary_403:retry_after={retry_after_secs}")
+            }
+            FaultKind::PrimaryExhausted { reset_in_secs } => {
+                format!("primary_exhausted:reset_in={reset_in_secs}")
+            }
+            FaultKind::RotateKeyBefore => "rotate_key_before".into(),
+        }
+    }
+}
+
+/// PEM-encoded certificate chain and private key for serving https.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsConfig {
+    pub cert_pem: String,
+    pub key_pem: String,
+}
+
+/// How the fake behaves beyond the world it holds.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Added to every request before it is answered.
+    pub latency: Duration,
+    /// Speed of the rate-limit clocks: the secondary window lasts `60 s / time_scale` and the
+    /// primary window `3600 s / time_scale` of real time. 1.0 = real time; 60.0 makes a
+    /// "minute" last one second.
+    pub time_scale: f64,
+    /// Content-creating requests (PUT/POST/PATCH/DELETE) allowed per token per scaled minute;
+    /// beyond it: 403 secondary rate limit with `retry-after` (real seconds).
+    pub secondary_limit_per_minute: Option<u32>,
+    /// Requests per token per scaled hour; beyond it: 403 "API rate limit exceeded". The
+    /// `x-ratelimit-*` headers reflect it (5000 when `None`).
+    pub primary_limit: Option<u32>,
+    /// Serve https instead of http.
+    pub tls: Option<TlsConfig>,
+    /// Port to bind on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            latency: Duration::ZERO,
+            time_scale: 1.0,
+            secondary_limit_per_minute: None,
+            primary_limit: None,
+            tls: None,
+            port: 0,
+        }
+    }
+}
+
+/// The fake API server. Dropping it stops the server.
+pub struct FakeGitHub {
+    shared: Arc<Mutex<state::State>>,
+    url: String,
+    server: Option<server::ServerHandle>,
+}
+
+impl FakeGitHub {
+    /// Start on 127.0.0.1 with a free port and default options.
+    pub fn start() -> Self {
+        Self::start_with(Options::default())
+    }
+
+    /// Start with options. Panics if the server cannot bind (a test double: fail loudly).
+    pub fn start_with(opts: Options) -> Self {
+        let shared = Arc::new(Mutex::new(state::State::new(opts.clone())));
+        let (handle, url) = server::spawn(shared.clone(), opts).expect("fake-github: start server");
+        FakeGitHub {
+            shared,
+            url,
+            server: Some(handle),
+        }
+    }
+
+    /// Base URL without trailing slash, e.g. `http://127.0.0.1:41234`.
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.url
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0)
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut state::State) -> R) -> R {
+        let mut guard = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut guard)
+    }
+
+    // ---- world -------------------------------------------------------------------------
+
+    pub fn add_user(&self, login: &str) {
+        self.with(|s| {
+            s.ensure_account(login, false);
+        })
+    }
+
+    pub fn add_org(&self, login: &str) {
+        self.with(|s| {
+            s.ensure_account(login, true);
+        })
+    }
+
+    /// Add a public, unarchived repository (its owner is created as a user if unknown).
+    /// Returns its id.
+    pub fn add_repo(&self, full_name: &str) -> u64 {
+        self.add_repo_with(full_name, false, false)
+    }
+
+    pub fn add_repo_with(&self, full_name: &str, archived: bool, private: bool) -> u64 {
+        self.with(|s| s.add_repo(full_name, archived, private))
+    }
+
+    /// Add an environment to a repository (the repository is created if unknown).
+    pub fn add_environment(&self, full_name: &str, env: &str) {
+        self.with(|s| s.add_environment(full_name, env))
+    }
+
+    /// Register a token (its user is created if unknown). Adding the same token again
+    /// replaces its spec (e.g. to revoke it).
+    pub fn add_token(&self, token: &str, spec: TokenSpec) {
+        self.with(|s| s.add_token(token, spec))
+    }
+
+    /// Revoke a token: it then gets 401 `Bad credentials`.
+    pub fn revoke_token(&self, token: &str) {
+        self.with(|s| {
+            if let Some(t) = s.tokens.get_mut(token) {
+                t.revoked = true;
+            }
+        })
+    }
+
+    /// Id of a repository, if known.
+    pub fn repo_id(&self, full_name: &str) -> Option<u64> {
+        self.with(|s| s.repo(full_name).map(|r| r.id))
+    }
+
+    // ---- secrets -----------------------------------------------------------------------
+
+    /// Store a secret as if it already existed (created_at = updated_at = now, writes = 0).
+    /// Organisation secrets get visibility `private` unless set otherwise.
+    pub fn set_secret(&self, scope: &Scope, name: &str, value: &str) {
+        self.with(|s| s.seed_secret(scope, name, value))
+    }
+
+    pub fn set_org_secret_visibility(
+        &self,
+        scope: &Scope,
+        name: &str,
+        visibility: &str,
+        selected_repository_ids: Vec<u64>,
+    ) {
+        self.with(|s| {
+            if let Some(st) = s.stored_mut(scope, name) {
+                st.visibility = Some(visibility.to_string());
+                st.selected_repository_ids = selected_repository_ids;
+            }
+        })
+    }
+
+    pub fn set_secret_updated_at(&self, scope: &Scope, name: &str, at: OffsetDateTime) {
+        self.with(|s| {
+            if let Some(st) = s.stored_mut(scope, name) {
+                st.updated_at = at;
+            }
+        })
+    }
+
+    /// A stored secret (names compare case-insensitively, as on GitHub).
+    pub fn secret(&self, scope: &Scope, name: &str) -> Option<Stored> {
+        self.with(|s| s.stored_mut(scope, name).map(|st| st.clone()))
+    }
+
+    /// Every secret of a scope, sorted by (upper-cased) name.
+    pub fn secrets(&self, scope: &Scope) -> Vec<(String, Stored)> {
+        self.with(|s| s.secrets_of(scope))
+    }
+
+    /// `(key_id, base64 public key)` of a scope, as the public-key endpoint answers.
+    pub fn public_key(&self, scope: &Scope) -> (String, String) {
+        self.with(|s| {
+            let k = s.key_for_scope(scope);
+            (k.key_id.clone(), k.public_b64())
+        })
+    }
+
+    /// The scope's current secret key, for interop tests that open a sealed box elsewhere.
+    pub fn secret_key_bytes(&self, scope: &Scope) -> [u8; 32] {
+        self.with(|s| s.key_for_scope(scope).secret.to_bytes())
+    }
+
+    /// New key pair and key id for the scope; PUTs with the old key id then get 422.
+    pub fn rotate_key(&self, scope: &Scope) {
+        self.with(|s| s.rotate_scope(scope))
+    }
+
+    // ---- request log -------------------------------------------------------------------
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.with(|s| s.requests.clone())
+    }
+
+    /// Requests whose method equals `method` (case-insensitive; `""` or `"*"` = any) and whose
+    /// raw path contains `path_contains`.
+    pub fn count(&self, method: &str, path_contains: &str) -> usize {
+        self.with(|s| {
+            s.requests
+                .iter()
+                .filter(|r| {
+                    (method.is_empty() || method == "*" || r.method.eq_ignore_ascii_case(method))
+                        && r.path.contains(path_contains)
+                })
+                .count()
+        })
+    }
+
+    pub fn clear_requests(&self) {
+        self.with(|s| s.requests.clear())
+    }
+
+    /// The request log as JSON Lines (used by the binary's `--request-log`).
+    pub fn requests_jsonl(&self) -> String {
+        self.with(|s| state::requests_jsonl(&s.requests))
+    }
+
+    // ---- faults ------------------------------------------------------------------------
+
+    pub fn inject(&self, fault: Fault) {
+        self.with(|s| s.faults.push(fault))
+    }
+
+    /// Faults not yet consumed.
+    pub fn pending_faults(&self) -> Vec<Fault> {
+        self.with(|s| s.faults.clone())
+    }
+
+    pub fn clear_faults(&self) {
+        self.with(|s| s.faults.clear())
+    }
+
+    /// Faults consumed so far (one per request hit).
+    pub fn faults_hit(&self) -> usize {
+        self.with(|s| s.requests.iter().filter(|r| r.fault.is_some()).count())
+    }
+}
+
+impl Drop for FakeGitHub {
+    fn drop(&mut self) {
+        if let Some(h) = self.server.take() {
+            h.shutdown();
+        }
+    }
+}
+
+pub(crate) fn app_from_segment(s: &str) -> Option<App> {
+    App::parse(s)
+}

@@ -1,0 +1,400 @@
+//! The world the fake holds: accounts, repositories, tokens, key pairs, secrets, the request
+//! log, pending faults and rate-limit counters. Always used under one mutex, never across an
+//! await.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use crypto_box::SecretKey;
+use rand::Rng as _;
+use time::OffsetDateTime;
+
+use crate::{App, Fault, Options, Recorded, Scope, Stored, TokenSpec};
+
+#[derive(Debug, Clone)]
+pub(crate) struct Account {
+    pub login: String,
+    pub id: u64,
+    pub is_org: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Repo {
+    pub id: u64,
+    pub owner: String,
+    pub name: String,
+    pub private: bool,
+    pub archived: bool,
+    pub environments: Vec<String>,
+    pub created_at: OffsetDateTime,
+}
+
+impl Repo {
+    pub fn full_name(&self) -> String {
+        format!("{}/{}", self.owner, self.name)
+    }
+}
+
+/// Identity of a secret scope, with names folded to lower case.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum ScopeKey {
+    Repo(String, App),
+    Env(String, String),
+    Org(String, App),
+    User(String),
+}
+
+pub(crate) struct KeyPair {
+    pub key_id: String,
+    pub secret: SecretKey,
+}
+
+impl KeyPair {
+    fn generate() -> KeyPair {
+        let mut rng = rand::rngs::OsRng;
+        let secret = SecretKey::generate(&mut rng);
+        // GitHub's key ids are long decimal strings.
+        let key_id = format!("{}", rng.gen_range(1_000_000_000_000_000_000u64..u64::MAX));
+        KeyPair { key_id, secret }
+    }
+
+    pub fn public_b64(&self) -> String {
+        B64.encode(self.secret.public_key().as_bytes())
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct RateState {
+    pub window_start: Option<(Instant, SystemTime)>,
+    pub used: u32,
+    pub writes: VecDeque<Instant>,
+}
+
+pub(crate) struct State {
+    pub opts: Options,
+    pub started: Instant,
+    pub accounts: BTreeMap<String, Account>,
+    pub repos: BTreeMap<String, Repo>,
+    pub tokens: HashMap<String, TokenSpec>,
+    pub keys: HashMap<ScopeKey, KeyPair>,
+    pub secrets: HashMap<ScopeKey, BTreeMap<String, Stored>>,
+    pub requests: Vec<Recorded>,
+    pub faults: Vec<Fault>,
+    pub rate: HashMap<String, RateState>,
+    pub first_user: Option<String>,
+    next_id: u64,
+    seq: u64,
+}
+
+pub(crate) fn now() -> OffsetDateTime {
+    // GitHub's timestamps have whole seconds.
+    let t = OffsetDateTime::now_utc();
+    t.replace_nanosecond(0).unwrap_or(t)
+}
+
+pub(crate) fn ceil_secs(d: Duration) -> u64 {
+    d.as_secs() + u64::from(d.subsec_nanos() > 0)
+}
+
+pub(crate) fn lc(s: &str) -> String {
+    s.to_ascii_lowercase()
+}
+
+impl State {
+    pub fn new(opts: Options) -> State {
+        State {
+            opts,
+            started: Instant::now(),
+            accounts: BTreeMap::new(),
+            repos: BTreeMap::new(),
+            tokens: HashMap::new(),
+            keys: HashMap::new(),
+            secrets: HashMap::new(),
+            requests: Vec::new(),
+            faults: Vec::new(),
+            rate: HashMap::new(),
+            first_user: None,
+            next_id: 1_000_000,
+            seq: 0,
+        }
+    }
+
+    pub fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    fn id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    pub fn ensure_account(&mut self, login: &str, is_org: bool) -> Account {
+        let key = lc(login);
+        if let Some(a) = self.accounts.get_mut(&key) {
+            if is_org {
+                a.is_org = true;
+            }
+            return a.clone();
+        }
+        let id = self.id();
+        let a = Account {
+            login: login.to_string(),
+            id,
+            is_org,
+        };
+        if !is_org && self.first_user.is_none() {
+            self.first_user = Some(login.to_string());
+        }
+        self.accounts.insert(key, a.clone());
+        a
+    }
+
+    pub fn account(&self, login: &str) -> Option<&Account> {
+        self.accounts.get(&lc(login))
+    }
+
+    pub fn add_repo(&mut self, full_name: &str, archived: bool, private: bool) -> u64 {
+        let (owner, name) = full_name.split_once('/').unwrap_or((full_name, full_name));
+        if let Some(r) = self.repos.get_mut(&lc(full_name)) {
+            r.archived = archived;
+            r.private = private;
+            return r.id;
+        }
+        let owner = self.ensure_account(owner, false).login;
+        let id = self.id();
+        self.repos.insert(
+            lc(full_name),
+            Repo {
+                id,
+                owner,
+                name: name.to_string(),
+                private,
+                archived,
+                environments: Vec::new(),
+                created_at: now(),
+            },
+        );
+        id
+    }
+
+    pub fn repo(&self, full_name: &str) -> Option<&Repo> {
+        self.repos.get(&lc(full_name))
+    }
+
+    pub fn repo_by_id(&self, id: u64) -> Option<&Repo> {
+        self.repos.values().find(|r| r.id == id)
+    }
+
+    pub fn add_environment(&mut self, full_name: &str, env: &str) {
+        if self.repo(full_name).is_none() {
+            self.add_repo(full_name, false, false);
+        }
+        if let Some(r) = self.repos.get_mut(&lc(full_name)) {
+            if !r.environments.iter().any(|e| e.eq_ignore_ascii_case(env)) {
+                r.environments.push(env.to_string());
+            }
+        }
+    }
+
+    pub fn add_token(&mut self, token: &str, spec: TokenSpec) {
+        if !matches!(spec.kind, crate::TokenKind::GithubToken) {
+            self.ensure_account(&spec.login, false);
+        }
+        self.tokens.insert(token.to_string(), spec);
+    }
+
+    pub fn scope_key(&self, scope: &Scope) -> ScopeKey {
+        match scope {
+            Scope::Repo { repo, app } => ScopeKey::Repo(lc(repo), *app),
+            Scope::Env { repo, env } => ScopeKey::Env(lc(repo), lc(env)),
+            Scope::Org { org, app } => ScopeKey::Org(lc(org), *app),
+            Scope::User => ScopeKey::User(lc(self.first_user.as_deref().unwrap_or(""))),
+            Scope::UserOf { login } => ScopeKey::User(lc(login)),
+        }
+    }
+
+    pub fn key(&mut self, k: &ScopeKey) -> &KeyPair {
+        self.keys.entry(k.clone()).or_insert_with(KeyPair::generate)
+    }
+
+    pub fn key_for_scope(&mut self, scope: &Scope) -> &KeyPair {
+        let k = self.scope_key(scope);
+        self.key(&k)
+    }
+
+    pub fn rotate(&mut self, k: &ScopeKey) {
+        self.keys.insert(k.clone(), KeyPair::generate());
+    }
+
+    pub fn rotate_scope(&mut self, scope: &Scope) {
+        let k = self.scope_key(scope);
+        self.rotate(&k);
+    }
+
+    pub fn seed_secret(&mut self, scope: &Scope, name: &str, value: &str) {
+        let k = self.scope_key(scope);
+        let is_org = matches!(k, ScopeKey::Org(..));
+        let is_user = matches!(k, ScopeKey::User(..));
+        let t = now();
+        let map = self.secrets.entry(k).or_default();
+        let upper = name.to_ascii_uppercase();
+        match map.get_mut(&upper) {
+            Some(st) => {
+                st.value = value.to_string();
+                st.updated_at = t;
+            }
+            None => {
+                map.insert(
+                    upper,
+                    Stored {
+                        value: value.to_string(),
+                        created_at: t,
+                        updated_at: t,
+                        visibility: if is_org {
+                            Some("private".into())
+                        } else if is_user {
+                            Some("all".into())
+                        } else {
+                            None
+                        },
+                        selected_repository_ids: Vec::new(),
+                        writes: 0,
+                    },
+                );
+            }
+        }
+    }
+
+    pub fn stored_mut(&mut self, scope: &Scope, name: &str) -> Option<&mut Stored> {
+        let k = self.scope_key(scope);
+        self.secrets
+            .get_mut(&k)
+            .and_then(|m| m.get_mut(&name.to_ascii_uppercase()))
+    }
+
+    pub fn secrets_of(&self, scope: &Scope) -> Vec<(String, Stored)> {
+        let k = self.scope_key(scope);
+        self.secrets
+            .get(&k)
+            .map(|m| m.iter().map(|(n, s)| (n.clone(), s.clone())).collect())
+            .unwrap_or_default()
+    }
+
+    // ---- rate limits -------------------------------------------------------------------
+
+    pub fn primary_limit(&self) -> u32 {
+        self.opts.primary_limit.unwrap_or(5000)
+    }
+
+    fn scaled(&self, real: Duration) -> Duration {
+        let scale = if self.opts.time_scale > 0.0 {
+            self.opts.time_scale
+        } else {
+            1.0
+        };
+        real.div_f64(scale)
+    }
+
+    pub fn primary_window(&self) -> Duration {
+        self.scaled(Duration::from_secs(3600))
+    }
+
+    pub fn secondary_window(&self) -> Duration {
+        self.scaled(Duration::from_secs(60))
+    }
+
+    /// Current window of a token's primary counter, started now when none or expired.
+    /// Returns (used, reset epoch seconds).
+    pub fn primary_status(&mut self, token: &str) -> (u32, u64) {
+        let window = self.primary_window();
+        let rs = self.rate.entry(token.to_string()).or_default();
+        let fresh = match rs.window_start {
+            Some((i, _)) => i.elapsed() >= window,
+            None => true,
+        };
+        if fresh {
+            rs.window_start = Some((Instant::now(), SystemTime::now()));
+            rs.used = 0;
+        }
+        let (_, sys) = rs
+            .window_start
+            .unwrap_or((Instant::now(), SystemTime::now()));
+        let reset = (sys + window)
+            .duration_since(UNIX_EPOCH)
+            .map(ceil_secs)
+            .unwrap_or(0);
+        (rs.used, reset)
+    }
+
+    pub fn count_primary(&mut self, token: &str) {
+        self.primary_status(token);
+        if let Some(rs) = self.rate.get_mut(token) {
+            rs.used += 1;
+        }
+    }
+
+    /// For a content-creating request: `Err(retry_after_secs)` when over the secondary limit,
+    /// else count it.
+    pub fn secondary_check(&mut self, token: &str) -> Result<(), u64> {
+        let Some(limit) = self.opts.secondary_limit_per_minute else {
+            return Ok(());
+        };
+        let window = self.secondary_window();
+        let rs = self.rate.entry(token.to_string()).or_default();
+        let now = Instant::now();
+        while rs
+            .writes
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= window)
+        {
+            rs.writes.pop_front();
+        }
+        if rs.writes.len() as u64 >= u64::from(limit) {
+            let oldest = rs.writes.front().copied().unwrap_or(now);
+            let wait = window.saturating_sub(now.duration_since(oldest));
+            return Err(ceil_secs(wait).max(1));
+        }
+        rs.writes.push_back(now);
+        Ok(())
+    }
+
+    /// Take the first pending fault matching this request, consuming one of its `times`.
+    pub fn take_fault(&mut self, method: &str, path: &str) -> Option<crate::FaultKind> {
+        let idx = self.faults.iter().position(|f| {
+            f.times > 0
+                && f.method
+                    .as_deref()
+                    .is_none_or(|m| m.eq_ignore_ascii_case(method))
+                && f.path_contains.as_deref().is_none_or(|p| path.contains(p))
+        })?;
+        let f = &mut self.faults[idx];
+        f.times -= 1;
+        let kind = f.kind.clone();
+        if f.times == 0 {
+            self.faults.remove(idx);
+        }
+        Some(kind)
+    }
+}
+
+pub(crate) fn requests_jsonl(reqs: &[Recorded]) -> String {
+    let mut out = String::new();
+    for r in reqs {
+        let v = serde_json::json!({
+            "method": r.method,
+            "path": r.path,
+            "query": r.query,
+            "status": r.status,
+            "body": r.body,
+            "authorization": r.authorization,
+            "fault": r.fault,
+            "at_ms": r.at.as_millis() as u64,
+        });
+        out.push_str(&v.to_string());
+        out.push('\n');
+    }
+    out
+}
