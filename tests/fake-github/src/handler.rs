@@ -378,14 +378,16 @@ fn authed(
         .header("x-ratelimit-reset", reset.to_string());
     }
     let m = r.method.as_str();
-    if matches!(m, "PUT" | "POST" | "PATCH" | "DELETE") {
+    let seg: Vec<&str> = segs.iter().map(String::as_str).collect();
+    let graphql = matches!(seg.as_slice(), ["graphql"] | ["api", "graphql"]);
+    if matches!(m, "PUT" | "POST" | "PATCH" | "DELETE") && !graphql {
         if let Err(wait) = s.secondary_check(tok) {
             return Reply::error(403, &format!("{SECONDARY_MSG} {}.", r.request_id))
                 .header("retry-after", wait.to_string());
         }
     }
-    let seg: Vec<&str> = segs.iter().map(String::as_str).collect();
     match (m, seg.as_slice()) {
+        ("POST", ["graphql"] | ["api", "graphql"]) => graphql_query(s, r, spec),
         ("GET", ["user"]) => me(s, spec),
         ("GET", ["user", "repos"]) => my_repos(s, r, spec),
         ("GET", ["rate_limit"]) => rate_limit(s, tok),
@@ -1276,4 +1278,60 @@ fn rate_limit(s: &mut State, tok: &str) -> Reply {
     let limit = s.primary_limit();
     let core = json!({"limit": limit, "used": used, "remaining": limit.saturating_sub(used), "reset": reset, "resource": "core"});
     Reply::json(200, json!({"resources": {"core": core}, "rate": core}))
+}
+
+/// The one GraphQL query `gh secret set --org --repos` sends (`MapRepositoryNames`): aliases of
+/// `repository(owner: "o", name: "n") { databaseId }`. Anything else gets a GraphQL error.
+fn graphql_query(s: &State, r: &Req, spec: &TokenSpec) -> Reply {
+    let body: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
+    let query = body["query"].as_str().unwrap_or("");
+    let mut data = Map::new();
+    let mut rest = query;
+    while let Some(pos) = rest.find("repository(") {
+        let before = rest[..pos].trim_end();
+        let alias = before
+            .strip_suffix(':')
+            .map(|b| {
+                let b = b.trim_end();
+                let start = b
+                    .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .map_or(0, |i| i + 1);
+                b[start..].to_string()
+            })
+            .unwrap_or_else(|| "repository".to_string());
+        let args_end = rest[pos..].find(')').map_or(rest.len(), |i| pos + i);
+        let args = &rest[pos + "repository(".len()..args_end];
+        let arg = |name: &str| -> String {
+            args.split(',')
+                .filter_map(|a| a.split_once(':'))
+                .find(|(k, _)| k.trim() == name)
+                .map(|(_, v)| v.trim().trim_matches('"').to_string())
+                .unwrap_or_default()
+        };
+        let full = format!("{}/{}", arg("owner"), arg("name"));
+        let v = match s.repo(&full) {
+            Some(repo) if can_see(spec, repo) => {
+                json!({"databaseId": repo.id, "nameWithOwner": repo.full_name()})
+            }
+            _ => Value::Null,
+        };
+        data.insert(alias, v);
+        rest = &rest[args_end.min(rest.len())..];
+    }
+    if data.is_empty() {
+        return Reply::json(
+            200,
+            json!({"errors": [{"message": "fake-github answers only repository(owner:, name:) { databaseId } queries"}]}),
+        );
+    }
+    let missing: Vec<Value> = data
+        .iter()
+        .filter(|(_, v)| v.is_null())
+        .map(|(k, _)| json!({"type": "NOT_FOUND", "path": [k], "message": "Could not resolve to a Repository."}))
+        .collect();
+    let mut out = json!({"data": Value::Object(data)});
+    if !missing.is_empty() {
+        out["errors"] = Value::Array(missing);
+    }
+    Reply::json(200, out)
 }

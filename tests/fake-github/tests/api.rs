@@ -790,3 +790,25 @@ fn api_v3_prefix_and_recorded_raw_paths() {
     gh.clear_requests();
     assert!(gh.requests().is_empty());
 }
+
+#[test]
+fn graphql_maps_repository_names_to_ids_as_gh_asks() {
+    let gh = world();
+    let q = json!({"query": "query MapRepositoryNames { repo_000: repository(owner: \"acme\", name: \"api\") { databaseId } repo_001: repository(owner: \"acme\", name: \"nope\") { databaseId } }", "variables": null});
+    let r = request(
+        &gh.url(),
+        "POST",
+        "/api/graphql",
+        Some(TOKEN),
+        Some(&q.to_string()),
+    )
+    .expect("answer");
+    assert_eq!(r.status, 200);
+    let v = r.json();
+    assert_eq!(
+        v["data"]["repo_000"]["databaseId"],
+        gh.repo_id("acme/api").unwrap_or(0)
+    );
+    assert!(v["data"]["repo_001"].is_null());
+    assert_eq!(v["errors"][0]["type"], "NOT_FOUND");
+}
