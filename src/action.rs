@@ -124,18 +124,14 @@ pub fn execute(
         }
     }
     let summary = crate::report::summary(&report);
-    match summary_file {
-        Some(path) => {
-            if let Err(e) = crate::output::append(&path, &summary) {
-                reporter.error(
-                    "secret-refresh",
-                    &format!("cannot write the step summary: {e}"),
-                );
-                io_failed = true;
-            }
+    if let Some(path) = summary_file {
+        if let Err(e) = crate::output::append(&path, &summary) {
+            reporter.error(
+                "secret-refresh",
+                &format!("cannot write the step summary: {e}"),
+            );
+            io_failed = true;
         }
-        None if !reporter.is_action() => reporter.raw(&format!("\n{summary}")),
-        None => {}
     }
     if let Some(path) = &config.audit_log {
         if let Err(e) = crate::report::write_audit(path, &report, &config) {

@@ -461,7 +461,7 @@ fn push_file(
         }
     };
     match secret_from_bytes(bytes) {
-        Ok(value) => {
+        Some(value) => {
             let value = value.trim_one_newline();
             reporter.mask(&value);
             out.push(NewSecret {
@@ -470,7 +470,7 @@ fn push_file(
                 origin: Origin::File(shown),
             });
         }
-        Err(()) => errors.push(InputError::secret(
+        None => errors.push(InputError::secret(
             "files",
             name.as_str(),
             format!("{} is not UTF-8 text", shown.display()),
@@ -535,7 +535,7 @@ fn load_options(
 ) -> Option<Options> {
     let start = errors.len();
     let mut boolean = |input: &'static str, text: &str, default: bool| {
-        parse_bool(text, default).unwrap_or_else(|()| {
+        parse_bool(text, default).unwrap_or_else(|| {
             errors.push(InputError::new(input, "expected `true` or `false`"));
             default
         })

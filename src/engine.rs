@@ -233,16 +233,17 @@ pub async fn run(config: &Config, policy: Policy) -> Report {
         })
         .collect();
 
+    // An explicit dry run wins: it was asked for, and writes nothing whatever else holds.
     let skip = if to_write.is_empty() {
         None
+    } else if config.dry_run {
+        Some((SkipReason::DryRun, String::new()))
     } else if config.context.event_name == "pull_request_target"
         && !config.allow_pull_request_target
     {
         Some((SkipReason::Event, "pull_request_target event".to_owned()))
     } else if matches!(config.auth, Auth::None) {
         Some((SkipReason::NoToken, "no token".to_owned()))
-    } else if config.dry_run {
-        Some((SkipReason::DryRun, String::new()))
     } else {
         None
     };
@@ -446,7 +447,8 @@ impl Writer<'_> {
             let matched: Vec<Repo> = match spec {
                 RepoSpec::Exact(r) => vec![r.clone()],
                 RepoSpec::Pattern { owner, pattern } => {
-                    if !listings.contains_key(&owner.to_ascii_lowercase()) {
+                    let key = owner.to_ascii_lowercase();
+                    if let std::collections::btree_map::Entry::Vacant(slot) = listings.entry(key) {
                         if me.is_none() {
                             me = Some(crate::resolve::token_login(self.client).await?);
                         }
@@ -456,7 +458,7 @@ impl Writer<'_> {
                             me.as_deref().unwrap_or(""),
                         )
                         .await?;
-                        listings.insert(owner.to_ascii_lowercase(), list);
+                        slot.insert(list);
                     }
                     let matcher = glob::Pattern::new(pattern).map_err(|e| e.msg.to_string())?;
                     let opts = glob::MatchOptions {
@@ -510,7 +512,7 @@ impl Writer<'_> {
             .await
             .map_err(|e| transport_failure(&e))?;
         if answer.status != StatusCode::OK {
-            return Err(status_failure(&answer, target, "read the public key of"));
+            return Err(status_failure(&answer, target, "read the public key for"));
         }
         let doc: PublicKeyDoc = answer.json().map_err(|e| Failure {
             cause: format!("GitHub's public key answer was not understood: {e}"),

@@ -215,12 +215,12 @@ fn looks_like_name(s: &str) -> bool {
 }
 
 /// `true`/`false` as the runner passes booleans (case-insensitive); empty means the default.
-pub fn parse_bool(input: &str, default: bool) -> Result<bool, ()> {
+pub fn parse_bool(input: &str, default: bool) -> Option<bool> {
     match input.trim().to_ascii_lowercase().as_str() {
-        "" => Ok(default),
-        "true" => Ok(true),
-        "false" => Ok(false),
-        _ => Err(()),
+        "" => Some(default),
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
     }
 }
 
@@ -240,7 +240,7 @@ mod tests {
         let (pairs, errors) = parse_pairs("# comment\r\nA=1\r\n\n  B = x=y \nC=\n");
         assert!(errors.is_empty());
         assert_eq!(names(&pairs), [("A", "1"), ("B", " x=y "), ("C", "")]);
-        assert_eq!(pairs[1].line, Some(3));
+        assert_eq!(pairs[1].line, Some(4));
     }
 
     #[test]
@@ -302,9 +302,9 @@ mod tests {
 
     #[test]
     fn booleans() {
-        assert_eq!(parse_bool("", true), Ok(true));
-        assert_eq!(parse_bool("TRUE", false), Ok(true));
-        assert_eq!(parse_bool(" false ", true), Ok(false));
-        assert_eq!(parse_bool("yes", false), Err(()));
+        assert_eq!(parse_bool("", true), Some(true));
+        assert_eq!(parse_bool("TRUE", false), Some(true));
+        assert_eq!(parse_bool(" false ", true), Some(false));
+        assert_eq!(parse_bool("yes", false), None);
     }
 }

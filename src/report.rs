@@ -18,6 +18,14 @@ pub fn print(report: &Report, config: &Config, reporter: &mut Reporter) {
     if let Some(fatal) = &report.fatal {
         reporter.error("secret-refresh", fatal);
     }
+    if report.skip == Some(SkipReason::Event) {
+        reporter.warning(
+            "writes refused on pull_request_target",
+            "pull_request_target runs with this repository's secrets next to code a pull request \
+             controls, so secret-refresh writes nothing on it; set `allow-pull-request-target: \
+             true` only if the job never runs code from the pull request",
+        );
+    }
     for row in &report.rows {
         match &row.outcome {
             Outcome::Created | Outcome::Updated => reporter.info(&format!(
@@ -55,6 +63,9 @@ pub fn print(report: &Report, config: &Config, reporter: &mut Reporter) {
                 ),
             );
         }
+    }
+    if !reporter.is_action() {
+        reporter.raw(&text(report));
     }
     reporter.info(&headline(report));
 }
@@ -226,6 +237,48 @@ pub fn write_audit(path: &Path, report: &Report, config: &Config) -> std::io::Re
 
 fn non_empty(s: &str) -> Option<&str> {
     (!s.is_empty()).then_some(s)
+}
+
+/// A plain table for terminals and pipes: one row per secret and target.
+pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, c) in row.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(c.chars().count());
+            }
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut s = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            if i + 1 == cells.len() {
+                s.push_str(c);
+            } else {
+                s.push_str(&format!("{c:<w$}  ", w = widths[i]));
+            }
+        }
+        s.trim_end().to_owned() + "\n"
+    };
+    let mut out = line(headers.to_vec());
+    for row in rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
+/// The report as a plain table.
+pub fn text(report: &Report) -> String {
+    let rows: Vec<Vec<String>> = report
+        .rows
+        .iter()
+        .map(|r| vec![r.secret.clone(), r.target.clone(), r.outcome.describe()])
+        .collect();
+    let mut s = String::new();
+    if !rows.is_empty() {
+        s.push_str(&table(&["SECRET", "TARGET", "RESULT"], &rows));
+    }
+    s
 }
 
 #[cfg(test)]

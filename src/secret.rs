@@ -69,13 +69,13 @@ impl fmt::Debug for SecretValue {
 }
 
 /// Reads bytes as UTF-8 without leaving a copy of invalid input behind.
-pub fn secret_from_bytes(bytes: Vec<u8>) -> Result<SecretValue, ()> {
+pub fn secret_from_bytes(bytes: Vec<u8>) -> Option<SecretValue> {
     match String::from_utf8(bytes) {
-        Ok(s) => Ok(SecretValue::new(s)),
+        Ok(s) => Some(SecretValue::new(s)),
         Err(e) => {
             let mut bytes = e.into_bytes();
             bytes.zeroize();
-            Err(())
+            None
         }
     }
 }
@@ -112,7 +112,7 @@ mod tests {
 
     #[test]
     fn invalid_utf8_is_rejected() {
-        assert!(secret_from_bytes(vec![0xff, 0xfe]).is_err());
-        assert_eq!(secret_from_bytes(b"ok".to_vec()).map(|v| v.len()), Ok(2));
+        assert!(secret_from_bytes(vec![0xff, 0xfe]).is_none());
+        assert_eq!(secret_from_bytes(b"ok".to_vec()).map(|v| v.len()), Some(2));
     }
 }

@@ -66,7 +66,7 @@ fn gh_auth_token() -> Option<SecretValue> {
     if !out.status.success() {
         return None;
     }
-    let t = crate::secret::secret_from_bytes(out.stdout).ok()?;
+    let t = crate::secret::secret_from_bytes(out.stdout)?;
     let t = SecretValue::new(t.expose().trim().to_owned());
     (!t.is_empty()).then_some(t)
 }

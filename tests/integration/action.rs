@@ -1,0 +1,585 @@
+//! The action end to end (issue: compare, mask, write repository secrets, skip quietly).
+
+use fake_github::{Fault, FaultKind, Scope, TokenSpec};
+
+use crate::common::{fake, Step, REPO, TOKEN};
+
+fn session_files(step: Step) -> Step {
+    step.input("files", ".cache/session/*.token")
+        .input("prefix", "MOOGO_CACHED_")
+        .file(".cache/session/device.token", "device-session-v2\n")
+        .file(".cache/session/refresh.token", "refresh-session-same\n")
+        .file(".cache/session/account.token", "account-session-new\r\n")
+}
+
+fn current_for_session(step: Step) -> Step {
+    step.current(&[
+        ("github_token", "ghs_runner_token_value"),
+        ("PAT_TOKEN", TOKEN),
+        ("MOOGO_CACHED_DEVICE", "device-session-v1"),
+        ("moogo_cached_refresh", "refresh-session-same"),
+    ])
+}
+
+#[test]
+fn no_token_skips_quietly_with_zero_requests() {
+    let api = fake();
+    let ran = current_for_session(session_files(Step::new(&api))).run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    assert_eq!(api.requests().len(), 0);
+    assert_eq!(ran.output("skipped"), "true");
+    assert_eq!(ran.output("skip-reason"), "no-token");
+    assert_eq!(ran.output("changed"), "true");
+    assert_eq!(ran.output("updated"), "[]");
+    assert_eq!(ran.output("unchanged"), r#"["MOOGO_CACHED_REFRESH"]"#);
+    assert!(!ran.stdout.contains("::warning"), "no warning annotation");
+    assert!(!ran.stdout.contains("::error"));
+    ran.assert_no_leak();
+    for v in [
+        "device-session-v2",
+        "account-session-new",
+        "device-session-v1",
+    ] {
+        ran.assert_masked(v);
+    }
+    insta::assert_snapshot!(ran.transcript());
+}
+
+#[test]
+fn nothing_changed_costs_zero_requests() {
+    let api = fake();
+    let ran = Step::new(&api)
+        .token()
+        .secrets(&[("A", "one"), ("B", "two")])
+        .current(&[("A", "one"), ("b", "two")])
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    assert_eq!(api.requests().len(), 0);
+    assert_eq!(ran.output("changed"), "false");
+    assert_eq!(ran.output("skipped"), "false");
+    assert_eq!(ran.output("skip-reason"), "");
+    assert_eq!(ran.output("unchanged"), r#"["A","B"]"#);
+    ran.assert_no_leak();
+    ran.assert_masked(TOKEN);
+    insta::assert_snapshot!(ran.transcript());
+}
+
+#[test]
+fn writes_exactly_the_changed_secrets_with_one_key_request() {
+    let api = fake();
+    let repo = Scope::repo(REPO);
+    api.set_secret(&repo, "MOOGO_CACHED_DEVICE", "device-session-v1");
+    api.set_secret(&repo, "MOOGO_CACHED_REFRESH", "refresh-session-same");
+    let ran = current_for_session(session_files(Step::new(&api).token())).run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+
+    let requests = api.requests();
+    let shape: Vec<(String, String, u16)> = requests
+        .iter()
+        .map(|r| (r.method.clone(), r.path.clone(), r.status))
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            (
+                "GET".into(),
+                "/repos/acme/api/actions/secrets/public-key".into(),
+                200
+            ),
+            (
+                "PUT".into(),
+                "/repos/acme/api/actions/secrets/MOOGO_CACHED_ACCOUNT".into(),
+                201
+            ),
+            (
+                "PUT".into(),
+                "/repos/acme/api/actions/secrets/MOOGO_CACHED_DEVICE".into(),
+                204
+            ),
+        ]
+    );
+    assert_eq!(
+        api.secret(&repo, "MOOGO_CACHED_DEVICE").map(|s| s.value),
+        Some("device-session-v2".into())
+    );
+    assert_eq!(
+        api.secret(&repo, "MOOGO_CACHED_ACCOUNT").map(|s| s.value),
+        Some("account-session-new".into())
+    );
+    let refresh = api.secret(&repo, "MOOGO_CACHED_REFRESH").expect("kept");
+    assert_eq!(refresh.writes, 0, "unchanged secret was not written");
+    assert_eq!(ran.output("changed"), "true");
+    assert_eq!(ran.output("skipped"), "false");
+    assert_eq!(
+        ran.output("updated"),
+        r#"["MOOGO_CACHED_ACCOUNT","MOOGO_CACHED_DEVICE"]"#
+    );
+    for r in &requests {
+        assert_eq!(
+            r.authorization.as_deref(),
+            Some(format!("Bearer {TOKEN}").as_str())
+        );
+        assert!(
+            !r.body.contains("session"),
+            "plaintext on the wire: {}",
+            r.body
+        );
+    }
+    ran.assert_no_leak();
+    insta::assert_snapshot!(ran.transcript());
+}
+
+#[test]
+fn empty_current_writes_everything() {
+    let api = fake();
+    let ran = Step::new(&api)
+        .token()
+        .secrets(&[("A", "one"), ("B", "two")])
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    assert_eq!(api.count("GET", "public-key"), 1);
+    assert_eq!(api.count("PUT", "/secrets/"), 2);
+    assert_eq!(ran.output("changed"), "true");
+    assert_eq!(ran.output("updated"), r#"["A","B"]"#);
+    ran.assert_no_leak();
+}
+
+#[test]
+fn dry_run_reports_and_writes_nothing() {
+    let api = fake();
+    let ran = Step::new(&api)
+        .token()
+        .input("dry-run", "true")
+        .secrets(&[("A", "one"), ("B", "two")])
+        .current(&[("A", "one")])
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    assert_eq!(api.requests().len(), 0);
+    assert_eq!(ran.output("skipped"), "true");
+    assert_eq!(ran.output("skip-reason"), "dry-run");
+    assert_eq!(ran.output("updated"), "[]");
+    ran.assert_no_leak();
+    insta::assert_snapshot!(ran.transcript());
+}
+
+#[test]
+fn multi_line_and_json_looking_values_round_trip() {
+    let api = fake();
+    let pem = "-----BEGIN KEY-----\nMIIBszCCAVmgAwIBAgIU\nq83h5f2kLm9==\n-----END KEY-----";
+    let json_like = r#"{"access":"a.b.c","expires":"2027-01-01","pct":"100%"}"#;
+    let secrets =
+        serde_json::json!({ "PEM_KEY": pem, "SESSION_JSON": json_like, "CR": "a\r\nb%0A" });
+    let ran = Step::new(&api)
+        .token()
+        .input("secrets", &secrets.to_string())
+        .value(pem)
+        .value(json_like)
+        .value("a\r\nb%0A")
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    let repo = Scope::repo(REPO);
+    assert_eq!(
+        api.secret(&repo, "PEM_KEY").map(|s| s.value),
+        Some(pem.into())
+    );
+    assert_eq!(
+        api.secret(&repo, "SESSION_JSON").map(|s| s.value),
+        Some(json_like.into())
+    );
+    assert_eq!(
+        api.secret(&repo, "CR").map(|s| s.value),
+        Some("a\r\nb%0A".into())
+    );
+    ran.assert_masked(pem);
+    ran.assert_masked(json_like);
+    // Each line of a multi-line value is masked on its own too.
+    assert!(ran.stdout.contains("::add-mask::MIIBszCCAVmgAwIBAgIU\n"));
+    // `%` is escaped so the runner masks the value itself, not its unescaped form.
+    assert!(ran.stdout.contains("::add-mask::a%0D%0Ab%250A\n"));
+    ran.assert_no_leak();
+}
+
+#[test]
+fn lines_format_keeps_everything_after_the_first_equals() {
+    let api = fake();
+    let ran = Step::new(&api)
+        .token()
+        .input(
+            "secrets",
+            "# new values\r\n\r\n  URL = https://x/?a=b&c=d\r\nPLAIN=p",
+        )
+        .value("https://x/?a=b&c=d")
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    let repo = Scope::repo(REPO);
+    assert_eq!(
+        api.secret(&repo, "URL").map(|s| s.value),
+        Some(" https://x/?a=b&c=d".into())
+    );
+    assert_eq!(
+        api.secret(&repo, "PLAIN").map(|s| s.value),
+        Some("p".into())
+    );
+}
+
+/// Each bad input: a clear error naming the input and secret, exit 2, zero requests.
+#[test]
+fn every_validation_error_is_clear_and_writes_nothing() {
+    let big = "x".repeat(49_153);
+    let cases: Vec<(&str, Step)> = vec![
+        (
+            "invalid name",
+            Step::new(&fake())
+                .token()
+                .secrets(&[("BAD-NAME", "v4lue-one")]),
+        ),
+        (
+            "reserved prefix",
+            Step::new(&fake())
+                .token()
+                .secrets(&[("github_pat", "v4lue-two")]),
+        ),
+        (
+            "leading digit",
+            Step::new(&fake())
+                .token()
+                .secrets(&[("1ABC", "v4lue-three")]),
+        ),
+        (
+            "duplicate across secrets and files",
+            Step::new(&fake())
+                .token()
+                .secrets(&[("moogo_cached_device", "v4lue-four")])
+                .input("files", ".cache/*.token")
+                .input("prefix", "MOOGO_CACHED_")
+                .file(".cache/device.token", "file-value-1"),
+        ),
+        (
+            "empty value",
+            Step::new(&fake()).token().input("secrets", "EMPTY="),
+        ),
+        (
+            "too large",
+            Step::new(&fake())
+                .token()
+                .input("secrets", &format!("BIG={big}")),
+        ),
+        (
+            "malformed JSON",
+            Step::new(&fake())
+                .token()
+                .input("secrets", "{\"A\": \"s3cret-in-bad-json\",")
+                .value("s3cret-in-bad-json"),
+        ),
+        (
+            "JSON value not a string",
+            Step::new(&fake())
+                .token()
+                .input("secrets", "{\"A\": 12345}"),
+        ),
+        (
+            "line without equals",
+            Step::new(&fake())
+                .token()
+                .input("secrets", "A=ok-value\nthis-line-is-a-value")
+                .value("this-line-is-a-value"),
+        ),
+        (
+            "NAME=glob matching several files",
+            Step::new(&fake())
+                .token()
+                .input("files", "SESSION=.cache/*.token")
+                .file(".cache/a.token", "file-value-2")
+                .file(".cache/b.token", "file-value-3"),
+        ),
+        (
+            "file not UTF-8",
+            Step::new(&fake())
+                .token()
+                .input("files", "BIN=blob.bin")
+                .file_bytes("blob.bin", &[0xff, 0xfe, 0x00, 0x41]),
+        ),
+        (
+            "file matching nothing with if-no-files-found error",
+            Step::new(&fake())
+                .token()
+                .input("files", "missing/*.token")
+                .input("if-no-files-found", "error"),
+        ),
+        (
+            "empty file",
+            Step::new(&fake())
+                .token()
+                .input("files", "EMPTY_FILE=empty.txt")
+                .file_bytes("empty.txt", b"\n"),
+        ),
+        (
+            "api-url not https",
+            Step::new(&fake())
+                .token()
+                .secrets(&[("A", "v4lue-five")])
+                .input("api-url", "http://api.example.com"),
+        ),
+        (
+            "bad boolean",
+            Step::new(&fake())
+                .token()
+                .secrets(&[("A", "v4lue-six")])
+                .input("dry-run", "yes"),
+        ),
+        (
+            "bad repository",
+            Step::new(&fake())
+                .token()
+                .secrets(&[("A", "v4lue-seven")])
+                .input("repository", "not a repo"),
+        ),
+    ];
+    let mut transcript = String::new();
+    for (what, step) in cases {
+        // Each case has its own fake; look at the requests through the step's API URL.
+        let ran = step.run();
+        assert_eq!(ran.code, 2, "{what}: {}", ran.transcript());
+        assert!(
+            ran.stdout.contains("::error title=invalid input::"),
+            "{what}"
+        );
+        assert!(ran.outputs.is_empty(), "{what}: no outputs on input errors");
+        ran.assert_no_leak();
+        let errors: Vec<String> = ran
+            .redact(&ran.stdout)
+            .lines()
+            .filter(|l| !l.starts_with("::add-mask::"))
+            .map(str::to_owned)
+            .collect();
+        transcript.push_str(&format!("## {what}\n{}\n\n", errors.join("\n")));
+    }
+    insta::assert_snapshot!(transcript);
+}
+
+#[test]
+fn invalid_inputs_make_no_request() {
+    let api = fake();
+    let ran = Step::new(&api)
+        .token()
+        .secrets(&[("OK", "fine-value"), ("BAD-NAME", "other-value")])
+        .run();
+    assert_eq!(ran.code, 2);
+    assert_eq!(api.requests().len(), 0);
+    ran.assert_masked("fine-value");
+    ran.assert_masked("other-value");
+    ran.assert_no_leak();
+}
+
+#[test]
+fn no_files_found_warns_by_default_and_ignores_on_request() {
+    let api = fake();
+    let ran = Step::new(&api)
+        .token()
+        .input("files", "missing/*.token")
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    assert!(ran.stdout.contains(
+        "::warning title=secret-refresh::input `files`, line 1: no file matches `missing/*.token`"
+    ));
+    let ran = Step::new(&api)
+        .token()
+        .input("files", "missing/*.token")
+        .input("if-no-files-found", "ignore")
+        .run();
+    assert_eq!(ran.code, 0);
+    assert!(!ran.stdout.contains("::warning"));
+    assert_eq!(api.requests().len(), 0);
+}
+
+fn failing_write(api: &fake_github::FakeGitHub, token: &str) -> crate::common::Ran {
+    Step::new(api)
+        .token_value(token)
+        .secrets(&[("SESSION", "session-value-x")])
+        .run()
+}
+
+#[test]
+fn http_failures_name_the_secret_the_repository_and_the_fix() {
+    let mut transcript = String::new();
+
+    let api = fake();
+    let ran = failing_write(&api, "ghp_unknownTokenValue0000000000000000000");
+    assert_eq!(ran.code, 1);
+    assert_eq!(api.requests().len(), 1, "401 is not retried");
+    ran.assert_no_leak();
+    transcript.push_str(&format!("## 401\n{}\n\n", ran.redact(&ran.stdout)));
+
+    let api = fake();
+    api.add_token(
+        "ghs_workflowTokenValue000000000000000000",
+        TokenSpec::github_token(),
+    );
+    let ran = failing_write(&api, "ghs_workflowTokenValue000000000000000000");
+    assert_eq!(ran.code, 1);
+    assert!(ran.stdout.contains("GITHUB_TOKEN cannot write secrets"));
+    ran.assert_no_leak();
+    transcript.push_str(&format!("## 403\n{}\n\n", ran.redact(&ran.stdout)));
+
+    let api = fake();
+    api.add_token(
+        "ghp_noScopeTokenValue0000000000000000000",
+        TokenSpec::classic("octo", &[]),
+    );
+    let ran = failing_write(&api, "ghp_noScopeTokenValue0000000000000000000");
+    assert_eq!(ran.code, 1);
+    ran.assert_no_leak();
+    transcript.push_str(&format!("## 404\n{}\n\n", ran.redact(&ran.stdout)));
+
+    let api = fake();
+    api.inject(
+        Fault::new(FaultKind::Status(422))
+            .on("PUT", "/secrets/SESSION")
+            .times(2),
+    );
+    let ran = failing_write(&api, TOKEN);
+    assert_eq!(ran.code, 1);
+    // A 422 refetches the key once; the key did not rotate, so the write is not repeated.
+    assert_eq!(api.count("GET", "public-key"), 2);
+    assert_eq!(api.count("PUT", "/secrets/SESSION"), 1);
+    ran.assert_no_leak();
+    transcript.push_str(&format!(
+        "## 422\n{}\n--- summary\n{}\n",
+        ran.redact(&ran.stdout),
+        ran.summary
+    ));
+    assert_eq!(ran.output("skipped"), "false");
+    assert_eq!(ran.output("updated"), "[]");
+    insta::assert_snapshot!(transcript);
+}
+
+#[test]
+fn token_goes_only_to_the_api() {
+    let api = fake();
+    let ran = Step::new(&api).token().secrets(&[("A", "a-value-1")]).run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    for r in api.requests() {
+        assert_eq!(
+            r.authorization.as_deref(),
+            Some(format!("Bearer {TOKEN}").as_str())
+        );
+    }
+    ran.assert_masked(TOKEN);
+    ran.assert_no_leak();
+}
+
+/// A sealed box made by the project opens with libsodium itself (PyNaCl).
+#[test]
+fn sealed_boxes_open_with_libsodium() {
+    let api = fake();
+    let value = "interop ✓ value\nwith lines";
+    let ran = Step::new(&api)
+        .token()
+        .input(
+            "secrets",
+            &serde_json::json!({ "INTEROP": value }).to_string(),
+        )
+        .value(value)
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    let put = api
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "PUT")
+        .expect("a PUT");
+    let body: serde_json::Value = serde_json::from_str(&put.body).expect("json body");
+    let sealed = body["encrypted_value"].as_str().expect("encrypted_value");
+    let sk = api.secret_key_bytes(&Scope::repo(REPO));
+    let script = r#"
+import base64, sys
+from nacl.public import PrivateKey, SealedBox
+sk = PrivateKey(bytes.fromhex(sys.argv[1]))
+sys.stdout.buffer.write(SealedBox(sk).decrypt(base64.b64decode(sys.argv[2])))
+"#;
+    let hex: String = sk.iter().map(|b| format!("{b:02x}")).collect();
+    let out = std::process::Command::new("python3")
+        .args(["-c", script, &hex, sealed])
+        .output()
+        .expect("python3 runs (PyNaCl is installed by .ci/setup)");
+    assert!(
+        out.status.success(),
+        "PyNaCl failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8(out.stdout).expect("utf8"), value);
+}
+
+#[test]
+fn pull_request_target_writes_are_refused_unless_allowed() {
+    let api = fake();
+    let ran = Step::new(&api)
+        .env("GITHUB_EVENT_NAME", "pull_request_target")
+        .token()
+        .secrets(&[("A", "prt-value-1")])
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    assert_eq!(api.requests().len(), 0);
+    assert_eq!(ran.output("skipped"), "true");
+    assert_eq!(ran.output("skip-reason"), "event");
+    assert!(ran.stdout.contains("::warning"), "{}", ran.stdout);
+    ran.assert_no_leak();
+
+    let ran = Step::new(&api)
+        .env("GITHUB_EVENT_NAME", "pull_request_target")
+        .input("allow-pull-request-target", "true")
+        .token()
+        .secrets(&[("A", "prt-value-1")])
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    assert_eq!(ran.output("updated"), r#"["A"]"#);
+}
+
+#[test]
+fn no_repository_anywhere_is_an_input_error() {
+    let api = fake();
+    let ran = Step::new(&api)
+        .remove_env("GITHUB_REPOSITORY")
+        .remove_env("INPUT_REPOSITORY")
+        .token()
+        .secrets(&[("A", "val-123")])
+        .run();
+    assert_eq!(ran.code, 2);
+    assert!(
+        ran.stdout.contains("input `repository`: no repository"),
+        "{}",
+        ran.stdout
+    );
+    assert_eq!(api.requests().len(), 0);
+}
+
+/// `sync` runs the same engine from flags; values come from files or stdin, never argv.
+#[test]
+fn sync_reads_values_from_stdin_and_writes_them() {
+    let api = fake();
+    let step = Step::new(&api)
+        .remove_env("GITHUB_ACTIONS")
+        .env("GH_TOKEN", TOKEN)
+        .value("from-stdin-value")
+        .stdin("{\"PIPED\": \"from-stdin-value\"}")
+        .args(&[
+            "sync",
+            "--repo",
+            REPO,
+            "--secrets-file",
+            "-",
+            "--api-url",
+            &api.url(),
+        ]);
+    let ran = step.run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    assert_eq!(
+        api.secret(&Scope::repo(REPO), "PIPED").map(|s| s.value),
+        Some("from-stdin-value".into())
+    );
+    assert!(
+        !ran.stdout.contains("::add-mask::"),
+        "no workflow commands at a terminal"
+    );
+    ran.assert_no_leak();
+    insta::assert_snapshot!(ran.redact(&ran.stdout));
+}

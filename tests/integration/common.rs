@@ -1,0 +1,338 @@
+//! Runs the compiled binary the way the runner runs a container action: `INPUT_*` variables
+//! (hyphens kept), `GITHUB_*` variables, temporary `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY`
+//! files, and nothing inherited from the machine's own environment.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use fake_github::{FakeGitHub, TokenSpec};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_secret-refresh");
+/// A classic PAT with `repo` scope, known to the fake.
+pub const TOKEN: &str = "ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789";
+pub const REPO: &str = "acme/api";
+
+/// A fake GitHub holding `acme/api` and a classic `repo` token of user `octo`.
+pub fn fake() -> FakeGitHub {
+    let f = FakeGitHub::start();
+    f.add_user("octo");
+    f.add_org("acme");
+    f.add_repo(REPO);
+    f.add_token(TOKEN, TokenSpec::classic("octo", &["repo"]));
+    f
+}
+
+/// One action step to run.
+pub struct Step {
+    env: BTreeMap<String, String>,
+    dir: tempfile::TempDir,
+    /// Every value the step handles, for the leak check.
+    pub values: Vec<String>,
+    stdin: Option<String>,
+    args: Vec<String>,
+}
+
+/// What a step left behind.
+#[derive(Debug)]
+pub struct Ran {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub outputs: BTreeMap<String, String>,
+    pub outputs_raw: String,
+    pub summary: String,
+    pub audit: String,
+    pub workspace: PathBuf,
+    pub api_url: String,
+    values: Vec<String>,
+}
+
+impl Step {
+    pub fn new(fake: &FakeGitHub) -> Self {
+        Self::with_url(&fake.url())
+    }
+
+    pub fn with_url(url: &str) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("workspace")).expect("workspace");
+        std::fs::create_dir_all(dir.path().join("file_commands")).expect("file_commands");
+        let mut env = BTreeMap::new();
+        let ws = dir.path().join("workspace");
+        for (k, v) in [
+            ("GITHUB_ACTIONS", "true".to_owned()),
+            ("GITHUB_REPOSITORY", REPO.to_owned()),
+            ("GITHUB_API_URL", url.to_owned()),
+            ("GITHUB_WORKSPACE", ws.display().to_string()),
+            ("GITHUB_EVENT_NAME", "push".to_owned()),
+            ("GITHUB_ACTOR", "octo".to_owned()),
+            ("GITHUB_RUN_ID", "4242".to_owned()),
+            (
+                "GITHUB_OUTPUT",
+                dir.path()
+                    .join("file_commands/output")
+                    .display()
+                    .to_string(),
+            ),
+            (
+                "GITHUB_STEP_SUMMARY",
+                dir.path()
+                    .join("file_commands/summary")
+                    .display()
+                    .to_string(),
+            ),
+            // Waits shrink a thousandfold so retry and rate-limit tests run fast.
+            ("SECRET_REFRESH_TIME_SCALE", "0.001".to_owned()),
+            // Action defaults as the runner passes them.
+            ("INPUT_IF-NO-FILES-FOUND", "warn".to_owned()),
+            ("INPUT_DRY-RUN", "false".to_owned()),
+            ("INPUT_APP", "actions".to_owned()),
+            ("INPUT_FAIL-FAST", "false".to_owned()),
+            ("INPUT_ALLOW-PULL-REQUEST-TARGET", "false".to_owned()),
+            ("INPUT_TOKEN-EXPIRY-WARNING-DAYS", "14".to_owned()),
+            ("INPUT_REPOSITORY", REPO.to_owned()),
+            ("INPUT_API-URL", url.to_owned()),
+        ] {
+            env.insert(k.to_owned(), v);
+        }
+        Self {
+            env,
+            dir,
+            values: Vec::new(),
+            stdin: None,
+            args: Vec::new(),
+        }
+    }
+
+    /// Sets an input as the runner does: `INPUT_` + the name upper-cased, hyphens kept.
+    pub fn input(mut self, name: &str, value: &str) -> Self {
+        self.env.insert(
+            format!("INPUT_{}", name.to_ascii_uppercase()),
+            value.to_owned(),
+        );
+        self
+    }
+
+    pub fn token(self) -> Self {
+        self.token_value(TOKEN)
+    }
+
+    pub fn token_value(mut self, token: &str) -> Self {
+        self.values.push(token.to_owned());
+        self.input("token", token)
+    }
+
+    /// A file in the workspace; its content is registered as a value for the leak check.
+    pub fn file(mut self, rel: &str, content: &str) -> Self {
+        self.values.push(content.trim_end_matches('\n').to_owned());
+        self.file_bytes(rel, content.as_bytes())
+    }
+
+    pub fn file_bytes(self, rel: &str, content: &[u8]) -> Self {
+        let path = self.workspace().join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, content).expect("write");
+        self
+    }
+
+    /// `secrets` input given as `NAME=value` lines; values registered for the leak check.
+    pub fn secrets(mut self, pairs: &[(&str, &str)]) -> Self {
+        let text: Vec<String> = pairs.iter().map(|(n, v)| format!("{n}={v}")).collect();
+        self.values.extend(pairs.iter().map(|(_, v)| v.to_string()));
+        self.input("secrets", &text.join("\n"))
+    }
+
+    /// `current` given as a JSON object, like `toJSON(secrets)`.
+    pub fn current(mut self, pairs: &[(&str, &str)]) -> Self {
+        let map: serde_json::Map<String, serde_json::Value> = pairs
+            .iter()
+            .map(|(n, v)| (n.to_string(), serde_json::Value::from(*v)))
+            .collect();
+        self.values.extend(pairs.iter().map(|(_, v)| v.to_string()));
+        self.input(
+            "current",
+            &serde_json::to_string_pretty(&map).expect("json"),
+        )
+    }
+
+    /// Registers a value the leak check looks for.
+    pub fn value(mut self, v: &str) -> Self {
+        self.values.push(v.to_owned());
+        self
+    }
+
+    pub fn env(mut self, k: &str, v: &str) -> Self {
+        self.env.insert(k.to_owned(), v.to_owned());
+        self
+    }
+
+    pub fn remove_env(mut self, k: &str) -> Self {
+        self.env.remove(k);
+        self
+    }
+
+    pub fn args(mut self, args: &[&str]) -> Self {
+        self.args = args.iter().map(|s| s.to_string()).collect();
+        self
+    }
+
+    pub fn stdin(mut self, s: &str) -> Self {
+        self.stdin = Some(s.to_owned());
+        self
+    }
+
+    pub fn workspace(&self) -> PathBuf {
+        self.dir.path().join("workspace")
+    }
+
+    pub fn run(&self) -> Ran {
+        let mut cmd = Command::new(BIN);
+        cmd.env_clear()
+            .envs(&self.env)
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .args(&self.args)
+            .current_dir(self.workspace())
+            .stdin(if self.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn");
+        if let Some(input) = &self.stdin {
+            use std::io::Write;
+            let mut stdin = child.stdin.take().expect("stdin");
+            stdin.write_all(input.as_bytes()).expect("write stdin");
+        }
+        let out = child.wait_with_output().expect("wait");
+        let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
+        let outputs_raw = read(&self.dir.path().join("file_commands/output"));
+        let audit_path = self
+            .env
+            .get("INPUT_AUDIT-LOG")
+            .map(|p| self.workspace().join(p));
+        Ran {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            outputs: secret_refresh::output::parse_outputs(&outputs_raw)
+                .into_iter()
+                .collect(),
+            outputs_raw,
+            summary: read(&self.dir.path().join("file_commands/summary")),
+            audit: audit_path.map(|p| read(&p)).unwrap_or_default(),
+            workspace: self.workspace(),
+            api_url: self.env.get("GITHUB_API_URL").cloned().unwrap_or_default(),
+            values: self.values.clone(),
+        }
+    }
+}
+
+/// The parts of a value the runner's masker would hide: the value and each longer line.
+pub fn value_parts(v: &str) -> Vec<String> {
+    let mut parts = vec![v.to_owned()];
+    if v.contains('\n') || v.contains('\r') {
+        parts.extend(
+            v.split(['\n', '\r'])
+                .map(str::trim)
+                .filter(|l| l.len() >= secret_refresh::output::MIN_MASKED_LINE)
+                .map(str::to_owned),
+        );
+    }
+    parts.retain(|p| !p.trim().is_empty());
+    parts
+}
+
+impl Ran {
+    pub fn output(&self, name: &str) -> &str {
+        self.outputs
+            .get(name)
+            .map(String::as_str)
+            .unwrap_or("<unset>")
+    }
+
+    /// No value appears anywhere but in `::add-mask::` lines printed before every other line.
+    pub fn assert_no_leak(&self) {
+        let mut seen_other = false;
+        for line in self.stdout.lines() {
+            if line.starts_with("::add-mask::") {
+                assert!(
+                    !seen_other,
+                    "a mask came after other output:\n{}",
+                    self.stdout
+                );
+                continue;
+            }
+            seen_other = true;
+            for v in &self.values {
+                for part in value_parts(v) {
+                    assert!(!line.contains(&part), "value leaked on stdout: {line:?}");
+                }
+            }
+        }
+        for (what, text) in [
+            ("stderr", &self.stderr),
+            ("outputs", &self.outputs_raw),
+            ("summary", &self.summary),
+            ("audit log", &self.audit),
+        ] {
+            for v in &self.values {
+                for part in value_parts(v) {
+                    assert!(!text.contains(&part), "value leaked in {what}:\n{text}");
+                }
+            }
+        }
+    }
+
+    /// Every value handled was masked (when the step ran as an action).
+    pub fn assert_masked(&self, value: &str) {
+        let escaped = secret_refresh::output::escape_data(value);
+        assert!(
+            self.stdout
+                .lines()
+                .any(|l| l == format!("::add-mask::{escaped}")),
+            "value not masked; stdout:\n{}",
+            self.stdout
+        );
+    }
+
+    /// Output with mask data, the API address and the workspace replaced by placeholders.
+    pub fn redact(&self, text: &str) -> String {
+        let mut out: Vec<String> = Vec::new();
+        for line in text.lines() {
+            if line.starts_with("::add-mask::") {
+                out.push("::add-mask::[REDACTED]".into());
+            } else {
+                out.push(line.to_owned());
+            }
+        }
+        let mut s = out.join("\n");
+        if !self.api_url.is_empty() {
+            s = s.replace(&self.api_url, "[API]");
+        }
+        s = s.replace(&self.workspace.display().to_string(), "[WORKSPACE]");
+        for v in &self.values {
+            for part in value_parts(v) {
+                s = s.replace(&part, "[VALUE]");
+            }
+        }
+        s
+    }
+
+    /// A snapshot of everything a person reads: stdout, stderr, outputs, summary.
+    pub fn transcript(&self) -> String {
+        let mut outputs = String::new();
+        for (k, v) in &self.outputs {
+            outputs.push_str(&format!("{k}={v}\n"));
+        }
+        format!(
+            "exit: {}\n--- stdout\n{}\n--- stderr\n{}\n--- outputs\n{}--- summary\n{}",
+            self.code,
+            self.redact(&self.stdout),
+            self.redact(&self.stderr),
+            outputs,
+            self.redact(&self.summary)
+        )
+    }
+}

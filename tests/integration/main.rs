@@ -1,0 +1,4 @@
+//! Integration tests: the compiled binary against a fake GitHub API over real HTTP.
+
+mod action;
+mod common;
