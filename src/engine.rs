@@ -202,6 +202,22 @@ fn repo_target(repo: &Repo, environment: Option<&str>, app: App) -> Target {
 /// Runs the whole refresh. Makes no request unless something changed, a token is given, and it
 /// is not a dry run.
 pub async fn run(config: &Config, policy: Policy) -> Report {
+    run_observed(config, policy, &mut |_: Progress<'_>| {}).await
+}
+
+/// Progress of the writes, for a progress bar: the number of writes planned, then each row as
+/// soon as its write is decided.
+pub enum Progress<'a> {
+    Planned { writes: usize, targets: usize },
+    Done(&'a Row),
+}
+
+/// [`run`], telling `observe` about each write as it happens.
+pub async fn run_observed(
+    config: &Config,
+    policy: Policy,
+    observe: &mut dyn FnMut(Progress<'_>),
+) -> Report {
     let planned = compare(&config.secrets, config.current.as_ref());
     let mut report = Report {
         comparisons: planned
@@ -312,13 +328,17 @@ pub async fn run(config: &Config, policy: Policy) -> Report {
         .collect()
         .await;
 
+    observe(Progress::Planned {
+        writes: targets.len() * to_write.len(),
+        targets: targets.len(),
+    });
     let mut stop = false;
     for (target, key) in targets.iter().zip(keys) {
         let mut key = match key {
             Ok(k) => Some(k),
             Err(f) => {
                 for (s, _) in &to_write {
-                    report.rows.push(Row {
+                    let r = Row {
                         secret: s.name.to_string(),
                         target: target.to_string(),
                         resolved: Some(target.clone()),
@@ -329,7 +349,9 @@ pub async fn run(config: &Config, policy: Policy) -> Report {
                         },
                         key_id: None,
                         hint: (!stop).then(|| f.hint.clone()).flatten(),
-                    });
+                    };
+                    observe(Progress::Done(&r));
+                    report.rows.push(r);
                 }
                 stop |= config.fail_fast;
                 continue;
@@ -367,6 +389,7 @@ pub async fn run(config: &Config, policy: Policy) -> Report {
                     }
                 }
             }
+            observe(Progress::Done(&r));
             report.rows.push(r);
         }
     }
