@@ -340,8 +340,13 @@ pub struct Options {
     /// "minute" last one second.
     pub time_scale: f64,
     /// Content-creating requests (PUT/POST/PATCH/DELETE) allowed per token per scaled minute;
-    /// beyond it: 403 secondary rate limit with `retry-after` (real seconds).
+    /// beyond it: 403 secondary rate limit with `retry-after` (real seconds, unless
+    /// `retry_after_scaled`).
     pub secondary_limit_per_minute: Option<u32>,
+    /// Give the secondary limit's `retry-after` in scaled seconds (the real wait ×
+    /// `time_scale`), for a client that shrinks every wait by the same factor
+    /// (`SECRET_REFRESH_TIME_SCALE = 1 / time_scale`). Off by default: real seconds.
+    pub retry_after_scaled: bool,
     /// Requests per token per scaled hour; beyond it: 403 "API rate limit exceeded". The
     /// `x-ratelimit-*` headers reflect it (5000 when `None`).
     pub primary_limit: Option<u32>,
@@ -357,6 +362,7 @@ impl Default for Options {
             latency: Duration::ZERO,
             time_scale: 1.0,
             secondary_limit_per_minute: None,
+            retry_after_scaled: false,
             primary_limit: None,
             tls: None,
             port: 0,

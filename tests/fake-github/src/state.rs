@@ -354,7 +354,10 @@ impl State {
         }
         if rs.writes.len() as u64 >= u64::from(limit) {
             let oldest = rs.writes.front().copied().unwrap_or(now);
-            let wait = window.saturating_sub(now.duration_since(oldest));
+            let mut wait = window.saturating_sub(now.duration_since(oldest));
+            if self.opts.retry_after_scaled && self.opts.time_scale > 0.0 {
+                wait = wait.mul_f64(self.opts.time_scale);
+            }
             return Err(ceil_secs(wait).max(1));
         }
         rs.writes.push_back(now);

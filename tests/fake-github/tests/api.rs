@@ -772,6 +772,35 @@ fn latency_option_and_secondary_limit() {
 }
 
 #[test]
+fn secondary_retry_after_in_scaled_seconds_when_asked() {
+    let gh = FakeGitHub::start_with(Options {
+        secondary_limit_per_minute: Some(1),
+        time_scale: 60.0, // the window lasts one real second, 60 scaled seconds
+        retry_after_scaled: true,
+        ..Options::default()
+    });
+    gh.add_repo("octo/app");
+    gh.add_token(TOKEN, TokenSpec::classic("octo", &["repo"]));
+    let key = get(
+        &gh,
+        "/repos/octo/app/actions/secrets/public-key",
+        Some(TOKEN),
+    )
+    .json();
+    let body = json!({"encrypted_value": seal(key["key"].as_str().unwrap_or(""), "v"), "key_id": key["key_id"]});
+    let first = put(&gh, "/repos/octo/app/actions/secrets/A", Some(TOKEN), &body);
+    assert_eq!(first.status, 201);
+    let second = put(&gh, "/repos/octo/app/actions/secrets/B", Some(TOKEN), &body);
+    assert_eq!(second.status, 403);
+    // Almost the whole real second is left: about 60 scaled seconds, not the real "1".
+    let secs: u64 = second
+        .header("retry-after")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    assert!((30..=60).contains(&secs), "retry-after {secs}");
+}
+
+#[test]
 fn api_v3_prefix_and_recorded_raw_paths() {
     let gh = world();
     let r = get(
