@@ -279,10 +279,11 @@ pub fn load(
                 value: p.value,
                 origin: Origin::Input,
             }),
-            Err(e) => errors.push(InputError::new(
-                "secrets",
-                line_prefix(p.line) + &e.to_string(),
-            )),
+            // A "name" on a line may be the tail of a pasted multi-line value: never echo it.
+            Err(e) if p.line.is_some() => {
+                errors.push(InputError::new("secrets", line_prefix(p.line) + e.rule()))
+            }
+            Err(e) => errors.push(InputError::new("secrets", e.to_string())),
         }
     }
     secrets.extend(file_secrets);
@@ -631,7 +632,11 @@ fn load_options(
     }
 
     let destination = if !organization.is_empty() {
-        if !raw.repositories.trim().is_empty() || !raw.repository.trim().is_empty() {
+        // `repository` defaults to the workflow's own repository: only another one conflicts.
+        let repository = raw.repository.trim();
+        let explicit_repository = !repository.is_empty()
+            && !repository.eq_ignore_ascii_case(ctx.default_repository.trim());
+        if !raw.repositories.trim().is_empty() || explicit_repository {
             errors.push(InputError::new(
                 "organization",
                 "give either `organization` or `repository`/`repositories`, not both",

@@ -40,15 +40,15 @@ pub async fn token_login(client: &Client) -> Result<String, String> {
 /// (private ones included), else `/orgs/{owner}/repos`, else `/users/{owner}/repos`.
 pub async fn list_owner_repos(client: &Client, owner: &str, me: &str) -> Result<Vec<Repo>, String> {
     let first = if owner.eq_ignore_ascii_case(me) {
-        "/user/repos?affiliation=owner&per_page=100".to_owned()
+        "/user/repos?affiliation=owner&sort=full_name&per_page=100".to_owned()
     } else {
-        format!("/orgs/{owner}/repos?type=all&per_page=100")
+        format!("/orgs/{owner}/repos?type=all&sort=full_name&per_page=100")
     };
     let docs = match list_pages(client, &first).await? {
         Some(docs) => docs,
         None if !owner.eq_ignore_ascii_case(me) => list_pages(
             client,
-            &format!("/users/{owner}/repos?type=owner&per_page=100"),
+            &format!("/users/{owner}/repos?type=owner&sort=full_name&per_page=100"),
         )
         .await?
         .ok_or_else(|| format!("no user or organisation `{owner}` is visible to the token"))?,
