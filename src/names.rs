@@ -20,6 +20,21 @@ pub enum NameError {
     Reserved(String),
 }
 
+impl NameError {
+    /// The rule that was broken, without the name: for input where the "name" may really be
+    /// part of a value (a multi-line value pasted into `NAME=value` lines).
+    pub fn rule(&self) -> &'static str {
+        match self {
+            NameError::Empty => "the name is empty",
+            NameError::Characters(_) => {
+                "the text before `=` is not a secret name (a letter or `_`, then letters, digits \
+                 and `_`); a multi-line value needs the JSON form"
+            }
+            NameError::Reserved(_) => "secret names must not start with `GITHUB_`",
+        }
+    }
+}
+
 impl SecretName {
     pub fn parse(raw: &str) -> Result<Self, NameError> {
         let name = raw.trim();

@@ -1,0 +1,251 @@
+//! Hostile input for every parser of user input: never a panic, never a value in an error.
+//! Property-based (proptest) plus a corpus of bad inputs whose exact errors are snapshotted.
+
+use proptest::prelude::*;
+use secret_refresh::config::{load, parse_repo_specs, RawInputs, RunContext};
+use secret_refresh::names::SecretName;
+use secret_refresh::output::{Mode, Reporter};
+use secret_refresh::parse::{parse_file_specs, parse_pairs};
+use secret_refresh::secret::SecretValue;
+
+/// Values carry a marker that never occurs in names, messages or paths, so any occurrence of a
+/// value's fragment in an error is a leak.
+fn value() -> impl Strategy<Value = String> {
+    "[a-z0-9%=#{}\\[\\]\"\\\\ \t\r\n:,/.-]{0,40}".prop_map(|s| format!("VAL~{s}~END"))
+}
+
+fn name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[A-Za-z_][A-Za-z0-9_]{0,12}",
+        "[ -~]{0,12}",
+        Just("GITHUB_TOKEN".to_owned()),
+        Just(String::new()),
+    ]
+}
+
+fn quiet() -> Reporter {
+    Reporter::new(
+        Mode::Human { color: false },
+        Box::new(std::io::sink()),
+        Box::new(std::io::sink()),
+    )
+}
+
+fn assert_no_fragment(message: &str, values: &[String]) {
+    assert!(
+        !message.contains("VAL~"),
+        "a value reached a message: {message}"
+    );
+    for v in values {
+        let inner = v.trim_start_matches("VAL~").trim_end_matches("~END");
+        // Any run of 8+ characters of a value is too much.
+        let chars: Vec<char> = inner.chars().collect();
+        for w in chars.windows(8) {
+            let frag: String = w.iter().collect();
+            if frag.trim().len() == 8 && frag.chars().any(|c| c.is_ascii_alphanumeric()) {
+                assert!(!message.contains(&frag), "fragment {frag:?} in {message}");
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn lines_never_panic_or_leak(pairs in prop::collection::vec((name(), value()), 0..8), junk in "[ -~\n]{0,64}") {
+        let values: Vec<String> = pairs.iter().map(|(_, v)| v.clone()).collect();
+        let mut text: String = pairs.iter().map(|(n, v)| format!("{n}={v}\n")).collect();
+        text.push_str(&junk);
+        let (parsed, errors) = parse_pairs(&text);
+        for e in &errors {
+            assert_no_fragment(&e.to_string(), &values);
+        }
+        // Every well-formed line comes back with its value intact.
+        for p in &parsed {
+            prop_assert!(!p.name.contains('='));
+        }
+    }
+
+    #[test]
+    fn json_never_panics_or_leaks(pairs in prop::collection::vec((name(), value()), 0..6), cut in 0usize..400) {
+        let values: Vec<String> = pairs.iter().map(|(_, v)| v.clone()).collect();
+        let map: serde_json::Map<String, serde_json::Value> =
+            pairs.iter().map(|(n, v)| (n.clone(), v.clone().into())).collect();
+        let json = serde_json::Value::Object(map).to_string();
+        // Whole and truncated at an arbitrary character.
+        let truncated: String = json.chars().take(cut).collect();
+        for text in [json.as_str(), truncated.as_str()] {
+            let (_, errors) = parse_pairs(text);
+            for e in &errors {
+                assert_no_fragment(&e.to_string(), &values);
+            }
+        }
+    }
+
+    #[test]
+    fn json_of_any_shape_is_handled(text in "\\{[ -~]{0,80}") {
+        let (_, errors) = parse_pairs(&text);
+        for e in errors {
+            let m = e.to_string();
+            prop_assert!(m.len() < 200);
+        }
+    }
+
+    #[test]
+    fn names_parse_exactly_the_valid_ones(n in "[ -~]{0,20}") {
+        let valid = {
+            let t = n.trim();
+            let mut c = t.chars();
+            matches!(c.next(), Some(f) if f.is_ascii_alphabetic() || f == '_')
+                && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !t.to_ascii_uppercase().starts_with("GITHUB_")
+        };
+        prop_assert_eq!(SecretName::parse(&n).is_ok(), valid);
+    }
+
+    #[test]
+    fn file_specs_and_repo_patterns_never_panic(text in "[ -~\n]{0,120}") {
+        let _ = parse_file_specs(&text);
+        let mut errors = Vec::new();
+        let specs = parse_repo_specs(&text, "repositories", &mut errors);
+        prop_assert!(specs.is_empty() || errors.is_empty() || !specs.is_empty());
+    }
+
+    /// The whole input pipeline: arbitrary inputs never panic, and no error names a value.
+    #[test]
+    fn config_load_never_panics_or_leaks(
+        secrets in prop::collection::vec((name(), value()), 0..5),
+        current in prop::collection::vec((name(), value()), 0..5),
+        json in any::<bool>(),
+        files in "[ -~\n]{0,60}",
+        repository in "[ -~]{0,30}",
+        repositories in "[ -~\n]{0,60}",
+        flags in prop::collection::vec("[ -~]{0,8}", 8),
+        token in value(),
+    ) {
+        let render = |pairs: &[(String, String)]| -> String {
+            if json {
+                let map: serde_json::Map<String, serde_json::Value> =
+                    pairs.iter().map(|(n, v)| (n.clone(), v.clone().into())).collect();
+                serde_json::Value::Object(map).to_string()
+            } else {
+                pairs.iter().map(|(n, v)| format!("{n}={v}\n")).collect()
+            }
+        };
+        let mut values: Vec<String> = secrets.iter().chain(current.iter()).map(|(_, v)| v.clone()).collect();
+        values.push(token.clone());
+        let dir = tempfile::tempdir().expect("tempdir");
+        let raw = RawInputs {
+            token: SecretValue::new(token),
+            secrets: SecretValue::new(render(&secrets)),
+            current: SecretValue::new(render(&current)),
+            files,
+            repository,
+            repositories,
+            dry_run: flags[0].clone(),
+            fail_fast: flags[1].clone(),
+            app: flags[2].clone(),
+            visibility: flags[3].clone(),
+            environment: flags[4].clone(),
+            if_no_files_found: flags[5].clone(),
+            token_expiry_warning_days: flags[6].clone(),
+            api_url: flags[7].clone(),
+            ..RawInputs::default()
+        };
+        let ctx = RunContext { workspace: dir.path().to_path_buf(), ..RunContext::default() };
+        if let Err(errors) = load(&raw, &ctx, &mut quiet()) {
+            for e in errors {
+                assert_no_fragment(&e.to_string(), &values);
+            }
+        }
+    }
+}
+
+/// Bad inputs and the exact error each gets.
+#[test]
+fn corpus_of_bad_inputs() {
+    let cases: &[(&str, &str)] = &[
+        ("secrets", "NOEQUALS"),
+        ("secrets", "A=1\n  \n# c\nB"),
+        ("secrets", "=value-without-name"),
+        ("secrets", "A B=spaces in name"),
+        ("secrets", "é=accent"),
+        ("secrets", "GITHUB_X=reserved"),
+        ("secrets", "A=1\na=2"),
+        ("secrets", "A="),
+        ("secrets", "{"),
+        ("secrets", "{\"A\": \"x\""),
+        ("secrets", "{\"A\": 1}"),
+        ("secrets", "{\"A\": null, \"B\": [\"v\"]}"),
+        ("secrets", "{\"A\": \"x\"} {"),
+        ("secrets", "{'A': 'single quotes'}"),
+        ("secrets", "{\"A\": \"bad escape \\q\"}"),
+        ("secrets", "{\"\": \"empty name\"}"),
+        ("current", "{\"A\": 5}"),
+        ("current", "garbage line"),
+        ("files", "NAME=missing.txt"),
+        ("files", "[invalid-glob"),
+        ("files", "9lives.txt"),
+        ("repository", "owner"),
+        ("repository", "owner/repo/extra"),
+        ("repository", "own er/repo"),
+        ("repositories", "acme/*\nacme/a b\n/x"),
+        ("repositories", "acme/service-[\n"),
+        ("app", "github"),
+        ("visibility", "public"),
+        ("dry-run", "1"),
+        ("if-no-files-found", "fail"),
+        ("token-expiry-warning-days", "-3"),
+        ("api-url", "http://example.com"),
+        ("api-url", "https://user:pass@example.com"),
+        ("api-url", "not a url"),
+        ("environment", "bad\u{7}env"),
+        ("organization", "acme"),
+    ];
+    let mut out = String::new();
+    for (input, text) in cases {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("9lives.txt"), "v").expect("write");
+        let mut raw = RawInputs {
+            repository: "acme/api".into(),
+            ..RawInputs::default()
+        };
+        match *input {
+            "secrets" => raw.secrets = SecretValue::from(*text),
+            "current" => {
+                raw.current = SecretValue::from(*text);
+                raw.secrets = SecretValue::from("A=1");
+            }
+            "files" => raw.files = (*text).into(),
+            "repository" => raw.repository = (*text).into(),
+            "repositories" => raw.repositories = (*text).into(),
+            "app" => raw.app = (*text).into(),
+            "visibility" => raw.visibility = (*text).into(),
+            "dry-run" => raw.dry_run = (*text).into(),
+            "if-no-files-found" => {
+                raw.if_no_files_found = (*text).into();
+            }
+            "token-expiry-warning-days" => raw.token_expiry_warning_days = (*text).into(),
+            "api-url" => raw.api_url = (*text).into(),
+            "environment" => raw.environment = (*text).into(),
+            // An organisation together with a repository is refused.
+            "organization" => raw.organization = (*text).into(),
+            other => panic!("unknown input {other}"),
+        }
+        if *input == "files" && *text == "NAME=missing.txt" {
+            raw.if_no_files_found = "error".into();
+        }
+        let ctx = RunContext {
+            workspace: dir.path().to_path_buf(),
+            ..RunContext::default()
+        };
+        let result = load(&raw, &ctx, &mut quiet());
+        let errors = match result {
+            Ok(_) => vec!["(accepted)".to_owned()],
+            Err(errors) => errors.iter().map(ToString::to_string).collect(),
+        };
+        out.push_str(&format!("{input}: {text:?}\n  {}\n", errors.join("\n  ")));
+    }
+    insta::assert_snapshot!(out);
+}
