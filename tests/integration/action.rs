@@ -226,28 +226,27 @@ fn lines_format_keeps_everything_after_the_first_equals() {
 #[test]
 fn every_validation_error_is_clear_and_writes_nothing() {
     let big = "x".repeat(49_153);
+    let api = fake();
     let cases: Vec<(&str, Step)> = vec![
         (
             "invalid name",
-            Step::new(&fake())
+            Step::new(&api)
                 .token()
                 .secrets(&[("BAD-NAME", "v4lue-one")]),
         ),
         (
             "reserved prefix",
-            Step::new(&fake())
+            Step::new(&api)
                 .token()
                 .secrets(&[("github_pat", "v4lue-two")]),
         ),
         (
             "leading digit",
-            Step::new(&fake())
-                .token()
-                .secrets(&[("1ABC", "v4lue-three")]),
+            Step::new(&api).token().secrets(&[("1ABC", "v4lue-three")]),
         ),
         (
             "duplicate across secrets and files",
-            Step::new(&fake())
+            Step::new(&api)
                 .token()
                 .secrets(&[("moogo_cached_device", "v4lue-four")])
                 .input("files", ".cache/*.token")
@@ -256,37 +255,35 @@ fn every_validation_error_is_clear_and_writes_nothing() {
         ),
         (
             "empty value",
-            Step::new(&fake()).token().input("secrets", "EMPTY="),
+            Step::new(&api).token().input("secrets", "EMPTY="),
         ),
         (
             "too large",
-            Step::new(&fake())
+            Step::new(&api)
                 .token()
                 .input("secrets", &format!("BIG={big}")),
         ),
         (
             "malformed JSON",
-            Step::new(&fake())
+            Step::new(&api)
                 .token()
                 .input("secrets", "{\"A\": \"s3cret-in-bad-json\",")
                 .value("s3cret-in-bad-json"),
         ),
         (
             "JSON value not a string",
-            Step::new(&fake())
-                .token()
-                .input("secrets", "{\"A\": 12345}"),
+            Step::new(&api).token().input("secrets", "{\"A\": 12345}"),
         ),
         (
             "line without equals",
-            Step::new(&fake())
+            Step::new(&api)
                 .token()
                 .input("secrets", "A=ok-value\nthis-line-is-a-value")
                 .value("this-line-is-a-value"),
         ),
         (
             "NAME=glob matching several files",
-            Step::new(&fake())
+            Step::new(&api)
                 .token()
                 .input("files", "SESSION=.cache/*.token")
                 .file(".cache/a.token", "file-value-2")
@@ -294,42 +291,42 @@ fn every_validation_error_is_clear_and_writes_nothing() {
         ),
         (
             "file not UTF-8",
-            Step::new(&fake())
+            Step::new(&api)
                 .token()
                 .input("files", "BIN=blob.bin")
                 .file_bytes("blob.bin", &[0xff, 0xfe, 0x00, 0x41]),
         ),
         (
             "file matching nothing with if-no-files-found error",
-            Step::new(&fake())
+            Step::new(&api)
                 .token()
                 .input("files", "missing/*.token")
                 .input("if-no-files-found", "error"),
         ),
         (
             "empty file",
-            Step::new(&fake())
+            Step::new(&api)
                 .token()
                 .input("files", "EMPTY_FILE=empty.txt")
                 .file_bytes("empty.txt", b"\n"),
         ),
         (
             "api-url not https",
-            Step::new(&fake())
+            Step::new(&api)
                 .token()
                 .secrets(&[("A", "v4lue-five")])
                 .input("api-url", "http://api.example.com"),
         ),
         (
             "bad boolean",
-            Step::new(&fake())
+            Step::new(&api)
                 .token()
                 .secrets(&[("A", "v4lue-six")])
                 .input("dry-run", "yes"),
         ),
         (
             "bad repository",
-            Step::new(&fake())
+            Step::new(&api)
                 .token()
                 .secrets(&[("A", "v4lue-seven")])
                 .input("repository", "not a repo"),
@@ -337,7 +334,6 @@ fn every_validation_error_is_clear_and_writes_nothing() {
     ];
     let mut transcript = String::new();
     for (what, step) in cases {
-        // Each case has its own fake; look at the requests through the step's API URL.
         let ran = step.run();
         assert_eq!(ran.code, 2, "{what}: {}", ran.transcript());
         assert!(
@@ -354,6 +350,7 @@ fn every_validation_error_is_clear_and_writes_nothing() {
             .collect();
         transcript.push_str(&format!("## {what}\n{}\n\n", errors.join("\n")));
     }
+    assert_eq!(api.requests().len(), 0, "no case made a request");
     insta::assert_snapshot!(transcript);
 }
 

@@ -24,7 +24,9 @@ pub fn fake() -> FakeGitHub {
 }
 
 /// One action step to run.
-pub struct Step {
+pub struct Step<'a> {
+    /// The fake the step talks to, if any: its request log goes into the leak-scan corpus.
+    fake: Option<&'a FakeGitHub>,
     env: BTreeMap<String, String>,
     dir: tempfile::TempDir,
     /// Every value the step handles, for the leak check.
@@ -48,9 +50,11 @@ pub struct Ran {
     values: Vec<String>,
 }
 
-impl Step {
-    pub fn new(fake: &FakeGitHub) -> Self {
-        Self::with_url(&fake.url())
+impl<'a> Step<'a> {
+    pub fn new(fake: &'a FakeGitHub) -> Self {
+        let mut step = Self::with_url(&fake.url());
+        step.fake = Some(fake);
+        step
     }
 
     pub fn with_url(url: &str) -> Self {
@@ -96,6 +100,7 @@ impl Step {
             env.insert(k.to_owned(), v);
         }
         Self {
+            fake: None,
             env,
             dir,
             values: Vec::new(),
@@ -212,7 +217,7 @@ impl Step {
             .env
             .get("INPUT_AUDIT-LOG")
             .map(|p| self.workspace().join(p));
-        Ran {
+        let ran = Ran {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -225,8 +230,46 @@ impl Step {
             workspace: self.workspace(),
             api_url: self.env.get("GITHUB_API_URL").cloned().unwrap_or_default(),
             values: self.values.clone(),
-        }
+        };
+        record_for_leak_scan(&ran, self.fake.map(FakeGitHub::requests_jsonl));
+        ran
     }
+}
+
+/// Where every run of the suite leaves what it printed and wrote, for tests/leak_scan.rs.
+pub fn leak_corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("leak-corpus")
+}
+
+/// Saves everything a run printed or wrote, with the values it handled and the fake's request
+/// log, so one scan can look for every value in everything the suite produced.
+fn record_for_leak_scan(ran: &Ran, requests: Option<String>) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let dir = leak_corpus_dir();
+    if std::fs::create_dir_all(&dir).is_err() {
+        return;
+    }
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("unnamed")
+        .replace("::", ".");
+    let record = serde_json::json!({
+        "test": test,
+        "values": ran.values,
+        "stdout": ran.stdout,
+        "stderr": ran.stderr,
+        "outputs": ran.outputs_raw,
+        "summary": ran.summary,
+        "audit": ran.audit,
+        "requests": requests.unwrap_or_default(),
+    });
+    let file = dir.join(format!(
+        "{test}-{}-{}.json",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::write(file, record.to_string());
 }
 
 /// The parts of a value the runner's masker would hide: the value and each longer line.
