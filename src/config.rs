@@ -295,23 +295,21 @@ pub fn load(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let Some((destination, app, dry_run, api_url, fail_fast, allow_prt, expiry_days, audit_log)) =
-        options
-    else {
+    let Some(o) = options else {
         return Err(errors);
     };
     Ok(Config {
         auth,
         secrets,
         current,
-        destination,
-        app,
-        dry_run,
-        api_url,
-        fail_fast,
-        allow_pull_request_target: allow_prt,
-        token_expiry_warning_days: expiry_days,
-        audit_log,
+        destination: o.destination,
+        app: o.app,
+        dry_run: o.dry_run,
+        api_url: o.api_url,
+        fail_fast: o.fail_fast,
+        allow_pull_request_target: o.allow_pull_request_target,
+        token_expiry_warning_days: o.token_expiry_warning_days,
+        audit_log: o.audit_log,
         context: ctx.clone(),
         warnings,
     })
@@ -518,16 +516,17 @@ fn relative(workspace: &Path, path: &Path) -> String {
         .to_string()
 }
 
-type Options = (
-    Destination,
-    App,
-    bool,
-    String,
-    bool,
-    bool,
-    u32,
-    Option<PathBuf>,
-);
+/// Everything but the values and the credentials, validated.
+struct Options {
+    destination: Destination,
+    app: App,
+    dry_run: bool,
+    api_url: String,
+    fail_fast: bool,
+    allow_pull_request_target: bool,
+    token_expiry_warning_days: u32,
+    audit_log: Option<PathBuf>,
+}
 
 fn load_options(
     raw: &RawInputs,
@@ -706,16 +705,16 @@ fn load_options(
         }
     };
 
-    (errors.len() == start).then_some((
+    (errors.len() == start).then_some(Options {
         destination,
         app,
         dry_run,
         api_url,
         fail_fast,
-        allow_prt,
-        expiry_days,
+        allow_pull_request_target: allow_prt,
+        token_expiry_warning_days: expiry_days,
         audit_log,
-    ))
+    })
 }
 
 /// Lines of `owner/name` or `owner/glob`, deduplicated, in order.
