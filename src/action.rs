@@ -111,7 +111,12 @@ pub fn execute(
             return ExitCode::from(1);
         }
     };
-    let report = runtime.block_on(crate::engine::run(&config, Policy::from_env()));
+    let report = runtime.block_on(crate::engine::run_with(
+        &config,
+        Policy::from_env(),
+        &mut |_| {},
+        &mut |token| reporter.mask_new(token),
+    ));
     crate::report::print(&report, &config, reporter);
     let mut io_failed = false;
     if let Some(path) = outputs_file {

@@ -97,6 +97,39 @@ pub struct SyncArgs {
     /// Warn when the token expires within this many days.
     #[arg(long, default_value_t = 14)]
     pub token_expiry_warning_days: u32,
+    #[command(flatten)]
+    pub github_app: AppArgs,
+}
+
+/// Authenticate as a GitHub App instead of with a token; shared by the commands that write or
+/// read secrets. The key is read from a file, never taken as an argument.
+#[derive(Args, Debug, Default, Clone)]
+pub struct AppArgs {
+    /// Authenticate as this GitHub App (its id or client id) instead of a token.
+    #[arg(long, value_name = "ID", requires = "app_key_file")]
+    pub app_id: Option<String>,
+    /// The app's private key: a PEM file (PKCS#1 or PKCS#8), `-` for standard input.
+    #[arg(long, value_name = "PATH", requires = "app_id")]
+    pub app_key_file: Option<PathBuf>,
+    /// The app's installation id (default: found from the first target).
+    #[arg(long, value_name = "ID", requires = "app_id")]
+    pub app_installation_id: Option<String>,
+}
+
+impl AppArgs {
+    pub fn is_set(&self) -> bool {
+        self.app_id.is_some()
+    }
+
+    /// `(app-id, app-private-key, app-installation-id)` as the action's inputs take them.
+    pub fn inputs(&self) -> Result<(String, SecretValue, String), String> {
+        let key = read_source("app private key", self.app_key_file.as_ref(), None)?;
+        Ok((
+            self.app_id.clone().unwrap_or_default(),
+            key,
+            self.app_installation_id.clone().unwrap_or_default(),
+        ))
+    }
 }
 
 /// The API URL for the command line: `--api-url`, else GitHub Enterprise Server's from
@@ -189,8 +222,15 @@ pub fn sync(args: SyncArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // The token is looked for only when something may be written.
-    let token = if args.dry_run {
+    let (app_id, app_private_key, app_installation_id) = match args.github_app.inputs() {
+        Ok(v) => v,
+        Err(e) => {
+            reporter.error("", &e);
+            return ExitCode::from(2);
+        }
+    };
+    // The token is looked for only when something may be written, and not for an app.
+    let token = if args.dry_run || args.github_app.is_set() {
         SecretValue::default()
     } else {
         crate::token::find_token(false)
@@ -220,7 +260,9 @@ pub fn sync(args: SyncArgs) -> ExitCode {
             .audit_log
             .map(|p| p.display().to_string())
             .unwrap_or_default(),
-        ..RawInputs::default()
+        app_id,
+        app_private_key,
+        app_installation_id,
     };
     let ctx = RunContext {
         workspace: args

@@ -218,6 +218,17 @@ pub async fn run_observed(
     policy: Policy,
     observe: &mut dyn FnMut(Progress<'_>),
 ) -> Report {
+    run_with(config, policy, observe, &mut |_: &SecretValue| {}).await
+}
+
+/// [`run_observed`], handing `mask` every token minted during the run (a GitHub App's
+/// installation tokens) the moment it exists, before it is used.
+pub async fn run_with(
+    config: &Config,
+    policy: Policy,
+    observe: &mut dyn FnMut(Progress<'_>),
+    mask: &mut dyn FnMut(&SecretValue),
+) -> Report {
     let planned = compare(&config.secrets, config.current.as_ref());
     let mut report = Report {
         comparisons: planned
@@ -281,17 +292,20 @@ pub async fn run_observed(
         return report;
     }
 
-    let client = match make_client(config, policy) {
-        Ok(c) => c,
+    // Authenticate: a token as given, or a GitHub App's installation token (revoked in finish).
+    let session = match crate::app_auth::open(config, policy, mask).await {
+        Ok(s) => s,
         Err(e) => {
-            report.fatal = Some(e);
+            report.fatal = Some(e.message);
+            report.requests = e.requests;
             report.rows.extend(unchanged_rows);
             return report;
         }
     };
     let writer = Writer {
-        client: &client,
+        client: &session.client,
         config,
+        session: &session,
     };
 
     // Resolve patterns and repository ids: reads, only because there is something to write.
@@ -307,7 +321,7 @@ pub async fn run_observed(
                 }
             }
             report.rows.extend(unchanged_rows);
-            writer.finish(&mut report);
+            writer.finish(&mut report).await;
             return report;
         }
     };
@@ -315,7 +329,7 @@ pub async fn run_observed(
         Ok(ids) => ids,
         Err(e) => {
             report.fatal = Some(e);
-            writer.finish(&mut report);
+            writer.finish(&mut report).await;
             return report;
         }
     };
@@ -407,7 +421,7 @@ pub async fn run_observed(
         }
     }
     sort_rows(&mut report.rows, &planned);
-    writer.finish(&mut report);
+    writer.finish(&mut report).await;
     report
 }
 
@@ -421,16 +435,6 @@ fn sort_rows(rows: &mut [Row], planned: &[(crate::config::NewSecret, Comparison)
     rows.sort_by_key(|r| order.get(&r.secret).copied().unwrap_or(usize::MAX));
 }
 
-fn make_client(config: &Config, policy: Policy) -> Result<Client, String> {
-    match &config.auth {
-        Auth::Token(token) => {
-            Client::new(&config.api_url, token, policy).map_err(|e| e.to_string())
-        }
-        Auth::App(_) => Err("GitHub App authentication is not available in this build".into()),
-        Auth::None => Err("no token".into()),
-    }
-}
-
 /// Why one write (or key fetch) failed, and the fix.
 #[derive(Debug, Clone)]
 struct Failure {
@@ -442,20 +446,31 @@ struct Failure {
 struct Writer<'a> {
     client: &'a Client,
     config: &'a Config,
+    session: &'a crate::app_auth::Session,
 }
 
 impl Writer<'_> {
-    fn finish(&self, report: &mut Report) {
+    /// Revokes an installation token (success or failure), then records the client's stats.
+    async fn finish(&self, report: &mut Report) {
+        if let Err(e) = self.session.close().await {
+            report.fatal.get_or_insert(e);
+        }
         let stats = &self.client.stats;
         use std::sync::atomic::Ordering::Relaxed;
         report.requests = stats.requests.load(Relaxed);
         report.retries = stats.retries.load(Relaxed);
         report.rate_limit_waits = stats.rate_limit_waits.load(Relaxed);
         report.rate_limit_wait_secs = stats.rate_limit_wait_ms.load(Relaxed) as f64 / 1000.0;
-        report.token_expiry = self.client.token_expiry();
+        // An installation token lives an hour by design: no expiry warning for it.
+        report.token_expiry = (!self.session.is_app())
+            .then(|| self.client.token_expiry())
+            .flatten();
     }
 
     async fn resolve_targets(&self) -> Result<Vec<Target>, String> {
+        if let Some(targets) = &self.session.targets {
+            return Ok(targets.clone());
+        }
         let config = self.config;
         let Destination::Repos { repos, environment } = &config.destination else {
             return Ok(static_targets(config)

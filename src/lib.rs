@@ -5,6 +5,7 @@
 //! moment they are read until they are sealed.
 
 pub mod action;
+pub mod app_auth;
 pub mod cli;
 pub mod config;
 pub mod engine;

@@ -82,6 +82,16 @@ impl Reporter {
         let _ = self.out.flush();
     }
 
+    /// Registers a value created during the run (a minted installation token) with the
+    /// runner's masker, as soon as it exists. Unlike [`Reporter::mask`] this may come after
+    /// other output: nothing printed before can contain a value that did not exist yet.
+    pub fn mask_new(&mut self, value: &SecretValue) {
+        let printed = self.printed;
+        self.printed = false;
+        self.mask(value);
+        self.printed = printed;
+    }
+
     /// An informational line (stdout).
     pub fn info(&mut self, line: &str) {
         self.printed = true;

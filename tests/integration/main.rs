@@ -1,5 +1,6 @@
 //! Integration tests: the compiled binary against a fake GitHub API over real HTTP.
 
 mod action;
+mod app;
 mod common;
 mod targets;

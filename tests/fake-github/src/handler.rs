@@ -242,6 +242,19 @@ async fn drop_connection(kill: Option<ConnKill>) -> Response {
 }
 
 fn process(s: &mut State, r: &Req, fault: Option<&FaultKind>) -> Reply {
+    if let Some(jwt) = r
+        .token
+        .as_deref()
+        .filter(|t| crate::app::looks_like_jwt(t) && !s.tokens.contains_key(*t))
+    {
+        let mut reply = match fault.and_then(fault_reply) {
+            Some(f) => f,
+            None => app_request(s, r, jwt),
+        };
+        reply.set("x-github-request-id", r.request_id.clone());
+        reply.set("x-github-media-type", "github.v3; format=json");
+        return reply;
+    }
     let valid = r.token.as_ref().and_then(|t| {
         s.tokens
             .get(t)
@@ -389,6 +402,8 @@ fn authed(
     match (m, seg.as_slice()) {
         ("POST", ["graphql"] | ["api", "graphql"]) => graphql_query(s, r, spec),
         ("GET", ["user"]) => me(s, spec),
+        ("DELETE", ["installation", "token"]) => revoke_installation_token(s, tok, spec),
+        ("GET", ["installation", "repositories"]) => installation_repos(s, r, spec),
         ("GET", ["user", "repos"]) => my_repos(s, r, spec),
         ("GET", ["rate_limit"]) => rate_limit(s, tok),
         ("GET", ["users", u, "repos"]) => user_repos(s, r, spec, u),
@@ -450,6 +465,16 @@ fn listed(spec: &TokenSpec, repo: &Repo) -> bool {
         } => list
             .iter()
             .any(|r| r.eq_ignore_ascii_case(&repo.full_name())),
+        TokenKind::Installation {
+            account,
+            repositories,
+            ..
+        } => {
+            repo.owner.eq_ignore_ascii_case(account)
+                && repositories
+                    .as_ref()
+                    .is_none_or(|l| l.iter().any(|n| n.eq_ignore_ascii_case(&repo.name)))
+        }
         _ => true,
     }
 }
@@ -461,7 +486,7 @@ fn can_see(spec: &TokenSpec, repo: &Repo) -> bool {
     }
     match &spec.kind {
         TokenKind::Classic { .. } => has_scope(spec, &["repo"]),
-        TokenKind::FineGrained { .. } => listed(spec, repo),
+        TokenKind::FineGrained { .. } | TokenKind::Installation { .. } => listed(spec, repo),
         TokenKind::GithubToken => true,
     }
 }
@@ -527,7 +552,32 @@ fn permit(spec: &TokenSpec, t: &Target) -> Result<(), Reply> {
         }
         TokenKind::GithubToken => Err(Reply::error(403, "Resource not accessible by integration")
             .header("x-accepted-github-permissions", perm)),
+        TokenKind::Installation { permissions, .. } => {
+            let Some(name) = app_permission(t) else {
+                return Err(Reply::error(403, "Resource not accessible by integration"));
+            };
+            if permissions.get(name).map(String::as_str) == Some("write") {
+                Ok(())
+            } else {
+                Err(Reply::error(403, "Resource not accessible by integration")
+                    .header("x-accepted-github-permissions", format!("{name}=write")))
+            }
+        }
     }
+}
+
+/// The GitHub App permission a secrets target needs, named as in the `permissions` schema of
+/// `POST /app/installations/{id}/access_tokens`. `None`: not available to apps (organisation
+/// Codespaces secrets, a user's Codespaces secrets).
+fn app_permission(t: &Target) -> Option<&'static str> {
+    Some(match t {
+        Target::Repo(_, App::Actions) => "secrets",
+        Target::Repo(_, App::Dependabot) | Target::Org(_, App::Dependabot) => "dependabot_secrets",
+        Target::Repo(_, App::Codespaces) => "codespaces_secrets",
+        Target::Env(..) => "environments",
+        Target::Org(_, App::Actions) => "organization_secrets",
+        Target::Org(_, App::Codespaces) | Target::User => return None,
+    })
 }
 
 // ---- secrets ------------------------------------------------------------------------------
@@ -566,11 +616,21 @@ fn resolve(s: &State, spec: &TokenSpec, t: &Target) -> Result<(ScopeKey, String)
             }
         }
         Target::Org(org, app) => match s.account(org) {
-            Some(a) if a.is_org => ScopeKey::Org(lc(org), *app),
+            Some(a) if a.is_org => {
+                if let TokenKind::Installation { account, .. } = &spec.kind {
+                    if !account.eq_ignore_ascii_case(org) {
+                        return Err(not_found());
+                    }
+                }
+                ScopeKey::Org(lc(org), *app)
+            }
             _ => return Err(not_found()),
         },
         Target::User => {
-            if matches!(spec.kind, TokenKind::GithubToken) {
+            if matches!(
+                spec.kind,
+                TokenKind::GithubToken | TokenKind::Installation { .. }
+            ) {
                 return Err(Reply::error(403, "Resource not accessible by integration")
                     .header("x-accepted-github-permissions", perm));
             }
@@ -578,7 +638,11 @@ fn resolve(s: &State, spec: &TokenSpec, t: &Target) -> Result<(ScopeKey, String)
         }
     };
     permit(spec, t)?;
-    Ok((key, perm.to_string()))
+    let perm = match (&spec.kind, app_permission(t)) {
+        (TokenKind::Installation { .. }, Some(name)) => format!("{name}=write"),
+        _ => perm.to_string(),
+    };
+    Ok((key, perm))
 }
 
 fn secrets(
@@ -1075,7 +1139,10 @@ fn repo_json(s: &State, base: &str, repo: &Repo, spec: &TokenSpec) -> Value {
 }
 
 fn me(s: &State, spec: &TokenSpec) -> Reply {
-    if matches!(spec.kind, TokenKind::GithubToken) {
+    if matches!(
+        spec.kind,
+        TokenKind::GithubToken | TokenKind::Installation { .. }
+    ) {
         return Reply::error(403, "Resource not accessible by integration");
     }
     match s.account(&spec.login) {
@@ -1205,7 +1272,10 @@ fn visible_repos(s: &State, spec: &TokenSpec, pred: impl Fn(&Repo) -> bool) -> V
 }
 
 fn my_repos(s: &State, r: &Req, spec: &TokenSpec) -> Reply {
-    if matches!(spec.kind, TokenKind::GithubToken) {
+    if matches!(
+        spec.kind,
+        TokenKind::GithubToken | TokenKind::Installation { .. }
+    ) {
         return Reply::error(403, "Resource not accessible by integration");
     }
     let typ = q(r, "type");
@@ -1334,4 +1404,263 @@ fn graphql_query(s: &State, r: &Req, spec: &TokenSpec) -> Reply {
         out["errors"] = Value::Array(missing);
     }
     Reply::json(200, out)
+}
+
+// ---- GitHub Apps ---------------------------------------------------------------------------
+
+/// A request authenticated with a JWT: only the app endpoints answer.
+fn app_request(s: &mut State, r: &Req, jwt: &str) -> Reply {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let app_id = match crate::app::verify(jwt, &s.apps, now) {
+        Ok(id) => id,
+        Err(message) => return Reply::error(401, message),
+    };
+    let segs = segments(&r.raw_path);
+    let seg: Vec<&str> = segs.iter().map(String::as_str).collect();
+    let find = |s: &State, pred: &dyn Fn(&crate::Installation) -> bool| {
+        s.installations
+            .iter()
+            .find(|i| i.app_id == app_id && pred(i))
+            .cloned()
+    };
+    match (r.method.as_str(), seg.as_slice()) {
+        ("GET", ["app"]) => {
+            let client_id = s
+                .apps
+                .iter()
+                .find(|a| a.id == app_id)
+                .map(|a| a.client_id.clone())
+                .unwrap_or_default();
+            Reply::json(
+                200,
+                json!({"id": app_id, "client_id": client_id, "slug": format!("app-{app_id}"), "name": format!("App {app_id}")}),
+            )
+        }
+        ("GET", ["repos", o, n, "installation"]) => {
+            let Some(repo) = s.repo(&format!("{o}/{n}")).cloned() else {
+                return Reply::not_found();
+            };
+            match find(s, &|i| installation_reaches(i, &repo)) {
+                Some(i) => Reply::json(200, installation_json(s, &r.base, &i)),
+                None => Reply::not_found(),
+            }
+        }
+        ("GET", ["orgs", o, "installation"]) => {
+            if !s.account(o).is_some_and(|a| a.is_org) {
+                return Reply::not_found();
+            }
+            match find(s, &|i| i.account.eq_ignore_ascii_case(o)) {
+                Some(i) => Reply::json(200, installation_json(s, &r.base, &i)),
+                None => Reply::not_found(),
+            }
+        }
+        ("GET", ["users", u, "installation"]) => {
+            match find(s, &|i| i.account.eq_ignore_ascii_case(u)) {
+                Some(i) => Reply::json(200, installation_json(s, &r.base, &i)),
+                None => Reply::not_found(),
+            }
+        }
+        ("POST", ["app", "installations", id, "access_tokens"]) => {
+            let id = id.parse::<u64>().unwrap_or(0);
+            match find(s, &|i| i.id == id) {
+                Some(i) => mint_token(s, r, &i),
+                None => Reply::not_found(),
+            }
+        }
+        _ => Reply::error(403, "Resource not accessible by integration"),
+    }
+}
+
+fn installation_reaches(i: &crate::Installation, repo: &Repo) -> bool {
+    repo.owner.eq_ignore_ascii_case(&i.account)
+        && i.repositories
+            .as_ref()
+            .is_none_or(|l| l.iter().any(|n| n.eq_ignore_ascii_case(&repo.name)))
+}
+
+fn installation_json(s: &State, base: &str, i: &crate::Installation) -> Value {
+    let account = s.account(&i.account).cloned().unwrap_or(Account {
+        login: i.account.clone(),
+        id: 1,
+        is_org: false,
+    });
+    json!({
+        "id": i.id,
+        "app_id": i.app_id,
+        "account": account_json(base, &account),
+        "target_type": if account.is_org { "Organization" } else { "User" },
+        "repository_selection": if i.repositories.is_some() { "selected" } else { "all" },
+        "permissions": i.permissions,
+        "access_tokens_url": format!("{base}/app/installations/{}/access_tokens", i.id),
+        "events": [],
+    })
+}
+
+/// `POST /app/installations/{id}/access_tokens`: a `ghs_` token limited to the requested
+/// repositories and permissions, each within the installation's, expiring in an hour.
+fn mint_token(s: &mut State, r: &Req, inst: &crate::Installation) -> Reply {
+    let body: Value = if r.body.iter().all(u8::is_ascii_whitespace) {
+        json!({})
+    } else {
+        match serde_json::from_slice(&r.body) {
+            Ok(v) => v,
+            Err(_) => return Reply::error(400, "Problems parsing JSON"),
+        }
+    };
+    let mut names: Option<Vec<String>> = None;
+    if let Some(list) = body.get("repositories") {
+        let Some(list) = list.as_array() else {
+            return Reply::invalid(
+                "Invalid request.\n\nFor 'properties/repositories', is not an array.",
+            );
+        };
+        names = Some(
+            list.iter()
+                .map(|v| v.as_str().unwrap_or_default().to_string())
+                .collect(),
+        );
+    }
+    if let Some(ids) = body.get("repository_ids").and_then(Value::as_array) {
+        let mut v = names.take().unwrap_or_default();
+        for id in ids {
+            match id.as_u64().and_then(|id| s.repo_by_id(id)) {
+                Some(repo) if repo.owner.eq_ignore_ascii_case(&inst.account) => {
+                    v.push(repo.name.clone())
+                }
+                _ => v.push(format!("#{id}")),
+            }
+        }
+        names = Some(v);
+    }
+    if let Some(list) = &names {
+        let reachable = |n: &str| {
+            s.repo(&format!("{}/{n}", inst.account))
+                .is_some_and(|repo| installation_reaches(inst, repo))
+        };
+        if list.iter().any(|n| !reachable(n)) {
+            return Reply::invalid(
+                "There is at least one repository that does not exist or is not accessible to the parent installation.",
+            );
+        }
+    }
+    let permissions: std::collections::BTreeMap<String, String> = match body.get("permissions") {
+        None => inst.permissions.clone(),
+        Some(Value::Object(map)) => {
+            let mut out = std::collections::BTreeMap::new();
+            for (k, v) in map {
+                let level = v.as_str().unwrap_or_default();
+                let granted = inst.permissions.get(k).map(String::as_str);
+                let ok = match level {
+                    "read" => {
+                        k == "metadata" || matches!(granted, Some("read" | "write" | "admin"))
+                    }
+                    "write" => matches!(granted, Some("write" | "admin")),
+                    _ => false,
+                };
+                if !ok {
+                    return Reply::invalid(
+                        "The permissions requested are not granted to this installation.",
+                    );
+                }
+                out.insert(k.clone(), level.to_string());
+            }
+            out
+        }
+        Some(_) => {
+            return Reply::invalid(
+                "Invalid request.\n\nFor 'properties/permissions', is not an object.",
+            )
+        }
+    };
+    let token = format!("ghs_{}", random_alnum(36));
+    let expires = now() + time::Duration::hours(1);
+    let effective = names.clone().or_else(|| inst.repositories.clone());
+    s.tokens.insert(
+        token.clone(),
+        TokenSpec {
+            login: format!("app-{}[bot]", inst.app_id),
+            kind: TokenKind::Installation {
+                installation_id: inst.id,
+                account: inst.account.clone(),
+                repositories: effective.clone(),
+                permissions: permissions.clone(),
+            },
+            expires_at: Some(expires),
+            revoked: false,
+        },
+    );
+    s.minted.push(crate::MintedToken {
+        token: token.clone(),
+        installation_id: inst.id,
+        repositories: names.clone(),
+        permissions: permissions.clone(),
+        expires_at: expires,
+    });
+    let mut out = json!({
+        "token": token,
+        "expires_at": ts(expires),
+        "permissions": permissions,
+        "repository_selection": if effective.is_some() { "selected" } else { "all" },
+    });
+    if let Some(list) = &names {
+        let repos: Vec<Value> = list
+            .iter()
+            .filter_map(|n| s.repo(&format!("{}/{n}", inst.account)))
+            .map(|repo| minimal_repo_json(s, &r.base, repo))
+            .collect();
+        out["repositories"] = Value::Array(repos);
+    }
+    Reply::json(201, out)
+}
+
+fn random_alnum(n: usize) -> String {
+    use rand::Rng as _;
+    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rngs::OsRng;
+    (0..n)
+        .map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char)
+        .collect()
+}
+
+/// `DELETE /installation/token`: revokes the installation token used (204).
+fn revoke_installation_token(s: &mut State, tok: &str, spec: &TokenSpec) -> Reply {
+    if !matches!(spec.kind, TokenKind::Installation { .. }) {
+        return Reply::error(403, "Resource not accessible by personal access token");
+    }
+    if let Some(t) = s.tokens.get_mut(tok) {
+        t.revoked = true;
+    }
+    Reply::empty(204)
+}
+
+/// `GET /installation/repositories`: the repositories an installation token reaches, paged.
+fn installation_repos(s: &State, r: &Req, spec: &TokenSpec) -> Reply {
+    let TokenKind::Installation { repositories, .. } = &spec.kind else {
+        return Reply::error(403, "Resource not accessible by personal access token");
+    };
+    let mut repos: Vec<Repo> = s
+        .repos
+        .values()
+        .filter(|x| listed(spec, x))
+        .cloned()
+        .collect();
+    repos.sort_by_key(|x| lc(&x.full_name()));
+    let all: Vec<Value> = repos
+        .iter()
+        .map(|x| minimal_repo_json(s, &r.base, x))
+        .collect();
+    let total = all.len();
+    let (items, link) = paginate(r, all);
+    let mut reply = Reply::json(
+        200,
+        json!({
+            "total_count": total,
+            "repository_selection": if repositories.is_some() { "selected" } else { "all" },
+            "repositories": items,
+        }),
+    );
+    if let Some(l) = link {
+        reply.set("link", l);
+    }
+    reply
 }

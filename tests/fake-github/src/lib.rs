@@ -19,6 +19,7 @@
 //! # drop(stored);
 //! ```
 
+pub mod app;
 mod handler;
 pub mod rng;
 mod server;
@@ -32,6 +33,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+pub use app::{sign_jwt, AppKey, Installation, MintedToken};
 pub use rng::SeededRng;
 pub use server::self_signed;
 
@@ -145,6 +147,17 @@ pub enum TokenKind {
     /// Like a workflow's `GITHUB_TOKEN`: reads metadata, every secrets call is 403
     /// `Resource not accessible by integration`.
     GithubToken,
+    /// A GitHub App installation token (`ghs_…`), minted by
+    /// `POST /app/installations/{id}/access_tokens`. It reaches only `account`'s repositories
+    /// in `repositories` (`None` = all the installation reaches; outside → 404) and carries
+    /// only `permissions` (missing → 403 `Resource not accessible by integration` with
+    /// `x-accepted-github-permissions`). Metadata can always be read.
+    Installation {
+        installation_id: u64,
+        account: String,
+        repositories: Option<Vec<String>>,
+        permissions: std::collections::BTreeMap<String, String>,
+    },
 }
 
 /// A token the fake accepts.
@@ -460,6 +473,69 @@ impl FakeGitHub {
     /// Id of a repository, if known.
     pub fn repo_id(&self, full_name: &str) -> Option<u64> {
         self.with(|s| s.repo(full_name).map(|r| r.id))
+    }
+
+    // ---- GitHub Apps -------------------------------------------------------------------
+
+    /// Register a GitHub App by id with its public key (SPKI `PUBLIC KEY` or PKCS#1
+    /// `RSA PUBLIC KEY` PEM). JWTs must be RS256-signed with the matching private key and carry
+    /// `iss` = the id (or the returned client id). Returns the app's client id.
+    pub fn add_app(&self, app_id: u64, public_key_pem: &str) -> String {
+        let public =
+            app::parse_public_key(public_key_pem).expect("fake-github: an RSA public key PEM");
+        let client_id = format!("Iv23li{app_id:014}");
+        self.with(|s| {
+            s.apps.retain(|a| a.id != app_id);
+            s.apps.push(app::AppRecord {
+                id: app_id,
+                client_id: client_id.clone(),
+                public,
+            });
+        });
+        client_id
+    }
+
+    /// Install an app on a user or organisation (created as a user if unknown).
+    /// `repositories`: names without owner, `None` = all the account's repositories.
+    /// `permissions`: e.g. `&[("secrets", "write")]`. Returns the installation id.
+    pub fn add_installation(
+        &self,
+        app_id: u64,
+        account: &str,
+        repositories: Option<&[&str]>,
+        permissions: &[(&str, &str)],
+    ) -> u64 {
+        self.with(|s| {
+            let account = match s.account(account) {
+                Some(a) => a.login.clone(),
+                None => s.ensure_account(account, false).login,
+            };
+            let id = s.next_installation_id();
+            s.installations.push(Installation {
+                id,
+                app_id,
+                account,
+                repositories: repositories.map(|r| r.iter().map(|n| n.to_string()).collect()),
+                permissions: permissions
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            });
+            id
+        })
+    }
+
+    /// Every installation token minted so far, in order, with whether it is revoked.
+    pub fn minted_tokens(&self) -> Vec<(MintedToken, bool)> {
+        self.with(|s| {
+            s.minted
+                .iter()
+                .map(|m| {
+                    let revoked = s.tokens.get(&m.token).is_none_or(|t| t.revoked);
+                    (m.clone(), revoked)
+                })
+                .collect()
+        })
     }
 
     // ---- secrets -----------------------------------------------------------------------

@@ -84,6 +84,9 @@ pub(crate) struct State {
     pub faults: Vec<Fault>,
     pub rate: HashMap<String, RateState>,
     pub first_user: Option<String>,
+    pub apps: Vec<crate::app::AppRecord>,
+    pub installations: Vec<crate::Installation>,
+    pub minted: Vec<crate::MintedToken>,
     next_id: u64,
     seq: u64,
 }
@@ -116,6 +119,9 @@ impl State {
             faults: Vec::new(),
             rate: HashMap::new(),
             first_user: None,
+            apps: Vec::new(),
+            installations: Vec::new(),
+            minted: Vec::new(),
             next_id: 1_000_000,
             seq: 0,
         }
@@ -124,6 +130,10 @@ impl State {
     pub fn next_seq(&mut self) -> u64 {
         self.seq += 1;
         self.seq
+    }
+
+    pub fn next_installation_id(&mut self) -> u64 {
+        self.id() + 40_000_000
     }
 
     fn id(&mut self) -> u64 {

@@ -1,0 +1,698 @@
+//! Authentication for a run: a token as given, or a GitHub App's short-lived installation token.
+//!
+//! As a GitHub App, the run signs a JWT with the app's private key (RS256, `iat` backdated a
+//! minute for clock drift, `exp` nine minutes ahead), finds the installation, and mints an
+//! installation token limited to the target repositories and to the secret permissions the
+//! targets need. Repository patterns are first resolved with a token that may only read
+//! metadata. Every minted token is handed to a masking callback the moment it exists, and is
+//! revoked (`DELETE /installation/token`) before the run ends, whatever happened.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use http::StatusCode;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use zeroize::Zeroize;
+
+use crate::config::{AppCredentials, Auth, Config, Destination, RepoSpec};
+use crate::github::{Answer, Client, Policy, Stats};
+use crate::secret::SecretValue;
+use crate::target::{App, Repo, Target};
+
+/// Seconds `iat` is set in the past, so a runner clock slightly ahead of GitHub's still works.
+pub const IAT_BACKDATE_SECS: u64 = 60;
+/// Seconds from now to `exp`. GitHub refuses an `exp` more than 10 minutes after `iat`; with
+/// `iat` backdated a minute this keeps the JWT's whole lifetime at ten minutes.
+pub const EXP_AHEAD_SECS: u64 = 9 * 60;
+
+/// The claims GitHub reads from an app's JWT.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    pub iat: u64,
+    pub exp: u64,
+    pub iss: Issuer,
+}
+
+/// `iss`: the app's numeric id, or its client id (`Iv23…`), as GitHub accepts both.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Issuer {
+    Id(u64),
+    ClientId(String),
+}
+
+impl Issuer {
+    pub fn parse(app_id: &str) -> Issuer {
+        let app_id = app_id.trim();
+        match app_id.parse::<u64>() {
+            Ok(id) => Issuer::Id(id),
+            Err(_) => Issuer::ClientId(app_id.to_owned()),
+        }
+    }
+}
+
+/// Signs the app's JWTs. Holds the parsed private key; never prints it.
+pub struct AppSigner {
+    iss: Issuer,
+    key: EncodingKey,
+}
+
+impl fmt::Debug for AppSigner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppSigner")
+            .field("iss", &self.iss)
+            .field("key", &"***")
+            .finish()
+    }
+}
+
+/// The error for a key that cannot sign. It never contains any part of the key.
+fn bad_key() -> String {
+    "`app-private-key` is not a usable RSA private key: give the whole PEM file GitHub \
+     generated for the app (PKCS#1, \"RSA PRIVATE KEY\"), or its PKCS#8 form \
+     (\"PRIVATE KEY\"), unchanged"
+        .to_owned()
+}
+
+impl AppSigner {
+    /// Parses the key (PKCS#1 or PKCS#8 PEM) and proves it can sign. No request is made.
+    pub fn new(app_id: &str, private_key: &SecretValue) -> Result<Self, String> {
+        // A PEM pasted through tools that escape newlines arrives as one line with `\n`.
+        let mut pem = private_key.expose().trim().to_owned();
+        if !pem.contains('\n') && pem.contains("\\n") {
+            pem = pem.replace("\\n", "\n");
+        }
+        let key = EncodingKey::from_rsa_pem(pem.as_bytes()).map_err(|_| bad_key());
+        pem.zeroize();
+        let signer = AppSigner {
+            iss: Issuer::parse(app_id),
+            key: key?,
+        };
+        // The PEM parser checks the envelope only; signing once checks the key itself.
+        signer.sign(now_secs())?;
+        Ok(signer)
+    }
+
+    /// The claims of a JWT signed at `now` (Unix seconds).
+    pub fn claims(&self, now: u64) -> Claims {
+        Claims {
+            iat: now.saturating_sub(IAT_BACKDATE_SECS),
+            exp: now + EXP_AHEAD_SECS,
+            iss: self.iss.clone(),
+        }
+    }
+
+    /// A JWT signed at `now`, RS256.
+    pub fn sign(&self, now: u64) -> Result<SecretValue, String> {
+        jsonwebtoken::encode(&Header::new(Algorithm::RS256), &self.claims(now), &self.key)
+            .map(SecretValue::new)
+            .map_err(|_| bad_key())
+    }
+}
+
+pub fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// The permissions an installation token needs for the configured targets, named as in the
+/// `permissions` schema of `POST /app/installations/{id}/access_tokens`.
+///
+/// That schema has no permission for Codespaces secrets (`codespaces` manages codespaces
+/// themselves), and GitHub does not offer organisation Codespaces secrets to apps at all, so
+/// Codespaces secrets need a token. Dependabot secrets use `dependabot_secrets`, the schema's
+/// only Dependabot permission, for repositories and organisations alike.
+pub fn permissions_for(config: &Config) -> Result<BTreeMap<&'static str, &'static str>, String> {
+    let name = match (&config.destination, config.app) {
+        (_, App::Codespaces) => {
+            return Err(
+                "a GitHub App cannot be limited to Codespaces secrets (GitHub's token \
+                 permissions have none for them): use `token` for Codespaces secrets"
+                    .to_owned(),
+            )
+        }
+        (
+            Destination::Repos {
+                environment: Some(_),
+                ..
+            },
+            _,
+        ) => "environments",
+        (Destination::Repos { .. }, App::Actions) => "secrets",
+        (Destination::Org { .. }, App::Actions) => "organization_secrets",
+        (_, App::Dependabot) => "dependabot_secrets",
+    };
+    Ok(BTreeMap::from([(name, "write")]))
+}
+
+/// How the run talks to GitHub: the client to write with, targets already resolved (when
+/// patterns were resolved as part of authenticating), and what to revoke at the end.
+pub struct Session {
+    pub client: Client,
+    /// Targets resolved while authenticating (patterns under a GitHub App); `None` when the
+    /// engine resolves them itself.
+    pub targets: Option<Vec<Target>>,
+    /// Whether `client` holds an installation token that must be revoked.
+    installation_token: bool,
+}
+
+impl Session {
+    /// Whether the run authenticates as a GitHub App.
+    pub fn is_app(&self) -> bool {
+        self.installation_token
+    }
+
+    /// Revokes the installation token, if any (`DELETE /installation/token`). Idempotent in
+    /// effect: a second call is answered 401 and reported.
+    pub async fn close(&self) -> Result<(), String> {
+        if !self.installation_token {
+            return Ok(());
+        }
+        revoke(&self.client).await
+    }
+}
+
+/// Why a session could not be opened, and how many requests that took.
+#[derive(Debug)]
+pub struct OpenError {
+    pub message: String,
+    pub requests: u64,
+}
+
+/// Opens a session: for a token, a client (no request); for a GitHub App, the JWT exchange.
+/// `on_token` receives each minted token before it is used or anything else happens.
+pub async fn open(
+    config: &Config,
+    policy: Policy,
+    on_token: &mut dyn FnMut(&SecretValue),
+) -> Result<Session, OpenError> {
+    let stats: Arc<Stats> = Arc::default();
+    let fail = |message: String, stats: &Stats| OpenError {
+        message,
+        requests: stats.requests.load(std::sync::atomic::Ordering::Relaxed),
+    };
+    match &config.auth {
+        Auth::Token(token) => Ok(Session {
+            client: Client::new(&config.api_url, token, policy)
+                .map_err(|e| fail(e.to_string(), &stats))?,
+            targets: None,
+            installation_token: false,
+        }),
+        Auth::App(creds) => {
+            let clients = Clients {
+                api_url: config.api_url.clone(),
+                policy,
+                stats: stats.clone(),
+            };
+            open_app(config, creds, clients, on_token)
+                .await
+                .map_err(|e| fail(e, &stats))
+        }
+        Auth::None => Err(fail("no token".into(), &stats)),
+    }
+}
+
+/// The shared stats every client of a session counts into.
+struct Clients {
+    api_url: String,
+    policy: Policy,
+    stats: Arc<Stats>,
+}
+
+impl Clients {
+    fn client(&self, token: &SecretValue) -> Result<Client, String> {
+        let mut c =
+            Client::new(&self.api_url, token, self.policy.clone()).map_err(|e| e.to_string())?;
+        c.stats = self.stats.clone();
+        Ok(c)
+    }
+}
+
+#[derive(Deserialize)]
+struct AccountDoc {
+    login: String,
+}
+
+#[derive(Deserialize)]
+struct InstallationDoc {
+    id: u64,
+    account: Option<AccountDoc>,
+    #[serde(default)]
+    permissions: BTreeMap<String, String>,
+}
+
+async fn open_app(
+    config: &Config,
+    creds: &AppCredentials,
+    clients: Clients,
+    on_token: &mut dyn FnMut(&SecretValue),
+) -> Result<Session, String> {
+    let permissions = permissions_for(config)?;
+    let signer = AppSigner::new(&creds.app_id, &creds.private_key)?;
+    let owner = single_owner(config)?;
+    let jwt = clients.client(&signer.sign(now_secs())?)?;
+
+    let installation = match creds.installation_id {
+        Some(id) => id,
+        None => find_installation(&jwt, config, &owner, &permissions).await?,
+    };
+
+    let patterns = matches!(&config.destination, Destination::Repos { repos, .. }
+        if repos.iter().any(|r| matches!(r, RepoSpec::Pattern { .. })));
+    let mut targets = None;
+    if patterns {
+        // Resolve with a token that can read nothing but metadata, then revoke it.
+        let metadata = BTreeMap::from([("metadata", "read")]);
+        let token = mint(&jwt, installation, None, &metadata).await?;
+        on_token(&token);
+        let reader = clients.client(&token)?;
+        let resolved = resolve_patterns(&reader, config).await;
+        let revoked = revoke(&reader).await;
+        let resolved = resolved?;
+        revoked?;
+        targets = Some(resolved);
+    }
+
+    let repositories: Option<Vec<String>> = match &config.destination {
+        Destination::Org { .. } => None,
+        Destination::Repos { repos, .. } => Some(match &targets {
+            Some(t) => t
+                .iter()
+                .filter_map(Target::repo)
+                .map(|r| r.name.clone())
+                .collect(),
+            None => repos
+                .iter()
+                .filter_map(|r| match r {
+                    RepoSpec::Exact(repo) => Some(repo.name.clone()),
+                    RepoSpec::Pattern { .. } => None,
+                })
+                .collect(),
+        }),
+    };
+    let repositories = repositories.map(|mut names| {
+        let mut seen = std::collections::HashSet::new();
+        names.retain(|n| seen.insert(n.to_ascii_lowercase()));
+        names
+    });
+    let token = mint(&jwt, installation, repositories.as_deref(), &permissions).await?;
+    on_token(&token);
+    Ok(Session {
+        client: clients.client(&token)?,
+        targets,
+        installation_token: true,
+    })
+}
+
+/// The one account every target belongs to: an installation covers one user or organisation.
+fn single_owner(config: &Config) -> Result<String, String> {
+    let owners: Vec<&str> = match &config.destination {
+        Destination::Org { org, .. } => vec![org.as_str()],
+        Destination::Repos { repos, .. } => repos
+            .iter()
+            .map(|r| match r {
+                RepoSpec::Exact(repo) => repo.owner.as_str(),
+                RepoSpec::Pattern { owner, .. } => owner.as_str(),
+            })
+            .collect(),
+    };
+    let first = owners.first().copied().unwrap_or_default();
+    if let Some(other) = owners.iter().find(|o| !o.eq_ignore_ascii_case(first)) {
+        return Err(format!(
+            "a GitHub App installation belongs to one account, but the targets belong to \
+             {first} and {other}: run once per account"
+        ));
+    }
+    Ok(first.to_owned())
+}
+
+/// `GET /repos/{owner}/{repo}/installation` for the first repository, or
+/// `GET /orgs/{org}/installation` (then `/users/{user}/installation`) for an owner; checks
+/// that the installation was granted the permissions the run needs.
+async fn find_installation(
+    jwt: &Client,
+    config: &Config,
+    owner: &str,
+    needed: &BTreeMap<&'static str, &'static str>,
+) -> Result<u64, String> {
+    let first_repo = match &config.destination {
+        Destination::Repos { repos, .. } => repos.iter().find_map(|r| match r {
+            RepoSpec::Exact(repo) => Some(repo.clone()),
+            RepoSpec::Pattern { .. } => None,
+        }),
+        Destination::Org { .. } => None,
+    };
+    let (what, paths) = match (&first_repo, &config.destination) {
+        (Some(repo), _) => (
+            repo.to_string(),
+            vec![format!("/repos/{}/{}/installation", repo.owner, repo.name)],
+        ),
+        (None, Destination::Org { org, .. }) => {
+            (org.clone(), vec![format!("/orgs/{org}/installation")])
+        }
+        (None, _) => (
+            owner.to_owned(),
+            vec![
+                format!("/orgs/{owner}/installation"),
+                format!("/users/{owner}/installation"),
+            ],
+        ),
+    };
+    let mut last = None;
+    for path in &paths {
+        let answer = jwt.get(path).await.map_err(|e| e.to_string())?;
+        match answer.status {
+            StatusCode::OK => {
+                let doc: InstallationDoc = answer.json().map_err(|e| e.to_string())?;
+                if let Some(a) = &doc.account {
+                    if !a.login.eq_ignore_ascii_case(owner) {
+                        return Err(format!(
+                            "the app's installation {} belongs to {}, not {owner}",
+                            doc.id, a.login
+                        ));
+                    }
+                }
+                check_granted(&doc, needed, &what)?;
+                return Ok(doc.id);
+            }
+            StatusCode::NOT_FOUND => last = Some(answer),
+            _ => return Err(jwt_failure(&answer, "find the app's installation")),
+        }
+    }
+    let message = last
+        .and_then(|a| a.message())
+        .map(|m| format!(" ({m})"))
+        .unwrap_or_default();
+    Err(format!(
+        "the GitHub App is not installed on {what}: GitHub answered 404{message} to {}. \
+         Install the app on {what} (or the repositories to write), or give \
+         `app-installation-id`",
+        paths.join(" and ")
+    ))
+}
+
+/// Fails, naming the permission, when the installation lacks one the run needs.
+fn check_granted(
+    doc: &InstallationDoc,
+    needed: &BTreeMap<&'static str, &'static str>,
+    what: &str,
+) -> Result<(), String> {
+    let missing: Vec<String> = needed
+        .iter()
+        .filter(|(name, level)| {
+            let granted = doc.permissions.get(**name).map(String::as_str);
+            !(granted == Some(**level) || granted == Some("write") || granted == Some("admin"))
+        })
+        .map(|(name, level)| format!("`{name}: {level}`"))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "the GitHub App's installation on {what} lacks the permission {}: add it in the app's \
+         settings (Permissions), then accept the new permissions on the installation",
+        missing.join(" and ")
+    ))
+}
+
+/// `POST /app/installations/{id}/access_tokens`, limited to `repositories` and `permissions`.
+async fn mint(
+    jwt: &Client,
+    installation: u64,
+    repositories: Option<&[String]>,
+    permissions: &BTreeMap<&'static str, &'static str>,
+) -> Result<SecretValue, String> {
+    let mut body = json!({ "permissions": permissions });
+    if let Some(names) = repositories {
+        body["repositories"] = json!(names);
+    }
+    let path = format!("/app/installations/{installation}/access_tokens");
+    let mut answer = jwt.post(&path, &body).await.map_err(|e| e.to_string())?;
+    if answer.status != StatusCode::CREATED {
+        let asked = permissions
+            .iter()
+            .map(|(k, v)| format!("`{k}: {v}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(match answer.status.as_u16() {
+            404 => format!(
+                "the GitHub App has no installation {installation}: check `app-installation-id`"
+            ),
+            422 => format!(
+                "GitHub refused an installation token with {asked}{}{}: the installation \
+                 must be granted these permissions and have access to those repositories",
+                repositories
+                    .map(|r| format!(" for {}", r.join(", ")))
+                    .unwrap_or_default(),
+                answer
+                    .message()
+                    .map(|m| format!(" ({m})"))
+                    .unwrap_or_default()
+            ),
+            _ => jwt_failure(&answer, "get an installation token"),
+        });
+    }
+    let token = serde_json::from_slice::<serde_json::Value>(&answer.body)
+        .ok()
+        .and_then(|v| v.get("token").and_then(|t| t.as_str()).map(str::to_owned))
+        .map(SecretValue::new);
+    answer.body.zeroize();
+    token
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| "GitHub's installation token answer had no token".to_owned())
+}
+
+/// Explains a failed JWT request; a rejected `iat`/`exp` points at the runner's clock.
+fn jwt_failure(answer: &Answer, doing: &str) -> String {
+    let status = answer.status.as_u16();
+    let message = answer.message().unwrap_or_default();
+    let shown = if message.is_empty() {
+        String::new()
+    } else {
+        format!(" ({message})")
+    };
+    if status == 401 {
+        let lower = message.to_ascii_lowercase();
+        if lower.contains("'iat'") || lower.contains("'exp'") || lower.contains("issued at") {
+            return format!(
+                "GitHub rejected the app's JWT{shown}: its times come from this machine's \
+                 clock, which must be within a minute of GitHub's: check the runner's clock"
+            );
+        }
+        return format!(
+            "GitHub rejected the app's JWT{shown}: check that `app-id` is the app's id (or \
+             client id) and `app-private-key` is one of its current private keys"
+        );
+    }
+    format!("could not {doing}: GitHub answered {status}{shown}")
+}
+
+/// `DELETE /installation/token` with the token itself.
+async fn revoke(client: &Client) -> Result<(), String> {
+    let answer = client
+        .delete("/installation/token")
+        .await
+        .map_err(|e| format!("could not revoke the installation token: {e}"))?;
+    if answer.status == StatusCode::NO_CONTENT || answer.status == StatusCode::OK {
+        return Ok(());
+    }
+    Err(format!(
+        "could not revoke the installation token (GitHub answered {}); it expires by itself \
+         within the hour",
+        answer.status.as_u16()
+    ))
+}
+
+#[derive(Deserialize)]
+struct InstallationRepos {
+    repositories: Vec<InstallationRepo>,
+}
+
+#[derive(Deserialize)]
+struct InstallationRepo {
+    name: String,
+    owner: AccountDoc,
+    #[serde(default)]
+    archived: bool,
+}
+
+/// Targets for the configured repositories, patterns matched against
+/// `GET /installation/repositories` (every repository the installation can reach).
+async fn resolve_patterns(reader: &Client, config: &Config) -> Result<Vec<Target>, String> {
+    let Destination::Repos { repos, environment } = &config.destination else {
+        return Ok(Vec::new());
+    };
+    let mut reachable: Vec<Repo> = Vec::new();
+    let mut next = Some("/installation/repositories?per_page=100".to_owned());
+    let mut pages = 0;
+    while let Some(path) = next.take() {
+        pages += 1;
+        if pages > 1000 {
+            return Err("too many pages of installation repositories".into());
+        }
+        let answer = reader.get(&path).await.map_err(|e| e.to_string())?;
+        if answer.status != StatusCode::OK {
+            return Err(format!(
+                "could not list the app installation's repositories: GitHub answered {}",
+                answer.status.as_u16()
+            ));
+        }
+        let doc: InstallationRepos = answer.json().map_err(|e| e.to_string())?;
+        reachable.extend(
+            doc.repositories
+                .into_iter()
+                .filter(|r| !r.archived)
+                .map(|r| Repo {
+                    owner: r.owner.login,
+                    name: r.name,
+                }),
+        );
+        next = next_page(&answer);
+    }
+    let mut resolved: Vec<Target> = Vec::new();
+    for spec in repos {
+        let matched: Vec<Repo> = match spec {
+            RepoSpec::Exact(r) => vec![r.clone()],
+            RepoSpec::Pattern { owner, pattern } => {
+                let matcher = glob::Pattern::new(pattern).map_err(|e| e.msg.to_string())?;
+                let opts = glob::MatchOptions {
+                    case_sensitive: false,
+                    ..Default::default()
+                };
+                let found: Vec<Repo> = reachable
+                    .iter()
+                    .filter(|r| {
+                        r.owner.eq_ignore_ascii_case(owner) && matcher.matches_with(&r.name, opts)
+                    })
+                    .cloned()
+                    .collect();
+                if found.is_empty() {
+                    return Err(format!(
+                        "`{spec}` matches no repository the GitHub App is installed on \
+                         (archived repositories are skipped)"
+                    ));
+                }
+                found
+            }
+        };
+        for repo in matched {
+            let t = match environment {
+                Some(env) => Target::Env {
+                    repo,
+                    env: env.clone(),
+                },
+                None => Target::Repo {
+                    repo,
+                    app: config.app,
+                },
+            };
+            if !resolved.contains(&t) {
+                resolved.push(t);
+            }
+        }
+    }
+    Ok(resolved)
+}
+
+/// The path and query of the `rel="next"` link of `/installation/repositories`.
+fn next_page(answer: &Answer) -> Option<String> {
+    let link = answer.headers.get("link")?.to_str().ok()?;
+    link.split(',').find_map(|part| {
+        let (url, params) = part.split_once(';')?;
+        if !params.contains("rel=\"next\"") {
+            return None;
+        }
+        let url = url.trim().trim_start_matches('<').trim_end_matches('>');
+        url.find("/installation/repositories")
+            .map(|i| url[i..].to_owned())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A throwaway key, generated once per test process (PKCS#1 PEM, as GitHub hands it out).
+    fn test_key() -> SecretValue {
+        SecretValue::from(fake_github::AppKey::shared().pkcs1_pem.as_str())
+    }
+
+    #[test]
+    fn pkcs8_keys_sign_too() {
+        let pkcs8 = SecretValue::from(fake_github::AppKey::shared().pkcs8_pem.as_str());
+        AppSigner::new("1", &pkcs8).expect("signer");
+    }
+
+    fn decode_claims(jwt: &str) -> Claims {
+        use base64::Engine as _;
+        let payload = jwt.split('.').nth(1).expect("payload");
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .expect("base64url");
+        serde_json::from_slice(&bytes).expect("claims")
+    }
+
+    #[test]
+    fn claims_backdate_iat_and_stay_within_ten_minutes() {
+        let signer = AppSigner::new("12345", &test_key()).expect("signer");
+        let now = 1_800_000_000;
+        let jwt = signer.sign(now).expect("sign");
+        let claims = decode_claims(jwt.expose());
+        assert_eq!(claims.iat, now - 60);
+        assert_eq!(claims.exp, now + 540);
+        assert!(claims.exp - claims.iat <= 600);
+        assert_eq!(claims.iss, Issuer::Id(12345));
+        let header = jwt.expose().split('.').next().expect("header");
+        use base64::Engine as _;
+        let header: serde_json::Value = serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(header)
+                .expect("b64"),
+        )
+        .expect("json");
+        assert_eq!(header["alg"], "RS256");
+    }
+
+    #[test]
+    fn a_client_id_is_a_string_issuer() {
+        let signer = AppSigner::new("Iv23liAbCdEf", &test_key()).expect("signer");
+        let claims = decode_claims(signer.sign(1_800_000_000).expect("sign").expose());
+        assert_eq!(claims.iss, Issuer::ClientId("Iv23liAbCdEf".into()));
+    }
+
+    #[test]
+    fn escaped_newlines_are_accepted() {
+        let escaped = test_key().expose().trim().replace('\n', "\\n");
+        AppSigner::new("1", &SecretValue::from(escaped)).expect("signer");
+    }
+
+    #[test]
+    fn a_bad_key_is_refused_without_echoing_it() {
+        let key = test_key();
+        let body_line = key.expose().lines().nth(3).expect("line").to_owned();
+        let cases = [
+            "not a key at all".to_owned(),
+            key.expose().replace(&body_line, "AAAA"),
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAK\n-----END RSA PRIVATE KEY-----"
+                .to_owned(),
+        ];
+        for case in cases {
+            let err = AppSigner::new("1", &SecretValue::from(case.as_str())).expect_err("bad");
+            assert!(err.contains("app-private-key"), "{err}");
+            for line in case
+                .lines()
+                .filter(|l| l.len() >= 4 && !l.starts_with("-----"))
+            {
+                assert!(!err.contains(line), "error echoes the key: {err}");
+            }
+        }
+        let dbg = format!("{:?}", AppSigner::new("1", &key).expect("signer"));
+        assert!(!dbg.contains(&body_line), "{dbg}");
+    }
+}

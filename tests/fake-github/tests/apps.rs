@@ -1,0 +1,222 @@
+//! GitHub Apps in the fake: JWT checks, minting limited tokens, enforcing and revoking them.
+
+use fake_github::testclient::{request, Response};
+use fake_github::{sign_jwt, AppKey, FakeGitHub};
+use serde_json::{json, Value};
+
+const APP: u64 = 77;
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+fn world() -> (FakeGitHub, u64) {
+    let gh = FakeGitHub::start();
+    gh.add_org("acme");
+    gh.add_repo("acme/api");
+    gh.add_repo("acme/web");
+    gh.add_repo("other/lib");
+    gh.add_app(APP, &AppKey::shared().public_pem);
+    let id = gh.add_installation(
+        APP,
+        "acme",
+        Some(&["api", "web"]),
+        &[("secrets", "write"), ("metadata", "read")],
+    );
+    (gh, id)
+}
+
+fn jwt(claims: Value) -> String {
+    sign_jwt(&AppKey::shared().pkcs1_pem, &claims)
+}
+
+fn good_jwt() -> String {
+    jwt(json!({"iat": now() - 60, "exp": now() + 540, "iss": APP}))
+}
+
+fn call(gh: &FakeGitHub, method: &str, path: &str, token: &str, body: Option<Value>) -> Response {
+    request(
+        &gh.url(),
+        method,
+        path,
+        Some(token),
+        body.map(|b| b.to_string()).as_deref(),
+    )
+    .expect("answer")
+}
+
+#[test]
+fn jwts_are_checked_like_github() {
+    let (gh, _) = world();
+    assert_eq!(call(&gh, "GET", "/app", &good_jwt(), None).status, 200);
+    // PKCS#8 keys sign the same.
+    let pkcs8 = sign_jwt(
+        &AppKey::shared().pkcs8_pem,
+        &json!({"iat": now(), "exp": now() + 60, "iss": APP}),
+    );
+    assert_eq!(call(&gh, "GET", "/app", &pkcs8, None).status, 200);
+    let cases = [
+        (
+            json!({"iat": now() - 700, "exp": now() - 100, "iss": APP}),
+            "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires",
+        ),
+        (
+            json!({"iat": now() + 300, "exp": now() + 600, "iss": APP}),
+            "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued",
+        ),
+        (
+            json!({"iat": now() - 60, "exp": now() + 600, "iss": APP}),
+            "'Expiration time' claim ('exp') is too far in the future",
+        ),
+        (
+            json!({"iat": now(), "exp": now() + 60, "iss": 999}),
+            "Integration not found",
+        ),
+    ];
+    for (claims, message) in cases {
+        let r = call(&gh, "GET", "/app", &jwt(claims.clone()), None);
+        assert_eq!(r.status, 401, "{claims}");
+        assert_eq!(r.json()["message"], message, "{claims}");
+    }
+    // Signed with another key: the signature does not verify.
+    let wrong = sign_jwt(
+        &AppKey::other().pkcs1_pem,
+        &json!({"iat": now(), "exp": now() + 60, "iss": APP}),
+    );
+    let r = call(&gh, "GET", "/app", &wrong, None);
+    assert_eq!(r.status, 401);
+    assert_eq!(r.json()["message"], "A JSON web token could not be decoded");
+    assert_eq!(gh.count("GET", "/app"), 7);
+}
+
+#[test]
+fn installations_are_found_by_repository_and_owner() {
+    let (gh, id) = world();
+    let r = call(
+        &gh,
+        "GET",
+        "/repos/acme/api/installation",
+        &good_jwt(),
+        None,
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["id"], id);
+    assert_eq!(r.json()["permissions"]["secrets"], "write");
+    assert_eq!(r.json()["account"]["login"], "acme");
+    assert_eq!(
+        call(&gh, "GET", "/orgs/acme/installation", &good_jwt(), None).status,
+        200
+    );
+    for path in [
+        "/repos/other/lib/installation",
+        "/orgs/other/installation",
+        "/repos/acme/missing/installation",
+    ] {
+        assert_eq!(
+            call(&gh, "GET", path, &good_jwt(), None).status,
+            404,
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn minted_tokens_are_limited_enforced_and_revocable() {
+    let (gh, id) = world();
+    gh.add_repo("acme/secret-stash"); // not in the installation
+    let mint = |body: Value| {
+        call(
+            &gh,
+            "POST",
+            &format!("/app/installations/{id}/access_tokens"),
+            &good_jwt(),
+            Some(body),
+        )
+    };
+    // More than the installation was granted: refused.
+    let r = mint(json!({"permissions": {"organization_secrets": "write"}}));
+    assert_eq!(r.status, 422);
+    assert_eq!(
+        r.json()["message"],
+        "The permissions requested are not granted to this installation."
+    );
+    assert_eq!(mint(json!({"repositories": ["secret-stash"]})).status, 422);
+
+    let r = mint(json!({"repositories": ["api"], "permissions": {"secrets": "write"}}));
+    assert_eq!(r.status, 201);
+    let token = r.json()["token"].as_str().expect("token").to_owned();
+    assert!(token.starts_with("ghs_"));
+    let expires = time::OffsetDateTime::parse(
+        r.json()["expires_at"].as_str().expect("expires_at"),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .expect("rfc3339");
+    let in_secs = (expires - time::OffsetDateTime::now_utc()).whole_seconds();
+    assert!((3590..=3600).contains(&in_secs), "{in_secs}");
+
+    let key = call(
+        &gh,
+        "GET",
+        "/repos/acme/api/actions/secrets/public-key",
+        &token,
+        None,
+    );
+    assert_eq!(key.status, 200);
+    assert!(key
+        .header("github-authentication-token-expiration")
+        .is_some());
+    // A repository outside the token: hidden.
+    assert_eq!(
+        call(
+            &gh,
+            "GET",
+            "/repos/acme/web/actions/secrets/public-key",
+            &token,
+            None
+        )
+        .status,
+        404
+    );
+    // A permission the token lacks: named.
+    gh.add_environment("acme/api", "prod");
+    let env = call(
+        &gh,
+        "GET",
+        "/repos/acme/api/environments/prod/secrets/public-key",
+        &token,
+        None,
+    );
+    assert_eq!(env.status, 403);
+    assert_eq!(
+        env.json()["message"],
+        "Resource not accessible by integration"
+    );
+    assert_eq!(
+        env.header("x-accepted-github-permissions"),
+        Some("environments=write")
+    );
+    let listed = call(&gh, "GET", "/installation/repositories", &token, None);
+    assert_eq!(listed.json()["total_count"], 1);
+    assert_eq!(listed.json()["repositories"][0]["full_name"], "acme/api");
+
+    assert_eq!(
+        call(&gh, "DELETE", "/installation/token", &token, None).status,
+        204
+    );
+    assert_eq!(
+        call(
+            &gh,
+            "GET",
+            "/repos/acme/api/actions/secrets/public-key",
+            &token,
+            None
+        )
+        .status,
+        401
+    );
+    let minted = gh.minted_tokens();
+    assert_eq!(minted.len(), 1);
+    assert!(minted[0].1, "revoked");
+    assert_eq!(minted[0].0.repositories, Some(vec!["api".to_owned()]));
+    assert!(!format!("{:?}", minted[0].0).contains(&token));
+}
