@@ -26,12 +26,22 @@ pub struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
+#[allow(clippy::large_enum_variant)] // parsed once per process: size does not matter
 pub enum Command {
     /// Run the action's engine from flags: compare, then write what changed.
     #[command(
         after_help = "Example:\n  secret-refresh sync --repo acme/api \\\n    --files '.cache/session/*.token' --prefix MOOGO_CACHED_ \\\n    --current-file current.env --dry-run"
     )]
     Sync(SyncArgs),
+    /// Set one value (typed at a hidden prompt) into secrets of many targets.
+    #[command(after_help = crate::commands::set::AFTER_HELP)]
+    Set(crate::commands::set::SetArgs),
+    /// Show which secrets each target has and how old they are; fail when missing or stale.
+    #[command(after_help = crate::commands::status::AFTER_HELP)]
+    Status(crate::commands::status::StatusArgs),
+    /// Show who a token belongs to, its kind, scopes and expiry; fail when it will not do.
+    #[command(after_help = crate::commands::check_token::AFTER_HELP)]
+    CheckToken(crate::commands::check_token::CheckTokenArgs),
 }
 
 /// Flags mirroring the action's inputs.

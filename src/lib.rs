@@ -7,6 +7,7 @@
 pub mod action;
 pub mod app_auth;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod engine;
 pub mod github;
@@ -42,5 +43,8 @@ pub fn run() -> ExitCode {
     };
     match cli.command {
         cli::Command::Sync(args) => cli::sync(args),
+        cli::Command::Set(args) => commands::set::run(args),
+        cli::Command::Status(args) => commands::status::run(args),
+        cli::Command::CheckToken(args) => commands::check_token::run(args),
     }
 }

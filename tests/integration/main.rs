@@ -2,5 +2,6 @@
 
 mod action;
 mod app;
+mod cli;
 mod common;
 mod targets;

@@ -1,0 +1,277 @@
+//! The commands for people at a terminal: `set`, `status` and `check-token`. What they share
+//! lives here: where secrets go (`--repo`, `--repos-file`, `--env`, `--org`), the token, the
+//! exit codes, and colour.
+
+pub mod check_token;
+pub mod repos_file;
+pub mod set;
+pub mod status;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::secret::SecretValue;
+use crate::target::{App, Repo, Target};
+use crate::token::TokenSource;
+
+/// Everything was fine.
+pub const OK: u8 = 0;
+/// A check failed or a write failed.
+pub const FAILED: u8 = 1;
+/// The command line, an input file or the environment was wrong; nothing was done.
+pub const USAGE: u8 = 2;
+
+/// The exit codes, for every command's `--help`.
+pub const EXIT_CODES: &str =
+    "Exit codes: 0 ok, 1 a check or a write failed, 2 usage or input error (nothing was done).";
+
+/// Where secrets are: repositories (or their environments), or an organisation.
+#[derive(Args, Debug, Clone)]
+pub struct TargetArgs {
+    /// A repository, `owner/name`; repeatable.
+    #[arg(long = "repo", value_name = "OWNER/NAME")]
+    pub repos: Vec<String>,
+    /// Repositories from a file: one `owner/name` a line (`#` comments), or a YAML list.
+    #[arg(long, value_name = "FILE")]
+    pub repos_file: Option<PathBuf>,
+    /// This environment of each repository, instead of its repository secrets.
+    #[arg(long = "env", value_name = "ENVIRONMENT")]
+    pub environment: Option<String>,
+    /// This organisation's secrets, instead of repositories'.
+    #[arg(long = "org", value_name = "ORG", conflicts_with_all = ["repos", "repos_file", "environment"])]
+    pub org: Option<String>,
+    /// Whose secrets: `actions`, `dependabot` or `codespaces`.
+    #[arg(long, default_value = "actions", value_parser = parse_app)]
+    pub app: App,
+}
+
+impl Default for TargetArgs {
+    fn default() -> Self {
+        Self {
+            repos: Vec::new(),
+            repos_file: None,
+            environment: None,
+            org: None,
+            app: App::Actions,
+        }
+    }
+}
+
+fn parse_app(s: &str) -> Result<App, String> {
+    App::parse(s).ok_or_else(|| "expected `actions`, `dependabot` or `codespaces`".to_owned())
+}
+
+impl TargetArgs {
+    /// The targets, in the order given, without duplicates. Errors say which flag or line is
+    /// wrong and how to write it.
+    pub fn targets(&self) -> Result<Vec<Target>, String> {
+        if let Some(org) = &self.org {
+            if !crate::target::is_owner(org) {
+                return Err(format!(
+                    "--org `{org}` is not an organisation name (letters, digits, `-`)"
+                ));
+            }
+            return Ok(vec![Target::Org {
+                org: org.clone(),
+                app: self.app,
+            }]);
+        }
+        if let Some(env) = &self.environment {
+            if env.trim().is_empty() {
+                return Err("--env is empty: give the environment's name".into());
+            }
+            if self.app != App::Actions {
+                return Err(format!(
+                    "--env holds Actions secrets only: leave out --app {}",
+                    self.app.as_str()
+                ));
+            }
+        }
+        let mut repos: Vec<Repo> = Vec::new();
+        for r in &self.repos {
+            repos.push(Repo::parse(r).ok_or_else(|| {
+                format!("--repo `{r}` is not a repository: write it as owner/name, e.g. acme/api")
+            })?);
+        }
+        if let Some(path) = &self.repos_file {
+            repos.extend(repos_file::read(path)?);
+        }
+        if repos.is_empty() {
+            return Err(
+                "no target: give --repo owner/name (repeatable), --repos-file FILE or --org ORG"
+                    .into(),
+            );
+        }
+        let mut targets: Vec<Target> = Vec::new();
+        for repo in repos {
+            let t = match &self.environment {
+                Some(env) => Target::Env {
+                    repo,
+                    env: env.clone(),
+                },
+                None => Target::Repo {
+                    repo,
+                    app: self.app,
+                },
+            };
+            // GitHub's names are case-insensitive: `Acme/API` is `acme/api`.
+            let key = t.to_string().to_ascii_lowercase();
+            if !targets
+                .iter()
+                .any(|u| u.to_string().to_ascii_lowercase() == key)
+            {
+                targets.push(t);
+            }
+        }
+        Ok(targets)
+    }
+}
+
+/// The token for a command, or the error that says how to give one.
+pub fn token(prompt: bool) -> Result<(SecretValue, TokenSource), String> {
+    crate::token::find_token(prompt).ok_or_else(|| {
+        "no token: set GH_TOKEN (or GITHUB_TOKEN), or log in with `gh auth login`; \
+         a token is never taken from a flag"
+            .to_owned()
+    })
+}
+
+/// A single-threaded runtime for one command.
+pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start: {e}"))
+}
+
+/// How a command's output looks: colour only on a terminal, never with `NO_COLOR`.
+#[derive(Clone, Copy, Debug)]
+pub struct Style {
+    pub color: bool,
+}
+
+/// What a line says, for its colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tone {
+    Good,
+    Warn,
+    Bad,
+    Plain,
+}
+
+impl Style {
+    /// For text written to standard output.
+    pub fn stdout() -> Self {
+        Self {
+            color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        }
+    }
+
+    pub fn paint(self, text: &str, tone: Tone) -> String {
+        let code = match tone {
+            Tone::Good => "32",
+            Tone::Warn => "33",
+            Tone::Bad => "31",
+            Tone::Plain => return text.to_owned(),
+        };
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+}
+
+/// A table whose rows are coloured whole, after alignment (escape codes have no width).
+pub fn table(style: Style, headers: &[&str], rows: &[(Vec<String>, Tone)]) -> String {
+    let plain: Vec<Vec<String>> = rows.iter().map(|(r, _)| r.clone()).collect();
+    let text = crate::report::table(headers, &plain);
+    let mut lines = text.lines();
+    let mut out = String::new();
+    if let Some(h) = lines.next() {
+        out.push_str(h);
+        out.push('\n');
+    }
+    for (line, (_, tone)) in lines.zip(rows) {
+        out.push_str(&style.paint(line, *tone));
+        out.push('\n');
+    }
+    out
+}
+
+/// Writes to standard output; a closed pipe is not an error worth a panic.
+pub fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+/// `error: …` on standard error (coloured label on a terminal), and the exit code.
+pub fn fail(code: u8, message: &str) -> ExitCode {
+    let mut r = crate::output::Reporter::stdio(crate::cli::human_mode());
+    r.error("", message);
+    r.flush();
+    ExitCode::from(code)
+}
+
+/// Quotes a word for a POSIX shell when it needs it.
+pub fn shell_word(s: &str) -> String {
+    let safe = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
+    if safe {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_only_what_needs_it() {
+        assert_eq!(shell_word("acme/api"), "acme/api");
+        assert_eq!(shell_word("live env"), "'live env'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(shell_word(""), "''");
+    }
+
+    #[test]
+    fn targets_dedupe_and_explain() {
+        let args = TargetArgs {
+            repos: vec!["acme/api".into(), "Acme/API".into(), "acme/web".into()],
+            ..TargetArgs::default()
+        };
+        let t: Vec<String> = args
+            .targets()
+            .expect("targets")
+            .iter()
+            .map(Target::to_string)
+            .collect();
+        assert_eq!(t, ["acme/api", "acme/web"]);
+        let bad = TargetArgs {
+            repos: vec!["acme".into()],
+            ..TargetArgs::default()
+        };
+        assert!(bad
+            .targets()
+            .expect_err("bad")
+            .contains("write it as owner/name"));
+        assert!(TargetArgs::default()
+            .targets()
+            .expect_err("none")
+            .starts_with("no target"));
+        let env = TargetArgs {
+            repos: vec!["acme/api".into()],
+            environment: Some("prod".into()),
+            app: App::Dependabot,
+            ..TargetArgs::default()
+        };
+        assert!(env.targets().expect_err("env").contains("--app dependabot"));
+    }
+}

@@ -1,0 +1,222 @@
+//! `--repos-file`: the repositories a secret goes to, kept in a file next to the scripts that
+//! used to loop over them. Two forms are read:
+//!
+//! - one `owner/name` a line, blank lines and `#` comments ignored;
+//! - a YAML list of strings: `- owner/name` items (quoted or not), optionally under one key
+//!   such as `repositories:`, or a one-line flow list `[acme/api, acme/web]`.
+//!
+//! The YAML reader is deliberately tiny and strict rather than a general YAML library: the only
+//! document it has to understand is a list of repository names, and anything else (anchors,
+//! nested maps, several keys) is an error naming the line, not a silent guess.
+
+use std::path::Path;
+
+use crate::target::Repo;
+
+/// Reads and parses a repositories file. Errors name the file and the line.
+pub fn read(path: &Path) -> Result<Vec<Repo>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        format!(
+            "--repos-file {}: cannot read it: {}",
+            path.display(),
+            match e.kind() {
+                std::io::ErrorKind::NotFound => "not found".to_owned(),
+                std::io::ErrorKind::InvalidData => "not UTF-8 text".to_owned(),
+                _ => e.to_string(),
+            }
+        )
+    })?;
+    let repos = parse(&text).map_err(|e| format!("--repos-file {}: {e}", path.display()))?;
+    if repos.is_empty() {
+        return Err(format!(
+            "--repos-file {}: no repository in it (one `owner/name` a line)",
+            path.display()
+        ));
+    }
+    Ok(repos)
+}
+
+/// Parses either form; the first meaningful line decides which.
+pub fn parse(text: &str) -> Result<Vec<Repo>, String> {
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, strip_comment(l)))
+        .filter(|(_, l)| !l.trim().is_empty())
+        .collect();
+    let yaml = lines.first().is_some_and(|(_, l)| {
+        let l = l.trim();
+        l.starts_with('-') || l.starts_with('[') || l.ends_with(':') || l.contains(": [")
+    });
+    if yaml {
+        parse_yaml(&lines)
+    } else {
+        lines
+            .iter()
+            .map(|(n, l)| repo(l.trim(), *n))
+            .collect::<Result<Vec<_>, _>>()
+    }
+}
+
+/// A `#` starts a comment at the start of a line or after whitespace (as in YAML).
+fn strip_comment(line: &str) -> &str {
+    let bytes = line.as_bytes();
+    for (i, b) in bytes.iter().enumerate() {
+        if *b == b'#' && (i == 0 || bytes[i - 1].is_ascii_whitespace()) {
+            return &line[..i];
+        }
+    }
+    line
+}
+
+fn repo(s: &str, line: usize) -> Result<Repo, String> {
+    Repo::parse(s).ok_or_else(|| {
+        format!("line {line}: `{s}` is not a repository: write it as owner/name, e.g. acme/api")
+    })
+}
+
+fn parse_yaml(lines: &[(usize, &str)]) -> Result<Vec<Repo>, String> {
+    let mut out = Vec::new();
+    let mut rest = lines;
+    if let Some((_, l)) = rest.first() {
+        if l.trim() == "---" {
+            rest = &rest[1..];
+        }
+    }
+    // An optional single key holding the list.
+    let mut key_line = None;
+    if let Some((n, l)) = rest.first() {
+        let t = l.trim();
+        if !t.starts_with('-') && !t.starts_with('[') {
+            let Some((key, value)) = t.split_once(':') else {
+                return Err(format!("line {n}: expected `- owner/name` or `key:`"));
+            };
+            if key.trim().is_empty() || key.contains(char::is_whitespace) {
+                return Err(format!("line {n}: expected a key such as `repositories:`"));
+            }
+            key_line = Some(*n);
+            let value = value.trim();
+            if !value.is_empty() {
+                if rest.len() > 1 {
+                    return Err(format!(
+                        "line {}: only one list is read: nothing may follow it",
+                        rest[1].0
+                    ));
+                }
+                return flow(value, *n);
+            }
+            rest = &rest[1..];
+        }
+    }
+    if let [(n, l)] = rest {
+        if l.trim().starts_with('[') && key_line.is_none() {
+            return flow(l.trim(), *n);
+        }
+    }
+    for (n, l) in rest {
+        let t = l.trim();
+        if key_line.is_some() && !l.starts_with(char::is_whitespace) && !t.starts_with('-') {
+            return Err(format!(
+                "line {n}: only one key is read: the file holds one list of repositories"
+            ));
+        }
+        let Some(item) = t.strip_prefix('-') else {
+            return Err(format!("line {n}: expected `- owner/name`"));
+        };
+        if !item.is_empty() && !item.starts_with(' ') {
+            return Err(format!("line {n}: expected a space after `-`"));
+        }
+        out.push(repo(&unquote(item.trim(), *n)?, *n)?);
+    }
+    Ok(out)
+}
+
+/// `[a/b, "c/d"]` on one line.
+fn flow(s: &str, line: usize) -> Result<Vec<Repo>, String> {
+    let inner = s
+        .strip_prefix('[')
+        .and_then(|s| s.strip_suffix(']'))
+        .ok_or_else(|| format!("line {line}: expected a list `[owner/name, …]`"))?;
+    inner
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| repo(&unquote(s, line)?, line))
+        .collect()
+}
+
+fn unquote(s: &str, line: usize) -> Result<String, String> {
+    for q in ['"', '\''] {
+        if let Some(rest) = s.strip_prefix(q) {
+            return rest
+                .strip_suffix(q)
+                .map(str::to_owned)
+                .ok_or_else(|| format!("line {line}: unbalanced quote"));
+        }
+    }
+    Ok(s.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(text: &str) -> Result<Vec<String>, String> {
+        parse(text).map(|v| v.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn plain_lines_with_comments() {
+        assert_eq!(
+            names("# the services\nacme/api\n\n  acme/web  # front end\n"),
+            Ok(vec!["acme/api".into(), "acme/web".into()])
+        );
+        // A `#` inside a word is not a comment: the name is refused whole, not cut short.
+        assert_eq!(
+            names("acme/w#x\n"),
+            Err(
+                "line 1: `acme/w#x` is not a repository: write it as owner/name, e.g. acme/api"
+                    .into()
+            )
+        );
+        assert_eq!(
+            names("acme/api\nacme\n"),
+            Err("line 2: `acme` is not a repository: write it as owner/name, e.g. acme/api".into())
+        );
+    }
+
+    #[test]
+    fn yaml_lists() {
+        let want = Ok(vec!["acme/api".to_owned(), "acme/web".to_owned()]);
+        assert_eq!(names("- acme/api\n- \"acme/web\"\n"), want);
+        assert_eq!(
+            names("---\n# repos\nrepositories:\n  - acme/api   # api\n  - 'acme/web'\n"),
+            want
+        );
+        assert_eq!(names("[acme/api, \"acme/web\"]\n"), want);
+        assert_eq!(names("repositories: [acme/api, acme/web]\n"), want);
+    }
+
+    #[test]
+    fn yaml_that_is_not_a_list_of_repositories_is_refused() {
+        assert_eq!(
+            names("repositories:\n  - acme/api\nother:\n  - acme/web\n"),
+            Err("line 3: only one key is read: the file holds one list of repositories".into())
+        );
+        assert_eq!(
+            names("- acme/api\n-acme/web\n"),
+            Err("line 2: expected a space after `-`".into())
+        );
+        assert_eq!(
+            names("- name: acme/api\n"),
+            Err(
+                "line 1: `name: acme/api` is not a repository: write it as owner/name, e.g. acme/api"
+                    .into()
+            )
+        );
+        assert_eq!(
+            names("- \"acme/api\n"),
+            Err("line 1: unbalanced quote".into())
+        );
+    }
+}

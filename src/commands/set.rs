@@ -1,0 +1,677 @@
+//! `secret-refresh set NAME...`: one value, typed once (at a hidden prompt), written into every
+//! target through the action's engine. Stops at the first failure unless `--keep-going`, and
+//! then says exactly which targets have the new value and how to finish the rest.
+
+use std::collections::BTreeSet;
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Args;
+use http::StatusCode;
+
+use super::{Style, TargetArgs, Tone, FAILED, USAGE};
+use crate::config::{
+    Auth, Config, Destination, NewSecret, Origin, RepoSpec, RunContext, Visibility, MAX_VALUE_BYTES,
+};
+use crate::engine::{Outcome, Progress, Report};
+use crate::github::{Client, Policy};
+use crate::names::SecretName;
+use crate::secret::{secret_from_bytes, SecretValue};
+use crate::target::Target;
+use crate::token::TokenSource;
+
+/// Over this many targets, the remaining ones go to a file instead of the command line.
+const MAX_TARGETS_ON_COMMAND_LINE: usize = 10;
+/// From this many targets on, a progress bar is drawn (on a terminal).
+const PROGRESS_FROM_TARGETS: usize = 5;
+/// Attempts at typing the value twice the same.
+const PROMPT_ATTEMPTS: usize = 3;
+
+#[derive(Args, Debug)]
+pub struct SetArgs {
+    /// Secret names; every one gets the same value.
+    #[arg(required = true, value_name = "NAME")]
+    pub names: Vec<String>,
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    /// With --org: which repositories may use the secret, `all` or `private` (default: the
+    /// existing secret's, else `private`).
+    #[arg(long, value_name = "VISIBILITY", requires = "org")]
+    pub visibility: Option<String>,
+    /// Read the value from this file (`-`: standard input); one trailing newline is dropped.
+    #[arg(long, value_name = "PATH")]
+    pub from_file: Option<PathBuf>,
+    /// Check that the token can read every target's public key; write nothing. The value is
+    /// not asked for.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Try every target even after a failure (default: stop at the first failure).
+    #[arg(long)]
+    pub keep_going: bool,
+    /// REST base URL (default: $GH_HOST's API, else https://api.github.com).
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+}
+
+pub const AFTER_HELP: &str = "\
+The value comes from a hidden prompt (typed twice) when standard input is a terminal, else from
+standard input (one trailing newline dropped), or from --from-file. Never from an argument, so it
+is not in your shell history. The token comes from GH_TOKEN, else GITHUB_TOKEN, else
+`gh auth token`, else a hidden prompt.
+
+A stopped run prints which targets have the new value and the command that finishes the rest;
+running the whole command again is safe as well (it writes the same value again).
+
+Examples:
+  secret-refresh set PAT_TOKEN --repo acme/api --repo acme/web
+  secret-refresh set PAT_TOKEN --repos-file repos.txt --dry-run
+  secret-refresh set DEPLOY_KEY --repo acme/api --env production --from-file key.pem
+  op read op://ci/pat | secret-refresh set PAT_TOKEN --org acme --visibility private
+
+Exit codes: 0 ok, 1 a write (or, with --dry-run, an access check) failed, 2 usage or input error
+(nothing was written).";
+
+pub fn run(args: SetArgs) -> ExitCode {
+    let (names, targets, visibility) = match validate(&args) {
+        Ok(v) => v,
+        Err(e) => return super::fail(USAGE, &e),
+    };
+    let api_url = crate::cli::api_url(args.api_url.as_deref());
+    if args.dry_run {
+        return dry_run(&args, &names, &targets, &api_url);
+    }
+    let (token, source) = match super::token(true) {
+        Ok(t) => t,
+        Err(e) => return super::fail(USAGE, &e),
+    };
+    let (value, origin) = match read_value(&names, args.from_file.as_deref()) {
+        Ok(v) => v,
+        Err(e) => return super::fail(USAGE, &format!("{e}; nothing was written")),
+    };
+    let config = config(
+        &args, &names, &targets, visibility, token, value, origin, api_url,
+    );
+    let runtime = match super::runtime() {
+        Ok(r) => r,
+        Err(e) => return super::fail(FAILED, &e),
+    };
+    let report = runtime.block_on(run_with_progress(&config, targets.len()));
+    print_report(&args, &report, &targets, source)
+}
+
+type Validated = (Vec<SecretName>, Vec<Target>, Option<Visibility>);
+
+/// Everything that can be checked before asking for the value.
+fn validate(args: &SetArgs) -> Result<Validated, String> {
+    let mut names = Vec::new();
+    let mut seen = BTreeSet::new();
+    for n in &args.names {
+        let name = SecretName::parse(n).map_err(|e| e.to_string())?;
+        if !seen.insert(name.folded()) {
+            return Err(format!(
+                "secret name `{name}` is given twice; names are case-insensitive"
+            ));
+        }
+        names.push(name);
+    }
+    let targets = args.targets.targets()?;
+    let visibility = match args.visibility.as_deref() {
+        None => None,
+        Some(v) => match Visibility::parse(v) {
+            Some(Visibility::Selected) => {
+                return Err(
+                    "--visibility selected is not set from here: leave --visibility out \
+                     to keep an existing secret's visibility and selected repositories"
+                        .into(),
+                )
+            }
+            Some(v) => Some(v),
+            None => return Err(format!("--visibility `{v}`: expected `all` or `private`")),
+        },
+    };
+    if let Some(p) = &args.from_file {
+        if p.as_os_str() != "-" && !p.is_file() {
+            return Err(format!(
+                "--from-file {}: no such file; give the file holding the value",
+                p.display()
+            ));
+        }
+    }
+    Ok((names, targets, visibility))
+}
+
+/// The value: `--from-file`, else a hidden prompt on a terminal, else standard input.
+fn read_value(
+    names: &[SecretName],
+    from_file: Option<&Path>,
+) -> Result<(SecretValue, Origin), String> {
+    let (value, origin) = match from_file {
+        Some(p) if p.as_os_str() != "-" => {
+            let bytes = std::fs::read(p)
+                .map_err(|e| format!("--from-file {}: cannot read it: {e}", p.display()))?;
+            let v = secret_from_bytes(bytes)
+                .ok_or_else(|| format!("--from-file {}: the value is not UTF-8", p.display()))?;
+            (v.trim_one_newline(), Origin::File(p.to_path_buf()))
+        }
+        None if std::io::stdin().is_terminal() => (prompt_twice(names)?, Origin::Prompt),
+        _ => (read_stdin()?, Origin::Input),
+    };
+    let list = name_list(names);
+    let from = match &origin {
+        Origin::File(p) => format!(" (from {})", p.display()),
+        Origin::Input => " (from standard input)".to_owned(),
+        Origin::Prompt => String::new(),
+    };
+    if value.is_empty() {
+        return Err(format!("{list}: the value is empty{from}"));
+    }
+    if value.len() > MAX_VALUE_BYTES {
+        return Err(format!(
+            "{list}: the value is {} bytes{from}; GitHub stores at most {MAX_VALUE_BYTES}",
+            value.len()
+        ));
+    }
+    Ok((value, origin))
+}
+
+fn read_stdin() -> Result<SecretValue, String> {
+    let mut buf = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut buf)
+        .map_err(|e| format!("cannot read the value from standard input: {e}"))?;
+    secret_from_bytes(buf)
+        .map(SecretValue::trim_one_newline)
+        .ok_or_else(|| "the value on standard input is not UTF-8".to_owned())
+}
+
+/// Asks twice with echo off; a person's typo must not become the stored secret.
+fn prompt_twice(names: &[SecretName]) -> Result<SecretValue, String> {
+    let list = name_list(names);
+    for _ in 0..PROMPT_ATTEMPTS {
+        let first = crate::prompt::hidden(&format!("Value for {list} (input hidden): "))
+            .map_err(|e| format!("cannot read the value at the terminal: {e}"))?;
+        if first.is_empty() {
+            return Ok(first);
+        }
+        let again = crate::prompt::hidden("Again, to confirm: ")
+            .map_err(|e| format!("cannot read the value at the terminal: {e}"))?;
+        if first.ct_eq(&again) {
+            return Ok(first);
+        }
+        let mut r = crate::output::Reporter::stdio(crate::cli::human_mode());
+        r.warning("", "the two entries differ; type the value again");
+    }
+    Err(format!(
+        "{list}: the value was typed differently {PROMPT_ATTEMPTS} times"
+    ))
+}
+
+fn name_list(names: &[SecretName]) -> String {
+    names
+        .iter()
+        .map(SecretName::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[allow(clippy::too_many_arguments)]
+fn config(
+    args: &SetArgs,
+    names: &[SecretName],
+    targets: &[Target],
+    visibility: Option<Visibility>,
+    token: SecretValue,
+    value: SecretValue,
+    origin: Origin,
+    api_url: String,
+) -> Config {
+    let destination = match &args.targets.org {
+        Some(org) => Destination::Org {
+            org: org.clone(),
+            visibility,
+            selected: Vec::new(),
+        },
+        None => Destination::Repos {
+            repos: targets
+                .iter()
+                .filter_map(Target::repo)
+                .map(|r| RepoSpec::Exact(r.clone()))
+                .collect(),
+            environment: args.targets.environment.clone(),
+        },
+    };
+    Config {
+        auth: Auth::Token(token),
+        secrets: names
+            .iter()
+            .map(|name| NewSecret {
+                name: name.clone(),
+                value: value.clone(),
+                origin: origin.clone(),
+            })
+            .collect(),
+        // Nothing to compare with: `set` writes the value wherever it is asked to.
+        current: None,
+        destination,
+        app: args.targets.app,
+        dry_run: false,
+        api_url: api_url.trim_end_matches('/').to_owned(),
+        fail_fast: !args.keep_going,
+        allow_pull_request_target: true,
+        token_expiry_warning_days: 14,
+        audit_log: None,
+        context: RunContext {
+            actor: std::env::var("USER").unwrap_or_default(),
+            ..RunContext::default()
+        },
+        warnings: Vec::new(),
+    }
+}
+
+/// Runs the engine with a progress bar on standard error for runs over many targets.
+async fn run_with_progress(config: &Config, targets: usize) -> Report {
+    let show = targets >= PROGRESS_FROM_TARGETS && std::io::stderr().is_terminal();
+    let mut bar: Option<indicatif::ProgressBar> = None;
+    let mut observe = |p: Progress<'_>| match p {
+        Progress::Planned { writes, .. } if show => {
+            let b = indicatif::ProgressBar::with_draw_target(
+                Some(writes as u64),
+                indicatif::ProgressDrawTarget::stderr(),
+            );
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} writes  {msg}")
+            {
+                b.set_style(style);
+            }
+            bar = Some(b);
+        }
+        Progress::Planned { .. } => {}
+        Progress::Done(row) => {
+            if let Some(b) = &bar {
+                b.inc(1);
+                b.set_message(row.target.clone());
+            }
+        }
+    };
+    let report = crate::engine::run_observed(config, Policy::from_env(), &mut observe).await;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    report
+}
+
+fn print_report(
+    args: &SetArgs,
+    report: &Report,
+    targets: &[Target],
+    source: TokenSource,
+) -> ExitCode {
+    let style = Style::stdout();
+    let mut err = crate::output::Reporter::stdio(crate::cli::human_mode());
+    if let Some(fatal) = &report.fatal {
+        err.error("", fatal);
+    }
+    for row in &report.rows {
+        if let Outcome::Failed(cause) = &row.outcome {
+            let hint = if cause.contains("answered 401") {
+                Some(format!(
+                    "the token from {} is invalid or expired: create a new one, or log in again \
+                     with `gh auth login`",
+                    source.describe()
+                ))
+            } else {
+                row.hint.clone()
+            };
+            let fix = hint.map(|h| format!("\n  fix: {h}")).unwrap_or_default();
+            err.error(
+                "",
+                &format!("{} in {}: {cause}{fix}", row.secret, row.target),
+            );
+        }
+    }
+    if let Some(days) = crate::report::expiry_days_left(report.token_expiry.as_deref()) {
+        if days < 14 {
+            err.warning(
+                "",
+                &format!(
+                    "the token from {} expires {} ({}); rotate it before then",
+                    source.describe(),
+                    report.token_expiry.as_deref().unwrap_or_default(),
+                    if days < 0 {
+                        "already expired".to_owned()
+                    } else {
+                        format!("in {days} days")
+                    }
+                ),
+            );
+        }
+    }
+    err.flush();
+
+    let mut out = String::new();
+    let rows: Vec<(Vec<String>, Tone)> = report
+        .rows
+        .iter()
+        .map(|r| {
+            let tone = match &r.outcome {
+                Outcome::Created | Outcome::Updated => Tone::Good,
+                Outcome::Failed(_) => Tone::Bad,
+                _ => Tone::Warn,
+            };
+            let result = match &r.outcome {
+                Outcome::Failed(_) => "failed".to_owned(),
+                Outcome::NotAttempted => "not attempted".to_owned(),
+                o => o.describe(),
+            };
+            (vec![r.secret.clone(), r.target.clone(), result], tone)
+        })
+        .collect();
+    if !rows.is_empty() {
+        out.push_str(&super::table(style, &["SECRET", "TARGET", "RESULT"], &rows));
+    }
+
+    // A target is done when every name was written to it.
+    let labels: Vec<String> = if report.targets.is_empty() {
+        targets.iter().map(Target::to_string).collect()
+    } else {
+        report.targets.clone()
+    };
+    let done: Vec<&String> = labels
+        .iter()
+        .filter(|t| {
+            let mine: Vec<_> = report.rows.iter().filter(|r| &r.target == *t).collect();
+            !mine.is_empty() && mine.iter().all(|r| r.outcome.is_written())
+        })
+        .collect();
+    let remaining: Vec<&Target> = targets
+        .iter()
+        .filter(|t| !done.iter().any(|d| **d == t.to_string()))
+        .collect();
+    let requests = format!(
+        "{} {}",
+        report.requests,
+        if report.requests == 1 {
+            "request"
+        } else {
+            "requests"
+        }
+    );
+    let names = args.names.join(", ");
+    if remaining.is_empty() && !report.failed() {
+        out.push_str(&style.paint(
+            &format!(
+                "Set {names} in {} with {requests} to GitHub.\n",
+                plural(done.len(), "target", "targets")
+            ),
+            Tone::Good,
+        ));
+        super::print(&out);
+        return ExitCode::SUCCESS;
+    }
+    let stopped = report
+        .rows
+        .iter()
+        .any(|r| r.outcome == Outcome::NotAttempted)
+        || report.fatal.is_some();
+    out.push_str(&style.paint(
+        &if stopped && !args.keep_going {
+            format!("Stopped at the first failure after {requests} to GitHub (--keep-going tries every target).\n")
+        } else {
+            format!("Finished with failures after {requests} to GitHub.\n")
+        },
+        Tone::Bad,
+    ));
+    out.push_str(&format!(
+        "Updated ({}): {}\n",
+        done.len(),
+        if done.is_empty() {
+            "none".to_owned()
+        } else {
+            done.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    ));
+    out.push_str(&format!(
+        "Not updated ({}): {}\n",
+        remaining.len(),
+        remaining
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    out.push_str(&resume_advice(args, &remaining));
+    super::print(&out);
+    ExitCode::from(FAILED)
+}
+
+/// The command that finishes the job: the same, for the targets not updated yet.
+fn resume_advice(args: &SetArgs, remaining: &[&Target]) -> String {
+    let mut cmd: Vec<String> = vec!["secret-refresh".into(), "set".into()];
+    cmd.extend(args.names.iter().map(|n| super::shell_word(n)));
+    let mut note = String::new();
+    if let Some(org) = &args.targets.org {
+        cmd.extend(["--org".into(), super::shell_word(org)]);
+        if let Some(v) = &args.visibility {
+            cmd.extend(["--visibility".into(), super::shell_word(v)]);
+        }
+    } else if remaining.len() > MAX_TARGETS_ON_COMMAND_LINE {
+        let repos: String = remaining
+            .iter()
+            .filter_map(|t| t.repo())
+            .map(|r| format!("{r}\n"))
+            .collect();
+        match write_remaining(&repos) {
+            Ok(path) => {
+                note = format!(
+                    "The targets not updated are listed in {}.\n",
+                    path.display()
+                );
+                cmd.extend([
+                    "--repos-file".into(),
+                    super::shell_word(&path.display().to_string()),
+                ]);
+            }
+            Err(e) => {
+                note = format!("(could not write the list of remaining targets: {e})\n");
+                for r in remaining.iter().filter_map(|t| t.repo()) {
+                    cmd.extend(["--repo".into(), r.to_string()]);
+                }
+            }
+        }
+    } else {
+        for r in remaining.iter().filter_map(|t| t.repo()) {
+            cmd.extend(["--repo".into(), r.to_string()]);
+        }
+    }
+    if let Some(env) = &args.targets.environment {
+        cmd.extend(["--env".into(), super::shell_word(env)]);
+    }
+    if args.targets.app != crate::target::App::Actions {
+        cmd.extend(["--app".into(), args.targets.app.as_str().into()]);
+    }
+    if let Some(p) = &args.from_file {
+        cmd.extend([
+            "--from-file".into(),
+            super::shell_word(&p.display().to_string()),
+        ]);
+    }
+    if let Some(url) = &args.api_url {
+        cmd.extend(["--api-url".into(), super::shell_word(url)]);
+    }
+    if args.keep_going {
+        cmd.push("--keep-going".into());
+    }
+    format!(
+        "{note}Fix the cause above, then finish with the same value (running the whole command \
+         again is safe too):\n  {}\n",
+        cmd.join(" ")
+    )
+}
+
+/// Writes the remaining repositories next to where the person is, never over an existing file.
+fn write_remaining(text: &str) -> std::io::Result<PathBuf> {
+    use std::io::Write;
+    for i in 1..100 {
+        let path = PathBuf::from(if i == 1 {
+            "secret-refresh-remaining.txt".to_owned()
+        } else {
+            format!("secret-refresh-remaining-{i}.txt")
+        });
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut f) => {
+                f.write_all(text.as_bytes())?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other(
+        "too many secret-refresh-remaining files here",
+    ))
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `--dry-run`: one public-key read per target proves the token reaches it. Nothing is written
+/// and the value is not asked for (a value typed for nothing is one more chance to leak it).
+fn dry_run(args: &SetArgs, names: &[SecretName], targets: &[Target], api_url: &str) -> ExitCode {
+    if let Some(p) = &args.from_file {
+        if p.as_os_str() != "-" {
+            if let Err(e) = read_value(names, Some(p)) {
+                return super::fail(USAGE, &e);
+            }
+        }
+    }
+    let style = Style::stdout();
+    let list = name_list(names);
+    let token = crate::token::find_token(false);
+    let Some((token, source)) = token else {
+        let rows: Vec<(Vec<String>, Tone)> = targets
+            .iter()
+            .map(|t| {
+                (
+                    vec![
+                        t.to_string(),
+                        format!("would set {list} (access not checked)"),
+                    ],
+                    Tone::Warn,
+                )
+            })
+            .collect();
+        let mut out = super::table(style, &["TARGET", "RESULT"], &rows);
+        out.push_str(
+            "Dry run: no token, so access was not checked and no request was made. Set GH_TOKEN \
+             (or log in with `gh auth login`) to check it.\n",
+        );
+        super::print(&out);
+        return ExitCode::SUCCESS;
+    };
+    let runtime = match super::runtime() {
+        Ok(r) => r,
+        Err(e) => return super::fail(FAILED, &e),
+    };
+    // octocrab's client spawns its service on the runtime it is built in.
+    let _entered = runtime.enter();
+    let client = match Client::new(api_url, &token, Policy::from_env()) {
+        Ok(c) => c,
+        Err(e) => return super::fail(USAGE, &e.to_string()),
+    };
+    let checks: Vec<(Target, Result<(), Problem>)> = runtime.block_on(async {
+        let mut out = Vec::new();
+        for t in targets {
+            out.push((t.clone(), can_read_key(&client, t, source).await));
+        }
+        out
+    });
+    let mut err = crate::output::Reporter::stdio(crate::cli::human_mode());
+    let mut rows = Vec::new();
+    let mut failed = 0;
+    for (t, r) in &checks {
+        match r {
+            Ok(()) => rows.push((vec![t.to_string(), format!("would set {list}")], Tone::Good)),
+            Err((cause, fix)) => {
+                failed += 1;
+                err.error("", &format!("{t}: {cause}\n  fix: {fix}"));
+                rows.push((
+                    vec![t.to_string(), "cannot write: see above".into()],
+                    Tone::Bad,
+                ));
+            }
+        }
+    }
+    err.flush();
+    let mut out = super::table(style, &["TARGET", "RESULT"], &rows);
+    let requests = client.requests();
+    let req = format!(
+        "{requests} {}",
+        if requests == 1 { "request" } else { "requests" }
+    );
+    if failed == 0 {
+        let reach = match targets {
+            [one] => one.to_string(),
+            all => format!("all {} targets", all.len()),
+        };
+        out.push_str(&format!(
+            "Dry run: the token from {} can reach {reach} (checked with {req}); nothing was written.\n",
+            source.describe(),
+        ));
+        super::print(&out);
+        ExitCode::SUCCESS
+    } else {
+        out.push_str(&format!(
+            "Dry run: the token from {} cannot reach {failed} of {} (checked with {req}); nothing was written.\n",
+            source.describe(),
+            plural(targets.len(), "target", "targets")
+        ));
+        super::print(&out);
+        ExitCode::from(FAILED)
+    }
+}
+
+/// A cause and its fix.
+type Problem = (String, String);
+
+/// Whether the token can read the target's public key, or the cause and the fix.
+async fn can_read_key(
+    client: &Client,
+    target: &Target,
+    source: TokenSource,
+) -> Result<(), Problem> {
+    let answer = client
+        .get(&target.public_key_path())
+        .await
+        .map_err(|e| (e.to_string(), "check the network and --api-url".to_owned()))?;
+    let message = answer
+        .message()
+        .map(|m| format!(" ({m})"))
+        .unwrap_or_default();
+    match answer.status {
+        StatusCode::OK => Ok(()),
+        StatusCode::UNAUTHORIZED => Err((
+            format!("GitHub answered 401: the token is invalid or expired{message}"),
+            format!(
+                "the token from {} is invalid or expired: create a new one, or log in again \
+                 with `gh auth login`",
+                source.describe()
+            ),
+        )),
+        s => Err((
+            format!(
+                "GitHub answered {}: the token cannot read the secrets of {target}{message}",
+                s.as_u16()
+            ),
+            crate::engine::permission_hint(target),
+        )),
+    }
+}

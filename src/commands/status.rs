@@ -1,0 +1,520 @@
+//! `secret-refresh status`: which secrets each target has, when they were last written, and
+//! whether any is missing or older than `--max-age`. One paged list request per target
+//! (`GET …/secrets?per_page=100`), whatever the number of names: GitHub returns the names and
+//! dates of every secret of a target in one page of up to 100, while a GET per name would cost
+//! one request per name and target.
+
+use std::process::ExitCode;
+
+use clap::Args;
+use futures_util::stream::{self, StreamExt};
+use http::StatusCode;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::{Style, TargetArgs, Tone, FAILED, USAGE};
+use crate::github::{Client, Policy};
+use crate::names::SecretName;
+use crate::target::{App, Target};
+
+/// Pages followed at most per target (100 secrets a page; GitHub allows far fewer secrets).
+const MAX_PAGES: usize = 100;
+
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    /// Secret names that must be present (default: report every secret found).
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    /// Mark secrets last written longer ago than this as stale: `12h`, `90d` or `2w`.
+    #[arg(long, value_name = "AGE", value_parser = parse_age)]
+    pub max_age: Option<MaxAge>,
+    /// Print the same as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// REST base URL (default: $GH_HOST's API, else https://api.github.com).
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+}
+
+pub const AFTER_HELP: &str = "\
+Lists each target's secrets (names and dates only: GitHub never returns values) with one request
+per target. With NAMEs, every name must be present in every target.
+
+Examples:
+  secret-refresh status PAT_TOKEN --repos-file repos.txt --max-age 90d
+  secret-refresh status --org acme --json
+
+Exit codes: 0 every named secret is present and fresh, 1 a secret is missing or stale (or a target
+could not be read), 2 usage or input error.";
+
+/// `--max-age` as given, and in seconds.
+#[derive(Debug, Clone)]
+pub struct MaxAge {
+    pub text: String,
+    pub seconds: i64,
+}
+
+/// `12h`, `90d`, `2w`.
+pub fn parse_age(s: &str) -> Result<MaxAge, String> {
+    let s = s.trim();
+    let err = || format!("`{s}`: expected a number and a unit, such as `12h`, `90d` or `2w`");
+    let Some(unit) = s.chars().last() else {
+        return Err(err());
+    };
+    let n: i64 = s[..s.len() - unit.len_utf8()].parse().map_err(|_| err())?;
+    let per = match unit {
+        'h' => 3600,
+        'd' => 86_400,
+        'w' => 7 * 86_400,
+        _ => return Err(err()),
+    };
+    if n <= 0 {
+        return Err(err());
+    }
+    Ok(MaxAge {
+        text: s.to_owned(),
+        seconds: n.checked_mul(per).ok_or_else(err)?,
+    })
+}
+
+/// One secret in one target, as shown and as `--json` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub target: String,
+    pub secret: String,
+    /// `present`, `missing` or `stale`.
+    pub status: &'static str,
+    /// RFC 3339, UTC.
+    pub updated_at: Option<String>,
+    pub age_seconds: Option<i64>,
+    pub stale: bool,
+}
+
+/// A target that could not be read.
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetError {
+    pub target: String,
+    pub error: String,
+    pub fix: String,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonReport<'a> {
+    ok: bool,
+    max_age: Option<&'a str>,
+    max_age_seconds: Option<i64>,
+    secrets: &'a [Row],
+    errors: &'a [TargetError],
+}
+
+#[derive(Deserialize)]
+struct SecretDoc {
+    name: String,
+    updated_at: String,
+}
+
+#[derive(Deserialize)]
+struct ListDoc {
+    secrets: Vec<SecretDoc>,
+}
+
+pub fn run(args: StatusArgs) -> ExitCode {
+    let mut names = Vec::new();
+    for n in &args.names {
+        match SecretName::parse(n) {
+            Ok(name) => names.push(name),
+            Err(e) => return super::fail(USAGE, &e.to_string()),
+        }
+    }
+    let targets = match args.targets.targets() {
+        Ok(t) => t,
+        Err(e) => return super::fail(USAGE, &e),
+    };
+    let (token, _) = match super::token(true) {
+        Ok(t) => t,
+        Err(e) => return super::fail(USAGE, &e),
+    };
+    let api_url = crate::cli::api_url(args.api_url.as_deref());
+    let runtime = match super::runtime() {
+        Ok(r) => r,
+        Err(e) => return super::fail(FAILED, &e),
+    };
+    // octocrab's client spawns its service on the runtime it is built in.
+    let _entered = runtime.enter();
+    let client = match Client::new(&api_url, &token, Policy::from_env()) {
+        Ok(c) => c,
+        Err(e) => return super::fail(USAGE, &e.to_string()),
+    };
+    let listed: Vec<Result<Vec<SecretDoc>, TargetError>> = runtime.block_on(
+        stream::iter(targets.iter())
+            .map(|t| list(&client, t))
+            .buffered(4)
+            .collect(),
+    );
+
+    let now = OffsetDateTime::now_utc();
+    let max = args.max_age.as_ref().map(|m| m.seconds);
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    let mut empty = Vec::new();
+    for (target, result) in targets.iter().zip(listed) {
+        let docs = match result {
+            Ok(d) => d,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let row = |doc: &SecretDoc| {
+            let at = OffsetDateTime::parse(
+                &doc.updated_at,
+                &time::format_description::well_known::Rfc3339,
+            )
+            .ok();
+            let age = at.map(|at| (now - at).whole_seconds().max(0));
+            let stale = matches!((age, max), (Some(a), Some(m)) if a > m);
+            Row {
+                target: target.to_string(),
+                secret: doc.name.clone(),
+                status: if stale { "stale" } else { "present" },
+                updated_at: Some(doc.updated_at.clone()),
+                age_seconds: age,
+                stale,
+            }
+        };
+        if names.is_empty() {
+            if docs.is_empty() {
+                empty.push(target.to_string());
+            }
+            rows.extend(docs.iter().map(row));
+            continue;
+        }
+        for name in &names {
+            match docs
+                .iter()
+                .find(|d| d.name.eq_ignore_ascii_case(name.as_str()))
+            {
+                Some(doc) => rows.push(row(doc)),
+                None => rows.push(Row {
+                    target: target.to_string(),
+                    secret: name.to_string(),
+                    status: "missing",
+                    updated_at: None,
+                    age_seconds: None,
+                    stale: false,
+                }),
+            }
+        }
+    }
+    let missing = rows.iter().filter(|r| r.status == "missing").count();
+    let stale = rows.iter().filter(|r| r.stale).count();
+    let ok = missing == 0 && stale == 0 && errors.is_empty();
+
+    if args.json {
+        let doc = JsonReport {
+            ok,
+            max_age: args.max_age.as_ref().map(|m| m.text.as_str()),
+            max_age_seconds: max,
+            secrets: &rows,
+            errors: &errors,
+        };
+        let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+        super::print(&format!("{text}\n"));
+    } else {
+        let mut err = crate::output::Reporter::stdio(crate::cli::human_mode());
+        for e in &errors {
+            err.error("", &format!("{}: {}\n  fix: {}", e.target, e.error, e.fix));
+        }
+        err.flush();
+        super::print(&human(
+            &rows,
+            &empty,
+            &errors,
+            args.max_age.as_ref(),
+            &names,
+        ));
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(FAILED)
+    }
+}
+
+fn human(
+    rows: &[Row],
+    empty: &[String],
+    errors: &[TargetError],
+    max_age: Option<&MaxAge>,
+    names: &[SecretName],
+) -> String {
+    let style = Style::stdout();
+    let table_rows: Vec<(Vec<String>, Tone)> = rows
+        .iter()
+        .map(|r| {
+            let status = match (r.status, max_age) {
+                ("stale", Some(m)) => format!("stale (> {})", m.text),
+                (s, _) => s.to_owned(),
+            };
+            let tone = match r.status {
+                "present" => Tone::Good,
+                "stale" => Tone::Warn,
+                _ => Tone::Bad,
+            };
+            (
+                vec![
+                    r.target.clone(),
+                    r.secret.clone(),
+                    status,
+                    r.updated_at
+                        .as_deref()
+                        .map(short_time)
+                        .unwrap_or("-".into()),
+                    r.age_seconds.map(age).unwrap_or("-".into()),
+                ],
+                tone,
+            )
+        })
+        .collect();
+    let mut out = String::new();
+    if !table_rows.is_empty() {
+        out.push_str(&super::table(
+            style,
+            &["TARGET", "SECRET", "STATUS", "LAST UPDATED (UTC)", "AGE"],
+            &table_rows,
+        ));
+    }
+    for t in empty {
+        out.push_str(&format!("{t} has no secrets.\n"));
+    }
+    let missing = rows.iter().filter(|r| r.status == "missing").count();
+    let stale = rows.iter().filter(|r| r.stale).count();
+    let mut problems = Vec::new();
+    if missing > 0 {
+        problems.push(format!("{missing} missing"));
+    }
+    if stale > 0 {
+        problems.push(format!(
+            "{stale} stale (older than {})",
+            max_age.map(|m| m.text.as_str()).unwrap_or_default()
+        ));
+    }
+    if !errors.is_empty() {
+        problems.push(format!(
+            "{} {} could not be read",
+            errors.len(),
+            if errors.len() == 1 {
+                "target"
+            } else {
+                "targets"
+            }
+        ));
+    }
+    let what = match (rows.len(), names.is_empty()) {
+        (1, true) => "secret found",
+        (_, true) => "secrets found",
+        (1, false) => "secret checked",
+        (_, false) => "secrets checked",
+    };
+    let line = if problems.is_empty() {
+        let fresh = max_age
+            .map(|m| format!(", none older than {}", m.text))
+            .unwrap_or_default();
+        style.paint(
+            &format!("OK: {} {what}, all present{fresh}.", rows.len()),
+            Tone::Good,
+        )
+    } else {
+        style.paint(
+            &format!("Not OK: {}; {} {what}.", problems.join(", "), rows.len()),
+            Tone::Bad,
+        )
+    };
+    out.push_str(&line);
+    out.push('\n');
+    out
+}
+
+/// `2024-05-01T10:20:30Z` → `2024-05-01 10:20`.
+fn short_time(s: &str) -> String {
+    OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .and_then(|t| {
+            t.to_offset(time::UtcOffset::UTC)
+                .format(time::macros::format_description!(
+                    "[year]-[month]-[day] [hour]:[minute]"
+                ))
+                .ok()
+        })
+        .unwrap_or_else(|| s.to_owned())
+}
+
+/// A short age: under an hour, hours under two days, else days.
+fn age(secs: i64) -> String {
+    match secs {
+        s if s < 3600 => "<1h".to_owned(),
+        s if s < 2 * 86_400 => format!("{}h", s / 3600),
+        s => format!("{}d", s / 86_400),
+    }
+}
+
+/// Every secret of a target, following `Link: rel="next"`.
+async fn list(client: &Client, target: &Target) -> Result<Vec<SecretDoc>, TargetError> {
+    let path = target.secrets_path();
+    let mut next = Some(format!("{path}?per_page=100"));
+    let mut all = Vec::new();
+    let mut pages = 0;
+    while let Some(url) = next.take() {
+        pages += 1;
+        let fail = |error: String, fix: String| TargetError {
+            target: target.to_string(),
+            error,
+            fix,
+        };
+        if pages > MAX_PAGES {
+            return Err(fail(
+                "too many pages of secrets".into(),
+                "report this: GitHub kept sending `rel=\"next\"`".into(),
+            ));
+        }
+        let answer = client
+            .get(&url)
+            .await
+            .map_err(|e| fail(e.to_string(), "check the network and --api-url".into()))?;
+        if answer.status != StatusCode::OK {
+            let message = answer
+                .message()
+                .map(|m| format!(" ({m})"))
+                .unwrap_or_default();
+            return Err(match answer.status {
+                StatusCode::UNAUTHORIZED => fail(
+                    format!("GitHub answered 401: the token is invalid or expired{message}"),
+                    "create a new token, or log in again with `gh auth login`".into(),
+                ),
+                s => fail(
+                    format!(
+                        "GitHub answered {}: the token cannot list the secrets of {target}{message}",
+                        s.as_u16()
+                    ),
+                    read_hint(target),
+                ),
+            });
+        }
+        let doc: ListDoc = answer.json().map_err(|e| {
+            fail(
+                format!("GitHub's list of secrets was not understood: {e}"),
+                "check --api-url: it must be GitHub's REST API".into(),
+            )
+        })?;
+        all.extend(doc.secrets);
+        // The next page of the same route: only its query is taken from the link.
+        next = answer
+            .headers
+            .get("link")
+            .and_then(|v| v.to_str().ok())
+            .and_then(next_query)
+            .map(|q| format!("{path}?{q}"));
+    }
+    Ok(all)
+}
+
+/// The query of the `rel="next"` link in a `Link` header.
+fn next_query(link: &str) -> Option<String> {
+    link.split(',').find_map(|part| {
+        let (url, params) = part.split_once(';')?;
+        if !params.contains("rel=\"next\"") {
+            return None;
+        }
+        let url = url.trim().trim_start_matches('<').trim_end_matches('>');
+        url.split_once('?').map(|(_, q)| q.to_owned())
+    })
+}
+
+/// The permission a token needs to list a target's secrets.
+fn read_hint(target: &Target) -> String {
+    let (classic, fine) = match target {
+        Target::Repo {
+            app: App::Actions, ..
+        } => ("`repo`", "repository permission \"Secrets: Read-only\""),
+        Target::Repo {
+            app: App::Dependabot,
+            ..
+        } => (
+            "`repo`",
+            "repository permission \"Dependabot secrets: Read-only\"",
+        ),
+        Target::Repo {
+            app: App::Codespaces,
+            ..
+        } => (
+            "`repo`",
+            "repository permission \"Codespaces secrets: Read-only\"",
+        ),
+        Target::Env { .. } => (
+            "`repo`",
+            "repository permission \"Environments: Read-only\" (and the environment must exist)",
+        ),
+        Target::Org {
+            app: App::Actions, ..
+        } => (
+            "`admin:org`",
+            "organization permission \"Secrets: Read-only\"",
+        ),
+        Target::Org {
+            app: App::Dependabot,
+            ..
+        } => (
+            "`admin:org`",
+            "organization permission \"Dependabot secrets: Read-only\"",
+        ),
+        Target::Org {
+            app: App::Codespaces,
+            ..
+        } => (
+            "`admin:org`",
+            "organization permission \"Codespaces secrets: Read-only\"",
+        ),
+    };
+    format!(
+        "check the name; a classic token needs the {classic} scope, a fine-grained token the {fine} on {target}"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages() {
+        assert_eq!(parse_age("90d").map(|a| a.seconds), Ok(90 * 86_400));
+        assert_eq!(parse_age("12h").map(|a| a.seconds), Ok(12 * 3600));
+        assert_eq!(parse_age("2w").map(|a| a.seconds), Ok(14 * 86_400));
+        for bad in [
+            "",
+            "d",
+            "90",
+            "90m",
+            "-1d",
+            "0d",
+            "1.5d",
+            "99999999999999999w",
+            "9é",
+        ] {
+            assert!(parse_age(bad).is_err(), "{bad}");
+        }
+        assert_eq!(age(59), "<1h");
+        assert_eq!(age(5 * 3600 + 59), "5h");
+        assert_eq!(age(47 * 3600), "47h");
+        assert_eq!(age(100 * 86_400 + 3600), "100d");
+    }
+
+    #[test]
+    fn next_page_query() {
+        let link = "<http://h/repos/a/b/actions/secrets?per_page=100&page=2>; rel=\"next\", \
+                    <http://h/repos/a/b/actions/secrets?per_page=100&page=3>; rel=\"last\"";
+        assert_eq!(next_query(link).as_deref(), Some("per_page=100&page=2"));
+        assert_eq!(next_query("<http://h/x?page=1>; rel=\"prev\""), None);
+    }
+}
