@@ -289,8 +289,8 @@ async fn run_with_progress(config: &Config, targets: usize) -> Report {
         Progress::Planned { .. } => {}
         Progress::Done(row) => {
             if let Some(b) = &bar {
-                b.inc(1);
                 b.set_message(row.target.clone());
+                b.inc(1);
             }
         }
     };

@@ -945,3 +945,34 @@ fn check_token_recognises_an_app_installation_token() {
     );
     ran.assert_no_leak();
 }
+
+/// Many targets on a terminal: a progress bar on standard error, cleared at the end; in a pipe
+/// (every other test), none.
+#[test]
+fn a_progress_bar_only_on_a_terminal() {
+    let api = fake();
+    let names = repos(&api, 6);
+    let mut args = vec!["set", "PAT_TOKEN"];
+    for r in &names {
+        args.extend(["--repo", r.as_str()]);
+    }
+    let shown = on_terminal(
+        &api,
+        &args,
+        &[("GH_TOKEN", TOKEN), ("NO_COLOR", "1")],
+        &[
+            ("Value for PAT_TOKEN (input hidden): ", VALUE),
+            ("Again, to confirm: ", VALUE),
+        ],
+    );
+    assert_eq!(shown.code, 0, "{}", shown.text);
+    assert!(shown.text.contains("/6 writes"), "{:?}", shown.text);
+    assert!(!shown.text.contains(VALUE));
+    assert!(shown
+        .text
+        .ends_with("Set PAT_TOKEN in 6 targets with 12 requests to GitHub.\n"));
+
+    let piped = cli(&api, &args).stdin(VALUE).value(VALUE).run();
+    assert_eq!(piped.code, 0, "{}", piped.transcript());
+    assert_eq!(piped.stderr, "", "no progress bar in a pipe");
+}
