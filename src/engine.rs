@@ -27,6 +27,9 @@ pub enum Outcome {
     Failed(String),
     /// Not attempted because an earlier failure stopped the run.
     NotAttempted,
+    /// Changed, but an unfinished earlier attempt of this workflow run already wrote it here
+    /// (its audit log says so): not written again.
+    AlreadyWritten,
 }
 
 impl Outcome {
@@ -44,6 +47,7 @@ impl Outcome {
             Outcome::NotWritten(why) => format!("changed, not written: {why}"),
             Outcome::Failed(why) => format!("failed: {why}"),
             Outcome::NotAttempted => "not attempted (stopped by an earlier failure)".into(),
+            Outcome::AlreadyWritten => crate::report::ALREADY_WRITTEN.into(),
         }
     }
 
@@ -52,7 +56,7 @@ impl Outcome {
         match self {
             Outcome::Created => "secret.create",
             Outcome::Updated => "secret.update",
-            Outcome::Unchanged => "secret.unchanged",
+            Outcome::Unchanged | Outcome::AlreadyWritten => "secret.unchanged",
             Outcome::WouldWrite | Outcome::NotWritten(_) | Outcome::NotAttempted => "secret.skip",
             Outcome::Failed(_) => "secret.fail",
         }
@@ -104,6 +108,10 @@ pub struct Report {
     pub retries: u64,
     pub rate_limit_waits: u64,
     pub rate_limit_wait_secs: f64,
+    /// The most the run may wait on rate limits, in seconds.
+    pub rate_limit_budget_secs: u64,
+    /// An audit log and a run id are set: a re-run of this run writes only what is missing.
+    pub resumable: bool,
     /// `github-authentication-token-expiration`, when GitHub sent it.
     pub token_expiry: Option<String>,
 }
@@ -235,12 +243,40 @@ pub async fn run_with(
             .iter()
             .map(|(s, c)| (s.name.to_string(), *c))
             .collect(),
+        resumable: config.audit_log.is_some() && !config.context.run_id.trim().is_empty(),
         ..Report::default()
     };
     let statics = static_targets(config);
     report.targets = statics.iter().map(|(l, _)| l.clone()).collect();
 
-    let to_write: Vec<_> = planned.iter().filter(|(_, c)| c.needs_write()).collect();
+    // What earlier attempts of this workflow run left behind, from the audit log: pairs they
+    // wrote are not written again while the run is unfinished, and pairs they failed are written
+    // even when `current` now says the value is stored (an attempt that wrote the workflow's own
+    // repository changes `current` for the next attempt, not the other targets).
+    let ledger = crate::report::Ledger::read(config);
+    let to_write: Vec<_> = planned
+        .iter()
+        .filter(|(s, c)| c.needs_write() || ledger.has_missing(s.name.as_str()))
+        .collect();
+    let writing: std::collections::HashSet<&str> =
+        to_write.iter().map(|(s, _)| s.name.as_str()).collect();
+    // Per secret and target: `None` = write it; else the outcome without a request.
+    // `unfinished`: an earlier attempt left some pair of these targets missing; only then do its
+    // writes count (after a finished run, running again is a fresh refresh).
+    let unfinished =
+        |targets: &[&str]| ledger.unfinished(planned.iter().map(|(s, _)| s.name.as_str()), targets);
+    let decide = |secret: &str, changed: bool, target: &str, unfinished: bool| -> Decision {
+        if changed {
+            ledger
+                .written(secret, target)
+                .filter(|_| unfinished)
+                .map(|key_id| (Outcome::AlreadyWritten, key_id))
+        } else if ledger.missing(secret, target) {
+            None
+        } else {
+            Some((Outcome::Unchanged, None))
+        }
+    };
     let row = |secret: &str, target: &(String, Option<Target>), outcome: Outcome| Row {
         secret: secret.to_owned(),
         target: target.0.clone(),
@@ -252,13 +288,24 @@ pub async fn run_with(
     // Unchanged secrets are the same in every target (`current` describes them all).
     let unchanged_rows: Vec<Row> = planned
         .iter()
-        .filter(|(_, c)| !c.needs_write())
+        .filter(|(s, _)| !writing.contains(s.name.as_str()))
         .flat_map(|(s, _)| {
             statics
                 .iter()
                 .map(move |t| row(s.name.as_str(), t, Outcome::Unchanged))
         })
         .collect();
+    let not_attempted = |report: &mut Report| {
+        for (s, _) in &to_write {
+            for t in &statics {
+                report
+                    .rows
+                    .push(row(s.name.as_str(), t, Outcome::NotAttempted));
+            }
+        }
+        report.rows.extend(unchanged_rows.iter().cloned());
+        sort_rows(&mut report.rows, &planned);
+    };
 
     // An explicit dry run wins: it was asked for, and writes nothing whatever else holds.
     let skip = if to_write.is_empty() {
@@ -277,12 +324,16 @@ pub async fn run_with(
 
     if to_write.is_empty() || skip.is_some() {
         report.skip = skip.as_ref().map(|(r, _)| *r);
-        for (s, _) in &to_write {
+        let labels: Vec<&str> = statics.iter().map(|(l, _)| l.as_str()).collect();
+        let unfinished = unfinished(&labels);
+        for (s, c) in &to_write {
             for t in &statics {
-                let outcome = match &skip {
-                    Some((SkipReason::DryRun, _)) => Outcome::WouldWrite,
-                    Some((_, why)) => Outcome::NotWritten(why.clone()),
-                    None => Outcome::NotAttempted, // unreachable: nothing to write
+                let decided = decide(s.name.as_str(), c.needs_write(), &t.0, unfinished);
+                let outcome = match (decided, &skip) {
+                    (Some((o, _)), _) => o,
+                    (None, Some((SkipReason::DryRun, _))) => Outcome::WouldWrite,
+                    (None, Some((_, why))) => Outcome::NotWritten(why.clone()),
+                    (None, None) => Outcome::NotAttempted, // unreachable: nothing to write
                 };
                 report.rows.push(row(s.name.as_str(), t, outcome));
             }
@@ -298,7 +349,7 @@ pub async fn run_with(
         Err(e) => {
             report.fatal = Some(e.message);
             report.requests = e.requests;
-            report.rows.extend(unchanged_rows);
+            not_attempted(&mut report);
             return report;
         }
     };
@@ -307,20 +358,14 @@ pub async fn run_with(
         config,
         session: &session,
     };
+    let writer = &writer;
 
     // Resolve patterns and repository ids: reads, only because there is something to write.
     let targets = match writer.resolve_targets().await {
         Ok(t) => t,
         Err(e) => {
             report.fatal = Some(e);
-            for (s, _) in &to_write {
-                for t in &statics {
-                    report
-                        .rows
-                        .push(row(s.name.as_str(), t, Outcome::NotAttempted));
-                }
-            }
-            report.rows.extend(unchanged_rows);
+            not_attempted(&mut report);
             writer.finish(&mut report).await;
             return report;
         }
@@ -329,49 +374,56 @@ pub async fn run_with(
         Ok(ids) => ids,
         Err(e) => {
             report.fatal = Some(e);
+            not_attempted(&mut report);
             writer.finish(&mut report).await;
             return report;
         }
     };
     report.targets = targets.iter().map(Target::to_string).collect();
 
-    // Public keys: one GET per target, a few at a time.
-    let keys: Vec<Result<SealingKey, Failure>> = stream::iter(targets.iter())
-        .map(|t| writer.fetch_key(t))
+    // Per target, each candidate secret and its decision.
+    let labels: Vec<String> = targets.iter().map(Target::to_string).collect();
+    let unfinished = unfinished(&labels.iter().map(String::as_str).collect::<Vec<_>>());
+    let plans: Vec<Vec<(&crate::config::NewSecret, Decision)>> = targets
+        .iter()
+        .map(|t| {
+            let label = t.to_string();
+            to_write
+                .iter()
+                .map(|(s, c)| {
+                    let decided = decide(s.name.as_str(), c.needs_write(), &label, unfinished);
+                    (s, decided)
+                })
+                .collect()
+        })
+        .collect();
+    let writes = plans.iter().flatten().filter(|(_, d)| d.is_none()).count();
+
+    // Public keys: one GET per target that has something to write, a few at a time.
+    let keys: Vec<Option<Result<SealingKey, Failure>>> = stream::iter(targets.iter().zip(&plans))
+        .map(|(t, plan)| async move {
+            if plan.iter().any(|(_, d)| d.is_none()) {
+                Some(writer.fetch_key(t).await)
+            } else {
+                None
+            }
+        })
         .buffered(4)
         .collect()
         .await;
 
     observe(Progress::Planned {
-        writes: targets.len() * to_write.len(),
+        writes,
         targets: targets.len(),
     });
     let mut stop = false;
-    for (target, key) in targets.iter().zip(keys) {
-        let mut key = match key {
-            Ok(k) => Some(k),
-            Err(f) => {
-                for (s, _) in &to_write {
-                    let r = Row {
-                        secret: s.name.to_string(),
-                        target: target.to_string(),
-                        resolved: Some(target.clone()),
-                        outcome: if stop {
-                            Outcome::NotAttempted
-                        } else {
-                            Outcome::Failed(f.cause.clone())
-                        },
-                        key_id: None,
-                        hint: (!stop).then(|| f.hint.clone()).flatten(),
-                    };
-                    observe(Progress::Done(&r));
-                    report.rows.push(r);
-                }
-                stop |= config.fail_fast;
-                continue;
-            }
+    for ((target, plan), key) in targets.iter().zip(&plans).zip(keys) {
+        let (mut key, key_failure) = match key {
+            Some(Ok(k)) => (Some(k), None),
+            Some(Err(f)) => (None, Some(f)),
+            None => (None, None),
         };
-        for (secret, _) in &to_write {
+        for (secret, decided) in plan {
             let mut r = Row {
                 secret: secret.name.to_string(),
                 target: target.to_string(),
@@ -380,7 +432,18 @@ pub async fn run_with(
                 key_id: None,
                 hint: None,
             };
-            if !stop {
+            if let Some((outcome, key_id)) = decided {
+                r.outcome = outcome.clone();
+                r.key_id = key_id.clone();
+                report.rows.push(r);
+                continue;
+            }
+            if stop {
+                // Not attempted: stopped by an earlier failure.
+            } else if let Some(f) = &key_failure {
+                r.outcome = Outcome::Failed(f.cause.clone());
+                r.hint = f.hint.clone();
+            } else {
                 match writer
                     .write(
                         target,
@@ -399,16 +462,24 @@ pub async fn run_with(
                         r.outcome = Outcome::Failed(f.cause);
                         r.hint = f.hint;
                         r.key_id = f.key_id;
-                        stop = config.fail_fast;
+                        // Fail-fast stops here; an exhausted rate-limit budget stops any run:
+                        // every later request would wait on the same limit.
+                        stop = config.fail_fast || f.stops;
                     }
                 }
             }
             observe(Progress::Done(&r));
             report.rows.push(r);
         }
+        if let Some(f) = &key_failure {
+            stop |= config.fail_fast || f.stops;
+        }
     }
     // Unchanged rows against the resolved targets.
-    for (s, _) in planned.iter().filter(|(_, c)| !c.needs_write()) {
+    for (s, _) in planned
+        .iter()
+        .filter(|(s, _)| !writing.contains(s.name.as_str()))
+    {
         for t in &targets {
             report.rows.push(Row {
                 secret: s.name.to_string(),
@@ -424,6 +495,10 @@ pub async fn run_with(
     writer.finish(&mut report).await;
     report
 }
+
+/// What to do with a secret in a target: `None` = write it; else its outcome (and the key id of
+/// an earlier write) without a request.
+type Decision = Option<(Outcome, Option<String>)>;
 
 /// Rows in input order of the secrets, then target order, stable.
 fn sort_rows(rows: &mut [Row], planned: &[(crate::config::NewSecret, Comparison)]) {
@@ -441,6 +516,8 @@ struct Failure {
     cause: String,
     hint: Option<String>,
     key_id: Option<String>,
+    /// The run cannot go on (the rate-limit wait budget is spent).
+    stops: bool,
 }
 
 struct Writer<'a> {
@@ -461,6 +538,7 @@ impl Writer<'_> {
         report.retries = stats.retries.load(Relaxed);
         report.rate_limit_waits = stats.rate_limit_waits.load(Relaxed);
         report.rate_limit_wait_secs = stats.rate_limit_wait_ms.load(Relaxed) as f64 / 1000.0;
+        report.rate_limit_budget_secs = self.client.policy().max_rate_limit_wait.as_secs();
         // An installation token lives an hour by design: no expiry warning for it.
         report.token_expiry = (!self.session.is_app())
             .then(|| self.client.token_expiry())
@@ -556,11 +634,13 @@ impl Writer<'_> {
             cause: format!("GitHub's public key answer was not understood: {e}"),
             hint: None,
             key_id: None,
+            stops: false,
         })?;
         SealingKey::from_doc(&doc).map_err(|e| Failure {
             cause: e.to_string(),
             hint: None,
             key_id: Some(doc.key_id.clone()),
+            stops: false,
         })
     }
 
@@ -591,6 +671,7 @@ impl Writer<'_> {
                 cause: e.to_string(),
                 hint: None,
                 key_id: Some(k.key_id.clone()),
+                stops: false,
             })?;
             let mut body = json!({ "encrypted_value": sealed, "key_id": k.key_id });
             if let Some(v) = visibility {
@@ -654,6 +735,7 @@ impl Writer<'_> {
                     cause: e.to_string(),
                     hint: None,
                     key_id: None,
+                    stops: false,
                 })?;
                 doc.get("visibility")
                     .and_then(|v| v.as_str())
@@ -662,6 +744,7 @@ impl Writer<'_> {
                         cause: "the existing secret's visibility was not understood".into(),
                         hint: Some("set `visibility` explicitly".into()),
                         key_id: None,
+                        stops: false,
                     })
             }
             _ => Err(status_failure(&answer, target, "read")),
@@ -674,13 +757,13 @@ fn transport_failure(e: &ApiError) -> Failure {
         cause: e.to_string(),
         hint: Some(match e {
             ApiError::RateLimited { .. } => {
-                "rerun later: what was written stays written, and a rerun writes only the rest"
-                    .into()
+                "rerun later, once GitHub's rate limit has reset".into()
             }
-            _ => "check the network and `api-url`, then rerun: a rerun writes only what is missing"
-                .into(),
+            ApiError::ServerError { .. } => "GitHub kept failing: rerun later".into(),
+            _ => "check the network and `api-url`, then rerun".into(),
         }),
         key_id: None,
+        stops: matches!(e, ApiError::RateLimited { .. }),
     }
 }
 
@@ -708,13 +791,14 @@ fn status_failure(answer: &Answer, target: &Target, doing: &str) -> Failure {
         ),
         _ => (
             format!("GitHub answered {status}{message}"),
-            "rerun later: a rerun writes only what is still missing".to_owned(),
+            "rerun later".to_owned(),
         ),
     };
     Failure {
         cause,
         hint: Some(hint),
         key_id: None,
+        stops: false,
     }
 }
 

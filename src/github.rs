@@ -114,8 +114,15 @@ pub enum ApiError {
     Transport { attempts: u32, cause: String },
     #[error("GitHub answered {status} after {attempts} attempts")]
     ServerError { status: u16, attempts: u32 },
-    #[error("rate limited, and waiting longer would exceed the {budget_secs}s wait budget")]
-    RateLimited { budget_secs: u64 },
+    #[error(
+        "rate limited: GitHub asked to wait {asked_secs}s more, beyond the run's {budget_secs}s \
+         budget for rate-limit waits ({waited_secs}s already waited)"
+    )]
+    RateLimited {
+        asked_secs: u64,
+        waited_secs: u64,
+        budget_secs: u64,
+    },
     #[error("unexpected answer body: {0}")]
     BadBody(String),
     #[error("could not set up the HTTP client: {0}")]
@@ -296,12 +303,14 @@ impl Client {
 
     async fn wait_for_rate_limit(&self, wait: Duration) -> Result<(), ApiError> {
         let budget = self.policy.max_rate_limit_wait;
+        // At least a second per answer, so a `retry-after: 0` loop still spends the budget.
+        let wait = wait.max(Duration::from_secs(1));
         {
-            let mut waited = self.waited.lock().map_err(|_| ApiError::RateLimited {
-                budget_secs: budget.as_secs(),
-            })?;
+            let mut waited = self.waited.lock().unwrap_or_else(|e| e.into_inner());
             if *waited + wait > budget {
                 return Err(ApiError::RateLimited {
+                    asked_secs: wait.as_secs(),
+                    waited_secs: waited.as_secs(),
                     budget_secs: budget.as_secs(),
                 });
             }

@@ -95,8 +95,13 @@ pub fn headline(report: &Report) -> String {
     let unchanged = report.unchanged().len();
     let targets = report.targets.len();
     let t = plural(targets, "target", "targets");
+    let acted = report
+        .rows
+        .iter()
+        .any(|r| !matches!(r.outcome, Outcome::Unchanged));
+    let audit_log = report.resumable;
     match report.skip {
-        _ if changed == 0 => format!(
+        _ if changed == 0 && !acted && report.fatal.is_none() => format!(
             "Nothing to write: {} equal to the stored {}. No request was made.",
             plural(unchanged, "secret is", "secrets are"),
             if unchanged == 1 { "value" } else { "values" }
@@ -114,25 +119,62 @@ pub fn headline(report: &Report) -> String {
             plural(changed, "secret", "secrets")
         ),
         None => {
-            let written = report
+            let written: Vec<&crate::engine::Row> = report
                 .rows
                 .iter()
                 .filter(|r| r.outcome.is_written())
-                .count();
+                .collect();
             let failed = count(report, |o| matches!(o, Outcome::Failed(_)));
             let skipped = count(report, |o| matches!(o, Outcome::NotAttempted));
-            let mut s = format!(
-                "Wrote {} to {t} with {} to GitHub",
-                plural(written, "secret", "secrets"),
-                plural(report.requests as usize, "request", "requests"),
-            );
+            let already = count(report, |o| matches!(o, Outcome::AlreadyWritten));
+            let mut s = if targets > 1 {
+                let names: std::collections::BTreeSet<&str> =
+                    written.iter().map(|r| r.secret.as_str()).collect();
+                let reached: std::collections::BTreeSet<&str> =
+                    written.iter().map(|r| r.target.as_str()).collect();
+                let of = if reached.len() == targets {
+                    t.clone()
+                } else {
+                    format!("{} of {targets} targets", reached.len())
+                };
+                format!(
+                    "Wrote {} to {of} ({}) with {} to GitHub",
+                    plural(names.len(), "secret", "secrets"),
+                    plural(written.len(), "write", "writes"),
+                    plural(report.requests as usize, "request", "requests"),
+                )
+            } else {
+                format!(
+                    "Wrote {} to {t} with {} to GitHub",
+                    plural(written.len(), "secret", "secrets"),
+                    plural(report.requests as usize, "request", "requests"),
+                )
+            };
             if report.retries > 0 {
                 s.push_str(&format!(" ({} retried)", report.retries));
             }
             s.push('.');
+            if report.rate_limit_waits > 0 {
+                s.push_str(&format!(
+                    " Waited {:.0}s on rate limits (at most {}s allowed).",
+                    report.rate_limit_wait_secs.ceil(),
+                    report.rate_limit_budget_secs
+                ));
+            }
+            if already > 0 {
+                s.push_str(&format!(
+                    " {} by an earlier attempt of this run.",
+                    plural(already, "was already written", "were already written")
+                ));
+            }
             if failed + skipped > 0 || report.fatal.is_some() {
                 s.push_str(&format!(
-                    " {failed} failed, {skipped} not attempted: a rerun with the same inputs writes only what is missing."
+                    " {failed} failed, {skipped} not attempted: {}",
+                    if audit_log {
+                        "re-running this workflow run with the same inputs writes only what is missing."
+                    } else {
+                        "a rerun with the same inputs writes the changed secrets again (with `audit-log` kept between attempts, a re-run writes only what is missing)."
+                    }
                 ));
             }
             s
@@ -233,6 +275,105 @@ pub fn write_audit(path: &Path, report: &Report, config: &Config) -> std::io::Re
         .append(true)
         .open(path)?;
     f.write_all(text.as_bytes())
+}
+
+/// The result text of a pair an earlier attempt of the same run wrote.
+pub const ALREADY_WRITTEN: &str = "already written by an earlier attempt of this run";
+
+/// What earlier attempts of the same workflow run (same `run_id`: a re-run keeps it) recorded in
+/// the audit log, per secret and target: the latest record wins. It lets a re-run after a partial
+/// failure finish the job without rewriting what is done. Values are never in the log, so the
+/// ledger trusts the premise of a re-run: the same inputs.
+#[derive(Debug, Default)]
+pub struct Ledger {
+    /// (upper-cased secret, target) → key id of the write.
+    written: std::collections::HashMap<(String, String), Option<String>>,
+    /// Pairs whose latest record is a failure or "not attempted".
+    missing: std::collections::HashSet<(String, String)>,
+}
+
+impl Ledger {
+    /// The ledger of this run's audit log; empty without `audit-log`, a run id or the file.
+    pub fn read(config: &Config) -> Ledger {
+        let run_id = config.context.run_id.trim();
+        match &config.audit_log {
+            Some(path) if !run_id.is_empty() => std::fs::read_to_string(path)
+                .map(|text| Ledger::parse(&text, run_id))
+                .unwrap_or_default(),
+            _ => Ledger::default(),
+        }
+    }
+
+    /// Reads the records of `run_id`; lines that are not records are ignored.
+    pub fn parse(text: &str, run_id: &str) -> Ledger {
+        let mut ledger = Ledger::default();
+        for line in text.lines() {
+            let Ok(record) = serde_json::from_str::<serde_json::Value>(line) else {
+                continue;
+            };
+            if record["run_id"].as_str() != Some(run_id) {
+                continue;
+            }
+            let (Some(secret), Some(target), Some(action)) = (
+                record["secret"].as_str(),
+                record["target"].as_str(),
+                record["action"].as_str(),
+            ) else {
+                continue;
+            };
+            let result = record["result"].as_str().unwrap_or_default();
+            let key = (secret.to_ascii_uppercase(), target.to_owned());
+            let written = match action {
+                "secret.create" | "secret.update" => true,
+                "secret.unchanged" if result == ALREADY_WRITTEN => true,
+                "secret.fail" => false,
+                "secret.skip" if result.starts_with("not attempted") => false,
+                // Unchanged per `current`, dry runs, skips: no news about the pair.
+                _ => continue,
+            };
+            if written {
+                ledger.missing.remove(&key);
+                let key_id = record["key_id"].as_str().map(str::to_owned);
+                ledger.written.insert(key, key_id);
+            } else {
+                ledger.written.remove(&key);
+                ledger.missing.insert(key);
+            }
+        }
+        ledger
+    }
+
+    /// The key id of an earlier write of `secret` to `target`. It counts only while the run is
+    /// unfinished (see [`Ledger::unfinished`]): after a finished run, a later attempt is a fresh
+    /// refresh and writes everything that changed.
+    pub fn written(&self, secret: &str, target: &str) -> Option<Option<String>> {
+        self.written
+            .get(&(secret.to_ascii_uppercase(), target.to_owned()))
+            .cloned()
+    }
+
+    /// Did an earlier attempt fail to write `secret` to `target`?
+    pub fn missing(&self, secret: &str, target: &str) -> bool {
+        self.missing
+            .contains(&(secret.to_ascii_uppercase(), target.to_owned()))
+    }
+
+    /// Does some pair of these secrets and targets still miss its value?
+    pub fn unfinished<'a>(
+        &self,
+        secrets: impl IntoIterator<Item = &'a str>,
+        targets: &[&str],
+    ) -> bool {
+        secrets
+            .into_iter()
+            .any(|s| targets.iter().any(|t| self.missing(s, t)))
+    }
+
+    /// Does some target still miss `secret`?
+    pub fn has_missing(&self, secret: &str) -> bool {
+        let secret = secret.to_ascii_uppercase();
+        self.missing.iter().any(|(s, _)| *s == secret)
+    }
 }
 
 fn non_empty(s: &str) -> Option<&str> {

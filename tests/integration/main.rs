@@ -4,4 +4,5 @@ mod action;
 mod app;
 mod cli;
 mod common;
+mod faults;
 mod targets;

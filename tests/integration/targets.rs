@@ -457,7 +457,8 @@ fn every_kind_of_target_costs_one_key_get_and_one_put_per_changed_secret() {
         ("SAME", "same-value-9"),
     ];
     let current = [("ROTATED", "rotated-old"), ("SAME", "same-value-9")];
-    let kinds: Vec<(&str, Vec<(&str, &str)>, Vec<Scope>)> = vec![
+    type Kind<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<Scope>);
+    let kinds: Vec<Kind> = vec![
         ("repository actions", vec![], vec![Scope::repo("acme/api")]),
         (
             "repository dependabot",
@@ -521,13 +522,7 @@ fn every_kind_of_target_costs_one_key_get_and_one_put_per_changed_secret() {
         assert_eq!(api.count("PUT", "/secrets/SESSION"), n, "{what}");
         assert_eq!(api.count("", "/secrets/SAME"), 0, "{what}");
         // Extra reads only where needed: one visibility GET per org secret, one listing.
-        let extra = if is_org {
-            2
-        } else if is_pattern {
-            2
-        } else {
-            0
-        };
+        let extra = if is_org || is_pattern { 2 } else { 0 };
         assert_eq!(api.requests().len(), 3 * n + extra, "{what}");
         for scope in &scopes {
             for (name, v) in &secrets[..2] {
