@@ -427,6 +427,51 @@ mod tests {
     use super::*;
 
     #[test]
+    fn ledger_keeps_the_latest_record_of_this_run_per_pair() {
+        let line = |run: &str, action: &str, secret: &str, target: &str, result: &str| {
+            json!({"run_id": run, "action": action, "secret": secret, "target": target,
+                   "key_id": "k1", "result": result})
+            .to_string()
+        };
+        let text = [
+            line("41", "secret.fail", "A", "acme/x", "failed: other run"),
+            line("42", "secret.create", "A", "acme/api", "created"),
+            line(
+                "42",
+                "secret.fail",
+                "A",
+                "acme/b",
+                "failed: GitHub answered 500",
+            ),
+            line(
+                "42",
+                "secret.skip",
+                "B",
+                "acme/b",
+                "not attempted (stopped by an earlier failure)",
+            ),
+            line("42", "secret.unchanged", "C", "acme/b", "unchanged"),
+            "not json".to_owned(),
+            line("42", "secret.unchanged", "a", "acme/api", ALREADY_WRITTEN),
+        ]
+        .join("\n");
+        let l = Ledger::parse(&text, "42");
+        assert_eq!(l.written("A", "acme/api"), Some(Some("k1".into())));
+        assert_eq!(l.written("A", "acme/b"), None);
+        assert!(l.missing("a", "acme/b") && l.missing("B", "acme/b"));
+        assert!(!l.missing("A", "acme/x"), "another run's record");
+        assert!(!l.missing("C", "acme/b") && !l.has_missing("C"));
+        assert!(l.unfinished(["A"], &["acme/api", "acme/b"]));
+        assert!(!l.unfinished(["A", "B"], &["acme/api"]));
+        // A later success clears the pair.
+        let text = format!(
+            "{text}\n{}",
+            line("42", "secret.update", "A", "acme/b", "updated")
+        );
+        assert!(!Ledger::parse(&text, "42").missing("A", "acme/b"));
+    }
+
+    #[test]
     fn parses_github_expiry() {
         let at = parse_expiry("2026-12-01 00:00:00 UTC").expect("parse");
         assert_eq!(at.year(), 2026);
