@@ -498,6 +498,8 @@ struct Figures {
     partial: u32,
     requests: usize,
     pairs: usize,
+    /// Faults that hit a request, by class.
+    by_class: BTreeMap<String, usize>,
 }
 
 /// Many seeded fault schedules. For each run: every pair the run reports written holds the
@@ -616,6 +618,12 @@ fn soak_random_fault_schedules() {
         }
         f.faults_hit += api.faults_hit();
         f.requests += api.requests().len();
+        for r in api.requests() {
+            if let Some(fault) = &r.fault {
+                let class = fault.split(':').next().unwrap_or(fault).to_owned();
+                *f.by_class.entry(class).or_default() += 1;
+            }
+        }
 
         // What the run says about each pair, from its audit log.
         let mut said: BTreeMap<(String, String), String> = BTreeMap::new();
@@ -745,7 +753,8 @@ fn soak_random_fault_schedules() {
     println!(
         "soak seed {seed}: {} runs ({} schedules, {} re-runs), {} faults injected, {} hit, \
          {} retries, {} completed, {} partial then finished by a re-run, {} requests, \
-         {} secret×target pairs",
+         {} secret×target pairs; 0 values lost or wrong and 0 leaked (asserted on every run); \
+         faults by class: {:?}",
         f.runs + f.reruns,
         schedules,
         f.reruns,
@@ -755,10 +764,20 @@ fn soak_random_fault_schedules() {
         f.completed,
         f.partial,
         f.requests,
-        f.pairs
+        f.pairs,
+        f.by_class
     );
     assert!(
         f.partial > 0 && f.completed > 0,
         "the schedules exercise both outcomes"
     );
+    if schedules >= 40 {
+        for class in fake_github::rng::FAULT_CLASSES {
+            assert!(
+                f.by_class.contains_key(*class),
+                "fault class {class} never hit a request: {:?}",
+                f.by_class
+            );
+        }
+    }
 }
