@@ -512,7 +512,9 @@ fn needs(t: &Target) -> (&'static [&'static str], &'static str) {
     }
 }
 
-fn permit(spec: &TokenSpec, t: &Target) -> Result<(), Reply> {
+/// `write`: the request changes something (PUT, DELETE); reads (GET) need only `read` from an
+/// installation token, as on GitHub.
+fn permit(spec: &TokenSpec, t: &Target, write: bool) -> Result<(), Reply> {
     let (scopes, perm) = needs(t);
     match &spec.kind {
         TokenKind::Classic { .. } => {
@@ -556,7 +558,8 @@ fn permit(spec: &TokenSpec, t: &Target) -> Result<(), Reply> {
             let Some(name) = app_permission(t) else {
                 return Err(Reply::error(403, "Resource not accessible by integration"));
             };
-            if permissions.get(name).map(String::as_str) == Some("write") {
+            let granted = permissions.get(name).map(String::as_str);
+            if granted == Some("write") || (!write && granted == Some("read")) {
                 Ok(())
             } else {
                 Err(Reply::error(403, "Resource not accessible by integration")
@@ -583,7 +586,12 @@ fn app_permission(t: &Target) -> Option<&'static str> {
 // ---- secrets ------------------------------------------------------------------------------
 
 /// Resolve a target to its scope key, or the 404/403 GitHub answers.
-fn resolve(s: &State, spec: &TokenSpec, t: &Target) -> Result<(ScopeKey, String), Reply> {
+fn resolve(
+    s: &State,
+    spec: &TokenSpec,
+    t: &Target,
+    write: bool,
+) -> Result<(ScopeKey, String), Reply> {
     let (scopes, perm) = needs(t);
     let not_found = || {
         let mut r = Reply::not_found().header("x-accepted-github-permissions", perm);
@@ -637,7 +645,7 @@ fn resolve(s: &State, spec: &TokenSpec, t: &Target) -> Result<(ScopeKey, String)
             ScopeKey::User(lc(&spec.login))
         }
     };
-    permit(spec, t)?;
+    permit(spec, t, write)?;
     let perm = match (&spec.kind, app_permission(t)) {
         (TokenKind::Installation { .. }, Some(name)) => format!("{name}=write"),
         _ => perm.to_string(),
@@ -653,7 +661,7 @@ fn secrets(
     t: Target,
     rest: &[&str],
 ) -> Reply {
-    let (key, perm) = match resolve(s, spec, &t) {
+    let (key, perm) = match resolve(s, spec, &t, r.method != "GET") {
         Ok(k) => k,
         Err(e) => return e,
     };
@@ -1435,6 +1443,13 @@ fn app_request(s: &mut State, r: &Req, jwt: &str) -> Reply {
                 200,
                 json!({"id": app_id, "client_id": client_id, "slug": format!("app-{app_id}"), "name": format!("App {app_id}")}),
             )
+        }
+        ("GET", ["app", "installations", id]) => {
+            let id = id.parse::<u64>().unwrap_or(0);
+            match find(s, &|i| i.id == id) {
+                Some(i) => Reply::json(200, installation_json(s, &r.base, &i)),
+                None => Reply::not_found(),
+            }
         }
         ("GET", ["repos", o, n, "installation"]) => {
             let Some(repo) = s.repo(&format!("{o}/{n}")).cloned() else {

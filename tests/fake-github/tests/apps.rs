@@ -220,3 +220,49 @@ fn minted_tokens_are_limited_enforced_and_revocable() {
     assert_eq!(minted[0].0.repositories, Some(vec!["api".to_owned()]));
     assert!(!format!("{:?}", minted[0].0).contains(&token));
 }
+
+#[test]
+fn read_tokens_read_but_do_not_write_and_installations_are_found_by_id() {
+    let (gh, id) = world();
+    let r = call(
+        &gh,
+        "GET",
+        &format!("/app/installations/{id}"),
+        &good_jwt(),
+        None,
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["account"]["login"], "acme");
+    assert_eq!(r.json()["repository_selection"], "selected");
+    assert_eq!(
+        call(&gh, "GET", "/app/installations/999999", &good_jwt(), None).status,
+        404
+    );
+    let r = call(
+        &gh,
+        "POST",
+        &format!("/app/installations/{id}/access_tokens"),
+        &good_jwt(),
+        Some(json!({"repositories": ["api"], "permissions": {"secrets": "read"}})),
+    );
+    assert_eq!(r.status, 201);
+    let token = r.json()["token"].as_str().expect("token").to_owned();
+    for path in [
+        "/repos/acme/api/actions/secrets",
+        "/repos/acme/api/actions/secrets/public-key",
+    ] {
+        assert_eq!(call(&gh, "GET", path, &token, None).status, 200, "{path}");
+    }
+    let put = call(
+        &gh,
+        "PUT",
+        "/repos/acme/api/actions/secrets/A",
+        &token,
+        Some(json!({"encrypted_value": "AAAA", "key_id": "x"})),
+    );
+    assert_eq!(put.status, 403);
+    assert_eq!(
+        put.header("x-accepted-github-permissions"),
+        Some("secrets=write")
+    );
+}
