@@ -17,7 +17,8 @@ WORKDIR /src
 
 # Dependencies first, from the manifests alone, so this layer is rebuilt only when they change.
 # tests/fake-github is a workspace member: its manifest must exist for Cargo to load the workspace,
-# but it is a dev-dependency and never built here.
+# but it is a dev-dependency and never built here. Every target a manifest declares explicitly
+# (the `compare` bench, the fake's binary) needs a stand-in file, or Cargo refuses the manifest.
 COPY Cargo.toml Cargo.lock ./
 COPY tests/fake-github/Cargo.toml tests/fake-github/Cargo.toml
 RUN case "${TARGETARCH}" in \
@@ -26,9 +27,11 @@ RUN case "${TARGETARCH}" in \
         *) echo "unsupported TARGETARCH: ${TARGETARCH}" >&2; exit 1 ;; \
     esac \
     && echo "${target}" > /target-triple \
-    && mkdir -p src tests/fake-github/src \
+    && mkdir -p src benches tests/fake-github/src \
     && echo 'fn main() {}' > src/main.rs \
     && touch src/lib.rs tests/fake-github/src/lib.rs \
+    && echo 'fn main() {}' > benches/compare.rs \
+    && echo 'fn main() {}' > tests/fake-github/src/main.rs \
     && RUSTFLAGS="-C target-feature=+crt-static" \
         cargo build --release --locked --target "${target}" --bin secret-refresh \
     && rm -rf src
