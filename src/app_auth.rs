@@ -151,6 +151,28 @@ pub fn permissions_for(config: &Config) -> Result<BTreeMap<&'static str, &'stati
     Ok(BTreeMap::from([(name, "write")]))
 }
 
+/// What a session's token may do with the targets' secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Write secrets (and read their public keys): [`permissions_for`].
+    Write,
+    /// List secrets and read public keys only: [`read_permissions_for`].
+    Read,
+}
+
+/// [`permissions_for`] at `read` level: listing secrets (names and dates) and reading public
+/// keys need only `read` of the same permission, per the token endpoint's schema (each of
+/// `secrets`, `environments`, `organization_secrets`, `dependabot_secrets` is `read` or
+/// `write`).
+pub fn read_permissions_for(
+    config: &Config,
+) -> Result<BTreeMap<&'static str, &'static str>, String> {
+    Ok(permissions_for(config)?
+        .into_keys()
+        .map(|name| (name, "read"))
+        .collect())
+}
+
 /// How the run talks to GitHub: the client to write with, targets already resolved (when
 /// patterns were resolved as part of authenticating), and what to revoke at the end.
 pub struct Session {
@@ -192,6 +214,16 @@ pub async fn open(
     policy: Policy,
     on_token: &mut dyn FnMut(&SecretValue),
 ) -> Result<Session, OpenError> {
+    open_with(config, policy, Access::Write, on_token).await
+}
+
+/// [`open`], with a GitHub App's token limited to `access` (a token is used as given).
+pub async fn open_with(
+    config: &Config,
+    policy: Policy,
+    access: Access,
+    on_token: &mut dyn FnMut(&SecretValue),
+) -> Result<Session, OpenError> {
     let stats: Arc<Stats> = Arc::default();
     let fail = |message: String, stats: &Stats| OpenError {
         message,
@@ -210,7 +242,7 @@ pub async fn open(
                 policy,
                 stats: stats.clone(),
             };
-            open_app(config, creds, clients, on_token)
+            open_app(config, creds, clients, access, on_token)
                 .await
                 .map_err(|e| fail(e, &stats))
         }
@@ -251,9 +283,13 @@ async fn open_app(
     config: &Config,
     creds: &AppCredentials,
     clients: Clients,
+    access: Access,
     on_token: &mut dyn FnMut(&SecretValue),
 ) -> Result<Session, String> {
-    let permissions = permissions_for(config)?;
+    let permissions = match access {
+        Access::Write => permissions_for(config)?,
+        Access::Read => read_permissions_for(config)?,
+    };
     let signer = AppSigner::new(&creds.app_id, &creds.private_key)?;
     let owner = single_owner(config)?;
     let jwt = clients.client(&signer.sign(now_secs())?)?;
@@ -428,6 +464,25 @@ async fn mint(
     repositories: Option<&[String]>,
     permissions: &BTreeMap<&'static str, &'static str>,
 ) -> Result<SecretValue, String> {
+    mint_token(jwt, installation, repositories, permissions)
+        .await
+        .map(|m| m.token)
+}
+
+/// A minted installation token and when GitHub says it expires.
+pub struct Minted {
+    pub token: SecretValue,
+    /// `expires_at` of GitHub's answer (RFC 3339), when given.
+    pub expires_at: Option<String>,
+}
+
+/// [`mint`], with the token's expiry (for `check-token`).
+pub async fn mint_token(
+    jwt: &Client,
+    installation: u64,
+    repositories: Option<&[String]>,
+    permissions: &BTreeMap<&'static str, &'static str>,
+) -> Result<Minted, String> {
     let mut body = json!({ "permissions": permissions });
     if let Some(names) = repositories {
         body["repositories"] = json!(names);
@@ -458,18 +513,30 @@ async fn mint(
             _ => jwt_failure(&answer, "get an installation token"),
         });
     }
-    let token = serde_json::from_slice::<serde_json::Value>(&answer.body)
-        .ok()
+    let doc = serde_json::from_slice::<serde_json::Value>(&answer.body).ok();
+    answer.body.zeroize();
+    let token = doc
+        .as_ref()
         .and_then(|v| v.get("token").and_then(|t| t.as_str()).map(str::to_owned))
         .map(SecretValue::new);
-    answer.body.zeroize();
+    let expires_at = doc.as_ref().and_then(|v| {
+        v.get("expires_at")
+            .and_then(|t| t.as_str())
+            .map(str::to_owned)
+    });
+    if let Some(mut doc) = doc {
+        if let Some(serde_json::Value::String(t)) = doc.get_mut("token") {
+            t.zeroize();
+        }
+    }
     token
         .filter(|t| !t.is_empty())
+        .map(|token| Minted { token, expires_at })
         .ok_or_else(|| "GitHub's installation token answer had no token".to_owned())
 }
 
 /// Explains a failed JWT request; a rejected `iat`/`exp` points at the runner's clock.
-fn jwt_failure(answer: &Answer, doing: &str) -> String {
+pub fn jwt_failure(answer: &Answer, doing: &str) -> String {
     let status = answer.status.as_u16();
     let message = answer.message().unwrap_or_default();
     let shown = if message.is_empty() {
@@ -494,7 +561,7 @@ fn jwt_failure(answer: &Answer, doing: &str) -> String {
 }
 
 /// `DELETE /installation/token` with the token itself.
-async fn revoke(client: &Client) -> Result<(), String> {
+pub async fn revoke(client: &Client) -> Result<(), String> {
     let answer = client
         .delete("/installation/token")
         .await

@@ -10,6 +10,9 @@ use http::StatusCode;
 use serde::Deserialize;
 
 use super::{Style, Tone, FAILED, USAGE};
+use crate::app_auth::{AppSigner, Minted};
+use crate::cli::AppArgs;
+use crate::config::AppCredentials;
 use crate::github::{Answer, Client, Policy};
 use crate::secret::SecretValue;
 use crate::target::{App, Repo, Target};
@@ -25,23 +28,32 @@ pub struct CheckTokenArgs {
     pub warn_days: u32,
     /// Ask for the token to check at a hidden prompt (a new token, before storing it anywhere)
     /// instead of GH_TOKEN, GITHUB_TOKEN or `gh auth token`.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "app_id")]
     pub prompt: bool,
     /// REST base URL (default: $GH_HOST's API, else https://api.github.com).
     #[arg(long, value_name = "URL")]
     pub api_url: Option<String>,
+    #[command(flatten)]
+    pub github_app: AppArgs,
 }
 
 pub const AFTER_HELP: &str = "\
 The token comes from GH_TOKEN, else GITHUB_TOKEN, else `gh auth token`, else a hidden prompt;
 with --prompt, always from the hidden prompt. It is never shown.
 
+With --app-id and --app-key-file, the GitHub App is checked instead (no token is looked for): the
+app (GET /app with its JWT), its installation on --repo (or --app-installation-id) with the
+permissions granted, and an installation token minted with the least it needs (`secrets: read`
+on --repo, else `metadata: read`), whose expiry is shown before it is revoked.
+
 Examples:
   secret-refresh check-token --repo acme/api
   secret-refresh check-token --prompt --warn-days 30
+  secret-refresh check-token --repo acme/api --app-id 123456 --app-key-file app.pem
 
-Exit codes: 0 the token works, 1 it is invalid, expires within --warn-days or cannot read the
---repo's secrets, 2 usage error (no token).";
+Exit codes: 0 the token (or app) works, 1 it is invalid, expires within --warn-days or cannot
+read the --repo's secrets (an app: the key is refused, or the app is not installed), 2 usage
+error (no token).";
 
 #[derive(Deserialize)]
 struct UserDoc {
@@ -73,6 +85,11 @@ pub fn run(args: CheckTokenArgs) -> ExitCode {
             )
         }
     };
+    match super::app_credentials(&args.github_app) {
+        Ok(Some(creds)) => return run_app(&args, &creds, repo),
+        Ok(None) => {}
+        Err((code, e)) => return super::fail(code, &e),
+    }
     let (token, source) = if args.prompt {
         match prompt_token() {
             Ok(t) => (t, TokenSource::Prompt),
@@ -342,6 +359,404 @@ fn prompt_token() -> Result<SecretValue, String> {
         return Err("no token was typed".into());
     }
     Ok(t)
+}
+
+#[derive(Deserialize)]
+struct AppDoc {
+    id: u64,
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct AccountDoc {
+    login: String,
+}
+
+#[derive(Deserialize)]
+struct InstallationDoc {
+    id: u64,
+    account: Option<AccountDoc>,
+    #[serde(default)]
+    permissions: std::collections::BTreeMap<String, String>,
+    repository_selection: Option<String>,
+}
+
+/// What `check-token` prints: `Key: value` lines and the problems found.
+#[derive(Default)]
+struct Findings {
+    lines: Vec<(String, String, Tone)>,
+    problems: Vec<String>,
+}
+
+impl Findings {
+    fn line(&mut self, key: &str, value: impl Into<String>, tone: Tone) {
+        self.lines.push((key.to_owned(), value.into(), tone));
+    }
+
+    fn problem(&mut self, text: impl Into<String>) {
+        self.problems.push(text.into());
+    }
+}
+
+/// `check-token` for a GitHub App: the app, its installation, and a token minted with the least
+/// that proves something (then revoked). Requests: `GET /app`, the installation, the mint,
+/// with `--repo` the public key, and the revocation.
+fn run_app(args: &CheckTokenArgs, creds: &AppCredentials, repo: Option<Repo>) -> ExitCode {
+    if creds.installation_id.is_none() && repo.is_none() {
+        return super::fail(
+            USAGE,
+            "with --app-id, give --repo OWNER/NAME (the app's installation is found from it) \
+             or --app-installation-id ID",
+        );
+    }
+    let api_url = crate::cli::api_url(args.api_url.as_deref());
+    let runtime = match super::runtime() {
+        Ok(r) => r,
+        Err(e) => return super::fail(FAILED, &e),
+    };
+    // octocrab's client spawns its service on the runtime it is built in.
+    let _entered = runtime.enter();
+    let jwt = match AppSigner::new(&creds.app_id, &creds.private_key)
+        .and_then(|s| s.sign(crate::app_auth::now_secs()))
+    {
+        Ok(jwt) => jwt,
+        Err(e) => return super::fail(FAILED, &e),
+    };
+    let jwt = match Client::new(&api_url, &jwt, Policy::from_env()) {
+        Ok(c) => c,
+        Err(e) => return super::fail(USAGE, &e.to_string()),
+    };
+    let mut found = Findings::default();
+    let revoked = runtime.block_on(check_app(&jwt, &api_url, creds, repo.as_ref(), &mut found));
+
+    let style = Style::stdout();
+    let width = found
+        .lines
+        .iter()
+        .map(|(k, _, _)| k.len())
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let mut out = String::new();
+    for (k, v, tone) in &found.lines {
+        out.push_str(&format!(
+            "{:<width$} {}\n",
+            format!("{k}:"),
+            style.paint(v, *tone)
+        ));
+    }
+    let requests = jwt.requests();
+    let req = format!(
+        "{requests} {}{}",
+        if requests == 1 { "request" } else { "requests" },
+        if revoked {
+            "; the token was revoked"
+        } else {
+            ""
+        }
+    );
+    if found.problems.is_empty() {
+        out.push_str(&style.paint(
+            &format!("OK: the GitHub App works (checked with {req}).\n"),
+            Tone::Good,
+        ));
+    } else {
+        out.push_str(&style.paint(
+            &format!(
+                "Not OK: {} (checked with {req}).\n",
+                plural(found.problems.len())
+            ),
+            Tone::Bad,
+        ));
+    }
+    super::print(&out);
+    if found.problems.is_empty() {
+        return ExitCode::SUCCESS;
+    }
+    let mut err = crate::output::Reporter::stdio(crate::cli::human_mode());
+    for p in &found.problems {
+        err.error("", p);
+    }
+    err.flush();
+    ExitCode::from(FAILED)
+}
+
+/// The checks, stopping at the first that leaves nothing more to learn. Returns whether a
+/// minted token was revoked.
+async fn check_app(
+    jwt: &Client,
+    api_url: &str,
+    creds: &AppCredentials,
+    repo: Option<&Repo>,
+    found: &mut Findings,
+) -> bool {
+    let network =
+        |e: crate::github::ApiError| format!("{e}\n  fix: check the network and --api-url");
+    // The app itself: proves the key and the id go together.
+    match jwt.get("/app").await {
+        Err(e) => {
+            found.line("App", "not checked: see below", Tone::Bad);
+            found.problem(network(e));
+            return false;
+        }
+        Ok(a) if a.status == StatusCode::OK => match a.json::<AppDoc>() {
+            Ok(app) => found.line(
+                "App",
+                format!("{} (slug {}, id {})", app.name, app.slug, app.id),
+                Tone::Plain,
+            ),
+            Err(_) => found.line("App", "(GitHub's answer was not understood)", Tone::Plain),
+        },
+        Ok(a) => {
+            found.line(
+                "App",
+                format!(
+                    "refused: GitHub answered {}{}",
+                    a.status.as_u16(),
+                    message(&a)
+                ),
+                Tone::Bad,
+            );
+            found.problem(crate::app_auth::jwt_failure(&a, "read the app"));
+            return false;
+        }
+    }
+
+    // The installation: by id, else the one on --repo.
+    let (path, what) = match (creds.installation_id, repo) {
+        (Some(id), _) => (
+            format!("/app/installations/{id}"),
+            format!("installation {id}"),
+        ),
+        (None, Some(r)) => (
+            format!("/repos/{}/{}/installation", r.owner, r.name),
+            r.to_string(),
+        ),
+        (None, None) => return false, // refused before any request
+    };
+    let installation = match jwt.get(&path).await {
+        Err(e) => {
+            found.line("Installation", "not checked: see below", Tone::Bad);
+            found.problem(network(e));
+            return false;
+        }
+        Ok(a) if a.status == StatusCode::OK => match a.json::<InstallationDoc>() {
+            Ok(doc) => doc,
+            Err(e) => {
+                found.line("Installation", "not understood: see below", Tone::Bad);
+                found.problem(format!("{e}\n  fix: check --api-url"));
+                return false;
+            }
+        },
+        Ok(a) if a.status == StatusCode::NOT_FOUND => {
+            found.line(
+                "Installation",
+                format!("none: GitHub answered 404{}", message(&a)),
+                Tone::Bad,
+            );
+            found.problem(match creds.installation_id {
+                Some(id) => format!(
+                    "the GitHub App has no installation {id}\n  fix: check \
+                     --app-installation-id (the number at the end of the installation's \
+                     settings page address), or leave it out and give --repo"
+                ),
+                None => format!(
+                    "the GitHub App is not installed on {what}\n  fix: install the app on \
+                     {what} (the app's settings, Install App), or give --app-installation-id"
+                ),
+            });
+            return false;
+        }
+        Ok(a) => {
+            found.line(
+                "Installation",
+                format!(
+                    "not read: GitHub answered {}{}",
+                    a.status.as_u16(),
+                    message(&a)
+                ),
+                Tone::Bad,
+            );
+            found.problem(crate::app_auth::jwt_failure(
+                &a,
+                "read the app's installation",
+            ));
+            return false;
+        }
+    };
+    let account = installation
+        .account
+        .as_ref()
+        .map(|a| a.login.clone())
+        .unwrap_or_else(|| "(unknown account)".into());
+    let selection = match installation.repository_selection.as_deref() {
+        Some("all") => "all repositories".to_owned(),
+        Some("selected") => "selected repositories".to_owned(),
+        Some(other) => format!("{other} repositories"),
+        None => "repositories not reported".to_owned(),
+    };
+    found.line(
+        "Installation",
+        format!("{} on {account} ({selection})", installation.id),
+        Tone::Plain,
+    );
+    let granted: Vec<String> = installation
+        .permissions
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
+    found.line(
+        "Permissions",
+        if granted.is_empty() {
+            "none".to_owned()
+        } else {
+            granted.join(", ")
+        },
+        Tone::Plain,
+    );
+    if let Some(r) = repo {
+        if installation.account.is_some() && !r.owner.eq_ignore_ascii_case(&account) {
+            found.problem(format!(
+                "installation {} belongs to {account}, not {}\n  fix: give the \
+                 --app-installation-id of the app's installation on {}, or leave it out",
+                installation.id, r.owner, r.owner
+            ));
+            return false;
+        }
+    }
+
+    // A token with the least that proves something: reading --repo's secrets public key when
+    // the installation may, else metadata only.
+    let can_read_secrets = installation
+        .permissions
+        .get("secrets")
+        .is_some_and(|l| matches!(l.as_str(), "read" | "write" | "admin"));
+    let permissions = match (repo, can_read_secrets) {
+        (Some(_), true) => std::collections::BTreeMap::from([("secrets", "read")]),
+        _ => std::collections::BTreeMap::from([("metadata", "read")]),
+    };
+    let repositories: Option<Vec<String>> = repo.map(|r| vec![r.name.clone()]);
+    let minted = match crate::app_auth::mint_token(
+        jwt,
+        installation.id,
+        repositories.as_deref(),
+        &permissions,
+    )
+    .await
+    {
+        Ok(m) => m,
+        Err(e) => {
+            found.line("Token", "none: see below", Tone::Bad);
+            found.problem(e);
+            return false;
+        }
+    };
+    let Minted { token, expires_at } = minted;
+    let limits = format!(
+        "{}{}",
+        repo.map(|r| format!("limited to {r}, "))
+            .unwrap_or_else(|| "all the installation's repositories, ".into()),
+        permissions
+            .iter()
+            .map(|(k, v)| format!("`{k}: {v}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let kind = kind_from_prefix(token.expose())
+        .map(|(p, k)| format!("{k} (prefix {p})"))
+        .unwrap_or_else(|| "installation token (no known prefix)".into());
+    found.line("Token", format!("{kind}, {limits}"), Tone::Plain);
+    found.line(
+        "Expires",
+        match expires_at.as_deref().and_then(minutes_left) {
+            Some(m) => format!(
+                "{} (in {m} minutes; installation tokens live an hour)",
+                expires_at.as_deref().unwrap_or_default()
+            ),
+            None => "not reported".to_owned(),
+        },
+        Tone::Plain,
+    );
+    let client = match Client::new(api_url, &token, jwt.policy().clone()) {
+        Ok(mut c) => {
+            c.stats = jwt.stats.clone();
+            c
+        }
+        Err(e) => {
+            found.problem(format!(
+                "{e}: the minted token could not be used, nor revoked; it expires within the hour"
+            ));
+            return false;
+        }
+    };
+    if let Some(r) = repo {
+        let label = format!("Secrets of {r}");
+        if !can_read_secrets {
+            found.line(
+                &label,
+                "not checked: the installation has no `secrets` permission",
+                Tone::Bad,
+            );
+            found.problem(format!(
+                "the GitHub App's installation cannot read or write the secrets of {r}\n  fix: \
+                 add the repository permission \"Secrets: Read and write\" in the app's \
+                 settings, then accept the new permissions on the installation"
+            ));
+        } else {
+            let target = Target::Repo {
+                repo: r.clone(),
+                app: App::Actions,
+            };
+            match client.get(&target.public_key_path()).await {
+                Ok(a) if a.status == StatusCode::OK => found.line(
+                    &label,
+                    "can read the Actions secrets public key",
+                    Tone::Good,
+                ),
+                Ok(a) => {
+                    found.line(
+                        &label,
+                        format!(
+                            "cannot read the public key: GitHub answered {}{}",
+                            a.status.as_u16(),
+                            message(&a)
+                        ),
+                        Tone::Bad,
+                    );
+                    found.problem(format!(
+                        "the GitHub App's token cannot read the secrets of {r}\n  fix: check \
+                         that the installation includes {r}"
+                    ));
+                }
+                Err(e) => {
+                    found.line(&label, format!("not checked: {e}"), Tone::Bad);
+                    found.problem(network(e));
+                }
+            }
+        }
+    }
+    match crate::app_auth::revoke(&client).await {
+        Ok(()) => {
+            found.line("Revoked", "yes: the token no longer works", Tone::Good);
+            true
+        }
+        Err(e) => {
+            found.line("Revoked", "no: see below", Tone::Bad);
+            found.problem(e);
+            false
+        }
+    }
+}
+
+/// Whole minutes (rounded) from now until an RFC 3339 time; `None` when not understood.
+fn minutes_left(at: &str) -> Option<i64> {
+    let at =
+        time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).ok()?;
+    let secs = (at - time::OffsetDateTime::now_utc()).whole_seconds();
+    Some((secs + 30).div_euclid(60))
 }
 
 #[cfg(test)]

@@ -13,6 +13,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use crate::cli::AppArgs;
+use crate::config::{AppCredentials, Auth, Config, Destination, RepoSpec, RunContext, Visibility};
 use crate::secret::SecretValue;
 use crate::target::{App, Repo, Target};
 use crate::token::TokenSource;
@@ -130,6 +132,200 @@ impl TargetArgs {
     }
 }
 
+/// How a command authenticates: a person's token, or a GitHub App (short-lived installation
+/// tokens, minted for the command and revoked before it ends).
+pub enum Credential {
+    Token(SecretValue, TokenSource),
+    App(AppCredentials),
+}
+
+impl Credential {
+    /// The app when its flags are given (then no token is looked for at all), else the token.
+    pub fn find(app: &AppArgs, prompt: bool) -> Result<Credential, Failure> {
+        if let Some(creds) = app_credentials(app)? {
+            return Ok(Credential::App(creds));
+        }
+        let (token, source) = token(prompt).map_err(|e| (USAGE, e))?;
+        Ok(Credential::Token(token, source))
+    }
+
+    pub fn auth(&self) -> Auth {
+        match self {
+            Credential::Token(t, _) => Auth::Token(t.clone()),
+            Credential::App(creds) => Auth::App(creds.clone()),
+        }
+    }
+
+    /// What did the work, for messages: "the token from GH_TOKEN", "the GitHub App 42's
+    /// installation token".
+    pub fn describe(&self) -> String {
+        match self {
+            Credential::Token(_, source) => format!("the token from {}", source.describe()),
+            Credential::App(creds) => {
+                format!("the installation token of GitHub App {}", creds.app_id)
+            }
+        }
+    }
+
+    /// The fix for a write or read GitHub refused (403/404), for this kind of credential.
+    pub fn permission_hint(&self, target: &Target) -> String {
+        match self {
+            Credential::Token(..) => crate::engine::permission_hint(target),
+            Credential::App(_) => {
+                let permission = match target {
+                    Target::Repo {
+                        app: App::Actions, ..
+                    } => "secrets",
+                    Target::Env { .. } => "environments",
+                    Target::Org {
+                        app: App::Actions, ..
+                    } => "organization_secrets",
+                    Target::Repo {
+                        app: App::Dependabot,
+                        ..
+                    }
+                    | Target::Org {
+                        app: App::Dependabot,
+                        ..
+                    } => "dependabot_secrets",
+                    Target::Repo {
+                        app: App::Codespaces,
+                        ..
+                    }
+                    | Target::Org {
+                        app: App::Codespaces,
+                        ..
+                    } => {
+                        return "a GitHub App cannot be given Codespaces secrets: use a token"
+                            .to_owned()
+                    }
+                };
+                let include = target
+                    .repo()
+                    .map(|r| format!(", and make sure the installation includes {r}"))
+                    .unwrap_or_default();
+                format!(
+                    "the GitHub App's installation needs `{permission}: write` for {target}: \
+                     add it in the app's settings (Permissions) and accept it on the \
+                     installation{include}"
+                )
+            }
+        }
+    }
+
+    /// The fix when GitHub answers 401.
+    pub fn unauthorized_fix(&self) -> String {
+        match self {
+            Credential::Token(_, source) => format!(
+                "the token from {} is invalid or expired: create a new one, or log in again \
+                 with `gh auth login`",
+                source.describe()
+            ),
+            Credential::App(_) => "GitHub refused the app's installation token: run again (a \
+                 token lives an hour), and check --app-id and --app-key-file"
+                .to_owned(),
+        }
+    }
+}
+
+/// An exit code and the message that explains it.
+pub type Failure = (u8, String);
+
+/// The GitHub App from `--app-id`, `--app-key-file` and `--app-installation-id`, its key
+/// checked (it must sign) before anything else happens; `None` without `--app-id`. A key that
+/// cannot be read is a usage error; one that cannot sign fails as a check (exit 1). No error
+/// contains any part of the key.
+pub fn app_credentials(app: &AppArgs) -> Result<Option<AppCredentials>, Failure> {
+    if !app.is_set() {
+        return Ok(None);
+    }
+    let path = app
+        .app_key_file
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let (app_id, private_key, installation) = app.inputs().map_err(|e| {
+        (
+            USAGE,
+            format!("{e}: give --app-key-file the app's private key (a PEM file)"),
+        )
+    })?;
+    if app_id.trim().is_empty() {
+        return Err((
+            USAGE,
+            "--app-id is empty: give the app's id or client id".into(),
+        ));
+    }
+    let installation_id = match installation.trim() {
+        "" => None,
+        s => Some(s.parse::<u64>().map_err(|_| {
+            (
+                USAGE,
+                format!("--app-installation-id `{s}`: expected a number, e.g. 12345678"),
+            )
+        })?),
+    };
+    if crate::app_auth::AppSigner::new(&app_id, &private_key).is_err() {
+        return Err((
+            FAILED,
+            format!(
+                "--app-key-file {path}: not a usable RSA private key: give the whole PEM file \
+                 GitHub generated for the app (PKCS#1, \"RSA PRIVATE KEY\"), or its PKCS#8 form \
+                 (\"PRIVATE KEY\"), unchanged"
+            ),
+        ));
+    }
+    Ok(Some(AppCredentials {
+        app_id: app_id.trim().to_owned(),
+        private_key,
+        installation_id,
+    }))
+}
+
+/// The engine's configuration for the targets, with no secrets: what `app_auth::open` needs to
+/// find the installation and limit the token (`set` adds the secrets).
+pub fn config(
+    args: &TargetArgs,
+    targets: &[Target],
+    visibility: Option<Visibility>,
+    auth: Auth,
+    api_url: &str,
+) -> Config {
+    let destination = match &args.org {
+        Some(org) => Destination::Org {
+            org: org.clone(),
+            visibility,
+            selected: Vec::new(),
+        },
+        None => Destination::Repos {
+            repos: targets
+                .iter()
+                .filter_map(Target::repo)
+                .map(|r| RepoSpec::Exact(r.clone()))
+                .collect(),
+            environment: args.environment.clone(),
+        },
+    };
+    Config {
+        auth,
+        secrets: Vec::new(),
+        current: None,
+        destination,
+        app: args.app,
+        dry_run: false,
+        api_url: api_url.trim_end_matches('/').to_owned(),
+        fail_fast: true,
+        allow_pull_request_target: true,
+        token_expiry_warning_days: 14,
+        audit_log: None,
+        context: RunContext {
+            actor: std::env::var("USER").unwrap_or_default(),
+            ..RunContext::default()
+        },
+        warnings: Vec::new(),
+    }
+}
+
 /// The token for a command, or the error that says how to give one.
 pub fn token(prompt: bool) -> Result<(SecretValue, TokenSource), String> {
     crate::token::find_token(prompt).ok_or_else(|| {
@@ -239,6 +435,58 @@ mod tests {
         assert_eq!(shell_word("live env"), "'live env'");
         assert_eq!(shell_word("it's"), r"'it'\''s'");
         assert_eq!(shell_word(""), "''");
+    }
+
+    #[test]
+    fn status_reads_with_the_read_level_of_what_set_writes_with() {
+        use crate::app_auth::{permissions_for, read_permissions_for};
+        let cases = [
+            (TargetArgs::default(), "secrets"),
+            (
+                TargetArgs {
+                    environment: Some("prod".into()),
+                    ..TargetArgs::default()
+                },
+                "environments",
+            ),
+            (
+                TargetArgs {
+                    org: Some("acme".into()),
+                    ..TargetArgs::default()
+                },
+                "organization_secrets",
+            ),
+            (
+                TargetArgs {
+                    app: App::Dependabot,
+                    ..TargetArgs::default()
+                },
+                "dependabot_secrets",
+            ),
+        ];
+        for (mut args, name) in cases {
+            if args.org.is_none() {
+                args.repos = vec!["acme/api".into()];
+            }
+            let targets = args.targets().expect("targets");
+            let c = config(&args, &targets, None, Auth::None, "https://api.github.com/");
+            assert_eq!(c.api_url, "https://api.github.com");
+            let read: Vec<_> = read_permissions_for(&c)
+                .expect("read")
+                .into_iter()
+                .collect();
+            assert_eq!(read, [(name, "read")]);
+            let write: Vec<_> = permissions_for(&c).expect("write").into_iter().collect();
+            assert_eq!(write, [(name, "write")]);
+        }
+        let codespaces = TargetArgs {
+            repos: vec!["acme/api".into()],
+            app: App::Codespaces,
+            ..TargetArgs::default()
+        };
+        let targets = codespaces.targets().expect("targets");
+        let c = config(&codespaces, &targets, None, Auth::None, "https://h");
+        assert!(read_permissions_for(&c).is_err());
     }
 
     #[test]

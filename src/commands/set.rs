@@ -10,16 +10,14 @@ use std::process::ExitCode;
 use clap::Args;
 use http::StatusCode;
 
-use super::{Style, TargetArgs, Tone, FAILED, USAGE};
-use crate::config::{
-    Auth, Config, Destination, NewSecret, Origin, RepoSpec, RunContext, Visibility, MAX_VALUE_BYTES,
-};
+use super::{Credential, Style, TargetArgs, Tone, FAILED, USAGE};
+use crate::cli::AppArgs;
+use crate::config::{Config, NewSecret, Origin, Visibility, MAX_VALUE_BYTES};
 use crate::engine::{Outcome, Progress, Report};
 use crate::github::{Client, Policy};
 use crate::names::SecretName;
 use crate::secret::{secret_from_bytes, SecretValue};
 use crate::target::Target;
-use crate::token::TokenSource;
 
 /// Over this many targets, the remaining ones go to a file instead of the command line.
 const MAX_TARGETS_ON_COMMAND_LINE: usize = 10;
@@ -52,13 +50,17 @@ pub struct SetArgs {
     /// REST base URL (default: $GH_HOST's API, else https://api.github.com).
     #[arg(long, value_name = "URL")]
     pub api_url: Option<String>,
+    #[command(flatten)]
+    pub github_app: AppArgs,
 }
 
 pub const AFTER_HELP: &str = "\
 The value comes from a hidden prompt (typed twice) when standard input is a terminal, else from
 standard input (one trailing newline dropped), or from --from-file. Never from an argument, so it
 is not in your shell history. The token comes from GH_TOKEN, else GITHUB_TOKEN, else
-`gh auth token`, else a hidden prompt.
+`gh auth token`, else a hidden prompt. With --app-id and --app-key-file, no token is looked for:
+the GitHub App's installation token is minted for these targets with only the permission they
+need, and revoked at the end.
 
 A stopped run prints which targets have the new value and the command that finishes the rest;
 running the whole command again is safe as well (it writes the same value again).
@@ -68,6 +70,7 @@ Examples:
   secret-refresh set PAT_TOKEN --repos-file repos.txt --dry-run
   secret-refresh set DEPLOY_KEY --repo acme/api --env production --from-file key.pem
   op read op://ci/pat | secret-refresh set PAT_TOKEN --org acme --visibility private
+  secret-refresh set PAT_TOKEN --repo acme/api --app-id 123456 --app-key-file app.pem
 
 Exit codes: 0 ok, 1 a write (or, with --dry-run, an access check) failed, 2 usage or input error
 (nothing was written).";
@@ -77,27 +80,46 @@ pub fn run(args: SetArgs) -> ExitCode {
         Ok(v) => v,
         Err(e) => return super::fail(USAGE, &e),
     };
+    let is_stdin = |p: Option<&Path>| p.is_some_and(|p| p.as_os_str() == "-");
+    if is_stdin(args.github_app.app_key_file.as_deref())
+        && !args.dry_run
+        && (args.from_file.is_none() || is_stdin(args.from_file.as_deref()))
+    {
+        return super::fail(
+            USAGE,
+            "--app-key-file - reads the app's key from standard input, so the value cannot \
+             come from there too: give the value with --from-file PATH",
+        );
+    }
     let api_url = crate::cli::api_url(args.api_url.as_deref());
     if args.dry_run {
-        return dry_run(&args, &names, &targets, &api_url);
+        return dry_run(&args, &names, &targets, visibility, &api_url);
     }
-    let (token, source) = match super::token(true) {
-        Ok(t) => t,
-        Err(e) => return super::fail(USAGE, &e),
+    // Giving the app's flags means the app: no token is looked for.
+    let credential = match Credential::find(&args.github_app, true) {
+        Ok(c) => c,
+        Err((_, e)) => return super::fail(USAGE, &format!("{e}; nothing was written")),
     };
     let (value, origin) = match read_value(&names, args.from_file.as_deref()) {
         Ok(v) => v,
         Err(e) => return super::fail(USAGE, &format!("{e}; nothing was written")),
     };
     let config = config(
-        &args, &names, &targets, visibility, token, value, origin, api_url,
+        &args,
+        &names,
+        &targets,
+        visibility,
+        &credential,
+        value,
+        origin,
+        &api_url,
     );
     let runtime = match super::runtime() {
         Ok(r) => r,
         Err(e) => return super::fail(FAILED, &e),
     };
     let report = runtime.block_on(run_with_progress(&config, targets.len()));
-    print_report(&args, &report, &targets, source)
+    print_report(&args, &report, &targets, &credential)
 }
 
 type Validated = (Vec<SecretName>, Vec<Target>, Option<Visibility>);
@@ -215,34 +237,20 @@ fn name_list(names: &[SecretName]) -> String {
         .join(", ")
 }
 
+/// The engine's configuration: a token, or the app (whose installation token the engine mints
+/// for exactly these targets and revokes at the end).
 #[allow(clippy::too_many_arguments)]
 fn config(
     args: &SetArgs,
     names: &[SecretName],
     targets: &[Target],
     visibility: Option<Visibility>,
-    token: SecretValue,
+    credential: &Credential,
     value: SecretValue,
     origin: Origin,
-    api_url: String,
+    api_url: &str,
 ) -> Config {
-    let destination = match &args.targets.org {
-        Some(org) => Destination::Org {
-            org: org.clone(),
-            visibility,
-            selected: Vec::new(),
-        },
-        None => Destination::Repos {
-            repos: targets
-                .iter()
-                .filter_map(Target::repo)
-                .map(|r| RepoSpec::Exact(r.clone()))
-                .collect(),
-            environment: args.targets.environment.clone(),
-        },
-    };
     Config {
-        auth: Auth::Token(token),
         secrets: names
             .iter()
             .map(|name| NewSecret {
@@ -253,19 +261,14 @@ fn config(
             .collect(),
         // Nothing to compare with: `set` writes the value wherever it is asked to.
         current: None,
-        destination,
-        app: args.targets.app,
-        dry_run: false,
-        api_url: api_url.trim_end_matches('/').to_owned(),
         fail_fast: !args.keep_going,
-        allow_pull_request_target: true,
-        token_expiry_warning_days: 14,
-        audit_log: None,
-        context: RunContext {
-            actor: std::env::var("USER").unwrap_or_default(),
-            ..RunContext::default()
-        },
-        warnings: Vec::new(),
+        ..super::config(
+            &args.targets,
+            targets,
+            visibility,
+            credential.auth(),
+            api_url,
+        )
     }
 }
 
@@ -305,7 +308,7 @@ fn print_report(
     args: &SetArgs,
     report: &Report,
     targets: &[Target],
-    source: TokenSource,
+    credential: &Credential,
 ) -> ExitCode {
     let style = Style::stdout();
     let mut err = crate::output::Reporter::stdio(crate::cli::human_mode());
@@ -315,11 +318,9 @@ fn print_report(
     for row in &report.rows {
         if let Outcome::Failed(cause) = &row.outcome {
             let hint = if cause.contains("answered 401") {
-                Some(format!(
-                    "the token from {} is invalid or expired: create a new one, or log in again \
-                     with `gh auth login`",
-                    source.describe()
-                ))
+                Some(credential.unauthorized_fix())
+            } else if matches!(credential, Credential::App(_)) && row.hint.is_some() {
+                row.resolved.as_ref().map(|t| credential.permission_hint(t))
             } else {
                 row.hint.clone()
             };
@@ -335,8 +336,8 @@ fn print_report(
             err.warning(
                 "",
                 &format!(
-                    "the token from {} expires {} ({}); rotate it before then",
-                    source.describe(),
+                    "{} expires {} ({}); rotate it before then",
+                    credential.describe(),
                     report.token_expiry.as_deref().unwrap_or_default(),
                     if days < 0 {
                         "already expired".to_owned()
@@ -502,6 +503,18 @@ fn resume_advice(args: &SetArgs, remaining: &[&Target]) -> String {
     if let Some(url) = &args.api_url {
         cmd.extend(["--api-url".into(), super::shell_word(url)]);
     }
+    let app = &args.github_app;
+    if let (Some(id), Some(key)) = (&app.app_id, &app.app_key_file) {
+        cmd.extend([
+            "--app-id".into(),
+            super::shell_word(id),
+            "--app-key-file".into(),
+            super::shell_word(&key.display().to_string()),
+        ]);
+        if let Some(inst) = &app.app_installation_id {
+            cmd.extend(["--app-installation-id".into(), super::shell_word(inst)]);
+        }
+    }
     if args.keep_going {
         cmd.push("--keep-going".into());
     }
@@ -545,7 +558,15 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 /// `--dry-run`: one public-key read per target proves the token reaches it. Nothing is written
 /// and the value is not asked for (a value typed for nothing is one more chance to leak it).
-fn dry_run(args: &SetArgs, names: &[SecretName], targets: &[Target], api_url: &str) -> ExitCode {
+/// With the app, the installation token is minted with the write permission `set` would use
+/// (so the check covers the installation's permissions too), then revoked.
+fn dry_run(
+    args: &SetArgs,
+    names: &[SecretName],
+    targets: &[Target],
+    visibility: Option<Visibility>,
+    api_url: &str,
+) -> ExitCode {
     if let Some(p) = &args.from_file {
         if p.as_os_str() != "-" {
             if let Err(e) = read_value(names, Some(p)) {
@@ -555,27 +576,13 @@ fn dry_run(args: &SetArgs, names: &[SecretName], targets: &[Target], api_url: &s
     }
     let style = Style::stdout();
     let list = name_list(names);
-    let token = crate::token::find_token(false);
-    let Some((token, source)) = token else {
-        let rows: Vec<(Vec<String>, Tone)> = targets
-            .iter()
-            .map(|t| {
-                (
-                    vec![
-                        t.to_string(),
-                        format!("would set {list} (access not checked)"),
-                    ],
-                    Tone::Warn,
-                )
-            })
-            .collect();
-        let mut out = super::table(style, &["TARGET", "RESULT"], &rows);
-        out.push_str(
-            "Dry run: no token, so access was not checked and no request was made. Set GH_TOKEN \
-             (or log in with `gh auth login`) to check it.\n",
-        );
-        super::print(&out);
-        return ExitCode::SUCCESS;
+    let credential = match super::app_credentials(&args.github_app) {
+        Err((_, e)) => return super::fail(USAGE, &e),
+        Ok(Some(creds)) => Credential::App(creds),
+        Ok(None) => match crate::token::find_token(false) {
+            Some((token, source)) => Credential::Token(token, source),
+            None => return dry_run_without_token(style, &list, targets),
+        },
     };
     let runtime = match super::runtime() {
         Ok(r) => r,
@@ -583,17 +590,43 @@ fn dry_run(args: &SetArgs, names: &[SecretName], targets: &[Target], api_url: &s
     };
     // octocrab's client spawns its service on the runtime it is built in.
     let _entered = runtime.enter();
-    let client = match Client::new(api_url, &token, Policy::from_env()) {
-        Ok(c) => c,
-        Err(e) => return super::fail(USAGE, &e.to_string()),
+    let config = super::config(
+        &args.targets,
+        targets,
+        visibility,
+        credential.auth(),
+        api_url,
+    );
+    let session = match runtime.block_on(crate::app_auth::open(
+        &config,
+        Policy::from_env(),
+        &mut |_: &SecretValue| {},
+    )) {
+        Ok(s) => s,
+        Err(e) => {
+            let (code, after) = match &credential {
+                Credential::Token(..) => (USAGE, String::new()),
+                Credential::App(_) => (
+                    FAILED,
+                    format!(
+                        "\nDry run: access could not be checked ({} made); nothing was written.",
+                        plural(e.requests as usize, "request", "requests")
+                    ),
+                ),
+            };
+            return super::fail(code, &format!("{}{after}", e.message));
+        }
     };
+    let client = &session.client;
     let checks: Vec<(Target, Result<(), Problem>)> = runtime.block_on(async {
         let mut out = Vec::new();
         for t in targets {
-            out.push((t.clone(), can_read_key(&client, t, source).await));
+            out.push((t.clone(), can_read_key(client, t, &credential).await));
         }
         out
     });
+    // The installation token is revoked before anything is printed: it served its purpose.
+    let closed = runtime.block_on(session.close());
     let mut err = crate::output::Reporter::stdio(crate::cli::human_mode());
     let mut rows = Vec::new();
     let mut failed = 0;
@@ -610,33 +643,66 @@ fn dry_run(args: &SetArgs, names: &[SecretName], targets: &[Target], api_url: &s
             }
         }
     }
+    if let Err(e) = &closed {
+        err.error("", e);
+    }
     err.flush();
     let mut out = super::table(style, &["TARGET", "RESULT"], &rows);
     let requests = client.requests();
     let req = format!(
-        "{requests} {}",
-        if requests == 1 { "request" } else { "requests" }
+        "{requests} {}{}",
+        if requests == 1 { "request" } else { "requests" },
+        if session.is_app() && closed.is_ok() {
+            ", the token revoked"
+        } else {
+            ""
+        }
     );
+    let who = credential.describe();
     if failed == 0 {
         let reach = match targets {
             [one] => one.to_string(),
             all => format!("all {} targets", all.len()),
         };
         out.push_str(&format!(
-            "Dry run: the token from {} can reach {reach} (checked with {req}); nothing was written.\n",
-            source.describe(),
+            "Dry run: {who} can reach {reach} (checked with {req}); nothing was written.\n",
         ));
         super::print(&out);
+        if closed.is_err() {
+            return ExitCode::from(FAILED);
+        }
         ExitCode::SUCCESS
     } else {
         out.push_str(&format!(
-            "Dry run: the token from {} cannot reach {failed} of {} (checked with {req}); nothing was written.\n",
-            source.describe(),
+            "Dry run: {who} cannot reach {failed} of {} (checked with {req}); nothing was written.\n",
             plural(targets.len(), "target", "targets")
         ));
         super::print(&out);
         ExitCode::from(FAILED)
     }
+}
+
+/// A dry run with no token: what would be set, unchecked, and no request.
+fn dry_run_without_token(style: Style, list: &str, targets: &[Target]) -> ExitCode {
+    let rows: Vec<(Vec<String>, Tone)> = targets
+        .iter()
+        .map(|t| {
+            (
+                vec![
+                    t.to_string(),
+                    format!("would set {list} (access not checked)"),
+                ],
+                Tone::Warn,
+            )
+        })
+        .collect();
+    let mut out = super::table(style, &["TARGET", "RESULT"], &rows);
+    out.push_str(
+        "Dry run: no token, so access was not checked and no request was made. Set GH_TOKEN \
+         (or log in with `gh auth login`) to check it.\n",
+    );
+    super::print(&out);
+    ExitCode::SUCCESS
 }
 
 /// A cause and its fix.
@@ -646,7 +712,7 @@ type Problem = (String, String);
 async fn can_read_key(
     client: &Client,
     target: &Target,
-    source: TokenSource,
+    credential: &Credential,
 ) -> Result<(), Problem> {
     let answer = client
         .get(&target.public_key_path())
@@ -660,18 +726,14 @@ async fn can_read_key(
         StatusCode::OK => Ok(()),
         StatusCode::UNAUTHORIZED => Err((
             format!("GitHub answered 401: the token is invalid or expired{message}"),
-            format!(
-                "the token from {} is invalid or expired: create a new one, or log in again \
-                 with `gh auth login`",
-                source.describe()
-            ),
+            credential.unauthorized_fix(),
         )),
         s => Err((
             format!(
                 "GitHub answered {}: the token cannot read the secrets of {target}{message}",
                 s.as_u16()
             ),
-            crate::engine::permission_hint(target),
+            credential.permission_hint(target),
         )),
     }
 }

@@ -12,7 +12,9 @@ use http::StatusCode;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::{Style, TargetArgs, Tone, FAILED, USAGE};
+use super::{Credential, Style, TargetArgs, Tone, FAILED, USAGE};
+use crate::app_auth::Access;
+use crate::cli::AppArgs;
 use crate::github::{Client, Policy};
 use crate::names::SecretName;
 use crate::target::{App, Target};
@@ -36,15 +38,21 @@ pub struct StatusArgs {
     /// REST base URL (default: $GH_HOST's API, else https://api.github.com).
     #[arg(long, value_name = "URL")]
     pub api_url: Option<String>,
+    #[command(flatten)]
+    pub github_app: AppArgs,
 }
 
 pub const AFTER_HELP: &str = "\
 Lists each target's secrets (names and dates only: GitHub never returns values) with one request
-per target. With NAMEs, every name must be present in every target.
+per target. With NAMEs, every name must be present in every target. With --app-id and
+--app-key-file, a GitHub App's installation token is minted that may only read these targets'
+secrets (`secrets: read`, or the environment's or organisation's equivalent), and is revoked
+before the command ends.
 
 Examples:
   secret-refresh status PAT_TOKEN --repos-file repos.txt --max-age 90d
   secret-refresh status --org acme --json
+  secret-refresh status PAT_TOKEN --repo acme/api --app-id 123456 --app-key-file app.pem
 
 Exit codes: 0 every named secret is present and fresh, 1 a secret is missing or stale (or a target
 could not be read), 2 usage or input error.";
@@ -132,9 +140,10 @@ pub fn run(args: StatusArgs) -> ExitCode {
         Ok(t) => t,
         Err(e) => return super::fail(USAGE, &e),
     };
-    let (token, _) = match super::token(true) {
-        Ok(t) => t,
-        Err(e) => return super::fail(USAGE, &e),
+    // Giving the app's flags means the app: no token is looked for.
+    let credential = match Credential::find(&args.github_app, true) {
+        Ok(c) => c,
+        Err((_, e)) => return super::fail(USAGE, &e),
     };
     let api_url = crate::cli::api_url(args.api_url.as_deref());
     let runtime = match super::runtime() {
@@ -143,16 +152,31 @@ pub fn run(args: StatusArgs) -> ExitCode {
     };
     // octocrab's client spawns its service on the runtime it is built in.
     let _entered = runtime.enter();
-    let client = match Client::new(&api_url, &token, Policy::from_env()) {
-        Ok(c) => c,
-        Err(e) => return super::fail(USAGE, &e.to_string()),
+    let config = super::config(&args.targets, &targets, None, credential.auth(), &api_url);
+    // An app's token may only read: listing names and dates needs nothing more.
+    let session = match runtime.block_on(crate::app_auth::open_with(
+        &config,
+        Policy::from_env(),
+        Access::Read,
+        &mut |_: &crate::secret::SecretValue| {},
+    )) {
+        Ok(s) => s,
+        Err(e) => {
+            let code = match credential {
+                Credential::Token(..) => USAGE,
+                Credential::App(_) => FAILED,
+            };
+            return super::fail(code, &e.message);
+        }
     };
     let listed: Vec<Result<Vec<SecretDoc>, TargetError>> = runtime.block_on(
         stream::iter(targets.iter())
-            .map(|t| list(&client, t))
+            .map(|t| list(&session.client, t, &credential))
             .buffered(4)
             .collect(),
     );
+    // Revoked whatever the listing found; a token that outlives the command is a failure.
+    let closed = runtime.block_on(session.close());
 
     let now = OffsetDateTime::now_utc();
     let max = args.max_age.as_ref().map(|m| m.seconds);
@@ -210,7 +234,7 @@ pub fn run(args: StatusArgs) -> ExitCode {
     }
     let missing = rows.iter().filter(|r| r.status == "missing").count();
     let stale = rows.iter().filter(|r| r.stale).count();
-    let ok = missing == 0 && stale == 0 && errors.is_empty();
+    let ok = missing == 0 && stale == 0 && errors.is_empty() && closed.is_ok();
 
     if args.json {
         let doc = JsonReport {
@@ -222,10 +246,16 @@ pub fn run(args: StatusArgs) -> ExitCode {
         };
         let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
         super::print(&format!("{text}\n"));
+        if let Err(e) = &closed {
+            super::fail(FAILED, e);
+        }
     } else {
         let mut err = crate::output::Reporter::stdio(crate::cli::human_mode());
         for e in &errors {
             err.error("", &format!("{}: {}\n  fix: {}", e.target, e.error, e.fix));
+        }
+        if let Err(e) = &closed {
+            err.error("", e);
         }
         err.flush();
         super::print(&human(
@@ -361,7 +391,11 @@ fn age(secs: i64) -> String {
 }
 
 /// Every secret of a target, following `Link: rel="next"`.
-async fn list(client: &Client, target: &Target) -> Result<Vec<SecretDoc>, TargetError> {
+async fn list(
+    client: &Client,
+    target: &Target,
+    credential: &Credential,
+) -> Result<Vec<SecretDoc>, TargetError> {
     let path = target.secrets_path();
     let mut next = Some(format!("{path}?per_page=100"));
     let mut all = Vec::new();
@@ -391,7 +425,12 @@ async fn list(client: &Client, target: &Target) -> Result<Vec<SecretDoc>, Target
             return Err(match answer.status {
                 StatusCode::UNAUTHORIZED => fail(
                     format!("GitHub answered 401: the token is invalid or expired{message}"),
-                    "create a new token, or log in again with `gh auth login`".into(),
+                    match credential {
+                        Credential::Token(..) => {
+                            "create a new token, or log in again with `gh auth login`".into()
+                        }
+                        Credential::App(_) => credential.unauthorized_fix(),
+                    },
                 ),
                 s => fail(
                     format!(

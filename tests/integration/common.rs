@@ -288,6 +288,13 @@ pub fn value_parts(v: &str) -> Vec<String> {
 }
 
 impl Ran {
+    /// Registers a value known only after the run (a token the fake minted) for the leak
+    /// check and redaction.
+    pub fn value(mut self, v: &str) -> Self {
+        self.values.push(v.to_owned());
+        self
+    }
+
     pub fn output(&self, name: &str) -> &str {
         self.outputs
             .get(name)

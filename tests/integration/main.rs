@@ -2,6 +2,7 @@
 
 mod action;
 mod app;
+mod app_cli;
 mod cli;
 mod common;
 mod faults;
