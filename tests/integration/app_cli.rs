@@ -417,6 +417,17 @@ fn check_token_with_an_installation_id_mints_metadata_read_only() {
         ran.stdout
     );
     assert_app_hygiene(&api, ran);
+    // Neither --repo nor an installation id: nothing to find the installation from.
+    api.clear_requests();
+    let ran = app_cli(&api, &["check-token"]).run();
+    assert_eq!(ran.code, 2, "{}", screen(&ran));
+    assert!(
+        ran.stderr
+            .contains("give --repo OWNER/NAME (the app's installation is found from it)"),
+        "{}",
+        ran.stderr
+    );
+    assert_eq!(api.requests().len(), 0);
 }
 
 #[test]
