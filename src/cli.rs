@@ -172,13 +172,14 @@ pub fn read_source(
             std::io::stdin()
                 .read_to_end(&mut buf)
                 .map_err(|e| format!("cannot read the {what} from standard input: {e}"))?;
-            secret_from_bytes(buf).ok_or_else(|| format!("the {what} are not UTF-8"))
+            secret_from_bytes(buf)
+                .ok_or_else(|| format!("{what} from standard input: not UTF-8 text"))
         }
         (Some(p), None) => {
             let bytes = std::fs::read(p)
                 .map_err(|e| format!("cannot read the {what} from {}: {e}", p.display()))?;
             secret_from_bytes(bytes)
-                .ok_or_else(|| format!("the {what} in {} are not UTF-8", p.display()))
+                .ok_or_else(|| format!("{what} in {}: not UTF-8 text", p.display()))
         }
         (None, Some(v)) => std::env::var(v)
             .map(SecretValue::new)

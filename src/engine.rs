@@ -621,6 +621,11 @@ impl Writer<'_> {
         Ok(Some(ids))
     }
 
+    /// Whether the run authenticates as a GitHub App (hints name app permissions then).
+    fn is_app(&self) -> bool {
+        matches!(self.config.auth, Auth::App(_))
+    }
+
     async fn fetch_key(&self, target: &Target) -> Result<SealingKey, Failure> {
         let answer = self
             .client
@@ -628,7 +633,12 @@ impl Writer<'_> {
             .await
             .map_err(|e| transport_failure(&e))?;
         if answer.status != StatusCode::OK {
-            return Err(status_failure(&answer, target, "read the public key for"));
+            return Err(status_failure(
+                &answer,
+                target,
+                "read the public key for",
+                self.is_app(),
+            ));
         }
         let doc: PublicKeyDoc = answer.json().map_err(|e| Failure {
             cause: format!("GitHub's public key answer was not understood: {e}"),
@@ -698,7 +708,7 @@ impl Writer<'_> {
                     if fresh.key_id == k.key_id {
                         return Err(Failure {
                             key_id: Some(k.key_id.clone()),
-                            ..status_failure(&answer, target, "write")
+                            ..status_failure(&answer, target, "write", self.is_app())
                         });
                     }
                     *key = Some(fresh);
@@ -706,7 +716,7 @@ impl Writer<'_> {
                 _ => {
                     return Err(Failure {
                         key_id: Some(k.key_id.clone()),
-                        ..status_failure(&answer, target, "write")
+                        ..status_failure(&answer, target, "write", self.is_app())
                     })
                 }
             }
@@ -747,7 +757,7 @@ impl Writer<'_> {
                         stops: false,
                     })
             }
-            _ => Err(status_failure(&answer, target, "read")),
+            _ => Err(status_failure(&answer, target, "read", self.is_app())),
         }
     }
 }
@@ -768,7 +778,7 @@ fn transport_failure(e: &ApiError) -> Failure {
 }
 
 /// Explains an error status for one target: the cause and the fix.
-fn status_failure(answer: &Answer, target: &Target, doing: &str) -> Failure {
+fn status_failure(answer: &Answer, target: &Target, doing: &str, app: bool) -> Failure {
     let message = answer
         .message()
         .map(|m| format!(" ({m})"))
@@ -777,13 +787,22 @@ fn status_failure(answer: &Answer, target: &Target, doing: &str) -> Failure {
     let (cause, hint) = match status {
         401 => (
             format!("GitHub answered 401: the token is invalid or expired{message}"),
-            "create a new token and store it in the secret passed as `token`".to_owned(),
+            if app {
+                "check `app-id` and `app-private-key`, and that the app is still installed"
+                    .to_owned()
+            } else {
+                "create a new token and store it in the secret passed as `token`".to_owned()
+            },
         ),
         403 | 404 => (
             format!(
                 "GitHub answered {status}: the token cannot {doing} secrets of {target}{message}"
             ),
-            permission_hint(target),
+            if app {
+                app_permission_hint(target)
+            } else {
+                permission_hint(target)
+            },
         ),
         422 => (
             format!("GitHub answered 422: the write was rejected{message}"),
@@ -800,6 +819,43 @@ fn status_failure(answer: &Answer, target: &Target, doing: &str) -> Failure {
         key_id: None,
         stops: false,
     }
+}
+
+/// The permission a GitHub App installation needs to write a target's secrets.
+pub fn app_permission_hint(target: &Target) -> String {
+    let permission = match target {
+        Target::Repo {
+            app: App::Actions, ..
+        } => "secrets",
+        Target::Env { .. } => "environments",
+        Target::Org {
+            app: App::Actions, ..
+        } => "organization_secrets",
+        Target::Repo {
+            app: App::Dependabot,
+            ..
+        }
+        | Target::Org {
+            app: App::Dependabot,
+            ..
+        } => "dependabot_secrets",
+        Target::Repo {
+            app: App::Codespaces,
+            ..
+        }
+        | Target::Org {
+            app: App::Codespaces,
+            ..
+        } => return "a GitHub App cannot be given Codespaces secrets: use a token".to_owned(),
+    };
+    let include = target
+        .repo()
+        .map(|r| format!(", and make sure the installation includes {r}"))
+        .unwrap_or_default();
+    format!(
+        "the GitHub App's installation needs `{permission}: write` for {target}: add it in the \
+         app's settings (Permissions) and accept it on the installation{include}"
+    )
 }
 
 /// The permission a token needs for a target, for classic and fine-grained tokens.

@@ -171,45 +171,7 @@ impl Credential {
     pub fn permission_hint(&self, target: &Target) -> String {
         match self {
             Credential::Token(..) => crate::engine::permission_hint(target),
-            Credential::App(_) => {
-                let permission = match target {
-                    Target::Repo {
-                        app: App::Actions, ..
-                    } => "secrets",
-                    Target::Env { .. } => "environments",
-                    Target::Org {
-                        app: App::Actions, ..
-                    } => "organization_secrets",
-                    Target::Repo {
-                        app: App::Dependabot,
-                        ..
-                    }
-                    | Target::Org {
-                        app: App::Dependabot,
-                        ..
-                    } => "dependabot_secrets",
-                    Target::Repo {
-                        app: App::Codespaces,
-                        ..
-                    }
-                    | Target::Org {
-                        app: App::Codespaces,
-                        ..
-                    } => {
-                        return "a GitHub App cannot be given Codespaces secrets: use a token"
-                            .to_owned()
-                    }
-                };
-                let include = target
-                    .repo()
-                    .map(|r| format!(", and make sure the installation includes {r}"))
-                    .unwrap_or_default();
-                format!(
-                    "the GitHub App's installation needs `{permission}: write` for {target}: \
-                     add it in the app's settings (Permissions) and accept it on the \
-                     installation{include}"
-                )
-            }
+            Credential::App(_) => crate::engine::app_permission_hint(target),
         }
     }
 
