@@ -2,11 +2,13 @@
 //! Property-based (proptest) plus a corpus of bad inputs whose exact errors are snapshotted.
 
 use proptest::prelude::*;
+use secret_refresh::commands::repos_file;
 use secret_refresh::config::{load, parse_repo_specs, RawInputs, RunContext};
 use secret_refresh::names::SecretName;
 use secret_refresh::output::{Mode, Reporter};
 use secret_refresh::parse::{parse_file_specs, parse_pairs};
 use secret_refresh::secret::SecretValue;
+use secret_refresh::target::Repo;
 
 /// Values carry a marker that never occurs in names, messages or paths, so any occurrence of a
 /// value's fragment in an error is a leak.
@@ -110,6 +112,22 @@ proptest! {
         let mut errors = Vec::new();
         let specs = parse_repo_specs(&text, "repositories", &mut errors);
         prop_assert!(specs.is_empty() || errors.is_empty() || !specs.is_empty());
+    }
+
+    /// `--repos-file`, both forms: never a panic; what it accepts are real `owner/name`s.
+    #[test]
+    fn repos_files_never_panic(text in "[ -~\n\t]{0,160}", items in prop::collection::vec("[a-z0-9_.-]{1,8}/[a-z0-9_.-]{1,8}", 0..6), yaml in any::<bool>()) {
+        let _ = repos_file::parse(&text);
+        let doc = if yaml {
+            format!("repositories:\n{}", items.iter().map(|i| format!("  - \"{i}\"\n")).collect::<String>())
+        } else {
+            items.iter().map(|i| format!("{i}  # comment\n")).collect()
+        };
+        if let Ok(repos) = repos_file::parse(&doc) {
+            for r in repos {
+                prop_assert!(Repo::parse(&r.to_string()).is_some());
+            }
+        }
     }
 
     /// The whole input pipeline: arbitrary inputs never panic, and no error names a value.
@@ -246,6 +264,38 @@ fn corpus_of_bad_inputs() {
             Err(errors) => errors.iter().map(ToString::to_string).collect(),
         };
         out.push_str(&format!("{input}: {text:?}\n  {}\n", errors.join("\n  ")));
+    }
+    insta::assert_snapshot!(out);
+}
+
+/// Bad `--repos-file` documents and the exact error each gets.
+#[test]
+fn corpus_of_bad_repos_files() {
+    let cases = [
+        "acme",
+        "acme/api\nacme/a b",
+        "- acme/api\n  - nested/item",
+        "repositories:\n  - acme/api\nother:\n  - acme/web",
+        "[acme/api, acme]",
+        "- &anchor acme/api",
+        "repositories: {a: b}",
+        "- 'acme/api",
+        "# only comments\n\n",
+    ];
+    let mut out = String::new();
+    for text in cases {
+        let result = match repos_file::parse(text) {
+            Ok(repos) => format!(
+                "accepted: {}",
+                repos
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Err(e) => e,
+        };
+        out.push_str(&format!("{text:?}\n  {result}\n"));
     }
     insta::assert_snapshot!(out);
 }
