@@ -266,17 +266,20 @@ impl Clients {
     }
 }
 
+/// An installation's owner, as GitHub describes it.
 #[derive(Deserialize)]
-struct AccountDoc {
-    login: String,
+pub struct AccountDoc {
+    pub login: String,
 }
 
+/// An installation (`GET /repos/{owner}/{repo}/installation` and friends).
 #[derive(Deserialize)]
-struct InstallationDoc {
-    id: u64,
-    account: Option<AccountDoc>,
+pub struct InstallationDoc {
+    pub id: u64,
+    pub account: Option<AccountDoc>,
     #[serde(default)]
-    permissions: BTreeMap<String, String>,
+    pub permissions: BTreeMap<String, String>,
+    pub repository_selection: Option<String>,
 }
 
 async fn open_app(
@@ -620,7 +623,7 @@ async fn resolve_patterns(reader: &Client, config: &Config) -> Result<Vec<Target
                     name: r.name,
                 }),
         );
-        next = next_page(&answer);
+        next = crate::resolve::next_link(&answer);
     }
     let mut resolved: Vec<Target> = Vec::new();
     for spec in repos {
@@ -665,20 +668,6 @@ async fn resolve_patterns(reader: &Client, config: &Config) -> Result<Vec<Target
         }
     }
     Ok(resolved)
-}
-
-/// The path and query of the `rel="next"` link of `/installation/repositories`.
-fn next_page(answer: &Answer) -> Option<String> {
-    let link = answer.headers.get("link")?.to_str().ok()?;
-    link.split(',').find_map(|part| {
-        let (url, params) = part.split_once(';')?;
-        if !params.contains("rel=\"next\"") {
-            return None;
-        }
-        let url = url.trim().trim_start_matches('<').trim_end_matches('>');
-        url.find("/installation/repositories")
-            .map(|i| url[i..].to_owned())
-    })
 }
 
 #[cfg(test)]

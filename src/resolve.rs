@@ -92,7 +92,7 @@ async fn list_pages(client: &Client, first: &str) -> Result<Option<Vec<RepoDoc>>
 }
 
 /// The path and query of the `rel="next"` link, relative to the API root.
-fn next_link(answer: &Answer) -> Option<String> {
+pub fn next_link(answer: &Answer) -> Option<String> {
     let link = answer.headers.get("link")?.to_str().ok()?;
     link.split(',').find_map(|part| {
         let (url, params) = part.split_once(';')?;

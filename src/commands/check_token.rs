@@ -3,6 +3,7 @@
 //! one public-key read with `--repo`. The token itself is never shown: only its well-known
 //! prefix (`ghp_`, `github_pat_`…), which GitHub documents and which says nothing secret.
 
+use crate::app_auth::InstallationDoc;
 use std::process::ExitCode;
 
 use clap::Args;
@@ -368,20 +369,6 @@ struct AppDoc {
     slug: String,
     #[serde(default)]
     name: String,
-}
-
-#[derive(Deserialize)]
-struct AccountDoc {
-    login: String,
-}
-
-#[derive(Deserialize)]
-struct InstallationDoc {
-    id: u64,
-    account: Option<AccountDoc>,
-    #[serde(default)]
-    permissions: std::collections::BTreeMap<String, String>,
-    repository_selection: Option<String>,
 }
 
 /// What `check-token` prints: `Key: value` lines and the problems found.
