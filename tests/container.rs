@@ -18,7 +18,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use fake_github::{FakeGitHub, Scope, TokenSpec};
-use secret_refresh::output::{escape_data, parse_outputs, MIN_MASKED_LINE};
+use secret_refresh::output::parse_outputs;
+
+#[path = "support/leak_check.rs"]
+mod leak_check;
+use leak_check::value_parts;
 
 /// A classic PAT with `repo` scope, known to the fake.
 const TOKEN: &str = "ghp_CoNtAiNeRtEsT0123456789abcdefghijkl";
@@ -749,19 +753,6 @@ impl Step {
     }
 }
 
-/// The parts of a value the runner's masker hides: the value and each longer line.
-fn value_parts(v: &str) -> Vec<String> {
-    let mut parts = vec![v.to_owned()];
-    parts.extend(
-        v.split(['\n', '\r'])
-            .map(str::trim)
-            .filter(|l| l.len() >= MIN_MASKED_LINE)
-            .map(str::to_owned),
-    );
-    parts.retain(|p| !p.trim().is_empty());
-    parts
-}
-
 impl Ran {
     fn output(&self, name: &str) -> &str {
         self.outputs
@@ -777,42 +768,19 @@ impl Ran {
     }
 
     fn assert_masked(&self, value: &str) {
-        let mask = format!("::add-mask::{}", escape_data(value));
-        assert!(
-            self.stdout.lines().any(|l| l == mask),
-            "value not masked; stdout:\n{}",
-            self.stdout
-        );
+        leak_check::assert_masked(&self.stdout, value);
     }
 
     /// No value anywhere but in `::add-mask::` lines, which come before every other line; nor in
     /// stderr, outputs, summary, or the `extra` texts.
     fn assert_no_leak(&self, extra: &[&str]) {
-        let mut seen_other = false;
-        for line in self.stdout.lines() {
-            if line.starts_with("::add-mask::") {
-                assert!(
-                    !seen_other,
-                    "a mask came after other output:\n{}",
-                    self.stdout
-                );
-                continue;
-            }
-            seen_other = true;
-            for part in self.values.iter().flat_map(|v| value_parts(v)) {
-                assert!(!line.contains(&part), "value leaked on stdout: {line:?}");
-            }
-        }
-        let texts = [&self.stderr, &self.outputs_raw, &self.summary];
-        for text in texts
-            .into_iter()
-            .map(String::as_str)
-            .chain(extra.iter().copied())
-        {
-            for part in self.values.iter().flat_map(|v| value_parts(v)) {
-                assert!(!text.contains(&part), "value leaked:\n{text}");
-            }
-        }
+        let mut others = vec![
+            ("stderr", self.stderr.as_str()),
+            ("outputs", self.outputs_raw.as_str()),
+            ("summary", self.summary.as_str()),
+        ];
+        others.extend(extra.iter().map(|t| ("extra", *t)));
+        leak_check::assert_no_leak(&self.stdout, &others, &self.values);
     }
 
     /// Everything a person reads, mask data and the API address replaced by placeholders.

@@ -102,27 +102,6 @@ fn assert_app_hygiene(api: &FakeGitHub, ran: Ran) -> Ran {
     ran
 }
 
-/// stdout and stderr as a person reads them.
-fn screen(ran: &Ran) -> String {
-    format!(
-        "exit: {}\n--- stdout\n{}\n--- stderr\n{}",
-        ran.code,
-        ran.redact(&ran.stdout),
-        ran.redact(&ran.stderr)
-    )
-}
-
-/// Times and ids vary from run to run.
-macro_rules! snapshot {
-    ($e:expr) => {
-        insta::with_settings!({filters => vec![
-            (r"\d{4}-\d{2}-\d{2}", "YYYY-MM-DD"),
-            (r"T\d{2}:\d{2}:\d{2}Z", "Thh:mm:ssZ"),
-            (r"\b\d{2}:\d{2}\b", "hh:mm"),
-        ]}, { insta::assert_snapshot!($e) })
-    };
-}
-
 // ---- set ----------------------------------------------------------------------------------
 
 #[test]
@@ -135,7 +114,7 @@ fn set_with_the_app_mints_write_for_exactly_the_targets_and_revokes() {
     .stdin(&format!("{VALUE}\n"))
     .value(VALUE)
     .run();
-    assert_eq!(ran.code, 0, "{}", screen(&ran));
+    assert_eq!(ran.code, 0, "{}", ran.screen());
     for r in ["acme/api", "acme/web"] {
         assert_eq!(
             api.secret(&Scope::repo(r), "API_KEY")
@@ -161,7 +140,7 @@ fn set_with_the_app_mints_write_for_exactly_the_targets_and_revokes() {
         [json!({"repositories": ["api", "web"], "permissions": {"secrets": "write"}})]
     );
     let ran = assert_app_hygiene(&api, ran);
-    snapshot!(screen(&ran));
+    crate::snapshot_times!(ran.screen());
 }
 
 #[test]
@@ -175,7 +154,7 @@ fn set_resume_advice_keeps_the_app_flags_and_the_token_is_revoked_after_a_failur
     .stdin(VALUE)
     .value(VALUE)
     .run();
-    assert_eq!(ran.code, 1, "{}", screen(&ran));
+    assert_eq!(ran.code, 1, "{}", ran.screen());
     assert_eq!(api.count("PUT", "/actions/secrets/API_KEY"), 2);
     assert!(
         ran.stdout.contains("--repo acme/web --api-url"),
@@ -188,7 +167,7 @@ fn set_resume_advice_keeps_the_app_flags_and_the_token_is_revoked_after_a_failur
         ran.stdout
     );
     let ran = assert_app_hygiene(&api, ran);
-    snapshot!(screen(&ran));
+    crate::snapshot_times!(ran.screen());
 }
 
 #[test]
@@ -207,7 +186,7 @@ fn set_dry_run_with_the_app_checks_every_target_with_the_write_token_then_revoke
         ],
     )
     .run();
-    assert_eq!(ran.code, 0, "{}", screen(&ran));
+    assert_eq!(ran.code, 0, "{}", ran.screen());
     assert!(api
         .secret(&Scope::env("acme/api", "prod"), "DB_PASSWORD")
         .is_none());
@@ -225,14 +204,14 @@ fn set_dry_run_with_the_app_checks_every_target_with_the_write_token_then_revoke
         [json!({"repositories": ["api"], "permissions": {"environments": "write"}})]
     );
     let ran = assert_app_hygiene(&api, ran);
-    snapshot!(screen(&ran));
+    crate::snapshot_times!(ran.screen());
 }
 
 #[test]
 fn set_dry_run_names_a_missing_permission_and_mints_nothing() {
     let (api, _) = app_fake(&[("secrets", "write"), ("metadata", "read")]);
     let ran = app_cli(&api, &["set", "ORG_TOKEN", "--org", "acme", "--dry-run"]).run();
-    assert_eq!(ran.code, 1, "{}", screen(&ran));
+    assert_eq!(ran.code, 1, "{}", ran.screen());
     assert!(
         ran.stderr
             .contains("lacks the permission `organization_secrets: write`"),
@@ -242,7 +221,7 @@ fn set_dry_run_names_a_missing_permission_and_mints_nothing() {
     assert_eq!(calls(&api), ["GET /orgs/acme/installation 200"]);
     assert!(api.minted_tokens().is_empty());
     ran.assert_no_leak();
-    snapshot!(screen(&ran));
+    crate::snapshot_times!(ran.screen());
 }
 
 #[test]
@@ -266,7 +245,7 @@ fn set_refuses_the_key_and_the_value_both_on_standard_input() {
         // Refused from the flags alone, before standard input is read (so none is given: the
         // command exits without reading it).
         .run();
-    assert_eq!(ran.code, 2, "{}", screen(&ran));
+    assert_eq!(ran.code, 2, "{}", ran.screen());
     assert!(ran.stderr.contains("--from-file PATH"), "{}", ran.stderr);
     assert_eq!(api.requests().len(), 0);
     ran.assert_no_leak();
@@ -291,7 +270,7 @@ fn status_with_the_app_mints_a_read_only_token_and_revokes_it() {
     .value("stored-3")
     .run();
     // DB_URL is missing from acme/web.
-    assert_eq!(ran.code, 1, "{}", screen(&ran));
+    assert_eq!(ran.code, 1, "{}", ran.screen());
     assert_eq!(
         calls_sorted(&api, 2..4),
         [
@@ -307,7 +286,7 @@ fn status_with_the_app_mints_a_read_only_token_and_revokes_it() {
         [json!({"repositories": ["api", "web"], "permissions": {"secrets": "read"}})]
     );
     let ran = assert_app_hygiene(&api, ran);
-    snapshot!(screen(&ran));
+    crate::snapshot_times!(ran.screen());
 }
 
 #[test]
@@ -319,7 +298,7 @@ fn status_of_an_organisation_reads_with_organization_secrets_read_and_revokes_af
         .env("SECRET_REFRESH_TIME_SCALE", "0.001")
         .value("stored-4")
         .run();
-    assert_eq!(ran.code, 1, "{}", screen(&ran));
+    assert_eq!(ran.code, 1, "{}", ran.screen());
     let doc: Value = serde_json::from_str(&ran.stdout).expect("json");
     assert_eq!(doc["ok"], false);
     assert_eq!(doc["errors"][0]["target"], "orgs/acme");
@@ -357,7 +336,7 @@ fn status_reads_the_key_from_standard_input() {
         .value(&AppKey::shared().pkcs8_pem)
         .value("stored-5")
         .run();
-    assert_eq!(ran.code, 0, "{}", screen(&ran));
+    assert_eq!(ran.code, 0, "{}", ran.screen());
     assert_eq!(
         mint_bodies(&api),
         [json!({"repositories": ["api"], "permissions": {"environments": "read"}})]
@@ -372,7 +351,7 @@ fn status_reads_the_key_from_standard_input() {
 fn check_token_reports_the_app_the_installation_and_the_token_expiry_then_revokes() {
     let (api, installation) = app_fake(ALL);
     let ran = app_cli(&api, &["check-token", "--repo", "acme/api"]).run();
-    assert_eq!(ran.code, 0, "{}", screen(&ran));
+    assert_eq!(ran.code, 0, "{}", ran.screen());
     assert_eq!(
         calls(&api),
         [
@@ -397,8 +376,10 @@ fn check_token_reports_the_app_the_installation_and_the_token_expiry_then_revoke
         assert!(ran.stdout.contains(line), "{line}:\n{}", ran.stdout);
     }
     let ran = assert_app_hygiene(&api, ran);
-    let shown = screen(&ran).replace(&installation.to_string(), "[INSTALLATION]");
-    snapshot!(shown);
+    let shown = ran
+        .screen()
+        .replace(&installation.to_string(), "[INSTALLATION]");
+    crate::snapshot_times!(shown);
 }
 
 #[test]
@@ -406,7 +387,7 @@ fn check_token_with_an_installation_id_mints_metadata_read_only() {
     let (api, installation) = app_fake(&[("secrets", "write"), ("metadata", "read")]);
     let id = installation.to_string();
     let ran = app_cli(&api, &["check-token", "--app-installation-id", &id]).run();
-    assert_eq!(ran.code, 0, "{}", screen(&ran));
+    assert_eq!(ran.code, 0, "{}", ran.screen());
     assert_eq!(
         calls(&api),
         [
@@ -430,7 +411,7 @@ fn check_token_with_an_installation_id_mints_metadata_read_only() {
     // Neither --repo nor an installation id: nothing to find the installation from.
     api.clear_requests();
     let ran = app_cli(&api, &["check-token"]).run();
-    assert_eq!(ran.code, 2, "{}", screen(&ran));
+    assert_eq!(ran.code, 2, "{}", ran.screen());
     assert!(
         ran.stderr
             .contains("give --repo OWNER/NAME (the app's installation is found from it)"),
@@ -446,14 +427,14 @@ fn check_token_fails_when_the_app_is_not_installed() {
     api.add_app(APP_ID.parse().expect("id"), &AppKey::shared().public_pem);
     api.add_installation(APP_ID.parse().expect("id"), "someone-else", None, ALL);
     let ran = app_cli(&api, &["check-token", "--repo", "acme/api"]).run();
-    assert_eq!(ran.code, 1, "{}", screen(&ran));
+    assert_eq!(ran.code, 1, "{}", ran.screen());
     assert_eq!(
         calls(&api),
         ["GET /app 200", "GET /repos/acme/api/installation 404"]
     );
     assert!(api.minted_tokens().is_empty());
     ran.assert_no_leak();
-    snapshot!(screen(&ran));
+    crate::snapshot_times!(ran.screen());
 }
 
 #[test]
@@ -462,7 +443,7 @@ fn check_token_fails_when_github_refuses_the_key() {
     // Registered with another public key: the JWT's signature does not verify.
     api.add_app(APP_ID.parse().expect("id"), &AppKey::other().public_pem);
     let ran = app_cli(&api, &["check-token", "--repo", "acme/api"]).run();
-    assert_eq!(ran.code, 1, "{}", screen(&ran));
+    assert_eq!(ran.code, 1, "{}", ran.screen());
     assert_eq!(calls(&api), ["GET /app 401"]);
     assert!(
         ran.stderr.contains("GitHub rejected the app's JWT"),
@@ -505,7 +486,7 @@ fn a_bad_key_file_is_refused_before_any_request_and_never_echoed() {
             .file("app.pem", &broken)
             .file("value.txt", VALUE)
             .run();
-        assert_eq!(ran.code, *code, "{args:?}: {}", screen(&ran));
+        assert_eq!(ran.code, *code, "{args:?}: {}", ran.screen());
         assert!(
             ran.stderr
                 .contains("--app-key-file app.pem: not a usable RSA private key"),
@@ -519,7 +500,7 @@ fn a_bad_key_file_is_refused_before_any_request_and_never_echoed() {
             );
         }
         ran.assert_no_leak();
-        shown.push_str(&format!("$ {}\n{}\n", args.join(" "), screen(&ran)));
+        shown.push_str(&format!("$ {}\n{}\n", args.join(" "), ran.screen()));
     }
     assert_eq!(api.requests().len(), 0, "{:#?}", calls(&api));
     // A key file that is not there, and flags that go together.
@@ -539,10 +520,10 @@ fn a_bad_key_file_is_refused_before_any_request_and_never_echoed() {
             "nope.pem",
         ])
         .run();
-    assert_eq!(missing.code, 2, "{}", screen(&missing));
+    assert_eq!(missing.code, 2, "{}", missing.screen());
     shown.push_str(&format!(
         "$ status A --repo acme/api --app-key-file nope.pem\n{}\n",
-        screen(&missing)
+        missing.screen()
     ));
     for args in [
         &["status", "A", "--repo", "acme/api", "--app-id", APP_ID][..],
@@ -561,8 +542,8 @@ fn a_bad_key_file_is_refused_before_any_request_and_never_echoed() {
             .remove_env("GITHUB_ACTIONS")
             .args(&all)
             .run();
-        assert_eq!(ran.code, 2, "{args:?}: {}", screen(&ran));
+        assert_eq!(ran.code, 2, "{args:?}: {}", ran.screen());
     }
     assert_eq!(api.requests().len(), 0, "{:#?}", calls(&api));
-    snapshot!(shown);
+    crate::snapshot_times!(shown);
 }

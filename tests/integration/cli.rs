@@ -22,30 +22,6 @@ fn cli<'a>(api: &'a FakeGitHub, args: &[&str]) -> Step<'a> {
         .args(&all)
 }
 
-/// stdout and stderr as a person reads them, with the API address and times replaced.
-fn screen(ran: &Ran) -> String {
-    format!(
-        "exit: {}\n--- stdout\n{}\n--- stderr\n{}",
-        ran.code,
-        ran.redact(&ran.stdout),
-        ran.redact(&ran.stderr)
-    )
-}
-
-/// Times and dates vary from run to run.
-macro_rules! snapshot_times {
-    ($e:expr) => {
-        insta::with_settings!({filters => vec![
-            // Same widths, so tables stay aligned.
-            (r"\d{4}-\d{2}-\d{2}", "YYYY-MM-DD"),
-            (r"T\d{2}:\d{2}:\d{2}Z", "Thh:mm:ssZ"),
-            (r"\b\d{2}:\d{2}:\d{2}\b", "hh:mm:ss"),
-            (r"\b\d{2}:\d{2}\b", "hh:mm"),
-            (r#""age_seconds": \d+"#, r#""age_seconds": [SECS]"#),
-        ]}, { insta::assert_snapshot!($e) })
-    };
-}
-
 fn repos(api: &FakeGitHub, n: usize) -> Vec<String> {
     (1..=n)
         .map(|i| {
@@ -217,7 +193,7 @@ fn set_reads_standard_input_and_writes_every_repository() {
     assert_eq!(api.requests().len(), 6);
     ran.assert_no_leak();
     no_colour(&ran);
-    insta::assert_snapshot!(screen(&ran));
+    insta::assert_snapshot!(ran.screen());
 }
 
 #[test]
@@ -261,7 +237,7 @@ fn set_from_file_into_an_environment_of_repositories_from_a_yaml_file() {
     }
     assert_eq!(api.requests().len(), 4);
     ran.assert_no_leak();
-    insta::assert_snapshot!(screen(&ran));
+    insta::assert_snapshot!(ran.screen());
 }
 
 /// An organisation secret keeps the selection of an existing one when no visibility is given,
@@ -306,7 +282,7 @@ fn set_into_an_organisation() {
     );
     assert_eq!(api.requests().len(), 2);
     ran.assert_no_leak();
-    insta::assert_snapshot!(screen(&ran));
+    insta::assert_snapshot!(ran.screen());
 }
 
 #[test]
@@ -352,7 +328,7 @@ fn set_stops_at_the_third_of_five_and_the_printed_command_finishes_it() {
         .all(|r| !r.path.contains("/r4/") && !r.path.contains("/r5/")));
     ran.assert_no_leak();
     no_colour(&ran);
-    insta::assert_snapshot!(screen(&ran));
+    insta::assert_snapshot!(ran.screen());
 
     // The command it printed, run as printed, finishes the job.
     let line = ran
@@ -393,7 +369,7 @@ fn set_stops_at_the_third_of_five_and_the_printed_command_finishes_it() {
         assert_eq!(s.writes, 1, "{r} was not written again");
     }
     again.assert_no_leak();
-    insta::assert_snapshot!(screen(&again));
+    insta::assert_snapshot!(again.screen());
 }
 
 #[test]
@@ -481,7 +457,7 @@ fn set_dry_run_checks_access_per_target_and_writes_nothing() {
     assert_eq!(api.count("PUT", ""), 0);
     assert_eq!(api.requests().len(), 3);
     no_colour(&ran);
-    insta::assert_snapshot!(screen(&ran));
+    insta::assert_snapshot!(ran.screen());
 
     api.clear_requests();
     let ok = cli(
@@ -491,7 +467,7 @@ fn set_dry_run_checks_access_per_target_and_writes_nothing() {
     .run();
     assert_eq!(ok.code, 0, "{}", ok.transcript());
     assert_eq!(api.requests().len(), 1);
-    insta::assert_snapshot!(screen(&ok));
+    insta::assert_snapshot!(ok.screen());
 }
 
 // ---- the hidden prompt on a real terminal --------------------------------------------------
@@ -724,7 +700,7 @@ fn status_marks_missing_and_stale_and_exits_1() {
     assert_eq!(api.requests().len(), 3, "one list request per target");
     assert_eq!(api.count("GET", "/actions/secrets"), 3);
     no_colour(&ran);
-    snapshot_times!(screen(&ran));
+    crate::snapshot_times!(ran.screen());
 }
 
 #[test]
@@ -815,7 +791,7 @@ fn status_json_holds_the_same_data() {
     assert_eq!(doc["secrets"][1]["status"], "missing");
     assert_eq!(doc["secrets"][1]["updated_at"], serde_json::Value::Null);
     assert_eq!(ran.stderr, "");
-    snapshot_times!(ran.redact(&ran.stdout));
+    crate::snapshot_times!(ran.redact(&ran.stdout));
 }
 
 #[test]
@@ -842,7 +818,7 @@ fn status_follows_pages_and_reports_unreadable_targets() {
     .run();
     assert_eq!(ran.code, 1, "{}", ran.transcript());
     assert_eq!(api.requests().len(), 3, "two pages, and one refused");
-    snapshot_times!(screen(&ran));
+    crate::snapshot_times!(ran.screen());
 }
 
 // ---- check-token ---------------------------------------------------------------------------
@@ -854,7 +830,7 @@ fn check_token_classic_with_repo() {
     assert_eq!(ran.code, 0, "{}", ran.transcript());
     assert_eq!(api.requests().len(), 2);
     ran.assert_no_leak();
-    insta::assert_snapshot!(screen(&ran));
+    insta::assert_snapshot!(ran.screen());
 }
 
 #[test]
@@ -870,7 +846,7 @@ fn check_token_fails_when_expiring_within_warn_days() {
     assert_eq!(ran.code, 1, "{}", ran.transcript());
     assert_eq!(api.requests().len(), 1);
     ran.assert_no_leak();
-    snapshot_times!(screen(&ran));
+    crate::snapshot_times!(ran.screen());
     let relaxed = cli(&api, &["check-token", "--warn-days", "5"])
         .env("GH_TOKEN", soon)
         .run();
@@ -894,7 +870,7 @@ fn check_token_invalid_or_without_access_fails() {
         "no repository check with an invalid token"
     );
     ran.assert_no_leak();
-    insta::assert_snapshot!("check_token_invalid", screen(&ran));
+    insta::assert_snapshot!("check_token_invalid", ran.screen());
 
     // A fine-grained token limited to another repository.
     api.clear_requests();
@@ -923,7 +899,7 @@ fn check_token_invalid_or_without_access_fails() {
     assert_eq!(ran.code, 1, "{}", ran.transcript());
     assert_eq!(api.requests().len(), 2);
     ran.assert_no_leak();
-    insta::assert_snapshot!("check_token_no_access", screen(&ran));
+    insta::assert_snapshot!("check_token_no_access", ran.screen());
 }
 
 #[test]

@@ -273,20 +273,7 @@ fn record_for_leak_scan(ran: &Ran, requests: Option<String>) {
     let _ = std::fs::write(file, record.to_string());
 }
 
-/// The parts of a value the runner's masker would hide: the value and each longer line.
-pub fn value_parts(v: &str) -> Vec<String> {
-    let mut parts = vec![v.to_owned()];
-    if v.contains('\n') || v.contains('\r') {
-        parts.extend(
-            v.split(['\n', '\r'])
-                .map(str::trim)
-                .filter(|l| l.len() >= secret_refresh::output::MIN_MASKED_LINE)
-                .map(str::to_owned),
-        );
-    }
-    parts.retain(|p| !p.trim().is_empty());
-    parts
-}
+pub use crate::leak_check::value_parts;
 
 impl Ran {
     /// Registers a value known only after the run (a token the fake minted) for the leak
@@ -305,47 +292,31 @@ impl Ran {
 
     /// No value appears anywhere but in `::add-mask::` lines printed before every other line.
     pub fn assert_no_leak(&self) {
-        let mut seen_other = false;
-        for line in self.stdout.lines() {
-            if line.starts_with("::add-mask::") {
-                assert!(
-                    !seen_other,
-                    "a mask came after other output:\n{}",
-                    self.stdout
-                );
-                continue;
-            }
-            seen_other = true;
-            for v in &self.values {
-                for part in value_parts(v) {
-                    assert!(!line.contains(&part), "value leaked on stdout: {line:?}");
-                }
-            }
-        }
-        for (what, text) in [
-            ("stderr", &self.stderr),
-            ("outputs", &self.outputs_raw),
-            ("summary", &self.summary),
-            ("audit log", &self.audit),
-        ] {
-            for v in &self.values {
-                for part in value_parts(v) {
-                    assert!(!text.contains(&part), "value leaked in {what}:\n{text}");
-                }
-            }
-        }
+        crate::leak_check::assert_no_leak(
+            &self.stdout,
+            &[
+                ("stderr", &self.stderr),
+                ("outputs", &self.outputs_raw),
+                ("summary", &self.summary),
+                ("audit log", &self.audit),
+            ],
+            &self.values,
+        );
+    }
+
+    /// stdout and stderr as a person reads them, with the API address and values replaced.
+    pub fn screen(&self) -> String {
+        format!(
+            "exit: {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code,
+            self.redact(&self.stdout),
+            self.redact(&self.stderr)
+        )
     }
 
     /// Every value handled was masked (when the step ran as an action).
     pub fn assert_masked(&self, value: &str) {
-        let escaped = secret_refresh::output::escape_data(value);
-        assert!(
-            self.stdout
-                .lines()
-                .any(|l| l == format!("::add-mask::{escaped}")),
-            "value not masked; stdout:\n{}",
-            self.stdout
-        );
+        crate::leak_check::assert_masked(&self.stdout, value);
     }
 
     /// Output with mask data, the API address and the workspace replaced by placeholders.
@@ -386,4 +357,18 @@ impl Ran {
             self.redact(&self.summary)
         )
     }
+}
+
+/// An insta snapshot with times and dates replaced (same widths, so tables stay aligned).
+#[macro_export]
+macro_rules! snapshot_times {
+    ($e:expr) => {
+        insta::with_settings!({filters => vec![
+            (r"\d{4}-\d{2}-\d{2}", "YYYY-MM-DD"),
+            (r"T\d{2}:\d{2}:\d{2}Z", "Thh:mm:ssZ"),
+            (r"\b\d{2}:\d{2}:\d{2}\b", "hh:mm:ss"),
+            (r"\b\d{2}:\d{2}\b", "hh:mm"),
+            (r#""age_seconds": \d+"#, r#""age_seconds": [SECS]"#),
+        ]}, { insta::assert_snapshot!($e) })
+    };
 }

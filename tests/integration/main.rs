@@ -6,4 +6,6 @@ mod app_cli;
 mod cli;
 mod common;
 mod faults;
+#[path = "../support/leak_check.rs"]
+mod leak_check;
 mod targets;
