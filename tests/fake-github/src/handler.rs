@@ -1036,24 +1036,37 @@ fn selected_set(s: &mut State, r: &Req, key: &ScopeKey, name: &str) -> Reply {
         ));
     }
     let is_org = matches!(key, ScopeKey::Org(..));
-    let Some(st) = s
-        .secrets
-        .get_mut(key)
-        .and_then(|m| m.get_mut(&name.to_ascii_uppercase()))
-    else {
-        return Reply::not_found();
+    let st = match selectable_secret(s, key, name) {
+        Ok(st) => st,
+        Err(reply) => return reply,
     };
-    if is_org && st.visibility.as_deref() != Some("selected") {
-        return Reply::error(
-            409,
-            "Conflict: the secret's visibility is not \"selected\".",
-        );
-    }
     st.selected_repository_ids = ids;
     if !is_org {
         st.visibility = Some("selected".into());
     }
     Reply::empty(204)
+}
+
+/// The secret whose repository selection is being changed: 404 when it does not exist, 409
+/// (as GitHub answers) for an organisation secret whose visibility is not `selected`.
+fn selectable_secret<'a>(
+    s: &'a mut State,
+    key: &ScopeKey,
+    name: &str,
+) -> Result<&'a mut Stored, Reply> {
+    let is_org = matches!(key, ScopeKey::Org(..));
+    let st = s
+        .secrets
+        .get_mut(key)
+        .and_then(|m| m.get_mut(&name.to_ascii_uppercase()))
+        .ok_or_else(Reply::not_found)?;
+    if is_org && st.visibility.as_deref() != Some("selected") {
+        return Err(Reply::error(
+            409,
+            "Conflict: the secret's visibility is not \"selected\".",
+        ));
+    }
+    Ok(st)
 }
 
 fn selected_one(s: &mut State, key: &ScopeKey, name: &str, id: &str, add: bool) -> Reply {
@@ -1063,20 +1076,10 @@ fn selected_one(s: &mut State, key: &ScopeKey, name: &str, id: &str, add: bool) 
     if s.repo_by_id(id).is_none() {
         return Reply::not_found();
     }
-    let is_org = matches!(key, ScopeKey::Org(..));
-    let Some(st) = s
-        .secrets
-        .get_mut(key)
-        .and_then(|m| m.get_mut(&name.to_ascii_uppercase()))
-    else {
-        return Reply::not_found();
+    let st = match selectable_secret(s, key, name) {
+        Ok(st) => st,
+        Err(reply) => return reply,
     };
-    if is_org && st.visibility.as_deref() != Some("selected") {
-        return Reply::error(
-            409,
-            "Conflict: the secret's visibility is not \"selected\".",
-        );
-    }
     if add {
         if !st.selected_repository_ids.contains(&id) {
             st.selected_repository_ids.push(id);
