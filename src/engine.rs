@@ -399,18 +399,24 @@ pub async fn run_with(
         .collect();
     let writes = plans.iter().flatten().filter(|(_, d)| d.is_none()).count();
 
-    // Public keys: one GET per target that has something to write, a few at a time.
-    let keys: Vec<Option<Result<SealingKey, Failure>>> = stream::iter(targets.iter().zip(&plans))
-        .map(|(t, plan)| async move {
-            if plan.iter().any(|(_, d)| d.is_none()) {
-                Some(writer.fetch_key(t).await)
-            } else {
-                None
-            }
-        })
-        .buffered(4)
-        .collect()
-        .await;
+    // Public keys: one GET per target that has something to write. When every target will be
+    // tried, they are read ahead, a few at a time. Under fail-fast a target after a failure is
+    // never written, so its key is not read ahead either: `write` fetches it when it is needed.
+    let keys: Vec<Option<Result<SealingKey, Failure>>> = if config.fail_fast {
+        targets.iter().map(|_| None).collect()
+    } else {
+        stream::iter(targets.iter().zip(&plans))
+            .map(|(t, plan)| async move {
+                if plan.iter().any(|(_, d)| d.is_none()) {
+                    Some(writer.fetch_key(t).await)
+                } else {
+                    None
+                }
+            })
+            .buffered(4)
+            .collect()
+            .await
+    };
 
     observe(Progress::Planned {
         writes,

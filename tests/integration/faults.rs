@@ -352,7 +352,7 @@ fn fail_fast_stops_at_the_first_failure_and_a_rerun_finishes_it() {
     assert_eq!(api.count("PUT", "/repos/acme/c/"), 0);
     assert_eq!(
         headline(&first),
-        "Wrote 2 secrets to 1 of 3 targets (2 writes) with 9 requests to GitHub (3 retried). \
+        "Wrote 2 secrets to 1 of 3 targets (2 writes) with 8 requests to GitHub (3 retried). \
          1 failed, 3 not attempted: re-running this workflow run with the same inputs writes \
          only what is missing."
     );
