@@ -1,6 +1,7 @@
 //! Integration tests: the compiled binary against a fake GitHub API over real HTTP.
 
 mod action;
+mod adversarial;
 mod app;
 mod app_cli;
 mod cli;

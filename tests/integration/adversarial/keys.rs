@@ -1,0 +1,1 @@
+//! Adversarial scenarios: see `mod.rs`.

@@ -1,0 +1,22 @@
+//! The adversarial suite: scenarios an attacker would try, read one boundary at a time.
+//!
+//! Threat model (SECURITY.md): the tool holds a token that can write secrets. Untrusted are every
+//! value, every file in the workspace, every string, header and body the API sends back, and every
+//! argument. Each module here attacks one boundary; every finding of a review stays here as a test.
+//!
+//! - `workspace`: hostile files listed in `files` (symlinks out, `..`, FIFOs, devices, huge files).
+//! - `inputs`: hostile action inputs and CLI arguments (multi-line values, trivial masks,
+//!   runner-debug names).
+//! - `server`: a hostile or mistyped API endpoint (plain http, user-info, `Link` tricks, huge and
+//!   endless bodies, bad headers, overflowing waits, panics).
+//! - `output`: strings from the server that try to become workflow commands or HTML, and error
+//!   bodies that echo credentials.
+//! - `ledger`: forged or stale audit records in the workspace.
+//! - `keys`: low-order and malformed public keys.
+
+mod inputs;
+mod keys;
+mod ledger;
+mod output;
+mod server;
+mod workspace;
