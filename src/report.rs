@@ -70,7 +70,7 @@ pub fn print(report: &Report, config: &Config, reporter: &mut Reporter) {
     reporter.info(&headline(report));
 }
 
-/// Days until an expiry as GitHub writes it (`2026-12-01 00:00:00 UTC`), rounded down.
+/// Days until an expiry as GitHub writes it (`2099-12-01 00:00:00 UTC`), rounded down.
 pub fn expiry_days_left(expiry: Option<&str>) -> Option<i64> {
     let at = parse_expiry(expiry?)?;
     let now = time::OffsetDateTime::now_utc();
@@ -473,9 +473,9 @@ mod tests {
 
     #[test]
     fn parses_github_expiry() {
-        let at = parse_expiry("2026-12-01 00:00:00 UTC").expect("parse");
-        assert_eq!(at.year(), 2026);
-        assert!(parse_expiry("2026-12-01 00:00:00 +0100").is_some());
+        let at = parse_expiry("2099-12-01 00:00:00 UTC").expect("parse");
+        assert_eq!(at.year(), 2099);
+        assert!(parse_expiry("2099-12-01 00:00:00 +0100").is_some());
         assert!(parse_expiry("soon").is_none());
     }
 }

@@ -8,7 +8,7 @@
 //!              "environments": ["production", "test live"]}],
 //!   "tokens": [{"token": "ghp_x", "login": "octo",
 //!               "kind": {"type": "classic", "scopes": ["repo", "admin:org"]},
-//!               "expires_at": "2026-12-01T00:00:00Z"}],
+//!               "expires_at": "2099-12-01T00:00:00Z"}],
 //!   "secrets": [{"scope": {"kind": "repo", "repo": "acme/api", "app": "actions"},
 //!                "name": "API_KEY", "value": "old"}]
 //! }

@@ -474,7 +474,9 @@ fn headers_on_authenticated_answers() {
         ..Options::default()
     });
     gh.add_repo("octo/app");
-    let exp = time::macros::datetime!(2026-12-01 00:00:00 UTC);
+    // A month from the clock, in whole seconds as GitHub writes it.
+    let now = time::OffsetDateTime::now_utc();
+    let exp = now.replace_nanosecond(0).unwrap_or(now) + time::Duration::days(30);
     gh.add_token(
         TOKEN,
         TokenSpec::classic("octo", &["repo", "workflow"]).expiring(exp),
@@ -491,9 +493,14 @@ fn headers_on_authenticated_answers() {
         .and_then(|v| v.parse::<u64>().ok())
         .is_some());
     assert!(r.header("x-github-request-id").is_some());
+    let want = exp
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
+        ))
+        .expect("format");
     assert_eq!(
         r.header("github-authentication-token-expiration"),
-        Some("2026-12-01 00:00:00 UTC")
+        Some(want.as_str())
     );
     assert_eq!(r.header("x-oauth-scopes"), Some("repo, workflow"));
     get(&gh, "/repos/octo/app", Some(TOKEN));

@@ -76,6 +76,9 @@ fn tmp(name: &str) -> PathBuf {
 #[test]
 fn binary_serves_a_world_and_writes_the_log_on_sigterm() {
     let world = tmp("world.json");
+    // A month from the clock: the token is live whatever the day.
+    let exp = (time::OffsetDateTime::now_utc() + time::Duration::days(30)).date();
+    let expires_at = format!("{exp}T00:00:00Z");
     std::fs::write(
         &world,
         r#"{
@@ -84,10 +87,11 @@ fn binary_serves_a_world_and_writes_the_log_on_sigterm() {
                     {"full_name": "acme/old", "archived": true}],
           "tokens": [{"token": "ghp_x", "login": "octo",
                       "kind": {"type": "classic", "scopes": ["repo"]},
-                      "expires_at": "2026-12-01T00:00:00Z"}],
+                      "expires_at": "EXPIRES_AT"}],
           "secrets": [{"scope": {"kind": "repo", "repo": "acme/api", "app": "actions"},
                        "name": "API_KEY", "value": "old"}]
-        }"#,
+        }"#
+        .replace("EXPIRES_AT", &expires_at),
     )
     .expect("write world");
     let cert = tmp("cert.pem");
@@ -120,7 +124,7 @@ fn binary_serves_a_world_and_writes_the_log_on_sigterm() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(
         r.header("github-authentication-token-expiration"),
-        Some("2026-12-01 00:00:00 UTC")
+        Some(format!("{exp} 00:00:00 UTC").as_str())
     );
     let r = tls_get(
         &url,
