@@ -18,6 +18,13 @@ pub struct PublicKeyDoc {
 pub enum SealError {
     #[error("the public key is not 32 bytes of base64")]
     BadKey,
+    /// A small-order point of Curve25519: every shared secret with it is all zeros, so a box
+    /// sealed to it opens without any private key. libsodium's `crypto_scalarmult` refuses these.
+    #[error(
+        "the public key is a low-order point: anyone could open a value sealed to it, so nothing \
+         is sealed to it (is the API endpoint GitHub?)"
+    )]
+    LowOrderKey,
     #[error("sealing failed")]
     Seal,
 }
@@ -35,6 +42,9 @@ impl SealingKey {
             .decode(doc.key.trim())
             .map_err(|_| SealError::BadKey)?;
         let bytes: [u8; 32] = bytes.try_into().map_err(|_| SealError::BadKey)?;
+        if has_small_order(&bytes) {
+            return Err(SealError::LowOrderKey);
+        }
         Ok(Self {
             key_id: doc.key_id.clone(),
             key: PublicKey::from(bytes),
@@ -49,6 +59,17 @@ impl SealingKey {
             .map_err(|_| SealError::Seal)?;
         Ok(STANDARD.encode(sealed))
     }
+}
+
+/// Whether `key` is a point of small order (or an encoding of one, canonical or not): its
+/// product with a clamped scalar — a multiple of the cofactor 8 — is the identity, exactly as
+/// libsodium's `crypto_scalarmult` finds an all-zero shared secret. A key of large order times a
+/// random scalar is never the identity.
+fn has_small_order(key: &[u8; 32]) -> bool {
+    use subtle::ConstantTimeEq;
+    let scalar: [u8; 32] = rand::random();
+    let shared = curve25519_dalek::montgomery::MontgomeryPoint(*key).mul_clamped(scalar);
+    bool::from(shared.as_bytes().ct_eq(&[0u8; 32]))
 }
 
 #[cfg(test)]
@@ -71,9 +92,57 @@ mod tests {
         assert_eq!(opened, "multi\nline ✓".as_bytes());
     }
 
+    /// The small-order points libsodium blocks (`crypto_scalarmult_curve25519`'s blocklist):
+    /// 0, 1, the two points of order 8, p-1, p, p+1, and the same with the top bit set.
+    const SMALL_ORDER: [&str; 7] = [
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        "0100000000000000000000000000000000000000000000000000000000000000",
+        "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+        "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    ];
+
+    fn unhex(s: &str) -> [u8; 32] {
+        let v: Vec<u8> = (0..32)
+            .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex"))
+            .collect();
+        v.try_into().expect("32 bytes")
+    }
+
+    #[test]
+    fn refuses_every_small_order_point_in_every_encoding() {
+        for hex in SMALL_ORDER {
+            for top_bit in [0u8, 0x80] {
+                let mut bytes = unhex(hex);
+                bytes[31] |= top_bit;
+                let doc = PublicKeyDoc {
+                    key_id: "k".into(),
+                    key: STANDARD.encode(bytes),
+                };
+                assert_eq!(
+                    SealingKey::from_doc(&doc).err(),
+                    Some(SealError::LowOrderKey),
+                    "{hex} with top bit {top_bit:#x}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn accepts_real_keys() {
+        for _ in 0..64 {
+            let sk = SecretKey::generate(&mut crypto_box::aead::OsRng);
+            assert!(!has_small_order(sk.public_key().as_bytes()));
+        }
+    }
+
     #[test]
     fn rejects_bad_keys() {
-        for key in ["", "not base64!", "AAAA"] {
+        let short = STANDARD.encode([9u8; 31]);
+        let long = STANDARD.encode([9u8; 33]);
+        for key in ["", "not base64!", "AAAA", &short, &long] {
             let doc = PublicKeyDoc {
                 key_id: "k".into(),
                 key: key.into(),

@@ -592,6 +592,19 @@ impl FakeGitHub {
         self.with(|s| s.key_for_scope(scope).secret.to_bytes())
     }
 
+    /// Hostile: the scope's public-key endpoint answers `bytes` (a low-order point, a key of the
+    /// wrong length…) in place of its real public key. The key id and secret key stay, so a
+    /// value sealed to the served key cannot be opened and a PUT of it is refused.
+    pub fn serve_public_key(&self, scope: &Scope, bytes: &[u8]) {
+        self.with(|s| {
+            let k = s.scope_key(scope);
+            s.key(&k);
+            if let Some(pair) = s.keys.get_mut(&k) {
+                pair.served = Some(bytes.to_vec());
+            }
+        })
+    }
+
     /// New key pair and key id for the scope; PUTs with the old key id then get 422.
     pub fn rotate_key(&self, scope: &Scope) {
         self.with(|s| s.rotate_scope(scope))

@@ -49,6 +49,8 @@ pub(crate) enum ScopeKey {
 pub(crate) struct KeyPair {
     pub key_id: String,
     pub secret: SecretKey,
+    /// Hostile: the public-key endpoint answers these bytes instead of the real public key.
+    pub served: Option<Vec<u8>>,
 }
 
 impl KeyPair {
@@ -57,11 +59,18 @@ impl KeyPair {
         let secret = SecretKey::generate(&mut rng);
         // GitHub's key ids are long decimal strings.
         let key_id = format!("{}", rng.gen_range(1_000_000_000_000_000_000u64..u64::MAX));
-        KeyPair { key_id, secret }
+        KeyPair {
+            key_id,
+            secret,
+            served: None,
+        }
     }
 
     pub fn public_b64(&self) -> String {
-        B64.encode(self.secret.public_key().as_bytes())
+        match &self.served {
+            Some(bytes) => B64.encode(bytes),
+            None => B64.encode(self.secret.public_key().as_bytes()),
+        }
     }
 }
 
