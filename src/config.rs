@@ -817,39 +817,12 @@ fn first_non_empty<'a>(values: &[&'a String]) -> Option<&'a str> {
     values.iter().map(|s| s.trim()).find(|s| !s.is_empty())
 }
 
-/// The token is only ever sent over https, or to this machine.
+/// The token is only ever sent over https, or to this machine: the policy lives in
+/// [`crate::github::ApiUrl`], applied again where every client is built.
 pub fn check_api_url(url: &str) -> Result<(), String> {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return Err(format!("`{url}` is not a URL"));
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = if let Some(stripped) = host_port.strip_prefix('[') {
-        stripped.split(']').next().unwrap_or("")
-    } else {
-        host_port.split(':').next().unwrap_or("")
-    };
-    if host.is_empty() {
-        return Err(format!("`{url}` has no host"));
-    }
-    if authority.contains('@') {
-        return Err("the URL must not hold credentials".into());
-    }
-    match scheme.to_ascii_lowercase().as_str() {
-        "https" => Ok(()),
-        "http" if is_loopback(host) => Ok(()),
-        "http" => Err(format!(
-            "`{url}` is not https; the token is sent over plain http only to localhost"
-        )),
-        _ => Err(format!("`{url}` must be an https URL")),
-    }
-}
-
-fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+    crate::github::ApiUrl::parse(url)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -86,6 +86,10 @@ pub fn run(args: CheckTokenArgs) -> ExitCode {
             )
         }
     };
+    // The URL policy first: no token is looked for (or typed) for a URL that is refused.
+    if let Err((code, e)) = super::api_url(args.api_url.as_deref()) {
+        return super::fail(code, &e);
+    }
     match super::app_credentials(&args.github_app) {
         Ok(Some(creds)) => return run_app(&args, &creds, repo),
         Ok(None) => {}
@@ -102,7 +106,10 @@ pub fn run(args: CheckTokenArgs) -> ExitCode {
             Err(e) => return super::fail(USAGE, &e),
         }
     };
-    let api_url = crate::cli::api_url(args.api_url.as_deref());
+    let api_url = match super::api_url(args.api_url.as_deref()) {
+        Ok(u) => u.to_string(),
+        Err((code, e)) => return super::fail(code, &e),
+    };
     let runtime = match super::runtime() {
         Ok(r) => r,
         Err(e) => return super::fail(FAILED, &e),
@@ -399,7 +406,10 @@ fn run_app(args: &CheckTokenArgs, creds: &AppCredentials, repo: Option<Repo>) ->
              or --app-installation-id ID",
         );
     }
-    let api_url = crate::cli::api_url(args.api_url.as_deref());
+    let api_url = match super::api_url(args.api_url.as_deref()) {
+        Ok(u) => u.to_string(),
+        Err((code, e)) => return super::fail(code, &e),
+    };
     let runtime = match super::runtime() {
         Ok(r) => r,
         Err(e) => return super::fail(FAILED, &e),

@@ -288,6 +288,12 @@ pub fn config(
     }
 }
 
+/// The API URL for a command (`--api-url`, else `GH_HOST`'s, else github.com), through the URL
+/// policy before anything else happens: a refused URL is a usage error that never echoes it.
+pub fn api_url(flag: Option<&str>) -> Result<crate::github::ApiUrl, Failure> {
+    crate::github::ApiUrl::parse(&crate::cli::api_url(flag)).map_err(|e| (USAGE, e.to_string()))
+}
+
 /// The token for a command, or the error that says how to give one.
 pub fn token(prompt: bool) -> Result<(SecretValue, TokenSource), String> {
     crate::token::find_token(prompt).ok_or_else(|| {

@@ -91,7 +91,10 @@ pub fn run(args: SetArgs) -> ExitCode {
              come from there too: give the value with --from-file PATH",
         );
     }
-    let api_url = crate::cli::api_url(args.api_url.as_deref());
+    let api_url = match super::api_url(args.api_url.as_deref()) {
+        Ok(u) => u.to_string(),
+        Err((code, e)) => return super::fail(code, &e),
+    };
     if args.dry_run {
         return dry_run(&args, &names, &targets, visibility, &api_url);
     }
@@ -500,8 +503,14 @@ fn resume_advice(args: &SetArgs, remaining: &[&Target]) -> String {
             super::shell_word(&p.display().to_string()),
         ]);
     }
-    if let Some(url) = &args.api_url {
-        cmd.extend(["--api-url".into(), super::shell_word(url)]);
+    // The URL as the policy parsed it: never user-info (refused before the run), never a
+    // spelling the shell could misread.
+    if let Some(url) = args
+        .api_url
+        .as_deref()
+        .and_then(|u| crate::github::ApiUrl::parse(u).ok())
+    {
+        cmd.extend(["--api-url".into(), super::shell_word(url.as_str())]);
     }
     let app = &args.github_app;
     if let (Some(id), Some(key)) = (&app.app_id, &app.app_key_file) {

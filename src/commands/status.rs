@@ -140,12 +140,15 @@ pub fn run(args: StatusArgs) -> ExitCode {
         Ok(t) => t,
         Err(e) => return super::fail(USAGE, &e),
     };
+    let api_url = match super::api_url(args.api_url.as_deref()) {
+        Ok(u) => u.to_string(),
+        Err((code, e)) => return super::fail(code, &e),
+    };
     // Giving the app's flags means the app: no token is looked for.
     let credential = match Credential::find(&args.github_app, true) {
         Ok(c) => c,
         Err((_, e)) => return super::fail(USAGE, &e),
     };
-    let api_url = crate::cli::api_url(args.api_url.as_deref());
     let runtime = match super::runtime() {
         Ok(r) => r,
         Err(e) => return super::fail(FAILED, &e),

@@ -33,6 +33,8 @@ pub struct Step<'a> {
     pub values: Vec<String>,
     stdin: Option<String>,
     args: Vec<String>,
+    /// A program (and its arguments) the binary is run under, e.g. `unshare`.
+    wrapper: Vec<String>,
 }
 
 /// What a step left behind.
@@ -106,7 +108,14 @@ impl<'a> Step<'a> {
             values: Vec::new(),
             stdin: None,
             args: Vec::new(),
+            wrapper: Vec::new(),
         }
+    }
+
+    /// Runs the binary under `prefix` (the binary's path and arguments follow it).
+    pub fn wrap(mut self, prefix: &[&str]) -> Self {
+        self.wrapper = prefix.iter().map(|s| s.to_string()).collect();
+        self
     }
 
     /// Sets an input as the runner does: `INPUT_` + the name upper-cased, hyphens kept.
@@ -191,7 +200,14 @@ impl<'a> Step<'a> {
     }
 
     pub fn run(&self) -> Ran {
-        let mut cmd = Command::new(BIN);
+        let mut cmd = match self.wrapper.split_first() {
+            Some((program, prefix)) => {
+                let mut c = Command::new(program);
+                c.args(prefix).arg(BIN);
+                c
+            }
+            None => Command::new(BIN),
+        };
         cmd.env_clear()
             .envs(&self.env)
             .env("PATH", std::env::var("PATH").unwrap_or_default())

@@ -1,1 +1,286 @@
-//! Adversarial scenarios: see `mod.rs`.
+//! Adversarial scenarios: see `mod.rs`. A hostile or mistyped API endpoint: plain http to a host
+//! that is not this machine, user-info in the URL, `Link` tricks, huge and endless bodies, bad
+//! headers, overflowing waits.
+
+use fake_github::{AppKey, FakeGitHub};
+
+use crate::common::{fake, Ran, Step, TOKEN};
+
+/// A name that is not loopback by its spelling; a private `/etc/hosts` maps it to 127.0.0.1, so
+/// whatever the binary sends to it reaches the fake (and nothing leaves the machine).
+const INTERNAL: &str = "ghes.example.internal";
+const APP_ID: &str = "4242";
+const VALUE: &str = "rotated-value-0123456789";
+
+/// A CLI step for `api`, with the token in `GH_TOKEN` and the app's key in `app.pem`.
+fn cli<'a>(api: &'a FakeGitHub, args: &[&str]) -> Step<'a> {
+    Step::new(api)
+        .remove_env("GITHUB_ACTIONS")
+        .env("GH_TOKEN", TOKEN)
+        .value(TOKEN)
+        .file("app.pem", &AppKey::shared().pkcs1_pem)
+        .args(args)
+}
+
+/// Runs `step` in a private mount namespace whose `/etc/hosts` maps [`INTERNAL`] to 127.0.0.1.
+fn with_internal_host(step: Step<'_>) -> Ran {
+    let hosts = step.workspace().join("../hosts");
+    std::fs::write(&hosts, format!("127.0.0.1 localhost {INTERNAL}\n")).expect("hosts");
+    let hosts = hosts.display().to_string();
+    // The test itself must work: the mapping resolves inside the namespace.
+    let probe = std::process::Command::new("unshare")
+        .args(["--mount", "sh", "-c"])
+        .arg(format!(
+            "mount --bind '{hosts}' /etc/hosts && getent hosts {INTERNAL}"
+        ))
+        .output()
+        .expect("unshare (util-linux) is needed for this test");
+    assert!(
+        probe.status.success() && String::from_utf8_lossy(&probe.stdout).contains("127.0.0.1"),
+        "this test needs root to map {INTERNAL} in a private /etc/hosts: {probe:?}"
+    );
+    step.wrap(&[
+        "unshare",
+        "--mount",
+        "sh",
+        "-c",
+        "mount --bind \"$0\" /etc/hosts && exec \"$@\"",
+        &hosts,
+    ])
+    .run()
+}
+
+fn app_fake() -> FakeGitHub {
+    let api = fake();
+    api.add_app(APP_ID.parse().expect("id"), &AppKey::shared().public_pem);
+    api.add_installation(
+        APP_ID.parse().expect("id"),
+        "acme",
+        None,
+        &[("secrets", "write"), ("metadata", "read")],
+    );
+    api
+}
+
+/// Finding 2: every command, and GitHub App token minting, refuses a plain-http `api-url` whose
+/// host is not loopback, before anything is sent: the token never travels in clear text.
+#[test]
+fn plain_http_to_a_host_that_is_not_loopback_receives_nothing() {
+    let api = app_fake();
+    let url = format!("http://{INTERNAL}:{}", api.port());
+    let app = ["--app-id", APP_ID, "--app-key-file", "app.pem"];
+    let cases: Vec<(&str, Vec<&str>)> = vec![
+        ("set", vec!["set", "X", "--repo", "acme/api"]),
+        ("status", vec!["status", "--repo", "acme/api"]),
+        ("check-token", vec!["check-token"]),
+        (
+            "check-token as an app",
+            [&["check-token", "--repo", "acme/api"][..], &app[..]].concat(),
+        ),
+        (
+            "set as an app",
+            [&["set", "X", "--repo", "acme/api"][..], &app[..]].concat(),
+        ),
+        (
+            "status as an app",
+            [&["status", "--repo", "acme/api"][..], &app[..]].concat(),
+        ),
+    ];
+    for (what, mut args) in cases {
+        args.extend(["--api-url", &url]);
+        let ran = with_internal_host(cli(&api, &args).stdin(VALUE).value(VALUE));
+        let sent = api.requests();
+        assert!(
+            sent.is_empty(),
+            "{what}: the plain-http host received {} requests: {:?}\n{}",
+            sent.len(),
+            sent.iter().map(|r| &r.path).collect::<Vec<_>>(),
+            ran.screen()
+        );
+        assert_ne!(ran.code, 0, "{what}: {}", ran.screen());
+        assert!(
+            ran.stderr.contains("https") && ran.stderr.contains(INTERNAL),
+            "{what}: the error does not say why: {}",
+            ran.screen()
+        );
+        ran.assert_no_leak();
+        api.clear_requests();
+    }
+    // The action refuses it too.
+    let ran = with_internal_host(
+        Step::with_url(&url)
+            .token()
+            .secrets(&[("X", VALUE)])
+            .input("repositories", "acme/api"),
+    );
+    assert!(api.requests().is_empty(), "{}", ran.screen());
+    assert_ne!(ran.code, 0, "{}", ran.screen());
+}
+
+/// Findings 2 and 9: an `api-url` with user-info is refused by every command and the action,
+/// before anything is sent, and neither the user-info nor the URL is printed; nor is a URL that
+/// fails to parse. `set`'s resume command never holds user-info.
+#[test]
+fn user_info_and_unparseable_api_urls_are_refused_and_never_echoed() {
+    let api = fake();
+    let port = api.port();
+    let urls = [
+        (
+            format!("https://octo:pw-hunter2@127.0.0.1:{port}"),
+            "pw-hunter2",
+        ),
+        (
+            format!("http://octo:pw-hunter2@127.0.0.1:{port}"),
+            "pw-hunter2",
+        ),
+        (
+            format!("http://tok-hunter2@localhost:{port}/api/v3"),
+            "tok-hunter2",
+        ),
+        ("http://[::1:pw-hunter2@/x".to_owned(), "pw-hunter2"),
+        ("https://pw-hunter2 @exa mple".to_owned(), "pw-hunter2"),
+    ];
+    for (url, secret) in &urls {
+        for args in [
+            vec!["set", "X", "--repo", "acme/api", "--api-url", url],
+            vec!["status", "--repo", "acme/api", "--api-url", url],
+            vec!["check-token", "--api-url", url],
+        ] {
+            let ran = cli(&api, &args).stdin(VALUE).value(VALUE).run();
+            assert!(api.requests().is_empty(), "{args:?}: {}", ran.screen());
+            assert_ne!(ran.code, 0, "{args:?}: {}", ran.screen());
+            let all = format!("{}{}", ran.stdout, ran.stderr);
+            assert!(
+                !all.contains(secret) && !all.contains(url.as_str()),
+                "{args:?} echoes the URL: {}",
+                ran.screen()
+            );
+            assert!(all.contains("api-url"), "{args:?}: {}", ran.screen());
+        }
+        let ran = Step::with_url(url)
+            .token()
+            .secrets(&[("X", VALUE)])
+            .input("repositories", "acme/api")
+            .run();
+        assert!(api.requests().is_empty(), "{}", ran.screen());
+        assert_ne!(ran.code, 0, "{}", ran.screen());
+        let all = format!("{}{}{}", ran.stdout, ran.stderr, ran.summary);
+        assert!(
+            !all.contains(secret),
+            "the action echoes the URL: {}",
+            ran.screen()
+        );
+    }
+}
+
+/// No panic (the release build aborts on one: no summary, no outputs) and the run says why.
+fn assert_no_panic(ran: &Ran, what: &str) {
+    assert!(
+        ran.code == 1 || ran.code == 2,
+        "{what}: exit {} (a panic is 101): {}",
+        ran.code,
+        ran.screen()
+    );
+    assert!(
+        !ran.stderr.contains("panicked"),
+        "{what}: panicked: {}",
+        ran.screen()
+    );
+}
+
+/// Finding 6: a token holding an inner newline, a DEL or a space cannot be an HTTP header
+/// value; octocrab unwraps it. Every reader gets a clear error that never echoes the token, and
+/// nothing is sent.
+#[test]
+fn a_token_that_cannot_be_a_header_value_is_a_clear_error() {
+    let api = fake();
+    let url = api.url();
+    for (what, token) in [
+        ("newline", "ghp_first\nsecond-half-4711"),
+        ("DEL", "ghp_first\u{7f}second-half-4711"),
+        ("carriage return", "ghp_first\rsecond-half-4711"),
+        ("space", "ghp_first second-half-4711"),
+    ] {
+        for args in [
+            vec!["status", "--repo", "acme/api", "--api-url", &url],
+            vec!["set", "X", "--repo", "acme/api", "--api-url", &url],
+            vec!["check-token", "--api-url", &url],
+        ] {
+            let ran = Step::new(&api)
+                .remove_env("GITHUB_ACTIONS")
+                .env("GH_TOKEN", token)
+                .stdin(VALUE)
+                .value(VALUE)
+                .args(&args)
+                .run();
+            let what = format!("{what} in the token, {}", args[0]);
+            assert_no_panic(&ran, &what);
+            assert!(
+                ran.stderr.contains("HTTP header"),
+                "{what}: unclear error: {}",
+                ran.screen()
+            );
+            assert!(
+                !ran.stdout.contains("second-half") && !ran.stderr.contains("second-half"),
+                "{what}: the token is echoed: {}",
+                ran.screen()
+            );
+            assert!(api.requests().is_empty(), "{what}: {}", ran.screen());
+        }
+        let ran = Step::new(&api)
+            .token_value(token)
+            .secrets(&[("X", VALUE)])
+            .input("repositories", "acme/api")
+            .run();
+        assert_no_panic(&ran, &format!("{what} in the action's token"));
+        assert!(
+            ran.stderr.contains("HTTP header") || ran.stdout.contains("HTTP header"),
+            "{}",
+            ran.screen()
+        );
+        assert!(api.requests().is_empty(), "{}", ran.screen());
+    }
+}
+
+/// Finding 6: `Retry-After: 18446744073709551615` after an earlier wait overflowed the sum of
+/// the waits (a panic). Now a wait beyond the run's budget is an error that says so.
+#[test]
+fn an_endless_retry_after_after_an_earlier_wait_is_an_error_not_a_panic() {
+    use fake_github::{Fault, FaultKind};
+    let api = fake();
+    for (first, second) in [
+        (
+            FaultKind::RateLimit429 {
+                retry_after_secs: 1,
+            },
+            FaultKind::RateLimit429 {
+                retry_after_secs: u64::MAX,
+            },
+        ),
+        (
+            FaultKind::Secondary403 {
+                retry_after_secs: 1,
+            },
+            FaultKind::Secondary403 {
+                retry_after_secs: u64::MAX,
+            },
+        ),
+    ] {
+        api.inject(Fault::new(first));
+        api.inject(Fault::new(second));
+        let ran = cli(
+            &api,
+            &["status", "--repo", "acme/api", "--api-url", &api.url()],
+        )
+        .env("SECRET_REFRESH_TIME_SCALE", "0.01")
+        .run();
+        assert_no_panic(&ran, "retry-after u64::MAX");
+        assert!(
+            ran.stderr.contains("rate limit") && ran.stderr.contains("budget"),
+            "{}",
+            ran.screen()
+        );
+        api.clear_requests();
+        api.clear_faults();
+    }
+}

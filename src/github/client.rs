@@ -8,11 +8,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bytes_body::collect;
+use bytes_body::{collect, Collect};
 use http::{HeaderMap, Method, StatusCode};
 use octocrab::Octocrab;
 
+use super::url::{ApiUrl, UrlError};
 use crate::secret::SecretValue;
+
+/// The most of a response body that is read: GitHub's answers here are a few KiB; a bigger one
+/// is refused rather than held in memory.
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 /// Tuning of retries and pacing. `time_scale` shrinks every wait (tests run at 1/100 speed).
 #[derive(Clone, Debug)]
@@ -29,6 +34,8 @@ pub struct Policy {
     pub writes_per_window: usize,
     pub write_window: Duration,
     pub time_scale: f64,
+    /// The most of one response body that is read.
+    pub max_body_bytes: usize,
 }
 
 impl Default for Policy {
@@ -43,6 +50,7 @@ impl Default for Policy {
             writes_per_window: 72,
             write_window: Duration::from_secs(60),
             time_scale: 1.0,
+            max_body_bytes: MAX_BODY_BYTES,
         }
     }
 }
@@ -94,6 +102,7 @@ pub struct Answer {
 
 impl Answer {
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApiError> {
+        // serde_json's messages quote no input, only positions and expected types.
         serde_json::from_slice(&self.body).map_err(|e| ApiError::BadBody(e.to_string()))
     }
 
@@ -127,10 +136,43 @@ pub enum ApiError {
     BadBody(String),
     #[error("could not set up the HTTP client: {0}")]
     Setup(String),
+    #[error(transparent)]
+    Url(#[from] UrlError),
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    #[error("GitHub's answer is larger than {limit} bytes: refused (is `api-url` GitHub's API?)")]
+    BodyTooLarge { limit: usize },
+}
+
+/// Why a token cannot be used. Never holds the token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("the {what} is empty")]
+    Empty { what: &'static str },
+    #[error(
+        "the {what} holds a character that cannot be sent in an HTTP header (a space, a \
+         newline or another control character, or a character outside ASCII): copy it again, \
+         whole and on one line"
+    )]
+    NotAHeaderValue { what: &'static str },
+}
+
+/// Checks that `token` can be sent as `Authorization: Bearer <token>`: visible ASCII only.
+/// Every token reaches HTTP through [`Client::new`], which calls this.
+pub fn check_token(token: &SecretValue, what: &'static str) -> Result<(), TokenError> {
+    let t = token.expose();
+    if t.is_empty() {
+        return Err(TokenError::Empty { what });
+    }
+    if !t.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(TokenError::NotAHeaderValue { what });
+    }
+    Ok(())
 }
 
 pub struct Client {
     crab: Octocrab,
+    api: ApiUrl,
     policy: Policy,
     pub stats: Arc<Stats>,
     writes: Mutex<VecDeque<Instant>>,
@@ -141,17 +183,22 @@ pub struct Client {
 }
 
 impl Client {
-    /// A client for `api_url` authenticating with `token`. No request is made.
+    /// A client for `api_url` authenticating with `token`: the only way to make one. The URL
+    /// policy ([`ApiUrl::parse`]) and the token's check ([`check_token`]) come first, so no
+    /// client exists for a URL the policy refuses. No request is made.
     pub fn new(api_url: &str, token: &SecretValue, policy: Policy) -> Result<Self, ApiError> {
+        let api = ApiUrl::parse(api_url)?;
+        check_token(token, "token")?;
         install_crypto_provider();
         let crab = Octocrab::builder()
-            .base_uri(api_url.trim_end_matches('/'))
-            .map_err(|e| ApiError::Setup(e.to_string()))?
+            .base_uri(api.as_str())
+            .map_err(|_| ApiError::Setup("the API URL was not accepted".into()))?
             .personal_token(token.expose().to_owned())
             .build()
             .map_err(|e| ApiError::Setup(setup_cause(&e)))?;
         Ok(Self {
             crab,
+            api,
             policy,
             stats: Arc::default(),
             writes: Mutex::default(),
@@ -163,6 +210,18 @@ impl Client {
 
     pub fn policy(&self) -> &Policy {
         &self.policy
+    }
+
+    /// The API URL this client talks to (already through the policy).
+    pub fn api_url(&self) -> &ApiUrl {
+        &self.api
+    }
+
+    /// A client for the same URL and policy with another token, counting into the same stats.
+    pub fn with_token(&self, token: &SecretValue) -> Result<Client, ApiError> {
+        let mut c = Client::new(self.api.as_str(), token, self.policy.clone())?;
+        c.stats = self.stats.clone();
+        Ok(c)
     }
 
     /// The token's expiry as GitHub reported it on the first answer, if any answer came.
@@ -216,7 +275,8 @@ impl Client {
             let retry_cause = match result {
                 Err(_) => format!("no answer within {:?}", self.policy.request_timeout),
                 Ok(Err(cause)) => cause,
-                Ok(Ok(answer)) => {
+                Ok(Ok(Err(refused))) => return Err(refused),
+                Ok(Ok(Ok(answer))) => {
                     self.note_headers(&answer.headers);
                     if let Some(wait) = rate_limit_wait(&answer) {
                         self.wait_for_rate_limit(wait).await?;
@@ -252,7 +312,7 @@ impl Client {
         method: &Method,
         path: &str,
         body: Option<&serde_json::Value>,
-    ) -> Result<Answer, String> {
+    ) -> Result<Result<Answer, ApiError>, String> {
         let response = match *method {
             Method::GET => self.crab._get(path).await,
             Method::PUT => self.crab._put(path, body).await,
@@ -264,14 +324,20 @@ impl Client {
         .map_err(|e| transport_cause(&e))?;
         let status = response.status();
         let headers = response.headers().clone();
-        let body = collect(response.into_body())
-            .await
-            .map_err(|e| format!("the answer was cut off: {e}"))?;
-        Ok(Answer {
+        let body = match collect(response.into_body(), self.policy.max_body_bytes).await {
+            Ok(body) => body,
+            Err(Collect::TooLarge) => {
+                return Ok(Err(ApiError::BodyTooLarge {
+                    limit: self.policy.max_body_bytes,
+                }))
+            }
+            Err(Collect::Cut(e)) => return Err(format!("the answer was cut off: {e}")),
+        };
+        Ok(Ok(Answer {
             status,
             headers,
             body,
-        })
+        }))
     }
 
     fn note_headers(&self, headers: &HeaderMap) {
@@ -307,7 +373,8 @@ impl Client {
         let wait = wait.max(Duration::from_secs(1));
         {
             let mut waited = self.waited.lock().unwrap_or_else(|e| e.into_inner());
-            if *waited + wait > budget {
+            // Saturating: a server may ask for u64::MAX seconds after an earlier wait.
+            if waited.saturating_add(wait) > budget {
                 return Err(ApiError::RateLimited {
                     asked_secs: wait.as_secs(),
                     waited_secs: waited.as_secs(),
@@ -317,9 +384,10 @@ impl Client {
             *waited += wait;
         }
         self.stats.rate_limit_waits.fetch_add(1, Ordering::Relaxed);
-        self.stats
-            .rate_limit_wait_ms
-            .fetch_add(wait.as_millis() as u64, Ordering::Relaxed);
+        self.stats.rate_limit_wait_ms.fetch_add(
+            u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
         tokio::time::sleep(self.policy.scaled(wait)).await;
         Ok(())
     }
@@ -420,13 +488,27 @@ fn install_crypto_provider() {
 }
 
 mod bytes_body {
-    use http_body_util::BodyExt;
+    use http_body_util::{BodyExt, LengthLimitError, Limited};
 
-    pub async fn collect<B>(body: B) -> Result<Vec<u8>, B::Error>
+    /// Why a body could not be read whole.
+    pub enum Collect {
+        /// Over the limit: reading stopped there.
+        TooLarge,
+        /// The connection failed mid-body.
+        Cut(String),
+    }
+
+    /// The body, reading at most `limit` bytes (memory stays bounded, whatever is sent).
+    pub async fn collect<B>(body: B, limit: usize) -> Result<Vec<u8>, Collect>
     where
         B: http_body::Body,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        Ok(body.collect().await?.to_bytes().to_vec())
+        match Limited::new(body, limit).collect().await {
+            Ok(b) => Ok(b.to_bytes().to_vec()),
+            Err(e) if e.is::<LengthLimitError>() => Err(Collect::TooLarge),
+            Err(e) => Err(Collect::Cut(e.to_string().chars().take(200).collect())),
+        }
     }
 }
 

@@ -1,0 +1,11 @@
+//! `github`: the only module that knows HTTP. One client constructor ([`Client::new`]: the URL
+//! policy, the token's check, User-Agent, timeouts, retries, pacing, a body cap), one pager,
+//! the routes, and a typed [`ApiError`] that carries no value or token.
+
+mod client;
+mod url;
+
+pub use client::{
+    check_token, Answer, ApiError, Client, Policy, Stats, TokenError, MAX_BODY_BYTES,
+};
+pub use url::{ApiUrl, UrlError};

@@ -1,0 +1,183 @@
+//! The URL policy: where a token may be sent. Decided once, from the parsed URL (the WHATWG URL
+//! standard, as browsers parse it), when a client is built — the only place one can be.
+//!
+//! - https, to any host; plain http only to this machine: `localhost`, an IPv4 loopback address
+//!   in any spelling the standard normalises (`127.1`, `0x7f.0.0.1`, `2130706433`), `[::1]`, or
+//!   an IPv4-mapped IPv6 loopback (`[::ffff:127.0.0.1]`).
+//! - No user-info (`https://user:pw@host`): refused without echoing it.
+//! - A URL that fails to parse is never printed back: the error names the cause only.
+
+use std::fmt;
+
+use url::{Host, Url};
+
+/// Why an API URL is refused. Never holds the URL's user-info, nor the text of a URL that did
+/// not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    #[error("`api-url` is not a URL ({0})")]
+    Unparseable(url::ParseError),
+    #[error(
+        "`api-url` holds a user name or password: give the token through `token` (or GH_TOKEN), \
+         never in the URL"
+    )]
+    UserInfo,
+    #[error(
+        "the API URL {origin} is plain http to a host that is not this machine: the token is \
+         sent only over https, or over plain http to localhost"
+    )]
+    PlainHttp { origin: String },
+    #[error("`api-url` must be an https URL, not {scheme}:")]
+    Scheme { scheme: String },
+    #[error("`api-url` must not hold a query or a fragment")]
+    QueryOrFragment,
+}
+
+/// A GitHub REST API base URL that passed the policy. Its text has no user-info and no
+/// trailing slash, so it can be shown.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiUrl {
+    url: Url,
+}
+
+impl ApiUrl {
+    /// Parses `text` and applies the policy.
+    pub fn parse(text: &str) -> Result<ApiUrl, UrlError> {
+        let url = Url::parse(text.trim()).map_err(UrlError::Unparseable)?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(UrlError::UserInfo);
+        }
+        match url.scheme() {
+            "https" => {}
+            "http" if is_loopback(url.host()) => {}
+            "http" => {
+                return Err(UrlError::PlainHttp {
+                    origin: url.origin().ascii_serialization(),
+                })
+            }
+            other => {
+                return Err(UrlError::Scheme {
+                    scheme: other.chars().take(20).collect(),
+                })
+            }
+        }
+        if url.host().is_none() {
+            return Err(UrlError::Unparseable(url::ParseError::EmptyHost));
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(UrlError::QueryOrFragment);
+        }
+        Ok(ApiUrl { url })
+    }
+
+    /// The base URL without a trailing slash (`https://ghe.example/api/v3`).
+    pub fn as_str(&self) -> &str {
+        self.url.as_str().trim_end_matches('/')
+    }
+}
+
+impl fmt::Display for ApiUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for ApiUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ApiUrl({})", self.as_str())
+    }
+}
+
+/// This machine, decided from the parsed host only.
+fn is_loopback(host: Option<Host<&str>>) -> bool {
+    match host {
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_anywhere_and_plain_http_to_every_loopback_spelling() {
+        for ok in [
+            "https://api.github.com",
+            "https://ghe.example/api/v3/",
+            "http://127.0.0.1:8080",
+            "http://127.1",
+            "http://0x7f.0.0.1",
+            "http://2130706433",
+            "http://0177.0.0.1",
+            "http://127.8.9.10",
+            "http://localhost",
+            "http://LOCALHOST:9/api/v3",
+            "http://[::1]:9/x",
+            "http://[::ffff:127.0.0.1]",
+            "http://[0:0:0:0:0:ffff:7f00:1]:80",
+        ] {
+            assert!(ApiUrl::parse(ok).is_ok(), "{ok}: {:?}", ApiUrl::parse(ok));
+        }
+        assert_eq!(
+            ApiUrl::parse("https://ghe.example/api/v3/")
+                .expect("ok")
+                .as_str(),
+            "https://ghe.example/api/v3"
+        );
+        assert_eq!(
+            ApiUrl::parse("http://127.1:8080").expect("ok").as_str(),
+            "http://127.0.0.1:8080"
+        );
+    }
+
+    #[test]
+    fn plain_http_elsewhere_is_refused_whatever_the_spelling() {
+        for bad in [
+            "http://api.github.com",
+            "http://localhost.evil.com",
+            "http://127.0.0.1.nip.io",
+            "http://ghes.example.internal:8080",
+            "http://10.0.0.1",
+            "http://[::ffff:10.0.0.1]",
+            "http://[::2]",
+            "http://0.0.0.0",
+        ] {
+            assert!(
+                matches!(ApiUrl::parse(bad), Err(UrlError::PlainHttp { .. })),
+                "{bad}: {:?}",
+                ApiUrl::parse(bad)
+            );
+        }
+        for bad in ["ftp://x", "file:///etc/passwd", "javascript:alert(1)"] {
+            assert!(ApiUrl::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn user_info_and_unparseable_urls_are_never_echoed() {
+        for (bad, secret) in [
+            ("https://u:hunter2@host", "hunter2"),
+            ("https://hunter2@host", "hunter2"),
+            ("http://u:hunter2@127.0.0.1", "hunter2"),
+            ("https://u:hunter2@", "hunter2"),
+            ("http://[::1:hunter2@/x", "hunter2"),
+            ("api.github.com/hunter2", "hunter2"),
+            ("https://hunter2 x@exa mple", "hunter2"),
+            ("https://", "https"),
+        ] {
+            let e = ApiUrl::parse(bad).expect_err(bad);
+            assert!(!e.to_string().contains(secret), "{bad}: {e}");
+            assert!(!format!("{e:?}").contains(secret), "{bad}: {e:?}");
+        }
+        assert_eq!(ApiUrl::parse("https://u:p@host"), Err(UrlError::UserInfo));
+        assert!(matches!(
+            ApiUrl::parse("https://host/?x=1"),
+            Err(UrlError::QueryOrFragment)
+        ));
+    }
+}
