@@ -29,9 +29,7 @@ pub struct Cli {
 #[allow(clippy::large_enum_variant)] // parsed once per process: size does not matter
 pub enum Command {
     /// Run the action's engine from flags: compare, then write what changed.
-    #[command(
-        after_help = "Example:\n  secret-refresh sync --repo acme/api \\\n    --files '.cache/session/*.token' --prefix MOOGO_CACHED_ \\\n    --current-file current.env --dry-run"
-    )]
+    #[command(after_help = SYNC_AFTER_HELP)]
     Sync(SyncArgs),
     /// Set one value (typed at a hidden prompt) into secrets of many targets.
     #[command(after_help = crate::commands::set::AFTER_HELP)]
@@ -42,7 +40,27 @@ pub enum Command {
     /// Show who a token belongs to, its kind, scopes and expiry; fail when it will not do.
     #[command(after_help = crate::commands::check_token::AFTER_HELP)]
     CheckToken(crate::commands::check_token::CheckTokenArgs),
+    /// Print the shell completion script for bash, zsh, fish, powershell or elvish.
+    #[command(after_help = crate::commands::completions::COMPLETIONS_AFTER_HELP)]
+    Completions(crate::commands::completions::CompletionsArgs),
+    /// Print the man page (or write one page per command with --out DIR).
+    #[command(after_help = crate::commands::completions::MAN_AFTER_HELP)]
+    Man(crate::commands::completions::ManArgs),
 }
+
+const SYNC_AFTER_HELP: &str = "\
+The token comes from GH_TOKEN, else GITHUB_TOKEN, else `gh auth token`; never from a flag. It is
+looked for only when something may be written: not with --dry-run, not with --app-id and
+--app-key-file (then the GitHub App's installation token is minted for these targets and revoked
+at the end). Without a token, nothing is written: the run reports what would change and exits 0.
+
+Example:
+  secret-refresh sync --repo acme/api \\
+    --files '.cache/session/*.token' --prefix MOOGO_CACHED_ \\
+    --current-file current.env --dry-run
+
+Exit codes: 0 ok (also when nothing was written for want of a token), 1 a check or a write
+failed, 2 usage or input error (nothing was written).";
 
 /// Flags mirroring the action's inputs.
 #[derive(Args, Debug, Default)]

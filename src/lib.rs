@@ -46,5 +46,7 @@ pub fn run() -> ExitCode {
         cli::Command::Set(args) => commands::set::run(args),
         cli::Command::Status(args) => commands::status::run(args),
         cli::Command::CheckToken(args) => commands::check_token::run(args),
+        cli::Command::Completions(args) => commands::completions::run(args),
+        cli::Command::Man(args) => commands::completions::run_man(args),
     }
 }

@@ -3,6 +3,7 @@
 //! exit codes, and colour.
 
 pub mod check_token;
+pub mod completions;
 pub mod repos_file;
 pub mod set;
 pub mod status;

@@ -1,0 +1,213 @@
+//! `completions SHELL` and `man`: shell completion scripts and man pages, generated from the clap
+//! definitions, so they can never disagree with `--help`. The release archives carry both; a
+//! `cargo install` user generates them with these commands.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, CommandFactory};
+use clap_complete::Shell;
+
+use super::{fail, FAILED};
+use crate::cli::Cli;
+
+/// The program's name, as completions register it.
+const BIN: &str = "secret-refresh";
+
+pub const COMPLETIONS_AFTER_HELP: &str = "\
+Prints the completion script on standard output; install it where your shell looks.
+
+Examples:
+  secret-refresh completions bash > ~/.local/share/bash-completion/completions/secret-refresh
+  secret-refresh completions zsh > ~/.zfunc/_secret-refresh      # with fpath+=(~/.zfunc)
+  secret-refresh completions fish > ~/.config/fish/completions/secret-refresh.fish
+  secret-refresh completions powershell >> $PROFILE
+
+Exit codes: 0 ok, 1 the script could not be written, 2 usage error.";
+
+pub const MAN_AFTER_HELP: &str = "\
+Prints the man page of secret-refresh on standard output; with --out DIR, writes one page per
+command into DIR instead (secret-refresh.1, secret-refresh-sync.1, ...).
+
+Examples:
+  secret-refresh man | man -l -
+  secret-refresh man --out ~/.local/share/man/man1
+
+Exit codes: 0 ok, 1 a page could not be written, 2 usage error.";
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: Shell,
+}
+
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// Write one page per command into this directory (it must exist).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// The completion script for `shell`.
+pub fn completion_script(shell: Shell) -> Vec<u8> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), BIN, &mut script);
+    if shell == Shell::Bash {
+        script = fix_bash_hyphenated_name(&script);
+    }
+    script
+}
+
+/// clap_complete's bash script names the state of `secret-refresh set` two ways: the word loop
+/// arrives at `secret__refresh__subcmd__set`, the case arms test `secret__subcmd__refresh__subcmd__set`,
+/// so no command's flags ever complete when the program's name has a hyphen (clap-rs/clap#6421).
+/// The arms are respelled the loop's way.
+fn fix_bash_hyphenated_name(script: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(script);
+    text.replace("secret__subcmd__refresh", "secret__refresh")
+        .into_bytes()
+}
+
+/// The top-level man page (roff).
+pub fn man_page() -> std::io::Result<Vec<u8>> {
+    let mut page = Vec::new();
+    clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+    Ok(page)
+}
+
+/// One page per command, into `dir`.
+pub fn write_man_pages(dir: &Path) -> std::io::Result<()> {
+    clap_mangen::generate_to(Cli::command(), dir)
+}
+
+pub fn run(args: CompletionsArgs) -> ExitCode {
+    write_stdout(&completion_script(args.shell))
+}
+
+pub fn run_man(args: ManArgs) -> ExitCode {
+    match args.out {
+        Some(dir) => match write_man_pages(&dir) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(
+                FAILED,
+                &format!("cannot write the man pages into {}: {e}", dir.display()),
+            ),
+        },
+        None => match man_page() {
+            Ok(page) => write_stdout(&page),
+            Err(e) => fail(FAILED, &format!("cannot render the man page: {e}")),
+        },
+    }
+}
+
+fn write_stdout(bytes: &[u8]) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        // A closed pipe (`| head`) is the reader's choice, not a failure worth a message.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(FAILED),
+        Err(e) => fail(FAILED, &format!("cannot write to standard output: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::ValueEnum;
+
+    use super::*;
+
+    #[test]
+    fn every_shell_gets_a_script_that_names_every_command() {
+        for shell in Shell::value_variants() {
+            let script = String::from_utf8(completion_script(*shell)).expect("UTF-8");
+            for cmd in ["sync", "set", "status", "check-token", "completions", "man"] {
+                assert!(script.contains(cmd), "{shell}: no {cmd}");
+            }
+            assert!(script.contains("repos-file"), "{shell}: no --repos-file");
+        }
+    }
+
+    /// bash runs the script and completes as a user's <Tab> would: a command from its prefix, a
+    /// flag of that command, a shell name for `completions`.
+    #[test]
+    fn bash_completes_commands_flags_and_shells() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let script = dir.path().join("secret-refresh.bash");
+        std::fs::write(&script, completion_script(Shell::Bash)).expect("write");
+        let complete = |line: &str| -> Vec<String> {
+            let probe = format!(
+                "source {script}\n\
+                 COMP_WORDS=({line}); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1))\n\
+                 COMP_LINE=\"${{COMP_WORDS[*]}}\"; COMP_POINT=${{#COMP_LINE}}\n\
+                 fn=$(complete -p secret-refresh | sed -n 's/.* -F \\([^ ]*\\) .*/\\1/p')\n\
+                 \"$fn\" secret-refresh \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"\n\
+                 printf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
+                script = script.display()
+            );
+            let out = std::process::Command::new("bash")
+                .args(["--norc", "--noprofile", "-c", &probe])
+                .output()
+                .expect("run bash");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let mut words: Vec<String> = String::from_utf8_lossy(&out.stdout)
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect();
+            words.sort();
+            words
+        };
+        assert_eq!(complete("secret-refresh st"), ["status"]);
+        assert_eq!(complete("secret-refresh c"), ["check-token", "completions"]);
+        assert_eq!(complete("secret-refresh set --repos-f"), ["--repos-file"]);
+        assert_eq!(
+            complete("secret-refresh completions ''"),
+            [
+                "--help",
+                "-h",
+                "bash",
+                "elvish",
+                "fish",
+                "powershell",
+                "zsh"
+            ]
+        );
+    }
+
+    #[test]
+    fn man_pages_cover_every_command() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write_man_pages(dir.path()).expect("write man pages");
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .expect("read dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "secret-refresh-check-token.1",
+                "secret-refresh-completions.1",
+                "secret-refresh-man.1",
+                "secret-refresh-set.1",
+                "secret-refresh-status.1",
+                "secret-refresh-sync.1",
+                "secret-refresh.1",
+            ]
+        );
+        let sync = std::fs::read_to_string(dir.path().join("secret-refresh-sync.1")).expect("read");
+        assert!(
+            sync.contains(".TH secret-refresh-sync 1"),
+            "roff: {sync:.200}"
+        );
+        assert!(
+            sync.contains("Exit codes"),
+            "the sync page has the exit codes"
+        );
+    }
+}
