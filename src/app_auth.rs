@@ -599,14 +599,9 @@ async fn resolve_patterns(reader: &Client, config: &Config) -> Result<Vec<Target
         return Ok(Vec::new());
     };
     let mut reachable: Vec<Repo> = Vec::new();
-    let mut next = Some("/installation/repositories?per_page=100".to_owned());
-    let mut pages = 0;
-    while let Some(path) = next.take() {
-        pages += 1;
-        if pages > 1000 {
-            return Err("too many pages of installation repositories".into());
-        }
-        let answer = reader.get(&path).await.map_err(|e| e.to_string())?;
+    let mut pages = reader.pages("/installation/repositories?per_page=100".to_owned());
+    while let Some(answer) = pages.next().await {
+        let answer = answer.map_err(|e| e.to_string())?;
         if answer.status != StatusCode::OK {
             return Err(format!(
                 "could not list the app installation's repositories: GitHub answered {}",
@@ -623,7 +618,6 @@ async fn resolve_patterns(reader: &Client, config: &Config) -> Result<Vec<Target
                     name: r.name,
                 }),
         );
-        next = crate::resolve::next_link(&answer);
     }
     let mut resolved: Vec<Target> = Vec::new();
     for spec in repos {

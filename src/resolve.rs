@@ -64,52 +64,28 @@ pub async fn list_owner_repos(client: &Client, owner: &str, me: &str) -> Result<
         .collect())
 }
 
-/// Follows `Link: rel="next"` until the last page. `None` when the first page is 404.
+/// Every page of a repository listing (the one pager follows `rel="next"`). `None` when the
+/// first page is 404.
 async fn list_pages(client: &Client, first: &str) -> Result<Option<Vec<RepoDoc>>, String> {
     let mut all = Vec::new();
-    let mut next = Some(first.to_owned());
-    let mut pages = 0;
-    while let Some(path) = next.take() {
-        pages += 1;
-        if pages > 1000 {
-            return Err("too many pages of repositories".into());
-        }
-        let answer = client.get(&path).await.map_err(|e| e.to_string())?;
-        if answer.status == StatusCode::NOT_FOUND && pages == 1 {
+    let mut pages = client.pages(first.to_owned());
+    let mut first_page = true;
+    while let Some(answer) = pages.next().await {
+        let answer = answer.map_err(|e| e.to_string())?;
+        if answer.status == StatusCode::NOT_FOUND && first_page {
             return Ok(None);
         }
+        first_page = false;
         if answer.status != StatusCode::OK {
             return Err(format!(
-                "could not list repositories ({path}): {}",
+                "could not list repositories: {}",
                 status_text(&answer)
             ));
         }
         let docs: Vec<RepoDoc> = answer.json().map_err(|e| e.to_string())?;
         all.extend(docs);
-        next = next_link(&answer);
     }
     Ok(Some(all))
-}
-
-/// The path and query of the `rel="next"` link, relative to the API root.
-pub fn next_link(answer: &Answer) -> Option<String> {
-    let link = answer.headers.get("link")?.to_str().ok()?;
-    link.split(',').find_map(|part| {
-        let (url, params) = part.split_once(';')?;
-        if !params.contains("rel=\"next\"") {
-            return None;
-        }
-        let url = url.trim().trim_start_matches('<').trim_end_matches('>');
-        // Keep the path from the first known API route segment on, so a base path such as
-        // `/api/v3` on GitHub Enterprise Server is not doubled.
-        let after_scheme = url.split_once("://").map_or(url, |(_, r)| r);
-        let path = after_scheme.find('/').map(|i| &after_scheme[i..])?;
-        ["/user/", "/users/", "/orgs/", "/repos/", "/installation/"]
-            .iter()
-            .filter_map(|p| path.find(p))
-            .min()
-            .map(|i| path[i..].to_owned())
-    })
 }
 
 /// The id of a repository (`GET /repos/{owner}/{repo}`).

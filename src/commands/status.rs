@@ -19,9 +19,6 @@ use crate::github::{Client, Policy};
 use crate::names::SecretName;
 use crate::target::{App, Target};
 
-/// Pages followed at most per target (100 secrets a page; GitHub allows far fewer secrets).
-const MAX_PAGES: usize = 100;
-
 #[derive(Args, Debug)]
 pub struct StatusArgs {
     /// Secret names that must be present (default: report every secret found).
@@ -399,27 +396,16 @@ async fn list(
     target: &Target,
     credential: &Credential,
 ) -> Result<Vec<SecretDoc>, TargetError> {
-    let path = target.secrets_path();
-    let mut next = Some(format!("{path}?per_page=100"));
+    let fail = |error: String, fix: String| TargetError {
+        target: target.to_string(),
+        error,
+        fix,
+    };
+    let mut pages = client.pages(format!("{}?per_page=100", target.secrets_path()));
     let mut all = Vec::new();
-    let mut pages = 0;
-    while let Some(url) = next.take() {
-        pages += 1;
-        let fail = |error: String, fix: String| TargetError {
-            target: target.to_string(),
-            error,
-            fix,
-        };
-        if pages > MAX_PAGES {
-            return Err(fail(
-                "too many pages of secrets".into(),
-                "report this: GitHub kept sending `rel=\"next\"`".into(),
-            ));
-        }
-        let answer = client
-            .get(&url)
-            .await
-            .map_err(|e| fail(e.to_string(), "check the network and --api-url".into()))?;
+    while let Some(answer) = pages.next().await {
+        let answer =
+            answer.map_err(|e| fail(e.to_string(), "check the network and --api-url".into()))?;
         if answer.status != StatusCode::OK {
             let message = answer
                 .message()
@@ -451,27 +437,8 @@ async fn list(
             )
         })?;
         all.extend(doc.secrets);
-        // The next page of the same route: only its query is taken from the link.
-        next = answer
-            .headers
-            .get("link")
-            .and_then(|v| v.to_str().ok())
-            .and_then(next_query)
-            .map(|q| format!("{path}?{q}"));
     }
     Ok(all)
-}
-
-/// The query of the `rel="next"` link in a `Link` header.
-fn next_query(link: &str) -> Option<String> {
-    link.split(',').find_map(|part| {
-        let (url, params) = part.split_once(';')?;
-        if !params.contains("rel=\"next\"") {
-            return None;
-        }
-        let url = url.trim().trim_start_matches('<').trim_end_matches('>');
-        url.split_once('?').map(|(_, q)| q.to_owned())
-    })
 }
 
 /// The permission a token needs to list a target's secrets.
@@ -550,13 +517,5 @@ mod tests {
         assert_eq!(age(5 * 3600 + 59), "5h");
         assert_eq!(age(47 * 3600), "47h");
         assert_eq!(age(100 * 86_400 + 3600), "100d");
-    }
-
-    #[test]
-    fn next_page_query() {
-        let link = "<http://h/repos/a/b/actions/secrets?per_page=100&page=2>; rel=\"next\", \
-                    <http://h/repos/a/b/actions/secrets?per_page=100&page=3>; rel=\"last\"";
-        assert_eq!(next_query(link).as_deref(), Some("per_page=100&page=2"));
-        assert_eq!(next_query("<http://h/x?page=1>; rel=\"prev\""), None);
     }
 }

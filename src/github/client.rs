@@ -140,6 +140,8 @@ pub enum ApiError {
     Url(#[from] UrlError),
     #[error(transparent)]
     Token(#[from] TokenError),
+    #[error(transparent)]
+    Page(#[from] super::pager::PageError),
     #[error("GitHub's answer is larger than {limit} bytes: refused (is `api-url` GitHub's API?)")]
     BodyTooLarge { limit: usize },
 }

@@ -3,9 +3,11 @@
 //! the routes, and a typed [`ApiError`] that carries no value or token.
 
 mod client;
+mod pager;
 mod url;
 
 pub use client::{
     check_token, Answer, ApiError, Client, Policy, Stats, TokenError, MAX_BODY_BYTES,
 };
+pub use pager::{PageError, Pages, MAX_PAGES};
 pub use url::{ApiUrl, UrlError};

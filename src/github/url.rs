@@ -74,6 +74,10 @@ impl ApiUrl {
     pub fn as_str(&self) -> &str {
         self.url.as_str().trim_end_matches('/')
     }
+
+    pub(crate) fn url(&self) -> &Url {
+        &self.url
+    }
 }
 
 impl fmt::Display for ApiUrl {

@@ -351,10 +351,18 @@ fn repository_patterns_resolve_across_pages_and_owners() {
         .into_iter()
         .filter(|r| !r.path.contains("/secrets"))
         .map(|r| {
+            // GitHub links the next pages of an organisation's listing by its id.
+            let path = match r.path.strip_prefix("/organizations/") {
+                Some(rest) => format!(
+                    "/organizations/{{id}}/{}",
+                    rest.split_once('/').map(|(_, p)| p).unwrap_or("")
+                ),
+                None => r.path.clone(),
+            };
             format!(
                 "{} {}{} {}",
                 r.method,
-                r.path,
+                path,
                 r.query.map(|q| format!("?{q}")).unwrap_or_default(),
                 r.status
             )
@@ -365,8 +373,8 @@ fn repository_patterns_resolve_across_pages_and_owners() {
         [
             "GET /user 200",
             "GET /orgs/acme/repos?type=all&sort=full_name&per_page=100 200",
-            "GET /orgs/acme/repos?type=all&sort=full_name&per_page=100&page=2 200",
-            "GET /orgs/acme/repos?type=all&sort=full_name&per_page=100&page=3 200",
+            "GET /organizations/{id}/repos?type=all&sort=full_name&per_page=100&page=2 200",
+            "GET /organizations/{id}/repos?type=all&sort=full_name&per_page=100&page=3 200",
             "GET /user/repos?affiliation=owner&sort=full_name&per_page=100 200",
             "GET /orgs/bob/repos?type=all&sort=full_name&per_page=100 404",
             "GET /users/bob/repos?type=owner&sort=full_name&per_page=100 200",

@@ -209,6 +209,15 @@ pub(crate) async fn handle(AxState(ctx): AxState<Arc<Ctx>>, req: Request) -> Res
     if matches!(fault, Some(FaultKind::Drop)) {
         return drop_connection(kill).await;
     }
+    if let Some(resp) = fault.as_ref().and_then(hostile_response) {
+        let status = resp.status().as_u16();
+        ctx.lock(|s| {
+            if let Some(rec) = s.requests.iter_mut().rev().find(|x| x.seq == seq) {
+                rec.status = status;
+            }
+        });
+        return resp;
+    }
 
     let r = Req {
         method,
@@ -220,7 +229,16 @@ pub(crate) async fn handle(AxState(ctx): AxState<Arc<Ctx>>, req: Request) -> Res
         request_id,
     };
     let reply = ctx.lock(|s| {
-        let reply = process(s, &r, fault.as_ref());
+        let mut reply = process(s, &r, fault.as_ref());
+        match &fault {
+            Some(FaultKind::Link(link)) => reply.set("link", link.replace("{base}", &r.base)),
+            Some(FaultKind::Hostile { find, replace }) => {
+                if let Some(body) = reply.body.as_mut() {
+                    mangle(body, find, replace);
+                }
+            }
+            _ => {}
+        }
         if let Some(rec) = s.requests.iter_mut().rev().find(|x| x.seq == seq) {
             rec.status = reply.status;
         }
@@ -230,6 +248,78 @@ pub(crate) async fn handle(AxState(ctx): AxState<Arc<Ctx>>, req: Request) -> Res
         return drop_connection(kill).await;
     }
     reply.into_response()
+}
+
+/// The hostile answers that replace processing: raw bytes, endless bodies, redirects.
+fn hostile_response(f: &FaultKind) -> Option<Response> {
+    let status = |code: u16| StatusCode::from_u16(code).unwrap_or(StatusCode::OK);
+    Some(match f {
+        FaultKind::Raw {
+            status: code,
+            headers,
+            body,
+        } => {
+            let mut resp = Response::new(Body::from(body.clone()));
+            *resp.status_mut() = status(*code);
+            for (k, v) in headers {
+                if let (Ok(n), Ok(v)) =
+                    (HeaderName::try_from(k.as_str()), HeaderValue::from_bytes(v))
+                {
+                    resp.headers_mut().append(n, v);
+                }
+            }
+            resp
+        }
+        FaultKind::Endless { status: code } => {
+            let mut resp = Response::new(Body::new(EndlessBody));
+            *resp.status_mut() = status(*code);
+            resp.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json; charset=utf-8"),
+            );
+            resp
+        }
+        FaultKind::Redirect {
+            status: code,
+            location,
+        } => {
+            let mut resp = Response::new(Body::empty());
+            *resp.status_mut() = status(*code);
+            if let Ok(v) = HeaderValue::try_from(location.as_str()) {
+                resp.headers_mut().insert(header::LOCATION, v);
+            }
+            resp
+        }
+        _ => return None,
+    })
+}
+
+/// A body that never ends: `[` and then spaces, 64 KiB at a time.
+struct EndlessBody;
+
+impl http_body::Body for EndlessBody {
+    type Data = bytes::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, Self::Error>>> {
+        static CHUNK: [u8; 64 * 1024] = [b' '; 64 * 1024];
+        std::task::Poll::Ready(Some(Ok(http_body::Frame::data(bytes::Bytes::from_static(
+            &CHUNK,
+        )))))
+    }
+}
+
+/// Replaces `find` with `replace` in every string (keys excepted) of a JSON value.
+fn mangle(v: &mut Value, find: &str, replace: &str) {
+    match v {
+        Value::String(s) => *s = s.replace(find, replace),
+        Value::Array(a) => a.iter_mut().for_each(|x| mangle(x, find, replace)),
+        Value::Object(o) => o.values_mut().for_each(|x| mangle(x, find, replace)),
+        _ => {}
+    }
 }
 
 async fn drop_connection(kill: Option<ConnKill>) -> Response {
@@ -262,7 +352,7 @@ fn process(s: &mut State, r: &Req, fault: Option<&FaultKind>) -> Reply {
             .cloned()
             .map(|sp| (t.clone(), sp))
     });
-    let segs = segments(&r.raw_path);
+    let segs = by_name(s, segments(&r.raw_path));
     let is_rate_limit = segs.len() == 1 && segs[0] == "rate_limit";
 
     let mut reply = match &valid {
@@ -352,6 +442,71 @@ fn segments(raw_path: &str) -> Vec<String> {
                 .into_owned()
         })
         .collect()
+}
+
+/// GitHub's id forms of a path, as its `Link` headers use them, read as the name forms:
+/// `/organizations/{id}/…` is `/orgs/{login}/…`, `/repositories/{id}/…` is
+/// `/repos/{owner}/{name}/…`, `/user/{id}/repos` is `/users/{login}/repos`.
+fn by_name(s: &State, segs: Vec<String>) -> Vec<String> {
+    let id = |i: usize| segs.get(i).and_then(|x| x.parse::<u64>().ok());
+    let account = |id: u64| {
+        s.accounts
+            .values()
+            .find(|a| a.id == id)
+            .map(|a| a.login.clone())
+    };
+    let head: Option<Vec<String>> = match (segs.first().map(String::as_str), id(1)) {
+        (Some("organizations"), Some(n)) => account(n).map(|o| vec!["orgs".into(), o]),
+        (Some("repositories"), Some(n)) => s
+            .repo_by_id(n)
+            .map(|r| vec!["repos".into(), r.owner.clone(), r.name.clone()]),
+        (Some("user"), Some(n)) if segs.len() == 3 && segs[2] == "repos" => {
+            account(n).map(|u| vec!["users".into(), u])
+        }
+        _ => None,
+    };
+    match head {
+        Some(mut h) => {
+            h.extend(segs.into_iter().skip(2));
+            h
+        }
+        None => segs,
+    }
+}
+
+/// The path GitHub's `Link` headers give for a listing: the id form of the request's path
+/// (`/orgs/{org}/repos` → `/organizations/{id}/repos`, `/repos/{o}/{n}/…` →
+/// `/repositories/{id}/…`, `/users/{u}/repos` → `/user/{id}/repos`); others unchanged.
+fn link_path(s: &State, raw_path: &str) -> String {
+    let path = raw_path.strip_prefix("/api/v3").unwrap_or(raw_path);
+    let raw: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let names = segments(raw_path);
+    let rest = |from: usize| {
+        raw.iter()
+            .skip(from)
+            .map(|x| format!("/{x}"))
+            .collect::<String>()
+    };
+    match names
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["orgs", o, _, ..] => match s.account(o) {
+            Some(a) => format!("/organizations/{}{}", a.id, rest(2)),
+            None => path.to_string(),
+        },
+        ["repos", o, n, _, ..] => match s.repo(&format!("{o}/{n}")) {
+            Some(r) => format!("/repositories/{}{}", r.id, rest(3)),
+            None => path.to_string(),
+        },
+        ["users", u, "repos"] => match s.account(u) {
+            Some(a) => format!("/user/{}/repos", a.id),
+            None => path.to_string(),
+        },
+        _ => path.to_string(),
+    }
 }
 
 /// Where a secrets request points.
@@ -783,7 +938,7 @@ fn list_secrets(s: &State, r: &Req, key: &ScopeKey, t: &Target) -> Reply {
         })
         .unwrap_or_default();
     let total = all.len();
-    let (items, link) = paginate(r, all);
+    let (items, link) = paginate(s, r, all);
     let mut reply = Reply::json(200, json!({"total_count": total, "secrets": items}));
     if let Some(l) = link {
         reply.set("link", l);
@@ -1009,7 +1164,7 @@ fn selected_list(s: &State, r: &Req, key: &ScopeKey, name: &str) -> Reply {
         .map(|repo| minimal_repo_json(s, &r.base, repo))
         .collect();
     let total = repos.len();
-    let (items, link) = paginate(r, repos);
+    let (items, link) = paginate(s, r, repos);
     let mut reply = Reply::json(200, json!({"total_count": total, "repositories": items}));
     if let Some(l) = link {
         reply.set("link", l);
@@ -1196,7 +1351,7 @@ fn q(r: &Req, name: &str) -> Option<String> {
 }
 
 /// Slice one page and build the `Link` header (`next`, `last`, `prev`, `first`).
-fn paginate(r: &Req, all: Vec<Value>) -> (Vec<Value>, Option<String>) {
+fn paginate(s: &State, r: &Req, all: Vec<Value>) -> (Vec<Value>, Option<String>) {
     let per_page = q(r, "per_page")
         .and_then(|v| v.parse::<usize>().ok())
         .unwrap_or(30)
@@ -1225,8 +1380,12 @@ fn paginate(r: &Req, all: Vec<Value>) -> (Vec<Value>, Option<String>) {
             .map(str::to_string)
             .collect();
         parts.push(format!("page={p}"));
-        let path = r.raw_path.strip_prefix("/api/v3").unwrap_or(&r.raw_path);
-        format!("<{}{}?{}>", r.base, path, parts.join("&"))
+        format!(
+            "<{}{}?{}>",
+            r.base,
+            link_path(s, &r.raw_path),
+            parts.join("&")
+        )
     };
     let mut links = Vec::new();
     if page > 1 {
@@ -1266,7 +1425,7 @@ fn repo_list(s: &State, r: &Req, mut repos: Vec<Repo>, default_sort: &str) -> Re
         .iter()
         .map(|x| minimal_repo_json(s, &r.base, x))
         .collect();
-    let (items, link) = paginate(r, all);
+    let (items, link) = paginate(s, r, all);
     let mut reply = Reply::json(200, Value::Array(items));
     if let Some(l) = link {
         reply.set("link", l);
@@ -1668,7 +1827,7 @@ fn installation_repos(s: &State, r: &Req, spec: &TokenSpec) -> Reply {
         .map(|x| minimal_repo_json(s, &r.base, x))
         .collect();
     let total = all.len();
-    let (items, link) = paginate(r, all);
+    let (items, link) = paginate(s, r, all);
     let mut reply = Reply::json(
         200,
         json!({

@@ -312,6 +312,24 @@ pub enum FaultKind {
     /// Rotate the key of the request's scope, then process the request normally (a PUT made
     /// with the old key id then gets 422).
     RotateKeyBefore,
+    // ---- the hostile mode: a compromised or mistyped endpoint ------------------------------
+    /// Answer exactly this, before processing: any status, header bytes (bad or huge values)
+    /// and body bytes.
+    Raw {
+        status: u16,
+        headers: Vec<(String, Vec<u8>)>,
+        body: Vec<u8>,
+    },
+    /// Answer `status` with a body that never ends.
+    Endless { status: u16 },
+    /// Answer a redirect to `location` (another host, say), before processing.
+    Redirect { status: u16, location: String },
+    /// Process the request, then replace its `Link` header with this one; `{base}` becomes
+    /// the request's own `scheme://host[/api/v3]` (a link to another host, a loop).
+    Link(String),
+    /// Process the request, then replace `find` with `replace` in every string of the JSON
+    /// body (control characters and HTML in names, logins, messages).
+    Hostile { find: String, replace: String },
 }
 
 impl FaultKind {
@@ -332,6 +350,11 @@ impl FaultKind {
                 format!("primary_exhausted:reset_in={reset_in_secs}")
             }
             FaultKind::RotateKeyBefore => "rotate_key_before".into(),
+            FaultKind::Raw { status, body, .. } => format!("raw:{status}:{}b", body.len()),
+            FaultKind::Endless { status } => format!("endless:{status}"),
+            FaultKind::Redirect { status, .. } => format!("redirect:{status}"),
+            FaultKind::Link(_) => "link".into(),
+            FaultKind::Hostile { .. } => "hostile".into(),
         }
     }
 }

@@ -529,8 +529,10 @@ fn repository_listings_page_with_link_headers() {
     let link = r.header("link").expect("link").to_string();
     assert!(link.contains("page=2>; rel=\"next\""), "{link}");
     assert!(link.contains("page=3>; rel=\"last\""), "{link}");
+    // GitHub's own form: the organisation by id, not by name.
     assert!(
-        link.starts_with(&format!("<{}/orgs/acme/repos?per_page=3&page=2>", gh.url())),
+        link.starts_with(&format!("<{}/organizations/", gh.url()))
+            && link.contains("/repos?per_page=3&page=2>"),
         "{link}"
     );
     // Walk the pages by following `next`.
@@ -614,10 +616,23 @@ fn secret_list_pages() {
     let v = r.json();
     assert_eq!(v["total_count"], 5);
     assert_eq!(v["secrets"][0]["name"], "S2");
-    assert!(r
-        .header("link")
-        .unwrap_or("")
-        .contains("page=3>; rel=\"next\""));
+    let link = r.header("link").unwrap_or("");
+    assert!(link.contains("page=3>; rel=\"next\""), "{link}");
+    // GitHub's own form: the repository by id.
+    let id = gh.repo_id("octo/app").unwrap_or(0);
+    assert!(
+        link.contains(&format!(
+            "/repositories/{id}/actions/secrets?per_page=2&page=3>"
+        )),
+        "{link}"
+    );
+    // And the fake serves that path.
+    let r = get(
+        &gh,
+        &format!("/repositories/{id}/actions/secrets?per_page=2&page=3"),
+        Some(TOKEN),
+    );
+    assert_eq!(r.json()["secrets"][0]["name"], "S4");
 }
 
 #[test]

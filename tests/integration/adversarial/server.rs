@@ -284,3 +284,143 @@ fn an_endless_retry_after_after_an_earlier_wait_is_an_error_not_a_panic() {
         api.clear_faults();
     }
 }
+
+/// An organisation of `n` repositories `acme/r1…` (plus `acme/api`).
+fn big_org(n: usize) -> FakeGitHub {
+    let api = fake();
+    for i in 1..n {
+        api.add_repo(&format!("acme/r{i}"));
+    }
+    api
+}
+
+fn rotate_org(api: &FakeGitHub) -> Ran {
+    Step::new(api)
+        .token()
+        .secrets(&[("X", VALUE)])
+        .input("repositories", "acme/*")
+        .run()
+}
+
+/// Finding 3: GitHub links page 2 of `GET /orgs/{org}/repos` as `/organizations/{id}/repos`.
+/// A pager that only follows its own path stopped at 100 repositories with a green run; the
+/// fake now answers with GitHub's link forms and serves those paths.
+#[test]
+fn an_organisation_of_130_repositories_gets_130_writes() {
+    let api = big_org(130);
+    let ran = rotate_org(&api);
+    assert_eq!(ran.code, 0, "{}", ran.screen());
+    let pages: Vec<String> = api
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.contains("/repos") && !r.path.contains("/secrets"))
+        .map(|r| r.path.clone())
+        .collect();
+    assert!(
+        pages.iter().any(|p| p.starts_with("/organizations/")),
+        "the second page was not read at GitHub's link: {pages:?}"
+    );
+    assert_eq!(
+        api.count("PUT", "/actions/secrets/X"),
+        130,
+        "{}",
+        ran.screen()
+    );
+    for i in 1..130 {
+        let scope = fake_github::Scope::repo(&format!("acme/r{i}"));
+        assert!(
+            api.secret(&scope, "X").is_some(),
+            "acme/r{i} was not written"
+        );
+    }
+    ran.assert_no_leak();
+}
+
+/// `status` reads every page of a secret list at GitHub's `/repositories/{id}/…` links.
+#[test]
+fn status_reads_every_page_of_secrets_at_githubs_links() {
+    let api = fake();
+    let scope = fake_github::Scope::repo("acme/api");
+    for i in 0..130 {
+        api.set_secret(&scope, &format!("S{i:03}"), "v");
+    }
+    let ran = cli(
+        &api,
+        &[
+            "status",
+            "--repo",
+            "acme/api",
+            "--json",
+            "--api-url",
+            &api.url(),
+        ],
+    )
+    .run();
+    assert_eq!(ran.code, 0, "{}", ran.screen());
+    let doc: serde_json::Value = serde_json::from_str(&ran.stdout).expect("json");
+    assert_eq!(
+        doc["secrets"].as_array().map(Vec::len),
+        Some(130),
+        "{}",
+        ran.screen()
+    );
+    assert!(api
+        .requests()
+        .iter()
+        .any(|r| r.path.starts_with("/repositories/")));
+}
+
+/// Finding 3: a next link to another host, a redirect there, or next links that loop: the
+/// listing cannot be finished, so the run fails before any write, and says why.
+#[test]
+fn next_links_elsewhere_or_in_a_loop_fail_the_listing_instead_of_truncating_it() {
+    use fake_github::{Fault, FaultKind};
+    let cases = [
+        (
+            "another host",
+            FaultKind::Link(
+                "<http://evil.example.invalid/organizations/1/repos?page=2>; rel=\"next\"".into(),
+            ),
+            "another",
+        ),
+        (
+            "another port",
+            FaultKind::Link(
+                "<http://127.0.0.1:1/organizations/1/repos?page=2>; rel=\"next\"".into(),
+            ),
+            "away from the API",
+        ),
+        (
+            "a loop",
+            FaultKind::Link("<{base}/orgs/acme/repos?per_page=100&page=1>; rel=\"next\"".into()),
+            "loop",
+        ),
+        (
+            "a redirect to another host",
+            FaultKind::Redirect {
+                status: 302,
+                location: "http://evil.example.invalid/orgs/acme/repos".into(),
+            },
+            "302",
+        ),
+    ];
+    for (what, kind, says) in cases {
+        let api = big_org(3);
+        api.inject(Fault::new(kind).on("GET", "/repos").times(5));
+        let ran = rotate_org(&api);
+        assert_ne!(ran.code, 0, "{what}: {}", ran.screen());
+        assert_eq!(api.count("PUT", "/secrets/"), 0, "{what}: {}", ran.screen());
+        let all = format!("{}{}", ran.stdout, ran.summary);
+        assert!(
+            all.contains(says) || (says == "another" && all.contains("away from the API")),
+            "{what}: the error does not say why: {}",
+            ran.screen()
+        );
+        assert!(
+            !all.contains("evil.example"),
+            "{what}: echoes the host: {}",
+            ran.screen()
+        );
+        ran.assert_no_leak();
+    }
+}
