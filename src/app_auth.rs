@@ -269,7 +269,7 @@ impl Clients {
 /// An installation's owner, as GitHub describes it.
 #[derive(Deserialize)]
 pub struct AccountDoc {
-    pub login: String,
+    pub login: crate::github::wire::Login,
 }
 
 /// An installation (`GET /repos/{owner}/{repo}/installation` and friends).
@@ -410,7 +410,7 @@ async fn find_installation(
             StatusCode::OK => {
                 let doc: InstallationDoc = answer.json().map_err(|e| e.to_string())?;
                 if let Some(a) = &doc.account {
-                    if !a.login.eq_ignore_ascii_case(owner) {
+                    if !a.login.as_str().eq_ignore_ascii_case(owner) {
                         return Err(format!(
                             "the app's installation {} belongs to {}, not {owner}",
                             doc.id, a.login
@@ -532,10 +532,15 @@ pub async fn mint_token(
             t.zeroize();
         }
     }
-    token
+    let token = token
         .filter(|t| !t.is_empty())
-        .map(|token| Minted { token, expires_at })
-        .ok_or_else(|| "GitHub's installation token answer had no token".to_owned())
+        .ok_or_else(|| "GitHub's installation token answer had no token".to_owned())?;
+    // Checked before anything masks, prints or sends it: a newline in it would end a
+    // workflow command early and make octocrab panic on the header.
+    crate::github::check_token(&token, "installation token GitHub minted").map_err(|e| {
+        format!("{e}: it cannot be used, nor revoked (it expires by itself within the hour)")
+    })?;
+    Ok(Minted { token, expires_at })
 }
 
 /// Explains a failed JWT request; a rejected `iat`/`exp` points at the runner's clock.
@@ -586,7 +591,7 @@ struct InstallationRepos {
 
 #[derive(Deserialize)]
 struct InstallationRepo {
-    name: String,
+    name: crate::github::wire::RepoName,
     owner: AccountDoc,
     #[serde(default)]
     archived: bool,
@@ -614,8 +619,8 @@ async fn resolve_patterns(reader: &Client, config: &Config) -> Result<Vec<Target
                 .into_iter()
                 .filter(|r| !r.archived)
                 .map(|r| Repo {
-                    owner: r.owner.login,
-                    name: r.name,
+                    owner: r.owner.login.into_string(),
+                    name: r.name.into_string(),
                 }),
         );
     }

@@ -4,18 +4,19 @@
 use http::StatusCode;
 use serde::Deserialize;
 
+use crate::github::wire::{Login, RepoName};
 use crate::github::{Answer, Client};
 use crate::target::Repo;
 
 #[derive(Deserialize)]
 struct UserDoc {
-    login: String,
+    login: Login,
 }
 
 #[derive(Deserialize)]
 struct RepoDoc {
     id: u64,
-    name: String,
+    name: RepoName,
     #[serde(default)]
     archived: bool,
     owner: UserDoc,
@@ -32,7 +33,7 @@ pub async fn token_login(client: &Client) -> Result<String, String> {
     }
     answer
         .json::<UserDoc>()
-        .map(|u| u.login)
+        .map(|u| u.login.into_string())
         .map_err(|e| e.to_string())
 }
 
@@ -56,10 +57,10 @@ pub async fn list_owner_repos(client: &Client, owner: &str, me: &str) -> Result<
     };
     Ok(docs
         .into_iter()
-        .filter(|d| !d.archived && d.owner.login.eq_ignore_ascii_case(owner))
+        .filter(|d| !d.archived && d.owner.login.as_str().eq_ignore_ascii_case(owner))
         .map(|d| Repo {
-            owner: d.owner.login,
-            name: d.name,
+            owner: d.owner.login.into_string(),
+            name: d.name.into_string(),
         })
         .collect())
 }

@@ -58,7 +58,7 @@ error (no token).";
 
 #[derive(Deserialize)]
 struct UserDoc {
-    login: String,
+    login: crate::github::wire::Login,
 }
 
 /// A token's kind from its prefix, as GitHub documents the formats.
@@ -157,7 +157,7 @@ pub fn run(args: CheckTokenArgs) -> ExitCode {
         StatusCode::OK => {
             let who = user
                 .json::<UserDoc>()
-                .map(|u| u.login)
+                .map(|u| u.login.into_string())
                 .unwrap_or_else(|_| "(GitHub's answer was not understood)".into());
             lines.push(("User".into(), who, Tone::Plain));
         }
@@ -587,7 +587,7 @@ async fn check_app(
     let account = installation
         .account
         .as_ref()
-        .map(|a| a.login.clone())
+        .map(|a| a.login.to_string())
         .unwrap_or_else(|| "(unknown account)".into());
     let selection = match installation.repository_selection.as_deref() {
         Some("all") => "all repositories".to_owned(),

@@ -116,7 +116,7 @@ struct JsonReport<'a> {
 
 #[derive(Deserialize)]
 struct SecretDoc {
-    name: String,
+    name: crate::github::wire::SecretNameDoc,
     updated_at: String,
 }
 
@@ -201,7 +201,7 @@ pub fn run(args: StatusArgs) -> ExitCode {
             let stale = matches!((age, max), (Some(a), Some(m)) if a > m);
             Row {
                 target: target.to_string(),
-                secret: doc.name.clone(),
+                secret: doc.name.to_string(),
                 status: if stale { "stale" } else { "present" },
                 updated_at: Some(doc.updated_at.clone()),
                 age_seconds: age,
@@ -218,7 +218,7 @@ pub fn run(args: StatusArgs) -> ExitCode {
         for name in &names {
             match docs
                 .iter()
-                .find(|d| d.name.eq_ignore_ascii_case(name.as_str()))
+                .find(|d| d.name.as_str().eq_ignore_ascii_case(name.as_str()))
             {
                 Some(doc) => rows.push(row(doc)),
                 None => rows.push(Row {

@@ -153,8 +153,7 @@ pub enum TokenError {
     Empty { what: &'static str },
     #[error(
         "the {what} holds a character that cannot be sent in an HTTP header (a space, a \
-         newline or another control character, or a character outside ASCII): copy it again, \
-         whole and on one line"
+         newline or another control character, or a character outside ASCII)"
     )]
     NotAHeaderValue { what: &'static str },
 }

@@ -5,6 +5,7 @@
 mod client;
 mod pager;
 mod url;
+pub mod wire;
 
 pub use client::{
     check_token, Answer, ApiError, Client, Policy, Stats, TokenError, MAX_BODY_BYTES,

@@ -424,3 +424,233 @@ fn next_links_elsewhere_or_in_a_loop_fail_the_listing_instead_of_truncating_it()
         ran.assert_no_leak();
     }
 }
+
+/// Finding 6: an installation token minted by the server that holds or ends in a newline is an
+/// error (octocrab panicked building its header; the action would have masked half of it), and
+/// no part of it is printed.
+#[test]
+fn a_minted_installation_token_with_a_newline_is_an_error() {
+    use fake_github::{Fault, FaultKind};
+    let minted = |what: &str| {
+        if what == "trailing newline" {
+            FaultKind::Raw {
+                status: 201,
+                headers: vec![("content-type".into(), b"application/json".to_vec())],
+                body: br#"{"token":"ghs_0123456789abcdefSPLIT\n","expires_at":"2099-01-01T00:00:00Z","permissions":{"secrets":"write"},"repository_selection":"selected"}"#.to_vec(),
+            }
+        } else {
+            FaultKind::Hostile {
+                find: "ghs_".into(),
+                replace: "ghs_\nSPLIT".into(),
+            }
+        }
+    };
+    for what in ["inner newline", "trailing newline"] {
+        let api = app_fake();
+        let kind = minted(what);
+        api.inject(Fault::new(kind).on("POST", "/access_tokens"));
+        let ran = cli(
+            &api,
+            &[
+                "check-token",
+                "--repo",
+                "acme/api",
+                "--app-id",
+                APP_ID,
+                "--app-key-file",
+                "app.pem",
+                "--api-url",
+                &api.url(),
+            ],
+        )
+        .run();
+        assert_no_panic(&ran, what);
+        assert!(
+            ran.stderr.contains("HTTP header"),
+            "{what}: {}",
+            ran.screen()
+        );
+        let all = format!("{}{}", ran.stdout, ran.stderr);
+        assert!(
+            !all.contains("SPLIT"),
+            "{what}: the token is echoed: {}",
+            ran.screen()
+        );
+
+        // The action: nothing masked in two halves, nothing written.
+        let step = Step::new(&api)
+            .input("app-id", APP_ID)
+            .input("app-private-key", &AppKey::shared().pkcs1_pem)
+            .value(&AppKey::shared().pkcs1_pem)
+            .secrets(&[("X", VALUE)])
+            .input("repositories", "acme/api");
+        api.inject(Fault::new(minted(what)).on("POST", "/access_tokens"));
+        let ran = step.run();
+        assert_no_panic(&ran, what);
+        assert_eq!(api.count("PUT", "/secrets/"), 0, "{}", ran.screen());
+        assert!(
+            !ran.stdout.contains("SPLIT") && !ran.stderr.contains("SPLIT"),
+            "{what}: {}",
+            ran.screen()
+        );
+    }
+}
+
+/// Finding 6: `X-RateLimit-Reset: 18446744073709551615` after an earlier wait: saturated, and
+/// a wait beyond the budget is an error that says so.
+#[test]
+fn an_endless_rate_limit_reset_is_an_error_not_a_panic() {
+    use fake_github::{Fault, FaultKind};
+    let api = fake();
+    let reset = |at: &str| FaultKind::Raw {
+        status: 403,
+        headers: vec![
+            ("x-ratelimit-remaining".into(), b"0".to_vec()),
+            ("x-ratelimit-reset".into(), at.as_bytes().to_vec()),
+        ],
+        body: br#"{"message":"API rate limit exceeded"}"#.to_vec(),
+    };
+    api.inject(Fault::new(FaultKind::RateLimit429 {
+        retry_after_secs: 1,
+    }));
+    api.inject(Fault::new(reset("18446744073709551615")));
+    let ran = cli(
+        &api,
+        &["status", "--repo", "acme/api", "--api-url", &api.url()],
+    )
+    .env("SECRET_REFRESH_TIME_SCALE", "0.01")
+    .run();
+    assert_no_panic(&ran, "x-ratelimit-reset u64::MAX");
+    assert!(ran.stderr.contains("budget"), "{}", ran.screen());
+}
+
+/// Finding 8: a response body is read up to a cap (a few MiB); a huge or endless one is a
+/// clear error, and memory stays bounded (an endless body would otherwise never finish).
+#[test]
+fn huge_and_endless_bodies_are_refused_at_the_cap() {
+    use fake_github::{Fault, FaultKind};
+    let huge = FaultKind::Raw {
+        status: 200,
+        headers: vec![("content-type".into(), b"application/json".to_vec())],
+        body: {
+            let mut b = br#"{"total_count":1,"secrets":[],"pad":""#.to_vec();
+            b.extend(std::iter::repeat_n(b'x', 6 * 1024 * 1024));
+            b.extend(br#""}"#);
+            b
+        },
+    };
+    for (what, kind) in [
+        ("huge", huge),
+        ("endless", FaultKind::Endless { status: 200 }),
+    ] {
+        let api = fake();
+        api.inject(Fault::new(kind).on("GET", "/secrets"));
+        let ran = cli(
+            &api,
+            &["status", "--repo", "acme/api", "--api-url", &api.url()],
+        )
+        .run();
+        assert_no_panic(&ran, what);
+        assert!(
+            ran.stderr.contains("larger than"),
+            "{what}: unclear error: {}",
+            ran.screen()
+        );
+    }
+    // The action: a huge public-key answer fails the target, nothing is written.
+    let api = fake();
+    api.inject(Fault::new(FaultKind::Endless { status: 200 }).on("GET", "/public-key"));
+    let ran = Step::new(&api)
+        .token()
+        .secrets(&[("X", VALUE)])
+        .input("repositories", "acme/api")
+        .run();
+    assert_ne!(ran.code, 0, "{}", ran.screen());
+    assert_eq!(api.count("PUT", "/secrets/"), 0);
+    assert!(ran.stdout.contains("larger than"), "{}", ran.screen());
+}
+
+/// Finding 5, at the boundary: names the server returns (repositories of a listing, the
+/// token's login, secret names) are checked against GitHub's grammar where they are parsed; a
+/// name GitHub could not have produced fails the answer and is never a line of output.
+#[test]
+fn names_from_the_server_that_github_could_not_produce_are_refused() {
+    use fake_github::{Fault, FaultKind};
+    let injections = [
+        "\n::add-mask::x",
+        "\n::set-output name=a::b",
+        "\r##[error]pwned",
+        "`<img src=x onerror=alert(1)>",
+        "\u{1b}[2J",
+    ];
+    for evil in injections {
+        // An organisation's listing: the rotation stops before any write.
+        let api = big_org(3);
+        api.inject(
+            Fault::new(FaultKind::Hostile {
+                find: "r1".into(),
+                replace: format!("r1{evil}"),
+            })
+            .on("GET", "/orgs/acme/repos"),
+        );
+        let ran = rotate_org(&api);
+        assert_ne!(ran.code, 0, "{evil:?}: {}", ran.screen());
+        assert_eq!(api.count("PUT", "/secrets/"), 0, "{evil:?}");
+        let all = format!("{}{}{}", ran.stdout, ran.stderr, ran.summary);
+        assert!(
+            all.contains("not a valid GitHub name"),
+            "{evil:?}: {}",
+            ran.screen()
+        );
+        assert!(
+            !all.contains(evil.trim_start()),
+            "{evil:?}: {}",
+            ran.screen()
+        );
+
+        // status: a secret name in a listing.
+        let api = fake();
+        api.set_secret(&fake_github::Scope::repo("acme/api"), "S1", "v");
+        api.inject(
+            Fault::new(FaultKind::Hostile {
+                find: "S1".into(),
+                replace: format!("S1{evil}"),
+            })
+            .on("GET", "/secrets"),
+        );
+        let ran = cli(
+            &api,
+            &["status", "--repo", "acme/api", "--api-url", &api.url()],
+        )
+        .run();
+        assert_eq!(ran.code, 1, "{evil:?}: {}", ran.screen());
+        let all = format!("{}{}", ran.stdout, ran.stderr);
+        assert!(
+            all.contains("not a valid GitHub name"),
+            "{evil:?}: {}",
+            ran.screen()
+        );
+        assert!(
+            !all.contains(evil.trim_start()),
+            "{evil:?}: {}",
+            ran.screen()
+        );
+
+        // check-token: the token's login.
+        let api = fake();
+        api.inject(
+            Fault::new(FaultKind::Hostile {
+                find: "octo".into(),
+                replace: format!("octo{evil}"),
+            })
+            .on("GET", "/user"),
+        );
+        let ran = cli(&api, &["check-token", "--api-url", &api.url()]).run();
+        let all = format!("{}{}", ran.stdout, ran.stderr);
+        assert!(
+            !all.contains(evil.trim_start()),
+            "{evil:?}: {}",
+            ran.screen()
+        );
+    }
+}

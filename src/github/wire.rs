@@ -1,0 +1,122 @@
+//! Names the server returns, validated against GitHub's grammar where they are parsed: a
+//! login, a repository name or a secret name that GitHub could not have produced fails the
+//! whole answer (`ApiError::BadBody`), so it never becomes a line of output or a target. The
+//! error never repeats the name: it came from a server that may be hostile.
+
+use std::fmt;
+
+use serde::Deserialize;
+
+use crate::target::{is_owner, is_repo_name};
+
+/// Why a name from the server was refused. Holds no part of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("GitHub's answer holds a {0} that is not a valid GitHub name")]
+pub struct BadName(&'static str);
+
+macro_rules! checked_name {
+    ($(#[$doc:meta])* $ty:ident, $what:literal, $check:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, Deserialize)]
+        #[serde(try_from = "String")]
+        pub struct $ty(String);
+
+        impl TryFrom<String> for $ty {
+            type Error = BadName;
+            fn try_from(s: String) -> Result<Self, BadName> {
+                let check: fn(&str) -> bool = $check;
+                if check(&s) {
+                    Ok($ty(s))
+                } else {
+                    Err(BadName($what))
+                }
+            }
+        }
+
+        impl $ty {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&self.0, f)
+            }
+        }
+    };
+}
+
+checked_name!(
+    /// A user or organisation login: letters, digits, `-` (and `_`, seen on GHES), at most 39.
+    Login,
+    "login",
+    is_owner
+);
+checked_name!(
+    /// A repository's name: letters, digits, `-`, `_`, `.`, at most 100, not `.` or `..`.
+    RepoName,
+    "repository name",
+    is_repo_name
+);
+checked_name!(
+    /// A secret's name: letters, digits and `_`, not starting with a digit (GitHub's rule).
+    SecretNameDoc,
+    "secret name",
+    is_secret_name
+);
+
+fn is_secret_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && s.len() <= 255
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Deserialize)]
+    struct Doc {
+        #[allow(dead_code)]
+        login: Login,
+    }
+
+    #[test]
+    fn names_github_could_not_have_produced_fail_the_answer_without_echo() {
+        assert!(serde_json::from_str::<Doc>(r#"{"login":"octo-cat"}"#).is_ok());
+        for bad in [
+            "octo\n::add-mask::x",
+            "x\r",
+            "<img src=x onerror=alert(1)>",
+            "a\u{1b}[31m",
+            "",
+            "##[error]x",
+        ] {
+            let json = serde_json::json!({ "login": bad }).to_string();
+            let e = serde_json::from_str::<Doc>(&json)
+                .err()
+                .expect(bad)
+                .to_string();
+            assert!(e.contains("not a valid GitHub name"), "{e}");
+            assert!(!bad.is_empty() && !e.contains(bad) || bad.is_empty(), "{e}");
+        }
+        assert!(RepoName::try_from("..".to_owned()).is_err());
+        assert!(RepoName::try_from("a.b-c_d".to_owned()).is_ok());
+        assert!(SecretNameDoc::try_from(" X".to_owned()).is_err());
+        assert!(SecretNameDoc::try_from("1X".to_owned()).is_err());
+        assert!(SecretNameDoc::try_from("MY_X".to_owned()).is_ok());
+    }
+}
