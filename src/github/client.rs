@@ -85,7 +85,10 @@ impl Policy {
 /// What the client did, for reports and tests.
 #[derive(Debug, Default)]
 pub struct Stats {
+    /// Requests that reached the server (attempts whose connection was never made excluded).
     pub requests: AtomicU64,
+    /// Attempts whose connection was never made.
+    pub unreached: AtomicU64,
     pub retries: AtomicU64,
     pub rate_limit_waits: AtomicU64,
     /// Unscaled milliseconds spent waiting on rate limits.
@@ -269,13 +272,18 @@ impl Client {
             if is_write {
                 self.pace().await;
             }
-            self.stats.requests.fetch_add(1, Ordering::Relaxed);
             let result =
                 tokio::time::timeout(self.policy.request_timeout, self.once(&method, path, body))
                     .await;
+            // Only requests that reached the server count: a refused connection sent nothing.
+            if matches!(result, Ok(Err(Sent::NotConnected(_)))) {
+                self.stats.unreached.fetch_add(1, Ordering::Relaxed);
+            } else {
+                self.stats.requests.fetch_add(1, Ordering::Relaxed);
+            }
             let retry_cause = match result {
                 Err(_) => format!("no answer within {:?}", self.policy.request_timeout),
-                Ok(Err(cause)) => cause,
+                Ok(Err(Sent::NotConnected(cause) | Sent::Failed(cause))) => cause,
                 Ok(Ok(Err(refused))) => return Err(refused),
                 Ok(Ok(Ok(answer))) => {
                     self.note_headers(&answer.headers);
@@ -313,16 +321,22 @@ impl Client {
         method: &Method,
         path: &str,
         body: Option<&serde_json::Value>,
-    ) -> Result<Result<Answer, ApiError>, String> {
+    ) -> Result<Result<Answer, ApiError>, Sent> {
         let response = match *method {
             Method::GET => self.crab._get(path).await,
             Method::PUT => self.crab._put(path, body).await,
             Method::POST => self.crab._post(path, body).await,
             Method::DELETE => self.crab._delete(path, body).await,
             Method::PATCH => self.crab._patch(path, body).await,
-            _ => return Err(format!("method {method} is not supported")),
+            _ => return Err(Sent::Failed(format!("method {method} is not supported"))),
         }
-        .map_err(|e| transport_cause(&e))?;
+        .map_err(|e| {
+            if never_connected(&e) {
+                Sent::NotConnected(transport_cause(&e))
+            } else {
+                Sent::Failed(transport_cause(&e))
+            }
+        })?;
         let status = response.status();
         let headers = response.headers().clone();
         let body = match collect(response.into_body(), self.policy.max_body_bytes).await {
@@ -332,7 +346,9 @@ impl Client {
                     limit: self.policy.max_body_bytes,
                 }))
             }
-            Err(Collect::Cut(e)) => return Err(format!("the answer was cut off: {e}")),
+            Err(Collect::Cut(e)) => {
+                return Err(Sent::Failed(format!("the answer was cut off: {e}")))
+            }
         };
         Ok(Ok(Answer {
             status,
@@ -461,6 +477,26 @@ fn rate_limit_wait(answer: &Answer) -> Option<Duration> {
         .message()
         .is_some_and(|m| m.to_ascii_lowercase().contains("secondary rate limit"));
     secondary.then(|| Duration::from_secs(60))
+}
+
+/// How an attempt failed without an answer.
+enum Sent {
+    /// No connection was made: nothing reached the server.
+    NotConnected(String),
+    /// The request may have reached the server.
+    Failed(String),
+}
+
+/// Whether the connection itself failed (refused, unresolvable host, TLS never set up).
+fn never_connected(e: &octocrab::Error) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(h) = s.downcast_ref::<hyper_util::client::legacy::Error>() {
+            return h.is_connect();
+        }
+        source = s.source();
+    }
+    false
 }
 
 /// A transport error's cause without anything that came from the caller.

@@ -654,3 +654,46 @@ fn names_from_the_server_that_github_could_not_produce_are_refused() {
         );
     }
 }
+
+/// The report counts requests that reached the server: when the connection is refused, none
+/// did, and the run must not claim "4 requests to GitHub".
+#[test]
+fn a_refused_connection_is_not_reported_as_requests_to_github() {
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let url = format!("http://127.0.0.1:{closed}");
+    let ran = Step::with_url(&url)
+        .remove_env("GITHUB_ACTIONS")
+        .env("GH_TOKEN", TOKEN)
+        .env("SECRET_REFRESH_TIME_SCALE", "0.01")
+        .value(TOKEN)
+        .stdin(VALUE)
+        .value(VALUE)
+        .args(&["set", "X", "--repo", "acme/api", "--api-url", &url])
+        .run();
+    assert_eq!(ran.code, 1, "{}", ran.screen());
+    assert!(
+        ran.stderr.contains("could not reach GitHub"),
+        "{}",
+        ran.screen()
+    );
+    assert!(
+        ran.stdout.contains("after 0 requests to GitHub"),
+        "claims requests that never arrived: {}",
+        ran.screen()
+    );
+    let ran = Step::with_url(&url)
+        .token()
+        .env("SECRET_REFRESH_TIME_SCALE", "0.01")
+        .secrets(&[("X", VALUE)])
+        .input("repositories", "acme/api")
+        .run();
+    assert_eq!(ran.code, 1, "{}", ran.screen());
+    assert!(
+        !ran.stdout.contains("4 requests") && !ran.summary.contains("4 requests"),
+        "claims requests that never arrived: {}",
+        ran.screen()
+    );
+}
