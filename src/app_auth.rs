@@ -19,7 +19,7 @@ use serde_json::json;
 use zeroize::Zeroize;
 
 use crate::config::{AppCredentials, Auth, Config, Destination, RepoSpec};
-use crate::github::{Answer, Client, Policy, Stats};
+use crate::github::{routes, Answer, Client, Policy, Stats};
 use crate::secret::SecretValue;
 use crate::target::{App, Repo, Target};
 
@@ -390,16 +390,14 @@ async fn find_installation(
     let (what, paths) = match (&first_repo, &config.destination) {
         (Some(repo), _) => (
             repo.to_string(),
-            vec![format!("/repos/{}/{}/installation", repo.owner, repo.name)],
+            vec![routes::repository_installation(repo)],
         ),
-        (None, Destination::Org { org, .. }) => {
-            (org.clone(), vec![format!("/orgs/{org}/installation")])
-        }
+        (None, Destination::Org { org, .. }) => (org.clone(), vec![routes::org_installation(org)]),
         (None, _) => (
             owner.to_owned(),
             vec![
-                format!("/orgs/{owner}/installation"),
-                format!("/users/{owner}/installation"),
+                routes::org_installation(owner),
+                routes::user_installation(owner),
             ],
         ),
     };
@@ -490,7 +488,7 @@ pub async fn mint_token(
     if let Some(names) = repositories {
         body["repositories"] = json!(names);
     }
-    let path = format!("/app/installations/{installation}/access_tokens");
+    let path = routes::installation_access_tokens(installation);
     let mut answer = jwt.post(&path, &body).await.map_err(|e| e.to_string())?;
     if answer.status != StatusCode::CREATED {
         let asked = permissions
@@ -571,7 +569,7 @@ pub fn jwt_failure(answer: &Answer, doing: &str) -> String {
 /// `DELETE /installation/token` with the token itself.
 pub async fn revoke(client: &Client) -> Result<(), String> {
     let answer = client
-        .delete("/installation/token")
+        .delete(routes::INSTALLATION_TOKEN)
         .await
         .map_err(|e| format!("could not revoke the installation token: {e}"))?;
     if answer.status == StatusCode::NO_CONTENT || answer.status == StatusCode::OK {
@@ -604,7 +602,7 @@ async fn resolve_patterns(reader: &Client, config: &Config) -> Result<Vec<Target
         return Ok(Vec::new());
     };
     let mut reachable: Vec<Repo> = Vec::new();
-    let mut pages = reader.pages("/installation/repositories?per_page=100".to_owned());
+    let mut pages = reader.pages(routes::INSTALLATION_REPOSITORIES.to_owned());
     while let Some(answer) = pages.next().await {
         let answer = answer.map_err(|e| e.to_string())?;
         if answer.status != StatusCode::OK {

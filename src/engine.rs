@@ -572,9 +572,9 @@ impl Writer<'_> {
                     let key = owner.to_ascii_lowercase();
                     if let std::collections::btree_map::Entry::Vacant(slot) = listings.entry(key) {
                         if me.is_none() {
-                            me = Some(crate::resolve::token_login(self.client).await?);
+                            me = Some(crate::github::repos::token_login(self.client).await?);
                         }
-                        let list = crate::resolve::list_owner_repos(
+                        let list = crate::github::repos::list_owner_repos(
                             self.client,
                             owner,
                             me.as_deref().unwrap_or(""),
@@ -622,7 +622,7 @@ impl Writer<'_> {
         };
         let mut ids = Vec::new();
         for repo in selected {
-            ids.push(crate::resolve::repo_id(self.client, repo).await?);
+            ids.push(crate::github::repos::repo_id(self.client, repo).await?);
         }
         Ok(Some(ids))
     }

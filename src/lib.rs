@@ -17,7 +17,6 @@ pub mod parse;
 pub mod plan;
 pub mod prompt;
 pub mod report;
-pub mod resolve;
 pub mod seal;
 pub mod secret;
 pub mod target;

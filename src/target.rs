@@ -1,9 +1,7 @@
-//! Where secrets go: repository, environment or organisation secrets of one of three apps, and the
-//! REST routes of each. The orchestration never builds URLs itself.
+//! Where secrets go: repository, environment or organisation secrets of one of three apps. Their
+//! REST routes live in `github::routes`.
 
 use std::fmt;
-
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// The GitHub product a secret belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -80,45 +78,7 @@ pub enum Target {
     Org { org: String, app: App },
 }
 
-/// Everything but unreserved characters is encoded in path segments.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-fn segment(s: &str) -> String {
-    utf8_percent_encode(s, SEGMENT).to_string()
-}
-
 impl Target {
-    /// The collection route: `…/secrets`.
-    pub fn secrets_path(&self) -> String {
-        match self {
-            Target::Repo { repo, app } => format!(
-                "/repos/{}/{}/{}/secrets",
-                segment(&repo.owner),
-                segment(&repo.name),
-                app.as_str()
-            ),
-            Target::Env { repo, env } => format!(
-                "/repos/{}/{}/environments/{}/secrets",
-                segment(&repo.owner),
-                segment(&repo.name),
-                segment(env)
-            ),
-            Target::Org { org, app } => format!("/orgs/{}/{}/secrets", segment(org), app.as_str()),
-        }
-    }
-
-    pub fn public_key_path(&self) -> String {
-        format!("{}/public-key", self.secrets_path())
-    }
-
-    pub fn secret_path(&self, name: &str) -> String {
-        format!("{}/{}", self.secrets_path(), segment(name))
-    }
-
     pub fn repo(&self) -> Option<&Repo> {
         match self {
             Target::Repo { repo, .. } | Target::Env { repo, .. } => Some(repo),
@@ -166,41 +126,6 @@ impl fmt::Display for Target {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn repo(s: &str) -> Repo {
-        Repo::parse(s).expect("valid repo")
-    }
-
-    #[test]
-    fn routes() {
-        let t = Target::Repo {
-            repo: repo("acme/api"),
-            app: App::Actions,
-        };
-        assert_eq!(
-            t.public_key_path(),
-            "/repos/acme/api/actions/secrets/public-key"
-        );
-        assert_eq!(t.secret_path("X"), "/repos/acme/api/actions/secrets/X");
-        let t = Target::Env {
-            repo: repo("acme/api"),
-            env: "test live/é".into(),
-        };
-        assert_eq!(
-            t.secret_path("X"),
-            "/repos/acme/api/environments/test%20live%2F%C3%A9/secrets/X"
-        );
-        assert_eq!(t.to_string(), "acme/api/environments/test live/é");
-        let t = Target::Org {
-            org: "acme".into(),
-            app: App::Dependabot,
-        };
-        assert_eq!(
-            t.public_key_path(),
-            "/orgs/acme/dependabot/secrets/public-key"
-        );
-        assert_eq!(t.to_string(), "orgs/acme (dependabot)");
-    }
 
     #[test]
     fn repo_names() {

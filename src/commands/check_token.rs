@@ -120,7 +120,7 @@ pub fn run(args: CheckTokenArgs) -> ExitCode {
         Ok(c) => c,
         Err(e) => return super::fail(USAGE, &e.to_string()),
     };
-    let user = match runtime.block_on(client.get("/user")) {
+    let user = match runtime.block_on(client.get(crate::github::routes::USER)) {
         Ok(a) => a,
         Err(e) => {
             return super::fail(
@@ -493,7 +493,7 @@ async fn check_app(
     let network =
         |e: crate::github::ApiError| format!("{e}\n  fix: check the network and --api-url");
     // The app itself: proves the key and the id go together.
-    match jwt.get("/app").await {
+    match jwt.get(crate::github::routes::APP).await {
         Err(e) => {
             found.line("App", "not checked: see below", Tone::Bad);
             found.problem(network(e));
@@ -525,11 +525,11 @@ async fn check_app(
     // The installation: by id, else the one on --repo.
     let (path, what) = match (creds.installation_id, repo) {
         (Some(id), _) => (
-            format!("/app/installations/{id}"),
+            crate::github::routes::installation(id),
             format!("installation {id}"),
         ),
         (None, Some(r)) => (
-            format!("/repos/{}/{}/installation", r.owner, r.name),
+            crate::github::routes::repository_installation(r),
             r.to_string(),
         ),
         (None, None) => return false, // refused before any request

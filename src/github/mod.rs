@@ -4,6 +4,8 @@
 
 mod client;
 mod pager;
+pub mod repos;
+pub mod routes;
 mod url;
 pub mod wire;
 

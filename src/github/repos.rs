@@ -24,7 +24,10 @@ struct RepoDoc {
 
 /// The login of the token's user (`GET /user`).
 pub async fn token_login(client: &Client) -> Result<String, String> {
-    let answer = client.get("/user").await.map_err(|e| e.to_string())?;
+    let answer = client
+        .get(super::routes::USER)
+        .await
+        .map_err(|e| e.to_string())?;
     if answer.status != StatusCode::OK {
         return Err(format!(
             "could not read the token's user: {}",
@@ -41,18 +44,19 @@ pub async fn token_login(client: &Client) -> Result<String, String> {
 /// (private ones included), else `/orgs/{owner}/repos`, else `/users/{owner}/repos`.
 pub async fn list_owner_repos(client: &Client, owner: &str, me: &str) -> Result<Vec<Repo>, String> {
     let first = if owner.eq_ignore_ascii_case(me) {
-        "/user/repos?affiliation=owner&sort=full_name&per_page=100".to_owned()
+        super::routes::MY_REPOSITORIES.to_owned()
     } else {
-        format!("/orgs/{owner}/repos?type=all&sort=full_name&per_page=100")
+        super::routes::org_repositories(owner)
     };
     let docs = match list_pages(client, &first).await? {
         Some(docs) => docs,
-        None if !owner.eq_ignore_ascii_case(me) => list_pages(
-            client,
-            &format!("/users/{owner}/repos?type=owner&sort=full_name&per_page=100"),
-        )
-        .await?
-        .ok_or_else(|| format!("no user or organisation `{owner}` is visible to the token"))?,
+        None if !owner.eq_ignore_ascii_case(me) => {
+            list_pages(client, &super::routes::user_repositories(owner))
+                .await?
+                .ok_or_else(|| {
+                    format!("no user or organisation `{owner}` is visible to the token")
+                })?
+        }
         None => return Err(format!("could not list the repositories of {owner}")),
     };
     Ok(docs
@@ -92,7 +96,7 @@ async fn list_pages(client: &Client, first: &str) -> Result<Option<Vec<RepoDoc>>
 /// The id of a repository (`GET /repos/{owner}/{repo}`).
 pub async fn repo_id(client: &Client, repo: &Repo) -> Result<u64, String> {
     let answer = client
-        .get(&format!("/repos/{}/{}", repo.owner, repo.name))
+        .get(&super::routes::repository(repo))
         .await
         .map_err(|e| e.to_string())?;
     if answer.status != StatusCode::OK {
