@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
 use tokio::sync::Notify;
 
-use crate::state::{lc, now, Account, Repo, ScopeKey, State};
+use crate::state::{lc, Account, Repo, ScopeKey, State};
 use crate::{App, FaultKind, Recorded, Stored, TokenKind, TokenSpec};
 
 pub(crate) struct Ctx {
@@ -337,7 +337,7 @@ fn process(s: &mut State, r: &Req, fault: Option<&FaultKind>) -> Reply {
         .as_deref()
         .filter(|t| crate::app::looks_like_jwt(t) && !s.tokens.contains_key(*t))
     {
-        let mut reply = match fault.and_then(fault_reply) {
+        let mut reply = match fault.and_then(|f| fault_reply(f, s.now())) {
             Some(f) => f,
             None => app_request(s, r, jwt),
         };
@@ -348,7 +348,7 @@ fn process(s: &mut State, r: &Req, fault: Option<&FaultKind>) -> Reply {
     let valid = r.token.as_ref().and_then(|t| {
         s.tokens
             .get(t)
-            .filter(|sp| !sp.revoked && sp.expires_at.is_none_or(|e| e > OffsetDateTime::now_utc()))
+            .filter(|sp| !sp.revoked && sp.expires_at.is_none_or(|e| e > s.now()))
             .cloned()
             .map(|sp| (t.clone(), sp))
     });
@@ -364,7 +364,7 @@ fn process(s: &mut State, r: &Req, fault: Option<&FaultKind>) -> Reply {
             }
             authed(s, r, fault, tok, spec, &segs, over)
         }
-        None => match fault.and_then(fault_reply) {
+        None => match fault.and_then(|f| fault_reply(f, s.now())) {
             Some(f) => f,
             None if r.token.is_some() => Reply::error(401, "Bad credentials"),
             None => Reply::error(401, "Requires authentication"),
@@ -397,7 +397,7 @@ fn process(s: &mut State, r: &Req, fault: Option<&FaultKind>) -> Reply {
 }
 
 /// Answers of faults that replace processing (Drop is handled by the caller).
-fn fault_reply(f: &FaultKind) -> Option<Reply> {
+fn fault_reply(f: &FaultKind, now: OffsetDateTime) -> Option<Reply> {
     Some(match f {
         FaultKind::Status(code) => {
             let reason = StatusCode::from_u16(*code)
@@ -413,7 +413,7 @@ fn fault_reply(f: &FaultKind) -> Option<Reply> {
             Reply::error(403, SECONDARY_MSG).header("retry-after", retry_after_secs.to_string())
         }
         FaultKind::PrimaryExhausted { reset_in_secs } => {
-            let reset = OffsetDateTime::now_utc().unix_timestamp() as u64 + reset_in_secs;
+            let reset = now.unix_timestamp() as u64 + reset_in_secs;
             Reply::json(
                 403,
                 json!({
@@ -526,7 +526,7 @@ fn authed(
     segs: &[String],
     over_primary: bool,
 ) -> Reply {
-    if let Some(f) = fault.and_then(fault_reply) {
+    if let Some(f) = fault.and_then(|f| fault_reply(f, s.now())) {
         return f;
     }
     if over_primary {
@@ -1107,7 +1107,7 @@ fn put_secret(
         }
     };
 
-    let t = now();
+    let t = s.now();
     let created = existing.is_none();
     let map = s.secrets.entry(key.clone()).or_default();
     let st = map.entry(upper).or_insert_with(|| Stored {
@@ -1580,7 +1580,7 @@ fn graphql_query(s: &State, r: &Req, spec: &TokenSpec) -> Reply {
 
 /// A request authenticated with a JWT: only the app endpoints answer.
 fn app_request(s: &mut State, r: &Req, jwt: &str) -> Reply {
-    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let now = s.now().unix_timestamp();
     let app_id = match crate::app::verify(jwt, &s.apps, now) {
         Ok(id) => id,
         Err(message) => return Reply::error(401, message),
@@ -1750,7 +1750,7 @@ fn mint_token(s: &mut State, r: &Req, inst: &crate::Installation) -> Reply {
         }
     };
     let token = format!("ghs_{}", random_alnum(36));
-    let expires = now() + time::Duration::hours(1);
+    let expires = s.now() + time::Duration::hours(1);
     let effective = names.clone().or_else(|| inst.repositories.clone());
     s.tokens.insert(
         token.clone(),

@@ -449,6 +449,28 @@ impl FakeGitHub {
         f(&mut guard)
     }
 
+    // ---- clock -------------------------------------------------------------------------
+
+    /// The fake's "now" (whole seconds): the clock [`FakeGitHub::set_now`] set, else the
+    /// system clock. Token expiry (401), JWT `iat`/`exp` checks, `x-ratelimit-reset`, minted
+    /// tokens' `expires_at` and secrets' timestamps all read it.
+    pub fn now(&self) -> OffsetDateTime {
+        self.with(|s| s.now())
+    }
+
+    /// Set the fake's clock to `at` (sub-seconds dropped). It then stands still until set
+    /// again or moved with [`FakeGitHub::advance`], so a test states its own "now" and asserts
+    /// exact expiries, 401s and reset times.
+    pub fn set_now(&self, at: OffsetDateTime) {
+        let at = at.replace_nanosecond(0).unwrap_or(at);
+        self.with(|s| s.clock = Some(at))
+    }
+
+    /// Move the fake's clock by `by` (from the system clock when none was set).
+    pub fn advance(&self, by: time::Duration) {
+        self.with(|s| s.clock = Some(s.now() + by))
+    }
+
     // ---- world -------------------------------------------------------------------------
 
     pub fn add_user(&self, login: &str) {

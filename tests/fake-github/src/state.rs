@@ -3,7 +3,7 @@
 //! await.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
@@ -76,13 +76,18 @@ impl KeyPair {
 
 #[derive(Debug, Default)]
 pub(crate) struct RateState {
-    pub window_start: Option<(Instant, SystemTime)>,
+    /// When the window started: monotonic (for its length) and on the fake's clock (for the
+    /// reset time it reports).
+    pub window_start: Option<(Instant, OffsetDateTime)>,
     pub used: u32,
     pub writes: VecDeque<Instant>,
 }
 
 pub(crate) struct State {
     pub opts: Options,
+    /// The fake's "now": `None` follows the system clock; `Some` is a clock a test set, which
+    /// stands still until the test moves it (token expiry, JWT checks, rate-limit resets).
+    pub clock: Option<OffsetDateTime>,
     pub started: Instant,
     pub accounts: BTreeMap<String, Account>,
     pub repos: BTreeMap<String, Repo>,
@@ -100,8 +105,8 @@ pub(crate) struct State {
     seq: u64,
 }
 
-pub(crate) fn now() -> OffsetDateTime {
-    // GitHub's timestamps have whole seconds.
+/// The system clock in whole seconds, as GitHub writes its timestamps.
+fn system_now() -> OffsetDateTime {
     let t = OffsetDateTime::now_utc();
     t.replace_nanosecond(0).unwrap_or(t)
 }
@@ -115,9 +120,15 @@ pub(crate) fn lc(s: &str) -> String {
 }
 
 impl State {
+    /// The fake's "now", whole seconds: the clock a test set, else the system clock.
+    pub fn now(&self) -> OffsetDateTime {
+        self.clock.unwrap_or_else(system_now)
+    }
+
     pub fn new(opts: Options) -> State {
         State {
             opts,
+            clock: None,
             started: Instant::now(),
             accounts: BTreeMap::new(),
             repos: BTreeMap::new(),
@@ -193,7 +204,7 @@ impl State {
                 private,
                 archived,
                 environments: Vec::new(),
-                created_at: now(),
+                created_at: self.now(),
             },
         );
         id
@@ -257,7 +268,7 @@ impl State {
         let k = self.scope_key(scope);
         let is_org = matches!(k, ScopeKey::Org(..));
         let is_user = matches!(k, ScopeKey::User(..));
-        let t = now();
+        let t = self.now();
         let map = self.secrets.entry(k).or_default();
         let upper = name.to_ascii_uppercase();
         match map.get_mut(&upper) {
@@ -329,22 +340,18 @@ impl State {
     /// Returns (used, reset epoch seconds).
     pub fn primary_status(&mut self, token: &str) -> (u32, u64) {
         let window = self.primary_window();
+        let now = self.now();
         let rs = self.rate.entry(token.to_string()).or_default();
         let fresh = match rs.window_start {
             Some((i, _)) => i.elapsed() >= window,
             None => true,
         };
         if fresh {
-            rs.window_start = Some((Instant::now(), SystemTime::now()));
+            rs.window_start = Some((Instant::now(), now));
             rs.used = 0;
         }
-        let (_, sys) = rs
-            .window_start
-            .unwrap_or((Instant::now(), SystemTime::now()));
-        let reset = (sys + window)
-            .duration_since(UNIX_EPOCH)
-            .map(ceil_secs)
-            .unwrap_or(0);
+        let (_, start) = rs.window_start.unwrap_or((Instant::now(), now));
+        let reset = u64::try_from(start.unix_timestamp()).unwrap_or(0) + ceil_secs(window);
         (rs.used, reset)
     }
 

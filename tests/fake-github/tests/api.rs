@@ -863,3 +863,58 @@ fn graphql_maps_repository_names_to_ids_as_gh_asks() {
     assert!(v["data"]["repo_001"].is_null());
     assert_eq!(v["errors"][0]["type"], "NOT_FOUND");
 }
+
+/// The fake's clock, set by the test: expiry, 401 and reset times are exact, whatever the day.
+#[test]
+fn a_set_clock_drives_token_expiry_and_reset_times() {
+    use time::macros::datetime;
+    let gh = FakeGitHub::start();
+    gh.add_repo("octo/app");
+    let t0 = datetime!(2099-06-01 12:00:00 UTC);
+    gh.set_now(t0 + time::Duration::milliseconds(700));
+    assert_eq!(gh.now(), t0, "whole seconds, as GitHub keeps time");
+    gh.add_token(
+        TOKEN,
+        TokenSpec::classic("octo", &["repo"]).expiring(datetime!(2099-06-01 12:00:02 UTC)),
+    );
+    let r = get(&gh, "/user", Some(TOKEN));
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.header("github-authentication-token-expiration"),
+        Some("2099-06-01 12:00:02 UTC")
+    );
+    // The primary window opened at t0 and lasts an hour.
+    let reset = (t0 + time::Duration::hours(1)).unix_timestamp().to_string();
+    assert_eq!(r.header("x-ratelimit-reset"), Some(reset.as_str()));
+    let rl = get(&gh, "/rate_limit", Some(TOKEN)).json();
+    assert_eq!(rl["resources"]["core"]["reset"].to_string(), reset);
+
+    // A primary-limit fault resets `reset_in_secs` after the fake's now.
+    gh.advance(time::Duration::seconds(1));
+    gh.inject(Fault::new(FaultKind::PrimaryExhausted {
+        reset_in_secs: 30,
+    }));
+    let r = get(&gh, "/user", Some(TOKEN));
+    assert_eq!(r.status, 403);
+    let want = (t0.unix_timestamp() + 31).to_string();
+    assert_eq!(r.header("x-ratelimit-reset"), Some(want.as_str()));
+
+    // Alive until its expiry, 401 from that second on, as GitHub answers an expired token.
+    let r = get(&gh, "/user", Some(TOKEN));
+    assert_eq!(r.status, 200);
+    gh.advance(time::Duration::seconds(1));
+    let r = get(&gh, "/user", Some(TOKEN));
+    assert_eq!(r.status, 401);
+    assert_eq!(r.json()["message"], "Bad credentials");
+    // Wound back, the same token works again: only the clock decides.
+    gh.set_now(t0);
+    assert_eq!(get(&gh, "/user", Some(TOKEN)).status, 200);
+
+    // A secret written now carries the fake's time.
+    let (kid, pk) = gh.public_key(&Scope::repo("octo/app"));
+    let body = json!({"encrypted_value": seal(&pk, "v"), "key_id": kid});
+    let r = put(&gh, "/repos/octo/app/actions/secrets/K", Some(TOKEN), &body);
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = get(&gh, "/repos/octo/app/actions/secrets/K", Some(TOKEN));
+    assert_eq!(r.json()["updated_at"], "2099-06-01T12:00:00Z");
+}

@@ -266,3 +266,58 @@ fn read_tokens_read_but_do_not_write_and_installations_are_found_by_id() {
         Some("secrets=write")
     );
 }
+
+/// JWT `iat`/`exp` and minted tokens' expiry judged by the fake's clock, which the test sets:
+/// exact edges, whatever the day the suite runs.
+#[test]
+fn jwts_and_minted_tokens_follow_the_fakes_clock() {
+    let (gh, id) = world();
+    let t0 = time::macros::datetime!(2099-06-01 12:00:00 UTC);
+    gh.set_now(t0);
+    let t = t0.unix_timestamp();
+    let at = |iat: i64, exp: i64| jwt(json!({"iat": iat, "exp": exp, "iss": APP}));
+    let status = |token: &str| call(&gh, "GET", "/app", token, None);
+    // As a client signs at t0: backdated a minute, nine ahead.
+    let signed = at(t - 60, t + 540);
+    assert_eq!(status(&signed).status, 200);
+    // Issued up to 30 s ahead of the fake's clock is drift; more is refused.
+    assert_eq!(status(&at(t + 30, t + 60)).status, 200);
+    let r = status(&at(t + 31, t + 60));
+    assert_eq!(r.status, 401);
+    assert!(
+        r.json()["message"].as_str().unwrap_or("").contains("'iat'"),
+        "{}",
+        r.body
+    );
+    // A JWT signed by the system clock is long expired in 2099.
+    let r = status(&good_jwt());
+    assert_eq!(r.status, 401);
+    assert!(
+        r.json()["message"].as_str().unwrap_or("").contains("'exp'"),
+        "{}",
+        r.body
+    );
+    // Valid until the second of its `exp`.
+    gh.set_now(t0 + time::Duration::seconds(539));
+    assert_eq!(status(&signed).status, 200);
+    gh.set_now(t0 + time::Duration::seconds(540));
+    assert_eq!(status(&signed).status, 401);
+
+    // A minted token expires an hour after the fake's now, and answers 401 from then on.
+    gh.set_now(t0);
+    let r = call(
+        &gh,
+        "POST",
+        &format!("/app/installations/{id}/access_tokens"),
+        &signed,
+        Some(json!({"repositories": ["api"]})),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.json()["expires_at"], "2099-06-01T13:00:00Z");
+    let token = r.json()["token"].as_str().expect("token").to_owned();
+    let key = "/repos/acme/api/actions/secrets/public-key";
+    gh.set_now(t0 + time::Duration::seconds(3599));
+    assert_eq!(call(&gh, "GET", key, &token, None).status, 200);
+    gh.advance(time::Duration::seconds(1));
+    assert_eq!(call(&gh, "GET", key, &token, None).status, 401);
+}
