@@ -117,7 +117,8 @@ pub fn execute(
         &mut |_| {},
         &mut |token| reporter.mask_new(token),
     ));
-    crate::report::print(&report, &config, reporter);
+    // The clock is read here, once; the report only compares with it.
+    crate::report::print(&report, &config, reporter, time::OffsetDateTime::now_utc());
     let mut io_failed = false;
     if let Some(path) = outputs_file {
         if let Err(e) = write_outputs(&path, &crate::report::outputs(&report)) {

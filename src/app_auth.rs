@@ -114,6 +114,8 @@ impl AppSigner {
     }
 }
 
+/// The system clock in Unix seconds, read where a JWT is signed: a JWT lives ten minutes, so
+/// it is signed with the time it is sent, not a time read earlier in the run.
 pub fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -694,7 +696,7 @@ mod tests {
     #[test]
     fn claims_backdate_iat_and_stay_within_ten_minutes() {
         let signer = AppSigner::new("12345", &test_key()).expect("signer");
-        let now = 1_800_000_000;
+        let now = 4_084_000_000; // 2099: a stated now, not the clock
         let jwt = signer.sign(now).expect("sign");
         let claims = decode_claims(jwt.expose());
         assert_eq!(claims.iat, now - 60);
@@ -715,7 +717,7 @@ mod tests {
     #[test]
     fn a_client_id_is_a_string_issuer() {
         let signer = AppSigner::new("Iv23liAbCdEf", &test_key()).expect("signer");
-        let claims = decode_claims(signer.sign(1_800_000_000).expect("sign").expose());
+        let claims = decode_claims(signer.sign(4_084_000_000).expect("sign").expose());
         assert_eq!(claims.iss, Issuer::ClientId("Iv23liAbCdEf".into()));
     }
 

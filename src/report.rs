@@ -5,13 +5,14 @@ use std::io::Write;
 use std::path::Path;
 
 use serde_json::json;
+use time::OffsetDateTime;
 
 use crate::config::Config;
 use crate::engine::{Outcome, Report, SkipReason};
 use crate::output::Reporter;
 
-/// Lines and annotations for the log.
-pub fn print(report: &Report, config: &Config, reporter: &mut Reporter) {
+/// Lines and annotations for the log. `now` is the caller's clock (the token-expiry warning).
+pub fn print(report: &Report, config: &Config, reporter: &mut Reporter, now: OffsetDateTime) {
     for w in &config.warnings {
         reporter.warning("secret-refresh", w);
     }
@@ -48,7 +49,7 @@ pub fn print(report: &Report, config: &Config, reporter: &mut Reporter) {
             _ => {}
         }
     }
-    if let Some(days) = expiry_days_left(report.token_expiry.as_deref()) {
+    if let Some(days) = expiry_days_left(report.token_expiry.as_deref(), now) {
         if days < i64::from(config.token_expiry_warning_days) {
             let when = report.token_expiry.as_deref().unwrap_or_default();
             reporter.warning(
@@ -70,14 +71,14 @@ pub fn print(report: &Report, config: &Config, reporter: &mut Reporter) {
     reporter.info(&headline(report));
 }
 
-/// Days until an expiry as GitHub writes it (`2099-12-01 00:00:00 UTC`), rounded down.
-pub fn expiry_days_left(expiry: Option<&str>) -> Option<i64> {
+/// Whole days from `now` until an expiry as GitHub writes it (`2099-12-01 00:00:00 UTC`),
+/// rounded down: negative once it has passed, even by a second.
+pub fn expiry_days_left(expiry: Option<&str>, now: OffsetDateTime) -> Option<i64> {
     let at = parse_expiry(expiry?)?;
-    let now = time::OffsetDateTime::now_utc();
-    Some((at - now).whole_days())
+    Some((at - now).whole_seconds().div_euclid(86_400))
 }
 
-pub fn parse_expiry(s: &str) -> Option<time::OffsetDateTime> {
+pub fn parse_expiry(s: &str) -> Option<OffsetDateTime> {
     let s = s.trim();
     let fmt = time::macros::format_description!(
         "[year]-[month]-[day] [hour]:[minute]:[second] [offset_hour sign:mandatory][offset_minute]"
@@ -86,7 +87,7 @@ pub fn parse_expiry(s: &str) -> Option<time::OffsetDateTime> {
         .strip_suffix(" UTC")
         .map(|d| format!("{d} +0000"))
         .unwrap_or_else(|| s.to_owned());
-    time::OffsetDateTime::parse(&normalized, fmt).ok()
+    OffsetDateTime::parse(&normalized, fmt).ok()
 }
 
 /// One sentence saying what happened.
@@ -477,5 +478,23 @@ mod tests {
         assert_eq!(at.year(), 2099);
         assert!(parse_expiry("2099-12-01 00:00:00 +0100").is_some());
         assert!(parse_expiry("soon").is_none());
+    }
+
+    /// The test states its own "now": exact days, whatever the day it runs.
+    #[test]
+    fn days_left_count_from_the_given_now_and_round_down() {
+        let now = time::macros::datetime!(2099-11-28 12:00:00 UTC);
+        let left = |expiry: &str| expiry_days_left(Some(expiry), now);
+        assert_eq!(left("2099-12-01 00:00:00 UTC"), Some(2));
+        assert_eq!(left("2099-11-29 12:00:00 UTC"), Some(1));
+        assert_eq!(left("2099-11-29 11:59:59 UTC"), Some(0));
+        assert_eq!(left("2099-11-28 12:00:00 UTC"), Some(0));
+        assert_eq!(left("2099-11-28 13:00:00 +0100"), Some(0));
+        // Passed, even by a second or a few hours, is expired, never "in 0 days".
+        assert_eq!(left("2099-11-28 11:59:59 UTC"), Some(-1));
+        assert_eq!(left("2099-11-28 02:00:00 UTC"), Some(-1));
+        assert_eq!(left("2099-11-26 12:00:00 UTC"), Some(-2));
+        assert_eq!(expiry_days_left(None, now), None);
+        assert_eq!(left("soon"), None);
     }
 }

@@ -15,7 +15,8 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 use fake_github::{FakeGitHub, Scope, TokenSpec};
 use secret_refresh::output::parse_outputs;
@@ -23,10 +24,15 @@ use secret_refresh::output::parse_outputs;
 #[path = "support/leak_check.rs"]
 mod leak_check;
 use leak_check::value_parts;
+#[path = "support/process.rs"]
+mod process;
+use process::{OnDrop, Spawned};
 
 /// A classic PAT with `repo` scope, known to the fake.
 const TOKEN: &str = "ghp_CoNtAiNeRtEsT0123456789abcdefghijkl";
 const REPO: &str = "acme/api";
+/// A step still running by then is killed (its container removed) and fails the test.
+const RUN_LIMIT: Duration = Duration::from_secs(300);
 /// Where the CA bundle comes from: the host's, as the build stage's is not at hand.
 const HOST_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 /// The Dockerfile's build-stage path of the binary and of the CA bundle.
@@ -718,11 +724,30 @@ impl Step {
     /// passed by name (`-e NAME`), their values in podman's own environment, which carries
     /// newlines and hyphenated names untouched.
     fn run(self, image: &Image<'_>) -> Ran {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
         let mount = |sub: &str, at: &str| format!("{}:{at}", self.dir.path().join(sub).display());
+        // Named, so a failing test removes its container (`--rm` alone needs podman to live).
+        let name = format!(
+            "secret-refresh-test-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        );
+        let _container = OnDrop(|| {
+            let _ = image
+                .podman
+                .command()
+                .args(["rm", "--force", "--ignore", "--time", "0", &name])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        });
         let mut cmd = image.podman.command();
         cmd.args([
             "run",
             "--rm",
+            "--name",
+            &name,
             "--network",
             "host",
             "--workdir",
@@ -735,7 +760,11 @@ impl Step {
         for (k, v) in &self.env {
             cmd.arg("-e").arg(k).env(k, v);
         }
-        let out: Output = cmd.arg(&image.tag).output().expect("run podman");
+        cmd.arg(&image.tag)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let out: Output = Spawned::spawn("podman run", &mut cmd).output_within(RUN_LIMIT);
         let read = |p: PathBuf| std::fs::read_to_string(p).unwrap_or_default();
         let outputs_raw = read(self.dir.path().join("file_commands/output"));
         Ran {

@@ -209,7 +209,7 @@ pub fn run(args: CheckTokenArgs) -> ExitCode {
         };
         lines.push(("Scopes".into(), scope_text, Tone::Plain));
         let expiry = client.token_expiry();
-        match crate::report::expiry_days_left(expiry.as_deref()) {
+        match crate::report::expiry_days_left(expiry.as_deref(), time::OffsetDateTime::now_utc()) {
             Some(days) => {
                 let when = expiry.clone().unwrap_or_default();
                 let soon = days < i64::from(args.warn_days);
@@ -668,7 +668,10 @@ async fn check_app(
     found.line("Token", format!("{kind}, {limits}"), Tone::Plain);
     found.line(
         "Expires",
-        match expires_at.as_deref().and_then(minutes_left) {
+        match expires_at
+            .as_deref()
+            .and_then(|at| minutes_left(at, time::OffsetDateTime::now_utc()))
+        {
             Some(m) => format!(
                 "{} (in {m} minutes; installation tokens live an hour)",
                 expires_at.as_deref().unwrap_or_default()
@@ -748,17 +751,27 @@ async fn check_app(
     }
 }
 
-/// Whole minutes (rounded) from now until an RFC 3339 time; `None` when not understood.
-fn minutes_left(at: &str) -> Option<i64> {
+/// Whole minutes (rounded) from `now` until an RFC 3339 time; `None` when not understood.
+fn minutes_left(at: &str, now: time::OffsetDateTime) -> Option<i64> {
     let at =
         time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).ok()?;
-    let secs = (at - time::OffsetDateTime::now_utc()).whole_seconds();
+    let secs = (at - now).whole_seconds();
     Some((secs + 30).div_euclid(60))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn minutes_left_count_from_the_given_now() {
+        let now = time::macros::datetime!(2099-06-01 12:00:00 UTC);
+        assert_eq!(minutes_left("2099-06-01T13:00:00Z", now), Some(60));
+        assert_eq!(minutes_left("2099-06-01T12:59:29Z", now), Some(59));
+        assert_eq!(minutes_left("2099-06-01T12:59:30Z", now), Some(60));
+        assert_eq!(minutes_left("2099-06-01T11:59:00Z", now), Some(-1));
+        assert_eq!(minutes_left("an hour", now), None);
+    }
 
     #[test]
     fn kinds() {

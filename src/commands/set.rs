@@ -122,7 +122,13 @@ pub fn run(args: SetArgs) -> ExitCode {
         Err(e) => return super::fail(FAILED, &e),
     };
     let report = runtime.block_on(run_with_progress(&config, targets.len()));
-    print_report(&args, &report, &targets, &credential)
+    print_report(
+        &args,
+        &report,
+        &targets,
+        &credential,
+        time::OffsetDateTime::now_utc(),
+    )
 }
 
 type Validated = (Vec<SecretName>, Vec<Target>, Option<Visibility>);
@@ -312,6 +318,7 @@ fn print_report(
     report: &Report,
     targets: &[Target],
     credential: &Credential,
+    now: time::OffsetDateTime,
 ) -> ExitCode {
     let style = Style::stdout();
     let mut err = crate::output::Reporter::stdio(crate::cli::human_mode());
@@ -334,7 +341,7 @@ fn print_report(
             );
         }
     }
-    if let Some(days) = crate::report::expiry_days_left(report.token_expiry.as_deref()) {
+    if let Some(days) = crate::report::expiry_days_left(report.token_expiry.as_deref(), now) {
         if days < 14 {
             err.warning(
                 "",

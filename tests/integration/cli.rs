@@ -533,25 +533,29 @@ fn on_terminal(
         std::env::var("PATH").unwrap_or_default().into(),
     );
     envs.insert("TERM".into(), "xterm".into());
+    for (k, v) in crate::process::clock_env() {
+        envs.insert(k, v.into());
+    }
     for (k, v) in env {
         envs.insert((*k).into(), (*v).into());
     }
     let job = serde_json::json!({ "argv": argv, "env": envs, "steps": steps });
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut child = Command::new("python3")
-        .args(["-c", PTY_DRIVER])
-        .current_dir(dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3");
+    let mut child = crate::process::Spawned::spawn(
+        "python3 (the terminal driver)",
+        Command::new("python3")
+            .args(["-c", PTY_DRIVER])
+            .current_dir(dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
     {
         use std::io::Write;
-        let mut stdin = child.stdin.take().expect("stdin");
+        let mut stdin = child.child().stdin.take().expect("stdin");
         stdin.write_all(job.to_string().as_bytes()).expect("job");
     }
-    let out = child.wait_with_output().expect("driver");
+    let out = child.output_within(std::time::Duration::from_secs(300));
     assert!(
         out.status.code() != Some(99),
         "{}",

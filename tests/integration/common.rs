@@ -5,13 +5,18 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use fake_github::{FakeGitHub, TokenSpec};
+
+use crate::process::Spawned;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_secret-refresh");
 /// A classic PAT with `repo` scope, known to the fake.
 pub const TOKEN: &str = "ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789";
 pub const REPO: &str = "acme/api";
+/// A run that has not ended by then is killed and fails its test: a hang is never a stuck suite.
+const RUN_LIMIT: Duration = Duration::from_secs(300);
 
 /// A fake GitHub holding `acme/api` and a classic `repo` token of user `octo`.
 pub fn fake() -> FakeGitHub {
@@ -209,6 +214,8 @@ impl<'a> Step<'a> {
             None => Command::new(BIN),
         };
         cmd.env_clear()
+            // A shifted clock (.ci/test's date guard) reaches the binary as it reaches the fake.
+            .envs(crate::process::clock_env())
             .envs(&self.env)
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .args(&self.args)
@@ -220,14 +227,14 @@ impl<'a> Step<'a> {
             })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let mut child = cmd.spawn().expect("spawn");
+        let mut child = Spawned::spawn("secret-refresh", &mut cmd);
         if let Some(input) = &self.stdin {
             use std::io::Write;
-            let mut stdin = child.stdin.take().expect("stdin");
+            let mut stdin = child.child().stdin.take().expect("stdin");
             // A command may exit without reading its input (a usage error): not a test failure.
             let _ = stdin.write_all(input.as_bytes());
         }
-        let out = child.wait_with_output().expect("wait");
+        let out = child.output_within(RUN_LIMIT);
         let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
         let outputs_raw = read(&self.dir.path().join("file_commands/output"));
         let audit_path = self

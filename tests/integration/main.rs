@@ -9,4 +9,6 @@ mod common;
 mod faults;
 #[path = "../support/leak_check.rs"]
 mod leak_check;
+#[path = "../support/process.rs"]
+mod process;
 mod targets;

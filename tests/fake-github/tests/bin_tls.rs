@@ -5,10 +5,14 @@ use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fake_github::testclient::{request_on, Response};
 use fake_github::{FakeGitHub, Options, TlsConfig, TokenSpec};
+
+#[path = "../../support/process.rs"]
+mod process;
+use process::Spawned;
 
 fn tls_get(url: &str, cert_pem: &str, path: &str, token: &str) -> Response {
     use rustls::pki_types::pem::PemObject;
@@ -97,17 +101,19 @@ fn binary_serves_a_world_and_writes_the_log_on_sigterm() {
     let cert = tmp("cert.pem");
     let log = tmp("requests.jsonl");
     let url_file = tmp("url");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fake-github"))
-        .args(["--world", world.to_str().unwrap_or_default()])
-        .args(["--tls-self-signed", cert.to_str().unwrap_or_default()])
-        .args(["--request-log", log.to_str().unwrap_or_default()])
-        .args(["--url-file", url_file.to_str().unwrap_or_default()])
-        .args(["--latency-ms", "1"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn fake-github");
+    // Killed and reaped if the test fails: a server left running would hold the run's output.
+    let mut child = Spawned::spawn(
+        "fake-github",
+        Command::new(env!("CARGO_BIN_EXE_fake-github"))
+            .args(["--world", world.to_str().unwrap_or_default()])
+            .args(["--tls-self-signed", cert.to_str().unwrap_or_default()])
+            .args(["--request-log", log.to_str().unwrap_or_default()])
+            .args(["--url-file", url_file.to_str().unwrap_or_default()])
+            .args(["--latency-ms", "1"])
+            .stdout(Stdio::piped()),
+    );
     let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
+    BufReader::new(child.child().stdout.take().expect("stdout"))
         .read_line(&mut line)
         .expect("ready line");
     let url = line.trim().rsplit(' ').next().unwrap_or("").to_string();
@@ -140,17 +146,10 @@ fn binary_serves_a_world_and_writes_the_log_on_sigterm() {
         .status()
         .expect("kill");
     assert!(status.success());
-    let t = Instant::now();
-    loop {
-        if child.try_wait().expect("wait").is_some() {
-            break;
-        }
-        assert!(
-            t.elapsed() < Duration::from_secs(10),
-            "fake-github did not stop"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    assert!(
+        child.wait_within(Duration::from_secs(10)).is_some(),
+        "fake-github did not stop on SIGTERM"
+    );
     let text = std::fs::read_to_string(&log).expect("request log");
     let lines: Vec<serde_json::Value> = text
         .lines()
