@@ -541,9 +541,10 @@ fn on_terminal(
     }
     let job = serde_json::json!({ "argv": argv, "env": envs, "steps": steps });
     let dir = tempfile::tempdir().expect("tempdir");
+    // The shifted clock of .ci/test's date guard goes to the binary (in `envs`), not the driver.
     let mut child = crate::process::Spawned::spawn(
         "python3 (the terminal driver)",
-        Command::new("python3")
+        crate::process::without_clock_env(&mut Command::new("python3"))
             .args(["-c", PTY_DRIVER])
             .current_dir(dir.path())
             .stdin(Stdio::piped())
