@@ -166,7 +166,7 @@ fn dry_run_reports_and_writes_nothing() {
 fn multi_line_and_json_looking_values_round_trip() {
     let api = fake();
     let pem = "-----BEGIN KEY-----\nMIIBszCCAVmgAwIBAgIU\nq83h5f2kLm9==\n-----END KEY-----";
-    let json_like = r#"{"access":"a.b.c","expires":"2027-01-01","pct":"100%"}"#;
+    let json_like = r#"{"access":"a.b.c","expires":"2099-01-01","pct":"100%"}"#;
     let secrets =
         serde_json::json!({ "PEM_KEY": pem, "SESSION_JSON": json_like, "CR": "a\r\nb%0A" });
     let ran = Step::new(&api)
