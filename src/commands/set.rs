@@ -8,13 +8,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
-use http::StatusCode;
 
 use super::{Credential, Style, TargetArgs, Tone, FAILED, USAGE};
 use crate::cli::AppArgs;
 use crate::config::{Config, NewSecret, Origin, Visibility, MAX_VALUE_BYTES};
 use crate::engine::{Outcome, Progress, Report};
-use crate::github::{Client, Policy};
+use crate::github::{ApiError, Client, Policy};
 use crate::names::SecretName;
 use crate::secret::{secret_from_bytes, SecretValue};
 use crate::target::Target;
@@ -734,21 +733,21 @@ async fn can_read_key(
         .get(&target.public_key_path())
         .await
         .map_err(|e| (e.to_string(), "check the network and --api-url".to_owned()))?;
-    let message = answer
-        .message()
-        .map(|m| format!(" ({m})"))
-        .unwrap_or_default();
-    match answer.status {
-        StatusCode::OK => Ok(()),
-        StatusCode::UNAUTHORIZED => Err((
-            format!("GitHub answered 401: the token is invalid or expired{message}"),
-            credential.unauthorized_fix(),
-        )),
-        s => Err((
-            format!(
-                "GitHub answered {}: the token cannot read the secrets of {target}{message}",
-                s.as_u16()
-            ),
+    match answer.check() {
+        Ok(_) => Ok(()),
+        Err(e @ ApiError::Unauthorized { .. }) => {
+            Err((e.to_string(), credential.unauthorized_fix()))
+        }
+        Err(e) => Err((
+            match e.status() {
+                Some(status) => format!(
+                    "GitHub answered {status}: the token cannot read the secrets of {target}{}",
+                    e.server_message()
+                        .map(|m| format!(" ({m})"))
+                        .unwrap_or_default()
+                ),
+                None => e.to_string(),
+            },
             credential.permission_hint(target),
         )),
     }

@@ -8,14 +8,13 @@ use std::process::ExitCode;
 
 use clap::Args;
 use futures_util::stream::{self, StreamExt};
-use http::StatusCode;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::{Credential, Style, TargetArgs, Tone, FAILED, USAGE};
 use crate::app_auth::Access;
 use crate::cli::AppArgs;
-use crate::github::{Client, Policy};
+use crate::github::{ApiError, Client, Policy};
 use crate::names::SecretName;
 use crate::target::{App, Target};
 
@@ -406,30 +405,34 @@ async fn list(
     while let Some(answer) = pages.next().await {
         let answer =
             answer.map_err(|e| fail(e.to_string(), "check the network and --api-url".into()))?;
-        if answer.status != StatusCode::OK {
-            let message = answer
-                .message()
-                .map(|m| format!(" ({m})"))
-                .unwrap_or_default();
-            return Err(match answer.status {
-                StatusCode::UNAUTHORIZED => fail(
-                    format!("GitHub answered 401: the token is invalid or expired{message}"),
+        let answer = match answer.check() {
+            Ok(a) => a,
+            Err(e @ ApiError::Unauthorized { .. }) => {
+                return Err(fail(
+                    e.to_string(),
                     match credential {
                         Credential::Token(..) => {
                             "create a new token, or log in again with `gh auth login`".into()
                         }
                         Credential::App(_) => credential.unauthorized_fix(),
                     },
-                ),
-                s => fail(
-                    format!(
-                        "GitHub answered {}: the token cannot list the secrets of {target}{message}",
-                        s.as_u16()
+                ))
+            }
+            Err(e) => {
+                return Err(fail(
+                    match e.status() {
+                        Some(status) => format!(
+                        "GitHub answered {status}: the token cannot list the secrets of {target}{}",
+                        e.server_message()
+                            .map(|m| format!(" ({m})"))
+                            .unwrap_or_default()
                     ),
+                        None => e.to_string(),
+                    },
                     read_hint(target),
-                ),
-            });
-        }
+                ))
+            }
+        };
         let doc: ListDoc = answer.json().map_err(|e| {
             fail(
                 format!("GitHub's list of secrets was not understood: {e}"),

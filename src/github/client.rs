@@ -109,6 +109,24 @@ impl Answer {
         serde_json::from_slice(&self.body).map_err(|e| ApiError::BadBody(e.to_string()))
     }
 
+    /// The answer when its status is a success (2xx), else the typed error that says why not.
+    pub fn check(self) -> Result<Answer, ApiError> {
+        if self.status.is_success() {
+            return Ok(self);
+        }
+        let message = self.message();
+        Err(match self.status {
+            StatusCode::UNAUTHORIZED => ApiError::Unauthorized { message },
+            StatusCode::FORBIDDEN => ApiError::Forbidden { reason: message },
+            StatusCode::NOT_FOUND => ApiError::NotFound { message },
+            StatusCode::UNPROCESSABLE_ENTITY => ApiError::Rejected { message },
+            s => ApiError::Unexpected {
+                status: s.as_u16(),
+                message,
+            },
+        })
+    }
+
     /// GitHub's `message` field, if the body is a JSON error.
     pub fn message(&self) -> Option<String> {
         serde_json::from_slice::<serde_json::Value>(&self.body)
@@ -145,8 +163,60 @@ pub enum ApiError {
     Token(#[from] TokenError),
     #[error(transparent)]
     Page(#[from] super::pager::PageError),
+    #[error(
+        "GitHub answered 401: the token is invalid or expired{}",
+        shown(message)
+    )]
+    Unauthorized { message: Option<String> },
+    #[error("GitHub answered 403{}", shown(reason))]
+    Forbidden { reason: Option<String> },
+    #[error("GitHub answered 404{}", shown(message))]
+    NotFound { message: Option<String> },
+    #[error("GitHub answered 422{}", shown(message))]
+    Rejected { message: Option<String> },
+    #[error("GitHub answered {status}{}", shown(message))]
+    Unexpected {
+        status: u16,
+        message: Option<String>,
+    },
     #[error("GitHub's answer is larger than {limit} bytes: refused (is `api-url` GitHub's API?)")]
     BodyTooLarge { limit: usize },
+}
+
+/// ` (message)`, or nothing.
+fn shown(message: &Option<String>) -> String {
+    message
+        .as_deref()
+        .map(|m| format!(" ({m})"))
+        .unwrap_or_default()
+}
+
+impl ApiError {
+    /// The HTTP status of an answer GitHub refused, when that is the error.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Unauthorized { .. } => Some(401),
+            ApiError::Forbidden { .. } => Some(403),
+            ApiError::NotFound { .. } => Some(404),
+            ApiError::Rejected { .. } => Some(422),
+            ApiError::Unexpected { status, .. } | ApiError::ServerError { status, .. } => {
+                Some(*status)
+            }
+            _ => None,
+        }
+    }
+
+    /// GitHub's `message` of a refused answer, when it gave one.
+    pub fn server_message(&self) -> Option<&str> {
+        match self {
+            ApiError::Unauthorized { message }
+            | ApiError::NotFound { message }
+            | ApiError::Rejected { message }
+            | ApiError::Unexpected { message, .. } => message.as_deref(),
+            ApiError::Forbidden { reason } => reason.as_deref(),
+            _ => None,
+        }
+    }
 }
 
 /// Why a token cannot be used. Never holds the token.
@@ -566,6 +636,33 @@ mod tests {
             headers: map,
             body: body.as_bytes().to_vec(),
         }
+    }
+
+    #[test]
+    fn refused_answers_become_typed_errors() {
+        let msg = r#"{"message":"Bad credentials"}"#;
+        assert!(answer(200, &[], "").check().is_ok());
+        assert!(answer(204, &[], "").check().is_ok());
+        let e = answer(401, &[], msg).check().expect_err("401");
+        assert!(matches!(e, ApiError::Unauthorized { .. }));
+        assert_eq!(
+            e.to_string(),
+            "GitHub answered 401: the token is invalid or expired (Bad credentials)"
+        );
+        assert!(matches!(
+            answer(403, &[], msg).check(),
+            Err(ApiError::Forbidden { reason: Some(_) })
+        ));
+        assert!(matches!(
+            answer(404, &[], "").check(),
+            Err(ApiError::NotFound { message: None })
+        ));
+        assert!(matches!(
+            answer(422, &[], msg).check(),
+            Err(ApiError::Rejected { .. })
+        ));
+        let e = answer(302, &[], "").check().expect_err("302");
+        assert_eq!((e.status(), e.server_message()), (Some(302), None));
     }
 
     #[test]
