@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::config::{load, RawInputs, RunContext};
+use crate::config::{load, FrontEnd, RawInputs, RunContext, StepEnv};
 use crate::github::Policy;
 use crate::output::{write_outputs, Mode, Reporter};
 use crate::secret::SecretValue;
@@ -15,16 +15,19 @@ fn input(env: &dyn Fn(&str) -> Option<String>, name: &str) -> String {
     env(&format!("INPUT_{}", name.to_ascii_uppercase())).unwrap_or_default()
 }
 
-/// Every input, read from the environment.
-pub fn raw_inputs(env: &dyn Fn(&str) -> Option<String>) -> RawInputs {
+/// Every input, read from the environment; `step_env` reads the variables `secrets-from-env`
+/// and `current-from-env` name.
+pub fn raw_inputs(env: &dyn Fn(&str) -> Option<String>, step_env: StepEnv) -> RawInputs {
     let i = |n: &str| input(env, n);
     RawInputs {
         token: SecretValue::new(i("token")),
         secrets: SecretValue::new(i("secrets")),
+        secrets_from_env: i("secrets-from-env"),
         files: i("files"),
         prefix: i("prefix"),
         if_no_files_found: i("if-no-files-found"),
         current: SecretValue::new(i("current")),
+        current_from_env: i("current-from-env"),
         repository: i("repository"),
         dry_run: i("dry-run"),
         api_url: i("api-url"),
@@ -41,6 +44,7 @@ pub fn raw_inputs(env: &dyn Fn(&str) -> Option<String>) -> RawInputs {
         app_id: i("app-id"),
         app_private_key: SecretValue::new(i("app-private-key")),
         app_installation_id: i("app-installation-id"),
+        step_env,
     }
 }
 
@@ -53,11 +57,15 @@ pub fn run_context(env: &dyn Fn(&str) -> Option<String>) -> RunContext {
         .unwrap_or_default();
     RunContext {
         workspace,
+        runner_temp: env("RUNNER_TEMP")
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from),
         event_name: get("GITHUB_EVENT_NAME"),
         actor: get("GITHUB_ACTOR"),
         run_id: get("GITHUB_RUN_ID"),
         default_repository: get("GITHUB_REPOSITORY"),
         default_api_url: get("GITHUB_API_URL"),
+        front_end: FrontEnd::Action,
     }
 }
 
@@ -65,7 +73,7 @@ pub fn run_context(env: &dyn Fn(&str) -> Option<String>) -> RunContext {
 pub fn main() -> ExitCode {
     let env = |n: &str| std::env::var(n).ok();
     let mut reporter = Reporter::stdio(Mode::Action);
-    let raw = raw_inputs(&env);
+    let raw = raw_inputs(&env, StepEnv::process());
     let ctx = run_context(&env);
     let outputs_file = env("GITHUB_OUTPUT")
         .filter(|s| !s.is_empty())

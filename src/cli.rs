@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{RawInputs, RunContext};
+use crate::config::{FrontEnd, RawInputs, RunContext, StepEnv};
 use crate::output::{Mode, Reporter};
 use crate::secret::{secret_from_bytes, SecretValue};
 
@@ -71,6 +71,10 @@ pub struct SyncArgs {
     /// New values, from this environment variable (lines or JSON).
     #[arg(long, value_name = "VAR")]
     pub secrets_env: Option<String>,
+    /// One new value from an environment variable: `NAME` (the variable NAME) or `NAME=VAR`;
+    /// repeatable. The way for multi-line values.
+    #[arg(long = "secret-from-env", value_name = "NAME[=VAR]")]
+    pub secret_from_env: Vec<String>,
     /// `NAME=glob` or `glob`, as the `files` input; repeatable.
     #[arg(long = "files", value_name = "SPEC")]
     pub files: Vec<String>,
@@ -86,6 +90,9 @@ pub struct SyncArgs {
     /// Stored values, from this environment variable.
     #[arg(long, value_name = "VAR")]
     pub current_env: Option<String>,
+    /// One stored value from an environment variable: `NAME` or `NAME=VAR`; repeatable.
+    #[arg(long = "current-from-env", value_name = "NAME[=VAR]")]
+    pub current_from_env: Vec<String>,
     /// `owner/name` whose secrets are written (default: $GITHUB_REPOSITORY).
     #[arg(long)]
     pub repo: Option<String>,
@@ -214,6 +221,30 @@ pub fn human_mode() -> Mode {
 
 pub fn sync(args: SyncArgs) -> ExitCode {
     let mut reporter = Reporter::stdio(human_mode());
+    let no_values = args.secrets_file.is_none()
+        && args.secrets_env.is_none()
+        && args.secret_from_env.is_empty()
+        && args.files.is_empty();
+    if no_values {
+        reporter.error(
+            "",
+            "nothing to do: no value given; give --files, --secrets-file, --secrets-env or \
+             --secret-from-env",
+        );
+        return ExitCode::from(2);
+    }
+    if let Some(dir) = &args.workspace {
+        if !dir.is_dir() {
+            reporter.error(
+                "",
+                &format!(
+                    "`--workspace`: {} is not a directory that exists",
+                    dir.display()
+                ),
+            );
+            return ExitCode::from(2);
+        }
+    }
     if args
         .secrets_file
         .as_deref()
@@ -269,10 +300,12 @@ pub fn sync(args: SyncArgs) -> ExitCode {
     let raw = RawInputs {
         token,
         secrets,
+        secrets_from_env: args.secret_from_env.join("\n"),
         files: args.files.join("\n"),
         prefix: args.prefix,
         if_no_files_found: args.if_no_files_found,
         current,
+        current_from_env: args.current_from_env.join("\n"),
         repository: args.repo.unwrap_or_default(),
         dry_run: args.dry_run.to_string(),
         api_url: api_url(args.api_url.as_deref()),
@@ -292,6 +325,7 @@ pub fn sync(args: SyncArgs) -> ExitCode {
         app_id,
         app_private_key,
         app_installation_id,
+        step_env: StepEnv::process(),
     };
     let ctx = RunContext {
         workspace: args
@@ -300,6 +334,7 @@ pub fn sync(args: SyncArgs) -> ExitCode {
             .unwrap_or_default(),
         default_repository: std::env::var("GITHUB_REPOSITORY").unwrap_or_default(),
         actor: std::env::var("USER").unwrap_or_default(),
+        front_end: FrontEnd::Cli,
         ..RunContext::default()
     };
     crate::action::execute(&raw, &ctx, &mut reporter, None, None)

@@ -21,6 +21,7 @@ pub mod seal;
 pub mod secret;
 pub mod target;
 pub mod token;
+pub mod workspace;
 
 use std::process::ExitCode;
 

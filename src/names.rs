@@ -1,9 +1,16 @@
-//! Secret names: validation, and names derived from file names.
+//! The one validator of names every front end uses (the action, `sync`, `set`, `status`):
+//! secret names, names derived from file names, environment names, and the names of environment
+//! variables values may be taken from.
 
 use std::fmt;
 use std::path::Path;
 
-/// A validated secret name: `[A-Za-z_][A-Za-z0-9_]*`, not starting with `GITHUB_`.
+/// Secret names the runner reads as settings: storing one switches on debug logging, which
+/// prints every step's environment and commands, for every later run of the repository.
+const RUNNER_SETTINGS: [&str; 2] = ["ACTIONS_STEP_DEBUG", "ACTIONS_RUNNER_DEBUG"];
+
+/// A validated secret name: `[A-Za-z_][A-Za-z0-9_]*`, not starting with `GITHUB_`, and not one
+/// of the runner's debug settings.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SecretName(String);
 
@@ -18,6 +25,13 @@ pub enum NameError {
     Characters(String),
     #[error("secret name `{0}` must not start with `GITHUB_` (GitHub reserves that prefix)")]
     Reserved(String),
+    #[error(
+        "secret name `{0}` is a runner setting: storing it turns on debug logging for every \
+         later run of the repository"
+    )]
+    RunnerSetting(&'static str),
+    #[error("secret name `{0}` is given twice; names are case-insensitive")]
+    Twice(String),
 }
 
 impl NameError {
@@ -28,9 +42,14 @@ impl NameError {
             NameError::Empty => "the name is empty",
             NameError::Characters(_) => {
                 "the text before `=` is not a secret name (a letter or `_`, then letters, digits \
-                 and `_`); a multi-line value needs the JSON form"
+                 and `_`); a multi-line value needs the `NAME<<DELIMITER` form"
             }
             NameError::Reserved(_) => "secret names must not start with `GITHUB_`",
+            NameError::Twice(_) => "the name is given twice; names are case-insensitive",
+            NameError::RunnerSetting(_) => {
+                "`ACTIONS_STEP_DEBUG` and `ACTIONS_RUNNER_DEBUG` are runner settings: storing one \
+                 turns on debug logging for every later run of the repository"
+            }
         }
     }
 }
@@ -49,7 +68,27 @@ impl SecretName {
         if name.len() >= 7 && name[..7].eq_ignore_ascii_case("GITHUB_") {
             return Err(NameError::Reserved(name.to_owned()));
         }
+        if let Some(setting) = RUNNER_SETTINGS
+            .iter()
+            .find(|s| s.eq_ignore_ascii_case(name))
+        {
+            return Err(NameError::RunnerSetting(setting));
+        }
         Ok(Self(name.to_owned()))
+    }
+
+    /// Names given as a list (`set NAME…`, `status NAME…`): each valid, none twice
+    /// (case-insensitively, as GitHub compares them).
+    pub fn parse_unique<S: AsRef<str>>(raw: &[S]) -> Result<Vec<Self>, NameError> {
+        let mut names: Vec<Self> = Vec::new();
+        for n in raw {
+            let name = Self::parse(n.as_ref())?;
+            if names.iter().any(|m| m.folded() == name.folded()) {
+                return Err(NameError::Twice(name.0));
+            }
+            names.push(name);
+        }
+        Ok(names)
     }
 
     pub fn as_str(&self) -> &str {
@@ -87,6 +126,89 @@ pub fn name_from_file(prefix: &str, path: &Path) -> String {
         })
         .collect();
     format!("{prefix}{derived}")
+}
+
+/// Why a prefix cannot start the names derived from file names.
+pub fn check_prefix(prefix: &str) -> Result<(), PrefixError> {
+    let mut chars = prefix.chars();
+    match chars.next() {
+        None => Ok(()),
+        Some(c) if !(c.is_ascii_alphabetic() || c == '_') => {
+            Err(PrefixError::Start(printable(prefix)))
+        }
+        Some(_) if !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+            Err(PrefixError::Characters(printable(prefix)))
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+/// A prefix that makes every derived name invalid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PrefixError {
+    #[error("`{0}` cannot start a secret name: it must start with a letter or `_`")]
+    Start(String),
+    #[error("`{0}` cannot be part of a secret name: letters, digits and `_` only")]
+    Characters(String),
+}
+
+/// A deployment environment's name as GitHub accepts it: not blank, at most 255 characters, no
+/// control characters. Returns the name trimmed.
+pub fn environment_name(raw: &str) -> Result<&str, EnvironmentNameError> {
+    let name = raw.trim();
+    if name.is_empty() {
+        Err(EnvironmentNameError::Empty)
+    } else if name.chars().count() > 255 || name.chars().any(char::is_control) {
+        Err(EnvironmentNameError::Invalid)
+    } else {
+        Ok(name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EnvironmentNameError {
+    #[error("the environment name is empty")]
+    Empty,
+    #[error("not a valid environment name (at most 255 characters, no control characters)")]
+    Invalid,
+}
+
+/// Variables that are never a source of values: the runner's own (`INPUT_TOKEN` is the token,
+/// `ACTIONS_RUNTIME_TOKEN` the job's credential) and GitHub's.
+const RUNNER_VARIABLE_PREFIXES: [&str; 4] = ["INPUT_", "ACTIONS_", "GITHUB_", "RUNNER_"];
+
+/// The name of an environment variable a value is taken from: `[A-Za-z_][A-Za-z0-9_]*`, not one
+/// of the runner's or GitHub's own variables.
+pub fn env_var_name(raw: &str) -> Result<&str, EnvVarError> {
+    let name = raw.trim();
+    let mut chars = name.chars();
+    let valid = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        return Err(EnvVarError::Characters(printable(name)));
+    }
+    if let Some(prefix) = RUNNER_VARIABLE_PREFIXES
+        .iter()
+        .find(|p| name.len() >= p.len() && name[..p.len()].eq_ignore_ascii_case(p))
+    {
+        return Err(EnvVarError::Runner {
+            name: name.to_owned(),
+            prefix,
+        });
+    }
+    Ok(name)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EnvVarError {
+    #[error(
+        "`{0}` is not an environment variable name (a letter or `_`, then letters, digits and `_`)"
+    )]
+    Characters(String),
+    #[error(
+        "`{name}` is the runner's own variable: values are never taken from `{prefix}*` variables"
+    )]
+    Runner { name: String, prefix: &'static str },
 }
 
 /// Names come from user input; keep control characters out of messages.
@@ -140,6 +262,69 @@ mod tests {
         assert!(matches!(
             SecretName::parse("GITHUB_X"),
             Err(NameError::Reserved(_))
+        ));
+    }
+
+    #[test]
+    fn refuses_the_runner_debug_settings() {
+        for n in [
+            "ACTIONS_STEP_DEBUG",
+            "actions_runner_debug",
+            " Actions_Step_Debug ",
+        ] {
+            assert!(
+                matches!(SecretName::parse(n), Err(NameError::RunnerSetting(_))),
+                "{n}"
+            );
+        }
+        assert!(SecretName::parse("ACTIONS_DEPLOY_KEY").is_ok());
+        let e = SecretName::parse("ACTIONS_STEP_DEBUG")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("debug logging"), "{e}");
+    }
+
+    #[test]
+    fn lists_of_names_are_unique() {
+        assert_eq!(
+            SecretName::parse_unique(&["A", "b"]).map(|v| v.len()),
+            Ok(2)
+        );
+        assert_eq!(
+            SecretName::parse_unique(&["A", "a"]),
+            Err(NameError::Twice("a".into()))
+        );
+    }
+
+    #[test]
+    fn prefixes_environments_and_variables() {
+        assert!(check_prefix("").is_ok());
+        assert!(check_prefix("MOOGO_CACHED_").is_ok());
+        assert!(matches!(
+            check_prefix("my-"),
+            Err(PrefixError::Characters(_))
+        ));
+        assert!(matches!(check_prefix("1X"), Err(PrefixError::Start(_))));
+        assert_eq!(environment_name(" prod "), Ok("prod"));
+        assert_eq!(environment_name(" "), Err(EnvironmentNameError::Empty));
+        assert!(environment_name("a\u{7}").is_err());
+        assert_eq!(env_var_name("LOGIN_SESSION"), Ok("LOGIN_SESSION"));
+        for bad in [
+            "INPUT_TOKEN",
+            "input_token",
+            "ACTIONS_RUNTIME_TOKEN",
+            "GITHUB_TOKEN",
+            "RUNNER_TEMP",
+        ] {
+            assert!(
+                matches!(env_var_name(bad), Err(EnvVarError::Runner { .. })),
+                "{bad}"
+            );
+        }
+        assert!(matches!(
+            env_var_name("A-B"),
+            Err(EnvVarError::Characters(_))
         ));
     }
 

@@ -18,7 +18,8 @@ pub struct Pair {
     pub line: Option<usize>,
 }
 
-/// A problem in one input. Carries no value.
+/// A problem in one input. Carries no value, and in the lines form no name either: a "name" on a
+/// line may be a fragment of a multi-line value interpolated into the text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PairsError {
     #[error("malformed JSON at line {line}, column {column} ({kind})")]
@@ -33,14 +34,38 @@ pub enum PairsError {
     NotAString(String),
     #[error("line {0}: expected NAME=value")]
     NoEquals(usize),
+    #[error("line {0}: no name before `=` or `<<`")]
+    NoName(usize),
+    #[error(
+        "line {0}: a carriage return that does not end the line (a value holding one needs the \
+         JSON form)"
+    )]
+    BareCarriageReturn(usize),
+    #[error(
+        "line {0}: the `<<` delimiter must be 1 to 64 letters, digits, `_`, `-` or `.` (e.g. \
+         `NAME<<EOF`)"
+    )]
+    BadDelimiter(usize),
+    #[error("line {0}: the `<<` value is never closed: no later line is exactly its delimiter")]
+    Unclosed(usize),
+    #[error("line {0}: expected NAME or NAME=VARIABLE")]
+    BadEnvRef(usize),
 }
 
 /// Parses `NAME=value` lines or, when the first non-blank character is `{`, a JSON object.
 ///
-/// Lines: blank lines and lines starting with `#` are skipped; `\r\n` endings are accepted; the
-/// name is trimmed; the value is everything after the first `=`. Every good pair is returned even
-/// when some lines are bad, so the caller can mask them all before reporting the errors.
+/// Lines (`\n` or `\r\n` endings; a leading byte-order mark is dropped):
+/// - blank lines and lines starting with `#` are skipped;
+/// - `NAME=value`: the name is trimmed; the value is everything after the first `=`, one line;
+/// - `NAME<<DELIMITER`, then the value's lines, then a line that is exactly `DELIMITER`: the
+///   runner's own form for multi-line values (as in `$GITHUB_OUTPUT`); the value is its lines
+///   joined with `\n`, without a final newline.
+///
+/// A bare `\r` is an error (old Mac line endings would otherwise glue lines into one value).
+/// Every good pair is returned even when some lines are bad, so the caller can mask them all
+/// before reporting the errors; an unclosed `<<` ends the parse (what follows is its body).
 pub fn parse_pairs(input: &str) -> (Vec<Pair>, Vec<PairsError>) {
+    let input = input.strip_prefix('\u{feff}').unwrap_or(input);
     if input.trim_start().starts_with('{') {
         return match parse_json_object(input) {
             Ok((pairs, errors)) => (pairs, errors),
@@ -49,22 +74,130 @@ pub fn parse_pairs(input: &str) -> (Vec<Pair>, Vec<PairsError>) {
     }
     let mut pairs = Vec::new();
     let mut errors = Vec::new();
-    for (i, raw) in input.split('\n').enumerate() {
-        let line = raw.strip_suffix('\r').unwrap_or(raw);
-        let trimmed = line.trim_start();
-        if trimmed.trim().is_empty() || trimmed.starts_with('#') {
+    let mut lines = input
+        .split('\n')
+        .map(|raw| raw.strip_suffix('\r').unwrap_or(raw))
+        .enumerate()
+        .map(|(i, l)| (i + 1, l));
+    while let Some((n, line)) = lines.next() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
-        match line.split_once('=') {
-            Some((name, value)) => pairs.push(Pair {
-                name: name.trim().to_owned(),
+        if line.contains('\r') {
+            errors.push(PairsError::BareCarriageReturn(n));
+            continue;
+        }
+        match split_entry(line) {
+            Entry::Single(name, value) => pairs.push(Pair {
+                name: name.to_owned(),
                 value: SecretValue::from(value),
-                line: Some(i + 1),
+                line: Some(n),
             }),
-            None => errors.push(PairsError::NoEquals(i + 1)),
+            Entry::Heredoc(name, delimiter) => {
+                let mut body: Vec<&str> = Vec::new();
+                let closed = lines.by_ref().any(|(m, l)| {
+                    if l == delimiter {
+                        return true;
+                    }
+                    if l.contains('\r') {
+                        errors.push(PairsError::BareCarriageReturn(m));
+                    }
+                    body.push(l);
+                    false
+                });
+                if !closed {
+                    errors.push(PairsError::Unclosed(n));
+                    break;
+                }
+                pairs.push(Pair {
+                    name: name.to_owned(),
+                    value: SecretValue::new(body.join("\n")),
+                    line: Some(n),
+                });
+            }
+            Entry::BadDelimiter => {
+                errors.push(PairsError::BadDelimiter(n));
+                // Its body cannot be told from entries: nothing after it is read.
+                break;
+            }
+            Entry::NoName => errors.push(PairsError::NoName(n)),
+            Entry::Malformed => errors.push(PairsError::NoEquals(n)),
         }
     }
     (pairs, errors)
+}
+
+enum Entry<'a> {
+    Single(&'a str, &'a str),
+    Heredoc(&'a str, &'a str),
+    BadDelimiter,
+    NoName,
+    Malformed,
+}
+
+/// `NAME=value` or `NAME<<DELIMITER`, whichever of `=` and `<<` comes first.
+fn split_entry(line: &str) -> Entry<'_> {
+    let eq = line.find('=');
+    let heredoc = line.find("<<").filter(|h| eq.is_none_or(|e| *h < e));
+    let (name, rest, is_heredoc) = match (heredoc, eq) {
+        (Some(h), _) => (&line[..h], &line[h + 2..], true),
+        (None, Some(e)) => (&line[..e], &line[e + 1..], false),
+        (None, None) => return Entry::Malformed,
+    };
+    let name = name.trim();
+    if name.is_empty() {
+        return Entry::NoName;
+    }
+    if !is_heredoc {
+        return Entry::Single(name, rest);
+    }
+    let delimiter = rest.trim();
+    let valid = (1..=64).contains(&delimiter.len())
+        && delimiter
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if valid {
+        Entry::Heredoc(name, delimiter)
+    } else {
+        Entry::BadDelimiter
+    }
+}
+
+/// A value no mask should be registered for and no secret should hold: empty, blank, or without
+/// a single letter or digit (`=`, `==`, `-`): masking it would blank that text in every log line.
+pub fn is_trivial_value(value: &str) -> bool {
+    !value.chars().any(char::is_alphanumeric)
+}
+
+/// One line of `secrets-from-env` / `current-from-env`: the secret `name` takes the value of the
+/// step's environment variable `var`. Neither is validated yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvRef {
+    pub name: String,
+    pub var: String,
+    pub line: usize,
+}
+
+/// Parses lines of `NAME` (the variable of that name) or `NAME=VARIABLE`; blank and `#` lines
+/// skipped. No value is in this text, so names may be shown.
+pub fn parse_env_refs(input: &str) -> (Vec<EnvRef>, Vec<PairsError>) {
+    let mut refs = Vec::new();
+    let mut errors = Vec::new();
+    for (line, text) in non_comment_lines(input) {
+        let (name, var) = text.split_once('=').unwrap_or((text, text));
+        let (name, var) = (name.trim(), var.trim());
+        if name.is_empty() || var.is_empty() {
+            errors.push(PairsError::BadEnvRef(line));
+            continue;
+        }
+        refs.push(EnvRef {
+            name: name.to_owned(),
+            var: var.to_owned(),
+            line,
+        });
+    }
+    (refs, errors)
 }
 
 type JsonPairs = (Vec<Pair>, Vec<PairsError>);
@@ -249,6 +382,69 @@ mod tests {
         assert_eq!(names(&pairs), [("A", "1"), ("B", "2")]);
         assert_eq!(errors, [PairsError::NoEquals(2)]);
         assert_eq!(errors[0].to_string(), "line 2: expected NAME=value");
+    }
+
+    #[test]
+    fn heredoc_format() {
+        let (pairs, errors) =
+            parse_pairs("A<<EOF\r\none\r\n\r\nthree=3\r\nEOF\r\nB = x<<y\nC << END\nEND\n");
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            names(&pairs),
+            [("A", "one\n\nthree=3"), ("B", " x<<y"), ("C", "")]
+        );
+        assert_eq!(pairs[1].line, Some(6));
+    }
+
+    #[test]
+    fn malformed_lines_name_their_line_only() {
+        let cases: [(&str, PairsError); 6] = [
+            ("A=1\n==", PairsError::NoName(2)),
+            ("A=1\r B=2", PairsError::BareCarriageReturn(1)),
+            ("A<<EOF\nbody\nEOF \n", PairsError::Unclosed(1)),
+            ("A<<\nbody", PairsError::BadDelimiter(1)),
+            ("A<<E O F\nbody", PairsError::BadDelimiter(1)),
+            ("\u{feff}A=1\nsecret-fragment", PairsError::NoEquals(2)),
+        ];
+        for (text, expected) in cases {
+            let (_, errors) = parse_pairs(text);
+            assert_eq!(errors, std::slice::from_ref(&expected), "{text:?}");
+            assert!(!errors[0].to_string().contains("fragment"));
+        }
+        // An unclosed heredoc swallows the rest: no body line becomes an entry.
+        let (pairs, _) = parse_pairs("A<<EOF\nX=1\nY=2");
+        assert!(pairs.is_empty());
+    }
+
+    #[test]
+    fn trivial_values() {
+        for v in ["", "  ", "=", "==", "-", "{}"] {
+            assert!(is_trivial_value(v), "{v:?}");
+        }
+        for v in ["p", "1", "a=", "é"] {
+            assert!(!is_trivial_value(v), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn env_refs() {
+        let (refs, errors) = parse_env_refs("SESSION\n# c\nNEW = LOGIN_SESSION\n=X\n");
+        assert_eq!(errors, [PairsError::BadEnvRef(4)]);
+        assert_eq!(
+            refs,
+            [
+                EnvRef {
+                    name: "SESSION".into(),
+                    var: "SESSION".into(),
+                    line: 1
+                },
+                EnvRef {
+                    name: "NEW".into(),
+                    var: "LOGIN_SESSION".into(),
+                    line: 3
+                },
+            ]
+        );
     }
 
     #[test]

@@ -3,7 +3,9 @@
 
 use proptest::prelude::*;
 use secret_refresh::commands::repos_file;
-use secret_refresh::config::{load, parse_repo_specs, RawInputs, RunContext};
+use secret_refresh::config::{
+    load, parse_repo_specs, FrontEnd, Input, RawInputs, RunContext, StepEnv,
+};
 use secret_refresh::names::SecretName;
 use secret_refresh::output::{Mode, Reporter};
 use secret_refresh::parse::{parse_file_specs, parse_pairs};
@@ -69,6 +71,82 @@ proptest! {
         }
     }
 
+    /// The heredoc form: any value (multi-line, with `=`, `<<`, `#`, blank lines) comes back
+    /// whole under a delimiter it does not contain; cut anywhere, never a panic, never a value
+    /// fragment in an error, and never an entry whose name is empty.
+    #[test]
+    fn heredocs_round_trip_and_never_leak(
+        pairs in prop::collection::vec(("[A-Z_][A-Z0-9_]{0,8}", "[a-z0-9=<#{} \n-]{1,40}"), 1..5),
+        cut in 0usize..300,
+    ) {
+        let values: Vec<String> = pairs.iter().map(|(_, v)| format!("VAL~{v}~END")).collect();
+        let text: String = pairs
+            .iter()
+            .zip(&values)
+            .map(|((n, _), v)| format!("{n}<<DELIM_X9\n{v}\nDELIM_X9\n"))
+            .collect();
+        let (parsed, errors) = parse_pairs(&text);
+        prop_assert!(errors.is_empty(), "{errors:?}");
+        let got: Vec<(&str, &str)> = parsed.iter().map(|p| (p.name.as_str(), p.value.expose())).collect();
+        let want: Vec<(&str, &str)> = pairs.iter().zip(&values).map(|((n, _), v)| (n.as_str(), v.as_str())).collect();
+        prop_assert_eq!(got, want);
+        let truncated: String = text.chars().take(cut).collect();
+        let (parsed, errors) = parse_pairs(&truncated);
+        for e in &errors {
+            assert_no_fragment(&e.to_string(), &values);
+        }
+        for p in &parsed {
+            prop_assert!(!p.name.trim().is_empty());
+        }
+    }
+
+    /// A multi-line value interpolated into `NAME=value` lines: no error ever names a line's
+    /// "name" (it may be a fragment of the value), and no entry has an empty name.
+    #[test]
+    fn interpolated_multi_line_values_never_leak(value in "[a-zA-Z0-9+/=\n]{0,60}") {
+        let secret = format!("VAL~{value}~END");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let raw = RawInputs {
+            secrets: SecretValue::new(format!("SESSION={secret}\n")),
+            repository: "acme/api".into(),
+            ..RawInputs::default()
+        };
+        let ctx = RunContext { workspace: dir.path().to_path_buf(), ..RunContext::default() };
+        if let Err(errors) = load(&raw, &ctx, &mut quiet()) {
+            for e in errors {
+                let m = e.to_string();
+                assert_no_fragment(&m, std::slice::from_ref(&secret));
+                prop_assert!(e.secret.is_none(), "a lines-form error names a secret: {m}");
+            }
+        }
+    }
+
+    /// `secrets-from-env`: any value a variable holds arrives whole; errors name variables only.
+    #[test]
+    fn env_values_arrive_whole(value in "[ -~\n\t]{1,60}", var in "[A-Z_][A-Z0-9_]{0,10}") {
+        prop_assume!(!secret_refresh::parse::is_trivial_value(&value));
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (v, name) = (value.clone(), var.clone());
+        let raw = RawInputs {
+            secrets_from_env: format!("SECRET_X={var}"),
+            repository: "acme/api".into(),
+            step_env: StepEnv::new(move |n| (n == name).then(|| v.clone())),
+            ..RawInputs::default()
+        };
+        let ctx = RunContext { workspace: dir.path().to_path_buf(), ..RunContext::default() };
+        match load(&raw, &ctx, &mut quiet()) {
+            Ok(config) => {
+                prop_assert_eq!(config.secrets.len(), 1);
+                prop_assert_eq!(config.secrets[0].value.expose(), value.as_str());
+            }
+            Err(errors) => {
+                // Only the runner's own variables are refused.
+                let refused = ["INPUT_", "ACTIONS_", "GITHUB_", "RUNNER_"].iter().any(|p| var.starts_with(p));
+                prop_assert!(refused, "{errors:?}");
+            }
+        }
+    }
+
     #[test]
     fn json_never_panics_or_leaks(pairs in prop::collection::vec((name(), value()), 0..6), cut in 0usize..400) {
         let values: Vec<String> = pairs.iter().map(|(_, v)| v.clone()).collect();
@@ -102,6 +180,8 @@ proptest! {
             matches!(c.next(), Some(f) if f.is_ascii_alphabetic() || f == '_')
                 && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
                 && !t.to_ascii_uppercase().starts_with("GITHUB_")
+                && !["ACTIONS_STEP_DEBUG", "ACTIONS_RUNNER_DEBUG"]
+                    .contains(&t.to_ascii_uppercase().as_str())
         };
         prop_assert_eq!(SecretName::parse(&n).is_ok(), valid);
     }
@@ -110,7 +190,7 @@ proptest! {
     fn file_specs_and_repo_patterns_never_panic(text in "[ -~\n]{0,120}") {
         let _ = parse_file_specs(&text);
         let mut errors = Vec::new();
-        let specs = parse_repo_specs(&text, "repositories", &mut errors);
+        let specs = parse_repo_specs(&text, Input::Repositories, FrontEnd::Action, &mut errors);
         prop_assert!(specs.is_empty() || errors.is_empty() || !specs.is_empty());
     }
 
@@ -200,6 +280,20 @@ fn corpus_of_bad_inputs() {
         ("secrets", "{'A': 'single quotes'}"),
         ("secrets", "{\"A\": \"bad escape \\q\"}"),
         ("secrets", "{\"\": \"empty name\"}"),
+        ("secrets", "A=1\n=="),
+        ("secrets", "A=="),
+        ("secrets", "A=one\rB=two"),
+        ("secrets", "A<<EOF\nbody"),
+        ("secrets", "A<<\nbody\n"),
+        ("secrets", "A<<EOF\nEOF"),
+        ("secrets", "ACTIONS_STEP_DEBUG=true"),
+        ("secrets", "{\"actions_runner_debug\": \"true\"}"),
+        (
+            "secrets-from-env",
+            "A=INPUT_TOKEN\nB=UNSET_VAR\nC=bad-var\n=X",
+        ),
+        ("current", "A<<EOF\nnever closed"),
+        ("prefix", "my-"),
         ("current", "{\"A\": 5}"),
         ("current", "garbage line"),
         ("files", "NAME=missing.txt"),
@@ -236,6 +330,11 @@ fn corpus_of_bad_inputs() {
                 raw.secrets = SecretValue::from("A=1");
             }
             "files" => raw.files = (*text).into(),
+            "secrets-from-env" => raw.secrets_from_env = (*text).into(),
+            "prefix" => {
+                raw.prefix = (*text).into();
+                raw.files = "*.txt".into();
+            }
             "repository" => raw.repository = (*text).into(),
             "repositories" => raw.repositories = (*text).into(),
             "app" => raw.app = (*text).into(),

@@ -83,8 +83,12 @@ impl TargetArgs {
             }]);
         }
         if let Some(env) = &self.environment {
-            if env.trim().is_empty() {
-                return Err("--env is empty: give the environment's name".into());
+            match crate::names::environment_name(env) {
+                Err(crate::names::EnvironmentNameError::Empty) => {
+                    return Err("--env is empty: give the environment's name".into())
+                }
+                Err(e) => return Err(format!("--env: {e}")),
+                Ok(_) => {}
             }
             if self.app != App::Actions {
                 return Err(format!(

@@ -2,7 +2,6 @@
 //! target through the action's engine. Stops at the first failure unless `--keep-going`, and
 //! then says exactly which targets have the new value and how to finish the rest.
 
-use std::collections::BTreeSet;
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -134,17 +133,7 @@ type Validated = (Vec<SecretName>, Vec<Target>, Option<Visibility>);
 
 /// Everything that can be checked before asking for the value.
 fn validate(args: &SetArgs) -> Result<Validated, String> {
-    let mut names = Vec::new();
-    let mut seen = BTreeSet::new();
-    for n in &args.names {
-        let name = SecretName::parse(n).map_err(|e| e.to_string())?;
-        if !seen.insert(name.folded()) {
-            return Err(format!(
-                "secret name `{name}` is given twice; names are case-insensitive"
-            ));
-        }
-        names.push(name);
-    }
+    let names = SecretName::parse_unique(&args.names).map_err(|e| e.to_string())?;
     let targets = args.targets.targets()?;
     let visibility = match args.visibility.as_deref() {
         None => None,

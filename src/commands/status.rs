@@ -125,13 +125,10 @@ struct ListDoc {
 }
 
 pub fn run(args: StatusArgs) -> ExitCode {
-    let mut names = Vec::new();
-    for n in &args.names {
-        match SecretName::parse(n) {
-            Ok(name) => names.push(name),
-            Err(e) => return super::fail(USAGE, &e.to_string()),
-        }
-    }
+    let names = match SecretName::parse_unique(&args.names) {
+        Ok(names) => names,
+        Err(e) => return super::fail(USAGE, &e.to_string()),
+    };
     let targets = match args.targets.targets() {
         Ok(t) => t,
         Err(e) => return super::fail(USAGE, &e),

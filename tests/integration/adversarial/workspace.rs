@@ -1,1 +1,286 @@
 //! Adversarial scenarios: see `mod.rs`.
+//!
+//! The workspace is written by the job's own code (and, on a self-hosted runner, by earlier jobs):
+//! every file listed in `files` is hostile. A listed file must resolve, symlinks followed, inside
+//! the workspace or `RUNNER_TEMP`, be a regular file, and be at most GitHub's secret size; anything
+//! else is an error naming the pattern (never a byte of content) and nothing is sent.
+
+use std::os::unix::fs::symlink;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use fake_github::Scope;
+
+use crate::common::{fake, Ran, Step, BIN, REPO, TOKEN};
+
+/// Exit 2, zero requests, an `invalid input` error for `files` naming `pattern`.
+fn assert_refused(ran: &Ran, api: &fake_github::FakeGitHub, pattern: &str) {
+    assert_eq!(ran.code, 2, "{}", ran.transcript());
+    assert_eq!(api.requests().len(), 0, "nothing is sent");
+    let errors: Vec<&str> = ran
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::error title=invalid input::input `files`"))
+        .collect();
+    assert!(
+        errors.iter().any(|l| l.contains(&format!("`{pattern}`"))),
+        "an error names `{pattern}`: {}",
+        ran.transcript()
+    );
+    assert!(ran.outputs.is_empty());
+    ran.assert_no_leak();
+}
+
+#[test]
+fn a_symlink_to_the_process_environment_is_refused_and_the_token_never_leaves() {
+    let api = fake();
+    let step = Step::new(&api).token();
+    symlink("/proc/self/environ", step.workspace().join("leak.txt")).expect("symlink");
+    let ran = step.input("files", "LEAK=leak.txt").run();
+    assert_refused(&ran, &api, "leak.txt");
+    assert!(
+        ran.stdout.contains("outside the workspace"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        !ran.stdout.contains("INPUT_"),
+        "no byte of the file is shown"
+    );
+    assert!(api.secret(&Scope::repo(REPO), "LEAK").is_none());
+}
+
+#[test]
+fn parent_and_absolute_paths_outside_the_roots_are_refused() {
+    let api = fake();
+    for pattern in [
+        "../outside.txt",
+        "../*.txt",
+        "{ABS}",
+        "sub/../../outside.txt",
+    ] {
+        let step = Step::new(&api).token().value("outside-the-workspace-value");
+        let outside = step
+            .workspace()
+            .parent()
+            .expect("parent")
+            .join("outside.txt");
+        std::fs::write(&outside, "outside-the-workspace-value").expect("write");
+        std::fs::create_dir_all(step.workspace().join("sub")).expect("sub");
+        let pattern = pattern.replace("{ABS}", &outside.display().to_string());
+        let ran = step.input("files", &format!("OUT={pattern}")).run();
+        assert_refused(&ran, &api, &pattern);
+    }
+}
+
+#[test]
+fn a_symlinked_directory_in_the_middle_of_a_path_is_followed_and_checked() {
+    let api = fake();
+    let step = Step::new(&api).token();
+    let outside = tempfile::tempdir().expect("tempdir");
+    std::fs::write(outside.path().join("key.token"), "value-behind-a-dir-link").expect("write");
+    symlink(outside.path(), step.workspace().join("linked")).expect("symlink");
+    let ran = step
+        .value("value-behind-a-dir-link")
+        .input("files", "linked/*.token")
+        .run();
+    assert_refused(&ran, &api, "linked/*.token");
+}
+
+#[test]
+fn symlinks_that_stay_inside_the_workspace_and_files_in_runner_temp_are_read() {
+    let api = fake();
+    let temp = tempfile::tempdir().expect("runner temp");
+    std::fs::write(temp.path().join("minted.token"), "value-in-runner-temp\n").expect("write");
+    let step = Step::new(&api)
+        .token()
+        .env("RUNNER_TEMP", &temp.path().display().to_string())
+        .value("value-in-runner-temp")
+        .file("real/session.txt", "value-via-inner-link\n");
+    symlink("real/session.txt", step.workspace().join("session.token")).expect("symlink");
+    let files = format!(
+        "SESSION=session.token\nMINTED={}/minted.token",
+        temp.path().display()
+    );
+    let ran = step.input("files", &files).run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    let repo = Scope::repo(REPO);
+    assert_eq!(
+        api.secret(&repo, "SESSION").map(|s| s.value),
+        Some("value-via-inner-link".into())
+    );
+    assert_eq!(
+        api.secret(&repo, "MINTED").map(|s| s.value),
+        Some("value-in-runner-temp".into())
+    );
+    ran.assert_no_leak();
+}
+
+#[test]
+fn a_fifo_is_refused_without_hanging_the_run() {
+    let api = fake();
+    let step = Step::new(&api).token();
+    let fifo = step.workspace().join("session.token");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    let step = step.input("files", "*.token");
+    let hung = unblock_after(&fifo, Duration::from_secs(5));
+    let ran = step.run();
+    assert!(
+        !hung.join().expect("watchdog"),
+        "the run blocked opening the FIFO"
+    );
+    assert_refused(&ran, &api, "*.token");
+    assert!(ran.stdout.contains("not a regular file"), "{}", ran.stdout);
+}
+
+/// After `after`, opens the FIFO's write end without blocking: that succeeds only while a
+/// reader is blocked in `open`, which it then releases (the run reads an empty file). Returns
+/// whether a reader was blocked.
+fn unblock_after(fifo: &Path, after: Duration) -> std::thread::JoinHandle<bool> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let fifo = fifo.to_path_buf();
+    std::thread::spawn(move || {
+        std::thread::sleep(after);
+        std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&fifo)
+            .is_ok()
+    })
+}
+
+/// Runs `sync` under an address-space limit of 256 MiB: a reader that reads a file whole
+/// aborts on a file bigger than that, a capped one finishes with an input error.
+fn sync_with_memory_cap(workspace: &Path, files: &str) -> std::process::Output {
+    Command::new("prlimit")
+        .arg("--as=268435456")
+        .arg(BIN)
+        .args(["sync", "--repo", REPO, "--dry-run", "--files", files])
+        .arg("--workspace")
+        .arg(workspace)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("GH_TOKEN", TOKEN)
+        .output()
+        .expect("prlimit")
+}
+
+#[test]
+fn a_huge_file_is_read_no_further_than_the_secret_limit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let big = std::fs::File::create(dir.path().join("big.token")).expect("create");
+    big.set_len(1 << 30).expect("sparse 1 GiB");
+    drop(big);
+    let out = sync_with_memory_cap(dir.path(), "BIG=big.token");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("big.token"), "{stderr}");
+    assert!(stderr.contains("49152"), "names GitHub's limit: {stderr}");
+}
+
+#[test]
+fn a_device_in_the_workspace_is_never_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // /dev/zero's numbers: an endless file. Only root can make one; skip quietly otherwise.
+    let made = Command::new("mknod")
+        .arg(dir.path().join("zero.token"))
+        .args(["c", "1", "5"])
+        .status()
+        .expect("mknod");
+    if !made.success() {
+        eprintln!("mknod not permitted here: device case not run");
+        return;
+    }
+    let out = sync_with_memory_cap(dir.path(), "ZERO=zero.token");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("not a regular file"), "{stderr}");
+}
+
+#[test]
+fn a_directory_named_by_a_pattern_is_an_error_and_globs_skip_directories() {
+    let api = fake();
+    let step = Step::new(&api).token();
+    std::fs::create_dir_all(step.workspace().join("cache.token")).expect("dir");
+    let ran = step.input("files", "SESSION=cache.token").run();
+    assert_refused(&ran, &api, "cache.token");
+    assert!(ran.stdout.contains("not a regular file"), "{}", ran.stdout);
+}
+
+#[test]
+fn a_byte_order_mark_is_not_part_of_the_value_and_a_nul_byte_is_refused() {
+    let api = fake();
+    let ran = Step::new(&api)
+        .token()
+        .value("value-after-bom")
+        .file_bytes("bom.token", b"\xEF\xBB\xBFvalue-after-bom\n")
+        .input("files", "BOM=bom.token")
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    assert_eq!(
+        api.secret(&Scope::repo(REPO), "BOM").map(|s| s.value),
+        Some("value-after-bom".into())
+    );
+    let api = fake();
+    let ran = Step::new(&api)
+        .token()
+        .value("nul-inside")
+        .file_bytes("nul.token", b"nul-inside\0rest")
+        .input("files", "NUL=nul.token")
+        .run();
+    assert_refused(&ran, &api, "nul.token");
+    assert!(ran.stdout.contains("NUL"), "{}", ran.stdout);
+}
+
+#[test]
+fn sync_refuses_a_missing_workspace_as_an_input_error() {
+    let api = fake();
+    let ran = Step::new(&api)
+        .remove_env("GITHUB_ACTIONS")
+        .env("GH_TOKEN", TOKEN)
+        .args(&[
+            "sync",
+            "--repo",
+            REPO,
+            "--files",
+            "*.token",
+            "--workspace",
+            "/nonexistent/secret-refresh-ws",
+            "--api-url",
+            &api.url(),
+        ])
+        .run();
+    assert_eq!(ran.code, 2, "{}", ran.screen());
+    assert!(ran.stderr.contains("--workspace"), "{}", ran.stderr);
+    assert_eq!(api.requests().len(), 0);
+}
+
+#[test]
+fn sync_reads_only_below_its_workspace() {
+    let api = fake();
+    let step = Step::new(&api)
+        .remove_env("GITHUB_ACTIONS")
+        .env("GH_TOKEN", TOKEN);
+    symlink("/etc/hostname", step.workspace().join("host.token")).expect("symlink");
+    let ran = step
+        .args(&[
+            "sync",
+            "--repo",
+            REPO,
+            "--files",
+            "*.token",
+            "--api-url",
+            &api.url(),
+        ])
+        .run();
+    assert_eq!(ran.code, 2, "{}", ran.screen());
+    assert!(ran.stderr.contains("`*.token`"), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("outside the workspace"),
+        "{}",
+        ran.stderr
+    );
+    assert_eq!(api.requests().len(), 0);
+}
