@@ -157,7 +157,7 @@ impl AppArgs {
     }
 
     /// `(app-id, app-private-key, app-installation-id)` as the action's inputs take them.
-    pub fn inputs(&self) -> Result<(String, SecretValue, String), String> {
+    pub fn inputs(&self) -> Result<(String, SecretValue, String), SourceError> {
         let key = read_source("app private key", self.app_key_file.as_ref(), None)?;
         Ok((
             self.app_id.clone().unwrap_or_default(),
@@ -179,36 +179,67 @@ pub fn api_url(flag: Option<&str>) -> String {
     }
 }
 
+/// A value source that cannot be read. Names the source, never its content.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("give the {0} as a file or a variable, not both")]
+    Both(&'static str),
+    #[error("the {0} would be read from standard input, which is a terminal: pipe them in")]
+    Terminal(&'static str),
+    #[error("cannot read the {what} from standard input: {source}")]
+    Stdin {
+        what: &'static str,
+        source: std::io::Error,
+    },
+    #[error("{0} from standard input: not UTF-8 text")]
+    StdinNotUtf8(&'static str),
+    #[error("cannot read the {what} from {}: {source}", .path.display())]
+    File {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{what} in {}: not UTF-8 text", .path.display())]
+    FileNotUtf8 { what: &'static str, path: PathBuf },
+    #[error("the {what} variable {var} is not set")]
+    Unset { what: &'static str, var: String },
+}
+
 /// Reads a value source given as a path (`-` = standard input) or an environment variable.
 pub fn read_source(
-    what: &str,
+    what: &'static str,
     path: Option<&PathBuf>,
     var: Option<&str>,
-) -> Result<SecretValue, String> {
+) -> Result<SecretValue, SourceError> {
     match (path, var) {
-        (Some(_), Some(_)) => Err(format!("give the {what} as a file or a variable, not both")),
+        (Some(_), Some(_)) => Err(SourceError::Both(what)),
         (Some(p), None) if p.as_os_str() == "-" => {
             if std::io::stdin().is_terminal() {
-                return Err(format!(
-                    "the {what} would be read from standard input, which is a terminal: pipe them in"
-                ));
+                return Err(SourceError::Terminal(what));
             }
             let mut buf = Vec::new();
             std::io::stdin()
                 .read_to_end(&mut buf)
-                .map_err(|e| format!("cannot read the {what} from standard input: {e}"))?;
-            secret_from_bytes(buf)
-                .ok_or_else(|| format!("{what} from standard input: not UTF-8 text"))
+                .map_err(|source| SourceError::Stdin { what, source })?;
+            secret_from_bytes(buf).ok_or(SourceError::StdinNotUtf8(what))
         }
         (Some(p), None) => {
-            let bytes = std::fs::read(p)
-                .map_err(|e| format!("cannot read the {what} from {}: {e}", p.display()))?;
-            secret_from_bytes(bytes)
-                .ok_or_else(|| format!("{what} in {}: not UTF-8 text", p.display()))
+            let bytes = std::fs::read(p).map_err(|source| SourceError::File {
+                what,
+                path: p.clone(),
+                source,
+            })?;
+            secret_from_bytes(bytes).ok_or_else(|| SourceError::FileNotUtf8 {
+                what,
+                path: p.clone(),
+            })
         }
         (None, Some(v)) => std::env::var(v)
             .map(SecretValue::new)
-            .map_err(|_| format!("the {what} variable {v} is not set")),
+            .map_err(|_| SourceError::Unset {
+                what,
+                var: v.to_owned(),
+            }),
         (None, None) => Ok(SecretValue::default()),
     }
 }
@@ -267,7 +298,7 @@ pub fn sync(args: SyncArgs) -> ExitCode {
     ) {
         Ok(v) => v,
         Err(e) => {
-            reporter.error("", &e);
+            reporter.error("", &e.to_string());
             return ExitCode::from(2);
         }
     };
@@ -278,14 +309,14 @@ pub fn sync(args: SyncArgs) -> ExitCode {
     ) {
         Ok(v) => v,
         Err(e) => {
-            reporter.error("", &e);
+            reporter.error("", &e.to_string());
             return ExitCode::from(2);
         }
     };
     let (app_id, app_private_key, app_installation_id) = match args.github_app.inputs() {
         Ok(v) => v,
         Err(e) => {
-            reporter.error("", &e);
+            reporter.error("", &e.to_string());
             return ExitCode::from(2);
         }
     };
