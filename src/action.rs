@@ -63,6 +63,8 @@ pub fn run_context(env: &dyn Fn(&str) -> Option<String>) -> RunContext {
         event_name: get("GITHUB_EVENT_NAME"),
         actor: get("GITHUB_ACTOR"),
         run_id: get("GITHUB_RUN_ID"),
+        run_attempt: get("GITHUB_RUN_ATTEMPT"),
+        job: get("GITHUB_JOB"),
         default_repository: get("GITHUB_REPOSITORY"),
         default_api_url: get("GITHUB_API_URL"),
         front_end: FrontEnd::Action,
@@ -147,11 +149,12 @@ pub fn execute(
             io_failed = true;
         }
     }
-    if let Some(path) = &config.audit_log {
-        if let Err(e) = crate::report::write_audit(path, &report, &config) {
+    if let Some(log) = crate::audit::AuditLog::of(&config) {
+        let records = crate::audit::records(&report, &config, time::OffsetDateTime::now_utc());
+        if let Err(e) = log.append(&records) {
             reporter.error(
                 "secret-refresh",
-                &format!("cannot write the audit log {}: {e}", path.display()),
+                &format!("cannot write the audit log: {e}"),
             );
             io_failed = true;
         }

@@ -101,6 +101,10 @@ pub struct RunContext {
     pub event_name: String,
     pub actor: String,
     pub run_id: String,
+    /// `$GITHUB_RUN_ATTEMPT`: 1 for the first attempt, more for a re-run of the same run.
+    pub run_attempt: String,
+    /// `$GITHUB_JOB`: the job's id in the workflow.
+    pub job: String,
     /// `$GITHUB_REPOSITORY`, the default of `repository`.
     pub default_repository: String,
     /// `$GITHUB_API_URL`, the default of `api-url`.

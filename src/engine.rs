@@ -8,162 +8,14 @@ use futures_util::stream::{self, StreamExt};
 use http::StatusCode;
 use serde_json::json;
 
+use crate::audit::{AuditLog, Ledger, RunBinding};
 use crate::config::{Auth, Config, Destination, RepoSpec, Visibility};
 use crate::github::{Answer, ApiError, Client, Policy};
+pub use crate::outcome::{Outcome, Report, Row, SkipReason};
 use crate::plan::{compare, Comparison};
 use crate::seal::{PublicKeyDoc, SealingKey};
 use crate::secret::SecretValue;
 use crate::target::{App, Repo, Target};
-
-/// What happened to one secret in one target.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    Created,
-    Updated,
-    Unchanged,
-    WouldWrite,
-    /// Changed but not written: the reason (`no token`, `pull_request_target event`).
-    NotWritten(String),
-    Failed(String),
-    /// Not attempted because an earlier failure stopped the run.
-    NotAttempted,
-    /// Changed, but an unfinished earlier attempt of this workflow run already wrote it here
-    /// (its audit log says so): not written again.
-    AlreadyWritten,
-}
-
-impl Outcome {
-    pub fn is_written(&self) -> bool {
-        matches!(self, Outcome::Created | Outcome::Updated)
-    }
-
-    /// The text of the Result column.
-    pub fn describe(&self) -> String {
-        match self {
-            Outcome::Created => "created".into(),
-            Outcome::Updated => "updated".into(),
-            Outcome::Unchanged => "unchanged".into(),
-            Outcome::WouldWrite => "would write (dry run)".into(),
-            Outcome::NotWritten(why) => format!("changed, not written: {why}"),
-            Outcome::Failed(why) => format!("failed: {why}"),
-            Outcome::NotAttempted => "not attempted (stopped by an earlier failure)".into(),
-            Outcome::AlreadyWritten => crate::report::ALREADY_WRITTEN.into(),
-        }
-    }
-
-    /// The audit action of this outcome.
-    pub fn audit_action(&self) -> &'static str {
-        match self {
-            Outcome::Created => "secret.create",
-            Outcome::Updated => "secret.update",
-            Outcome::Unchanged | Outcome::AlreadyWritten => "secret.unchanged",
-            Outcome::WouldWrite | Outcome::NotWritten(_) | Outcome::NotAttempted => "secret.skip",
-            Outcome::Failed(_) => "secret.fail",
-        }
-    }
-}
-
-/// One row of the report: a secret in a target.
-#[derive(Debug, Clone)]
-pub struct Row {
-    pub secret: String,
-    /// The target's label, or the configured pattern when it was not resolved.
-    pub target: String,
-    pub resolved: Option<Target>,
-    pub outcome: Outcome,
-    pub key_id: Option<String>,
-    /// The fix to suggest when it failed.
-    pub hint: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SkipReason {
-    NoToken,
-    DryRun,
-    Event,
-}
-
-impl SkipReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SkipReason::NoToken => "no-token",
-            SkipReason::DryRun => "dry-run",
-            SkipReason::Event => "event",
-        }
-    }
-}
-
-/// The whole result of a run.
-#[derive(Debug, Default)]
-pub struct Report {
-    pub rows: Vec<Row>,
-    /// Names and how they compared, in input order.
-    pub comparisons: Vec<(String, Comparison)>,
-    pub skip: Option<SkipReason>,
-    /// Labels of every target (resolved when something was written).
-    pub targets: Vec<String>,
-    /// A failure that stopped the run before any secret could be tried (listing, auth).
-    pub fatal: Option<String>,
-    pub requests: u64,
-    pub retries: u64,
-    pub rate_limit_waits: u64,
-    pub rate_limit_wait_secs: f64,
-    /// The most the run may wait on rate limits, in seconds.
-    pub rate_limit_budget_secs: u64,
-    /// An audit log and a run id are set: a re-run of this run writes only what is missing.
-    pub resumable: bool,
-    /// `github-authentication-token-expiration`, when GitHub sent it.
-    pub token_expiry: Option<String>,
-}
-
-impl Report {
-    pub fn changed(&self) -> bool {
-        self.comparisons.iter().any(|(_, c)| c.needs_write())
-    }
-
-    pub fn failed(&self) -> bool {
-        self.fatal.is_some()
-            || self
-                .rows
-                .iter()
-                .any(|r| matches!(r.outcome, Outcome::Failed(_)))
-    }
-
-    pub fn multi_target(&self) -> bool {
-        self.targets.len() > 1
-    }
-
-    /// Names written, or `target:name` when there are several targets.
-    pub fn updated(&self) -> Vec<String> {
-        self.rows
-            .iter()
-            .filter(|r| r.outcome.is_written())
-            .map(|r| {
-                if self.multi_target() {
-                    format!("{}:{}", r.target, r.secret)
-                } else {
-                    r.secret.clone()
-                }
-            })
-            .collect()
-    }
-
-    pub fn unchanged(&self) -> Vec<String> {
-        self.comparisons
-            .iter()
-            .filter(|(_, c)| *c == Comparison::Unchanged)
-            .map(|(n, _)| n.clone())
-            .collect()
-    }
-
-    /// Changed values that were not written because of a skip.
-    pub fn not_written(&self) -> usize {
-        self.comparisons
-            .iter()
-            .filter(|(_, c)| c.needs_write())
-            .count()
-    }
-}
 
 /// Targets as far as they are known without asking GitHub.
 fn static_targets(config: &Config) -> Vec<(String, Option<Target>)> {
@@ -249,11 +101,20 @@ pub async fn run_with(
     let statics = static_targets(config);
     report.targets = statics.iter().map(|(l, _)| l.clone()).collect();
 
-    // What earlier attempts of this workflow run left behind, from the audit log: pairs they
-    // wrote are not written again while the run is unfinished, and pairs they failed are written
-    // even when `current` now says the value is stored (an attempt that wrote the workflow's own
-    // repository changes `current` for the next attempt, not the other targets).
-    let ledger = crate::report::Ledger::read(config);
+    // What earlier attempts of this workflow run left behind, from the audit log (read only on
+    // a re-run, and only records bound to this run count). Pairs they failed are written even
+    // when `current` now says the value is stored (an attempt that wrote the workflow's own
+    // repository changes `current` for the next attempt, not the other targets). Pairs they
+    // wrote are skipped only while the run is unfinished, and only for a secret whose stored
+    // value is not given: where `current` proves a difference, the comparison decides.
+    let ledger = match AuditLog::of(config).map(|log| log.ledger(&RunBinding::of(config))) {
+        Some(Ok(ledger)) => ledger,
+        Some(Err(e)) => {
+            report.audit_problem = Some(e.to_string());
+            Ledger::default()
+        }
+        None => Ledger::default(),
+    };
     let to_write: Vec<_> = planned
         .iter()
         .filter(|(s, c)| c.needs_write() || ledger.has_missing(s.name.as_str()))
@@ -261,20 +122,20 @@ pub async fn run_with(
     let writing: std::collections::HashSet<&str> =
         to_write.iter().map(|(s, _)| s.name.as_str()).collect();
     // Per secret and target: `None` = write it; else the outcome without a request.
-    // `unfinished`: an earlier attempt left some pair of these targets missing; only then do its
-    // writes count (after a finished run, running again is a fresh refresh).
     let unfinished =
         |targets: &[&str]| ledger.unfinished(planned.iter().map(|(s, _)| s.name.as_str()), targets);
-    let decide = |secret: &str, changed: bool, target: &str, unfinished: bool| -> Decision {
-        if changed {
-            ledger
+    let decide = |secret: &str, compared: Comparison, target: &str, unfinished: bool| -> Decision {
+        match compared {
+            Comparison::Unchanged if ledger.missing(secret, target) => None,
+            Comparison::Unchanged => Some((Outcome::Unchanged, None)),
+            // The stored value is not given (no `current`, or not in it): an earlier write of
+            // this unfinished run stands.
+            Comparison::NotCompared | Comparison::New => ledger
                 .written(secret, target)
                 .filter(|_| unfinished)
-                .map(|key_id| (Outcome::AlreadyWritten, key_id))
-        } else if ledger.missing(secret, target) {
-            None
-        } else {
-            Some((Outcome::Unchanged, None))
+                .map(|key_id| (Outcome::AlreadyWritten, key_id)),
+            // `current` proves the stored value differs: write it, whatever the ledger says.
+            Comparison::Changed => None,
         }
     };
     let row = |secret: &str, target: &(String, Option<Target>), outcome: Outcome| Row {
@@ -328,7 +189,7 @@ pub async fn run_with(
         let unfinished = unfinished(&labels);
         for (s, c) in &to_write {
             for t in &statics {
-                let decided = decide(s.name.as_str(), c.needs_write(), &t.0, unfinished);
+                let decided = decide(s.name.as_str(), *c, &t.0, unfinished);
                 let outcome = match (decided, &skip) {
                     (Some((o, _)), _) => o,
                     (None, Some((SkipReason::DryRun, _))) => Outcome::WouldWrite,
@@ -391,7 +252,7 @@ pub async fn run_with(
             to_write
                 .iter()
                 .map(|(s, c)| {
-                    let decided = decide(s.name.as_str(), c.needs_write(), &label, unfinished);
+                    let decided = decide(s.name.as_str(), *c, &label, unfinished);
                     (s, decided)
                 })
                 .collect()

@@ -6,12 +6,14 @@
 
 pub mod action;
 pub mod app_auth;
+pub mod audit;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod engine;
 pub mod github;
 pub mod names;
+pub mod outcome;
 pub mod output;
 pub mod parse;
 pub mod plan;

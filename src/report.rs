@@ -1,14 +1,11 @@
-//! Turns a [`Report`] into what people and the runner read: lines and annotations, the step
-//! summary, the outputs, the audit log. Nothing here ever holds a value.
-
-use std::io::Write;
-use std::path::Path;
+//! Renders a [`Report`] into what people and the runner read: lines and annotations, the step
+//! summary, the outputs, tables. Nothing here ever holds a value, and nothing here decides.
 
 use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::config::Config;
-use crate::engine::{Outcome, Report, SkipReason};
+use crate::outcome::{Outcome, Report, Row, SkipReason};
 use crate::output::Reporter;
 
 /// Lines and annotations for the log. `now` is the caller's clock (the token-expiry warning).
@@ -18,6 +15,12 @@ pub fn print(report: &Report, config: &Config, reporter: &mut Reporter, now: Off
     }
     if let Some(fatal) = &report.fatal {
         reporter.error("secret-refresh", fatal);
+    }
+    if let Some(problem) = &report.audit_problem {
+        reporter.warning(
+            "audit log not read",
+            &format!("{problem}; every changed secret is written"),
+        );
     }
     if report.skip == Some(SkipReason::Event) {
         reporter.warning(
@@ -120,7 +123,7 @@ pub fn headline(report: &Report) -> String {
             plural(changed, "secret", "secrets")
         ),
         None => {
-            let written: Vec<&crate::engine::Row> = report
+            let written: Vec<&Row> = report
                 .rows
                 .iter()
                 .filter(|r| r.outcome.is_written())
@@ -245,142 +248,6 @@ pub fn outputs(report: &Report) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// Appends one JSON Lines record per secret decision. Never a value, nor a hash of one.
-pub fn write_audit(path: &Path, report: &Report, config: &Config) -> std::io::Result<()> {
-    let now = time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
-    let mut text = String::new();
-    for r in &report.rows {
-        let record = json!({
-            "time": now,
-            "action": r.outcome.audit_action(),
-            "secret": r.secret,
-            "target": r.target,
-            "target_type": r.resolved.as_ref().map(|t| t.kind()),
-            "app": r.resolved.as_ref().map(|t| t.app().as_str()),
-            "repository": r.resolved.as_ref().and_then(|t| t.repo()).map(|r| r.to_string()),
-            "actor": non_empty(&config.context.actor),
-            "run_id": non_empty(&config.context.run_id),
-            "key_id": r.key_id,
-            "result": r.outcome.describe(),
-        });
-        text.push_str(&record.to_string());
-        text.push('\n');
-    }
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)?;
-    }
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)?;
-    f.write_all(text.as_bytes())
-}
-
-/// The result text of a pair an earlier attempt of the same run wrote.
-pub const ALREADY_WRITTEN: &str = "already written by an earlier attempt of this run";
-
-/// What earlier attempts of the same workflow run (same `run_id`: a re-run keeps it) recorded in
-/// the audit log, per secret and target: the latest record wins. It lets a re-run after a partial
-/// failure finish the job without rewriting what is done. Values are never in the log, so the
-/// ledger trusts the premise of a re-run: the same inputs.
-#[derive(Debug, Default)]
-pub struct Ledger {
-    /// (upper-cased secret, target) → key id of the write.
-    written: std::collections::HashMap<(String, String), Option<String>>,
-    /// Pairs whose latest record is a failure or "not attempted".
-    missing: std::collections::HashSet<(String, String)>,
-}
-
-impl Ledger {
-    /// The ledger of this run's audit log; empty without `audit-log`, a run id or the file.
-    pub fn read(config: &Config) -> Ledger {
-        let run_id = config.context.run_id.trim();
-        match &config.audit_log {
-            Some(path) if !run_id.is_empty() => std::fs::read_to_string(path)
-                .map(|text| Ledger::parse(&text, run_id))
-                .unwrap_or_default(),
-            _ => Ledger::default(),
-        }
-    }
-
-    /// Reads the records of `run_id`; lines that are not records are ignored.
-    pub fn parse(text: &str, run_id: &str) -> Ledger {
-        let mut ledger = Ledger::default();
-        for line in text.lines() {
-            let Ok(record) = serde_json::from_str::<serde_json::Value>(line) else {
-                continue;
-            };
-            if record["run_id"].as_str() != Some(run_id) {
-                continue;
-            }
-            let (Some(secret), Some(target), Some(action)) = (
-                record["secret"].as_str(),
-                record["target"].as_str(),
-                record["action"].as_str(),
-            ) else {
-                continue;
-            };
-            let result = record["result"].as_str().unwrap_or_default();
-            let key = (secret.to_ascii_uppercase(), target.to_owned());
-            let written = match action {
-                "secret.create" | "secret.update" => true,
-                "secret.unchanged" if result == ALREADY_WRITTEN => true,
-                "secret.fail" => false,
-                "secret.skip" if result.starts_with("not attempted") => false,
-                // Unchanged per `current`, dry runs, skips: no news about the pair.
-                _ => continue,
-            };
-            if written {
-                ledger.missing.remove(&key);
-                let key_id = record["key_id"].as_str().map(str::to_owned);
-                ledger.written.insert(key, key_id);
-            } else {
-                ledger.written.remove(&key);
-                ledger.missing.insert(key);
-            }
-        }
-        ledger
-    }
-
-    /// The key id of an earlier write of `secret` to `target`. It counts only while the run is
-    /// unfinished (see [`Ledger::unfinished`]): after a finished run, a later attempt is a fresh
-    /// refresh and writes everything that changed.
-    pub fn written(&self, secret: &str, target: &str) -> Option<Option<String>> {
-        self.written
-            .get(&(secret.to_ascii_uppercase(), target.to_owned()))
-            .cloned()
-    }
-
-    /// Did an earlier attempt fail to write `secret` to `target`?
-    pub fn missing(&self, secret: &str, target: &str) -> bool {
-        self.missing
-            .contains(&(secret.to_ascii_uppercase(), target.to_owned()))
-    }
-
-    /// Does some pair of these secrets and targets still miss its value?
-    pub fn unfinished<'a>(
-        &self,
-        secrets: impl IntoIterator<Item = &'a str>,
-        targets: &[&str],
-    ) -> bool {
-        secrets
-            .into_iter()
-            .any(|s| targets.iter().any(|t| self.missing(s, t)))
-    }
-
-    /// Does some target still miss `secret`?
-    pub fn has_missing(&self, secret: &str) -> bool {
-        let secret = secret.to_ascii_uppercase();
-        self.missing.iter().any(|(s, _)| *s == secret)
-    }
-}
-
-fn non_empty(s: &str) -> Option<&str> {
-    (!s.is_empty()).then_some(s)
-}
-
 /// A plain table for terminals and pipes: one row per secret and target.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
@@ -426,51 +293,6 @@ pub fn text(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ledger_keeps_the_latest_record_of_this_run_per_pair() {
-        let line = |run: &str, action: &str, secret: &str, target: &str, result: &str| {
-            json!({"run_id": run, "action": action, "secret": secret, "target": target,
-                   "key_id": "k1", "result": result})
-            .to_string()
-        };
-        let text = [
-            line("41", "secret.fail", "A", "acme/x", "failed: other run"),
-            line("42", "secret.create", "A", "acme/api", "created"),
-            line(
-                "42",
-                "secret.fail",
-                "A",
-                "acme/b",
-                "failed: GitHub answered 500",
-            ),
-            line(
-                "42",
-                "secret.skip",
-                "B",
-                "acme/b",
-                "not attempted (stopped by an earlier failure)",
-            ),
-            line("42", "secret.unchanged", "C", "acme/b", "unchanged"),
-            "not json".to_owned(),
-            line("42", "secret.unchanged", "a", "acme/api", ALREADY_WRITTEN),
-        ]
-        .join("\n");
-        let l = Ledger::parse(&text, "42");
-        assert_eq!(l.written("A", "acme/api"), Some(Some("k1".into())));
-        assert_eq!(l.written("A", "acme/b"), None);
-        assert!(l.missing("a", "acme/b") && l.missing("B", "acme/b"));
-        assert!(!l.missing("A", "acme/x"), "another run's record");
-        assert!(!l.missing("C", "acme/b") && !l.has_missing("C"));
-        assert!(l.unfinished(["A"], &["acme/api", "acme/b"]));
-        assert!(!l.unfinished(["A", "B"], &["acme/api"]));
-        // A later success clears the pair.
-        let text = format!(
-            "{text}\n{}",
-            line("42", "secret.update", "A", "acme/b", "updated")
-        );
-        assert!(!Ledger::parse(&text, "42").missing("A", "acme/b"));
-    }
 
     #[test]
     fn parses_github_expiry() {

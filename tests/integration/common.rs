@@ -250,7 +250,11 @@ impl<'a> Step<'a> {
                 .collect(),
             outputs_raw,
             summary: read(&self.dir.path().join("file_commands/summary")),
-            audit: audit_path.map(|p| read(&p)).unwrap_or_default(),
+            // Only a regular file: a test may leave a FIFO or a link there on purpose.
+            audit: audit_path
+                .filter(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file()))
+                .map(|p| read(&p))
+                .unwrap_or_default(),
             workspace: self.workspace(),
             api_url: self.env.get("GITHUB_API_URL").cloned().unwrap_or_default(),
             values: self.values.clone(),

@@ -289,6 +289,7 @@ fn partial_failure_is_reported_exactly_and_a_rerun_finishes_it() {
     assert!(api.secret(&Scope::repo("acme/b"), "ALPHA").is_none());
 
     api.clear_requests();
+    let step = step.env("GITHUB_RUN_ATTEMPT", "2");
     let mut second = step.run();
     assert_eq!(second.code, 0, "{}", second.transcript());
     second.assert_no_leak();
@@ -357,6 +358,7 @@ fn fail_fast_stops_at_the_first_failure_and_a_rerun_finishes_it() {
          only what is missing."
     );
     api.clear_requests();
+    let step = step.env("GITHUB_RUN_ATTEMPT", "2");
     let mut second = step.run();
     assert_eq!(second.code, 0, "{}", second.transcript());
     second.summary = second.summary[first.summary.len()..].to_owned();
@@ -384,6 +386,7 @@ fn rerun_finishes_targets_that_current_no_longer_shows() {
     api.clear_requests();
     // A re-run attempt: a fresh runner given the same audit log.
     let second = three_targets(&api)
+        .env("GITHUB_RUN_ATTEMPT", "2")
         .current(&[("ALPHA", "alpha-value-new"), ("BETA", "beta-value-new")])
         .file_bytes("state/audit.jsonl", first.audit.as_bytes())
         .run();
@@ -453,6 +456,7 @@ fn an_exhausted_rate_limit_budget_stops_the_run() {
          rate-limit waits (200s already waited)"
     ));
     api.clear_requests();
+    let step = step.env("GITHUB_RUN_ATTEMPT", "2");
     let second = step.run();
     assert_eq!(second.code, 0, "{}", second.transcript());
     assert_eq!(api.count("PUT", ""), 5);
@@ -727,6 +731,7 @@ fn soak_random_fault_schedules() {
                     .map(|s| ((t.clone(), n.clone()), s.writes))
             })
             .collect();
+        let step = step.env("GITHUB_RUN_ATTEMPT", "2");
         let rerun = step.run();
         f.reruns += 1;
         let ctx = format!("{ctx}\n=== rerun\n{}", rerun.transcript());

@@ -1,0 +1,511 @@
+//! The audit log: one JSON line per secret and target a run decided, with machine fields (the
+//! run it belongs to, the pair, an outcome code), and the ledger a re-run reads back from it.
+//!
+//! Records are written and read as data ([`Record`]); the human `result` text is for people and
+//! is never read back. No record holds a value or a hash of one.
+//!
+//! The log lives in the workspace, which anything that can write the workspace controls (and
+//! which outlives the job on a self-hosted runner). So: it is read only on a re-run
+//! (`GITHUB_RUN_ATTEMPT` > 1) and only records bound to this run count (same repository, run id
+//! and job, an earlier attempt); the file must be a regular file inside the workspace, not a
+//! symbolic link, and at most [`MAX_AUDIT_LOG_BYTES`]; anything else is refused, which can only
+//! make a run write more, never less.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::outcome::{OutcomeCode, Report};
+
+/// The largest audit log read back. Larger logs are not read (a re-run then writes every
+/// changed secret again): a record is a few hundred bytes, so this holds tens of thousands.
+pub const MAX_AUDIT_LOG_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Why the audit log could not be read or written. Names the path, never a value.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error("audit-log {0}: outside the workspace; give a path inside it")]
+    OutsideWorkspace(PathBuf),
+    #[error("audit-log {0}: a symbolic link; give a regular file")]
+    SymbolicLink(PathBuf),
+    #[error("audit-log {0}: not a regular file")]
+    NotRegularFile(PathBuf),
+    #[error("audit-log {path}: larger than {limit} bytes; not read")]
+    TooLarge { path: PathBuf, limit: u64 },
+    #[error("audit-log {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The workflow run a record belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunBinding {
+    /// `$GITHUB_REPOSITORY`: the repository whose workflow runs.
+    pub repository: String,
+    pub run_id: String,
+    /// `$GITHUB_RUN_ATTEMPT`; 1 when unset or not a number.
+    pub attempt: u32,
+    pub job: String,
+}
+
+impl RunBinding {
+    pub fn of(config: &Config) -> Self {
+        let c = &config.context;
+        Self {
+            repository: c.default_repository.trim().to_owned(),
+            run_id: c.run_id.trim().to_owned(),
+            attempt: c.run_attempt.trim().parse().unwrap_or(1).max(1),
+            job: c.job.trim().to_owned(),
+        }
+    }
+
+    /// Is `record` from an earlier attempt of this very run (and job)?
+    fn binds(&self, record: &Record) -> bool {
+        !self.run_id.is_empty()
+            && !self.repository.is_empty()
+            && record.run_id.as_deref() == Some(self.run_id.as_str())
+            && record
+                .run_repository
+                .as_deref()
+                .is_some_and(|r| r.eq_ignore_ascii_case(&self.repository))
+            && record.job.as_deref().unwrap_or_default() == self.job
+            && record
+                .run_attempt
+                .is_some_and(|a| a >= 1 && a < self.attempt)
+    }
+}
+
+/// One audit record: a secret in a target, in one attempt of one run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    /// RFC 3339, UTC.
+    pub time: String,
+    /// The repository whose workflow ran (`$GITHUB_REPOSITORY`).
+    #[serde(default)]
+    pub run_repository: Option<String>,
+    #[serde(default)]
+    pub run_id: Option<String>,
+    #[serde(default)]
+    pub run_attempt: Option<u32>,
+    #[serde(default)]
+    pub job: Option<String>,
+    #[serde(default)]
+    pub actor: Option<String>,
+    pub secret: String,
+    pub target: String,
+    #[serde(default)]
+    pub target_type: Option<String>,
+    #[serde(default)]
+    pub app: Option<String>,
+    /// The target's repository, for repository and environment targets.
+    #[serde(default)]
+    pub repository: Option<String>,
+    pub outcome: OutcomeCode,
+    /// `secret.create`, `secret.update`, `secret.unchanged`, `secret.skip`, `secret.fail`.
+    pub action: String,
+    #[serde(default)]
+    pub key_id: Option<String>,
+    /// The Result column as people read it; never read back.
+    #[serde(default)]
+    pub result: String,
+}
+
+fn non_empty(s: &str) -> Option<String> {
+    Some(s.trim()).filter(|s| !s.is_empty()).map(str::to_owned)
+}
+
+/// The records of a report, one per row.
+pub fn records(report: &Report, config: &Config, now: time::OffsetDateTime) -> Vec<Record> {
+    let run = RunBinding::of(config);
+    let time = now
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    report
+        .rows
+        .iter()
+        .map(|r| Record {
+            time: time.clone(),
+            run_repository: non_empty(&run.repository),
+            run_id: non_empty(&run.run_id),
+            run_attempt: (!run.run_id.is_empty()).then_some(run.attempt),
+            job: non_empty(&run.job),
+            actor: non_empty(&config.context.actor),
+            secret: r.secret.clone(),
+            target: r.target.clone(),
+            target_type: r.resolved.as_ref().map(|t| t.kind().to_owned()),
+            app: r.resolved.as_ref().map(|t| t.app().as_str().to_owned()),
+            repository: r
+                .resolved
+                .as_ref()
+                .and_then(|t| t.repo())
+                .map(|r| r.to_string()),
+            outcome: r.outcome.code(),
+            action: r.outcome.audit_action().to_owned(),
+            key_id: r.key_id.clone(),
+            result: r.outcome.describe(),
+        })
+        .collect()
+}
+
+/// The audit log at a path, kept inside a workspace.
+#[derive(Debug, Clone)]
+pub struct AuditLog {
+    path: PathBuf,
+    workspace: PathBuf,
+}
+
+impl AuditLog {
+    pub fn new(path: &Path, workspace: &Path) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            workspace: workspace.to_path_buf(),
+        }
+    }
+
+    /// The log of a configuration, when `audit-log` is set.
+    pub fn of(config: &Config) -> Option<Self> {
+        config
+            .audit_log
+            .as_deref()
+            .map(|p| Self::new(p, &config.context.workspace))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// What earlier attempts of this run recorded. Empty on a first attempt (the file is not
+    /// even opened), without a run id, or without the file.
+    pub fn ledger(&self, run: &RunBinding) -> Result<Ledger, AuditError> {
+        if run.attempt <= 1 || run.run_id.is_empty() {
+            return Ok(Ledger::default());
+        }
+        let Some(text) = self.read()? else {
+            return Ok(Ledger::default());
+        };
+        Ok(Ledger::from_records(
+            text.lines()
+                .filter_map(|l| serde_json::from_str::<Record>(l).ok()),
+            run,
+        ))
+    }
+
+    /// The whole file, or `None` when it does not exist. A regular file inside the workspace,
+    /// opened without following a symbolic link and without blocking, read up to the cap.
+    fn read(&self) -> Result<Option<String>, AuditError> {
+        let io = |source| AuditError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        match std::fs::symlink_metadata(&self.path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io(e)),
+            Ok(_) => {}
+        }
+        self.check_inside(&self.path)?;
+        let file = self.open(std::fs::OpenOptions::new().read(true))?;
+        let size = self.check_regular(&file)?;
+        if size > MAX_AUDIT_LOG_BYTES {
+            return Err(AuditError::TooLarge {
+                path: self.path.clone(),
+                limit: MAX_AUDIT_LOG_BYTES,
+            });
+        }
+        let mut bytes = Vec::new();
+        file.take(MAX_AUDIT_LOG_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+        if bytes.len() as u64 > MAX_AUDIT_LOG_BYTES {
+            return Err(AuditError::TooLarge {
+                path: self.path.clone(),
+                limit: MAX_AUDIT_LOG_BYTES,
+            });
+        }
+        Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+    }
+
+    /// Appends records, one JSON line each, creating the file (and its directories) inside the
+    /// workspace when needed.
+    pub fn append(&self, records: &[Record]) -> Result<(), AuditError> {
+        let io = |source| AuditError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        let mut text = String::new();
+        for r in records {
+            text.push_str(&serde_json::to_string(r).map_err(|e| io(e.into()))?);
+            text.push('\n');
+        }
+        if let Some(parent) = self.path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            // Checked before creating anything (a directory link must not lead us out), and
+            // again once the directories exist.
+            self.check_inside(parent)?;
+            std::fs::create_dir_all(parent).map_err(io)?;
+            self.check_inside(parent)?;
+        }
+        let mut file = self.open(std::fs::OpenOptions::new().append(true).create(true))?;
+        self.check_regular(&file)?;
+        file.write_all(text.as_bytes()).map_err(io)
+    }
+
+    /// Opens the file itself without following a link, and without blocking on a FIFO.
+    fn open(&self, options: &mut std::fs::OpenOptions) -> Result<std::fs::File, AuditError> {
+        use std::os::unix::fs::OpenOptionsExt;
+        options
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(&self.path)
+            .map_err(|e| {
+                if e.raw_os_error() == Some(libc::ELOOP) {
+                    AuditError::SymbolicLink(self.path.clone())
+                } else {
+                    AuditError::Io {
+                        path: self.path.clone(),
+                        source: e,
+                    }
+                }
+            })
+    }
+
+    /// The open file is a regular file: its size.
+    fn check_regular(&self, file: &std::fs::File) -> Result<u64, AuditError> {
+        let meta = file.metadata().map_err(|source| AuditError::Io {
+            path: self.path.clone(),
+            source,
+        })?;
+        if !meta.is_file() {
+            return Err(AuditError::NotRegularFile(self.path.clone()));
+        }
+        Ok(meta.len())
+    }
+
+    /// `path` (or, while it does not exist, its nearest existing ancestor) resolves inside the
+    /// workspace once every link is followed; the file itself is never a link.
+    fn check_inside(&self, path: &Path) -> Result<(), AuditError> {
+        let outside = || AuditError::OutsideWorkspace(self.path.clone());
+        let root = std::fs::canonicalize(&self.workspace).map_err(|_| outside())?;
+        if std::fs::symlink_metadata(&self.path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(AuditError::SymbolicLink(self.path.clone()));
+        }
+        let mut existing = path;
+        loop {
+            match std::fs::canonicalize(existing) {
+                Ok(real) if real.starts_with(&root) => return Ok(()),
+                Ok(_) => return Err(outside()),
+                Err(_) => existing = existing.parent().ok_or_else(outside)?,
+            }
+        }
+    }
+}
+
+/// What earlier attempts of this run recorded, per secret and target: the latest record wins.
+/// It lets a re-run after a partial failure finish the job without rewriting what is done.
+/// Values are never in the log, so the ledger trusts the premise of a re-run (the same inputs);
+/// the engine consults it only for secrets whose stored value is not given (`current`).
+#[derive(Debug, Default)]
+pub struct Ledger {
+    /// (upper-cased secret, target) → key id of the write.
+    written: HashMap<(String, String), Option<String>>,
+    /// Pairs whose latest record is a failure or "not attempted".
+    missing: HashSet<(String, String)>,
+}
+
+impl Ledger {
+    /// Folds the records bound to `run` (see [`RunBinding`]), oldest attempt first; others are
+    /// ignored.
+    pub fn from_records(records: impl IntoIterator<Item = Record>, run: &RunBinding) -> Ledger {
+        let mut bound: Vec<Record> = records.into_iter().filter(|r| run.binds(r)).collect();
+        bound.sort_by_key(|r| r.run_attempt);
+        let mut ledger = Ledger::default();
+        for record in bound {
+            let key = (record.secret.to_ascii_uppercase(), record.target);
+            match record.outcome {
+                OutcomeCode::Created | OutcomeCode::Updated | OutcomeCode::AlreadyWritten => {
+                    ledger.missing.remove(&key);
+                    ledger.written.insert(key, record.key_id);
+                }
+                OutcomeCode::Failed | OutcomeCode::NotAttempted => {
+                    ledger.written.remove(&key);
+                    ledger.missing.insert(key);
+                }
+                // Unchanged per `current`, dry runs, skips: no news about the pair.
+                OutcomeCode::Unchanged | OutcomeCode::WouldWrite | OutcomeCode::NotWritten => {}
+            }
+        }
+        ledger
+    }
+
+    /// The key id of an earlier write of `secret` to `target`.
+    pub fn written(&self, secret: &str, target: &str) -> Option<Option<String>> {
+        self.written
+            .get(&(secret.to_ascii_uppercase(), target.to_owned()))
+            .cloned()
+    }
+
+    /// Did an earlier attempt fail to write `secret` to `target`?
+    pub fn missing(&self, secret: &str, target: &str) -> bool {
+        self.missing
+            .contains(&(secret.to_ascii_uppercase(), target.to_owned()))
+    }
+
+    /// Does some pair of these secrets and targets still miss its value? Only then do earlier
+    /// writes count: after a finished run, running again is a fresh refresh.
+    pub fn unfinished<'a>(
+        &self,
+        secrets: impl IntoIterator<Item = &'a str>,
+        targets: &[&str],
+    ) -> bool {
+        secrets
+            .into_iter()
+            .any(|s| targets.iter().any(|t| self.missing(s, t)))
+    }
+
+    /// Does some target still miss `secret`?
+    pub fn has_missing(&self, secret: &str) -> bool {
+        let secret = secret.to_ascii_uppercase();
+        self.missing.iter().any(|(s, _)| *s == secret)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(attempt: u32) -> RunBinding {
+        RunBinding {
+            repository: "acme/api".into(),
+            run_id: "42".into(),
+            attempt,
+            job: "refresh".into(),
+        }
+    }
+
+    fn record(attempt: u32, outcome: OutcomeCode, secret: &str, target: &str) -> Record {
+        Record {
+            time: "2099-01-01T00:00:00Z".into(),
+            run_repository: Some("acme/api".into()),
+            run_id: Some("42".into()),
+            run_attempt: Some(attempt),
+            job: Some("refresh".into()),
+            actor: None,
+            secret: secret.into(),
+            target: target.into(),
+            target_type: None,
+            app: None,
+            repository: None,
+            outcome,
+            action: String::new(),
+            key_id: Some("k1".into()),
+            result: String::new(),
+        }
+    }
+
+    #[test]
+    fn only_records_of_an_earlier_attempt_of_this_run_and_job_count() {
+        use OutcomeCode::*;
+        let mut other_run = record(1, Created, "A", "acme/x");
+        other_run.run_id = Some("41".into());
+        let mut other_repo = record(1, Created, "A", "acme/y");
+        other_repo.run_repository = Some("evil/api".into());
+        let mut other_job = record(1, Created, "A", "acme/z");
+        other_job.job = Some("other".into());
+        let mut unbound = record(1, Created, "A", "acme/w");
+        unbound.run_attempt = None;
+        let records = vec![
+            record(1, Created, "A", "acme/api"),
+            record(1, Failed, "A", "acme/b"),
+            record(1, NotAttempted, "B", "acme/b"),
+            record(1, Unchanged, "C", "acme/b"),
+            record(2, Created, "A", "acme/later"),
+            other_run,
+            other_repo,
+            other_job,
+            unbound,
+        ];
+        let l = Ledger::from_records(records.clone(), &run(2));
+        assert_eq!(l.written("a", "acme/api"), Some(Some("k1".into())));
+        assert!(l.missing("a", "acme/b") && l.missing("B", "acme/b"));
+        assert!(!l.missing("C", "acme/b") && !l.has_missing("C"));
+        for t in ["acme/later", "acme/x", "acme/y", "acme/z", "acme/w"] {
+            assert_eq!(l.written("A", t), None, "{t}");
+        }
+        assert!(l.unfinished(["A"], &["acme/api", "acme/b"]));
+        assert!(!l.unfinished(["A", "B"], &["acme/api"]));
+        // Attempt 3 sees attempt 2's record; a first attempt sees nothing.
+        assert!(Ledger::from_records(records.clone(), &run(3))
+            .written("A", "acme/later")
+            .is_some());
+        assert!(Ledger::from_records(records, &run(1)).written.is_empty());
+    }
+
+    #[test]
+    fn a_later_attempt_overrides_an_earlier_one_whatever_the_file_order() {
+        use OutcomeCode::*;
+        let l = Ledger::from_records(
+            [
+                record(2, Updated, "A", "acme/b"),
+                record(1, Failed, "A", "acme/b"),
+            ],
+            &run(3),
+        );
+        assert!(!l.missing("A", "acme/b"));
+        assert!(l.written("A", "acme/b").is_some());
+    }
+
+    #[test]
+    fn the_file_is_a_regular_file_inside_the_workspace() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ws = dir.path().join("ws");
+        let out = dir.path().join("out");
+        std::fs::create_dir_all(&ws).expect("ws");
+        std::fs::create_dir_all(&out).expect("out");
+        let rec = record(1, OutcomeCode::Created, "A", "acme/api");
+        let line = serde_json::to_string(&rec).expect("json") + "\n";
+
+        let log = AuditLog::new(&ws.join("logs/a.jsonl"), &ws);
+        log.append(std::slice::from_ref(&rec)).expect("append");
+        let l = log.ledger(&run(2)).expect("ledger");
+        assert!(l.written("A", "acme/api").is_some());
+        assert!(log.ledger(&run(1)).expect("first").written.is_empty());
+
+        std::fs::write(out.join("a.jsonl"), &line).expect("write");
+        std::os::unix::fs::symlink(out.join("a.jsonl"), ws.join("link.jsonl")).expect("link");
+        let link = AuditLog::new(&ws.join("link.jsonl"), &ws);
+        assert!(matches!(
+            link.ledger(&run(2)),
+            Err(AuditError::SymbolicLink(_))
+        ));
+        assert!(matches!(link.append(&[]), Err(AuditError::SymbolicLink(_))));
+
+        std::os::unix::fs::symlink(&out, ws.join("dir")).expect("dir link");
+        let through = AuditLog::new(&ws.join("dir/new/b.jsonl"), &ws);
+        assert!(matches!(
+            through.append(&[]),
+            Err(AuditError::OutsideWorkspace(_))
+        ));
+        assert!(!out.join("new").exists());
+        let up = AuditLog::new(&ws.join("../out/a.jsonl"), &ws);
+        assert!(matches!(
+            up.ledger(&run(2)),
+            Err(AuditError::OutsideWorkspace(_))
+        ));
+
+        std::fs::create_dir(ws.join("d.jsonl")).expect("dir");
+        assert!(matches!(
+            AuditLog::new(&ws.join("d.jsonl"), &ws).ledger(&run(2)),
+            Err(AuditError::NotRegularFile(_)) | Err(AuditError::Io { .. })
+        ));
+
+        let big = std::fs::File::create(ws.join("big.jsonl")).expect("big");
+        big.set_len(MAX_AUDIT_LOG_BYTES + 1).expect("len");
+        assert!(matches!(
+            AuditLog::new(&ws.join("big.jsonl"), &ws).ledger(&run(2)),
+            Err(AuditError::TooLarge { .. })
+        ));
+    }
+}

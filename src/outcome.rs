@@ -1,0 +1,186 @@
+//! What happened to each secret at each target, as data: the engine produces it, the report
+//! renders it, the audit log records it. Nothing here prints, and nothing here holds a value.
+
+use serde::{Deserialize, Serialize};
+
+use crate::plan::Comparison;
+use crate::target::Target;
+
+/// What happened to one secret in one target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+    WouldWrite,
+    /// Changed but not written: the reason (`no token`, `pull_request_target event`).
+    NotWritten(String),
+    Failed(String),
+    /// Not attempted because an earlier failure stopped the run.
+    NotAttempted,
+    /// Not compared (no `current`), and an unfinished earlier attempt of this workflow run
+    /// already wrote it here (its audit records say so): not written again.
+    AlreadyWritten,
+}
+
+/// The machine code of an [`Outcome`], as the audit log records it and the ledger reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeCode {
+    Created,
+    Updated,
+    Unchanged,
+    WouldWrite,
+    NotWritten,
+    Failed,
+    NotAttempted,
+    AlreadyWritten,
+}
+
+impl Outcome {
+    pub fn is_written(&self) -> bool {
+        matches!(self, Outcome::Created | Outcome::Updated)
+    }
+
+    pub fn code(&self) -> OutcomeCode {
+        match self {
+            Outcome::Created => OutcomeCode::Created,
+            Outcome::Updated => OutcomeCode::Updated,
+            Outcome::Unchanged => OutcomeCode::Unchanged,
+            Outcome::WouldWrite => OutcomeCode::WouldWrite,
+            Outcome::NotWritten(_) => OutcomeCode::NotWritten,
+            Outcome::Failed(_) => OutcomeCode::Failed,
+            Outcome::NotAttempted => OutcomeCode::NotAttempted,
+            Outcome::AlreadyWritten => OutcomeCode::AlreadyWritten,
+        }
+    }
+
+    /// The text of the Result column.
+    pub fn describe(&self) -> String {
+        match self {
+            Outcome::Created => "created".into(),
+            Outcome::Updated => "updated".into(),
+            Outcome::Unchanged => "unchanged".into(),
+            Outcome::WouldWrite => "would write (dry run)".into(),
+            Outcome::NotWritten(why) => format!("changed, not written: {why}"),
+            Outcome::Failed(why) => format!("failed: {why}"),
+            Outcome::NotAttempted => "not attempted (stopped by an earlier failure)".into(),
+            Outcome::AlreadyWritten => "already written by an earlier attempt of this run".into(),
+        }
+    }
+
+    /// The audit action of this outcome (kept for readers of earlier logs).
+    pub fn audit_action(&self) -> &'static str {
+        match self {
+            Outcome::Created => "secret.create",
+            Outcome::Updated => "secret.update",
+            Outcome::Unchanged | Outcome::AlreadyWritten => "secret.unchanged",
+            Outcome::WouldWrite | Outcome::NotWritten(_) | Outcome::NotAttempted => "secret.skip",
+            Outcome::Failed(_) => "secret.fail",
+        }
+    }
+}
+
+/// One row of the report: a secret in a target.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub secret: String,
+    /// The target's label, or the configured pattern when it was not resolved.
+    pub target: String,
+    pub resolved: Option<Target>,
+    pub outcome: Outcome,
+    pub key_id: Option<String>,
+    /// The fix to suggest when it failed.
+    pub hint: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipReason {
+    NoToken,
+    DryRun,
+    Event,
+}
+
+impl SkipReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::NoToken => "no-token",
+            SkipReason::DryRun => "dry-run",
+            SkipReason::Event => "event",
+        }
+    }
+}
+
+/// The whole result of a run.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub rows: Vec<Row>,
+    /// Names and how they compared, in input order.
+    pub comparisons: Vec<(String, Comparison)>,
+    pub skip: Option<SkipReason>,
+    /// Labels of every target (resolved when something was written).
+    pub targets: Vec<String>,
+    /// A failure that stopped the run before any secret could be tried (listing, auth).
+    pub fatal: Option<String>,
+    pub requests: u64,
+    pub retries: u64,
+    pub rate_limit_waits: u64,
+    pub rate_limit_wait_secs: f64,
+    /// The most the run may wait on rate limits, in seconds.
+    pub rate_limit_budget_secs: u64,
+    /// An audit log and a run id are set: a re-run of this run writes only what is missing.
+    pub resumable: bool,
+    /// `github-authentication-token-expiration`, when GitHub sent it.
+    pub token_expiry: Option<String>,
+    /// Why the audit log was not read back (a re-run then writes every changed secret).
+    pub audit_problem: Option<String>,
+}
+
+impl Report {
+    pub fn changed(&self) -> bool {
+        self.comparisons.iter().any(|(_, c)| c.needs_write())
+    }
+
+    pub fn failed(&self) -> bool {
+        self.fatal.is_some()
+            || self
+                .rows
+                .iter()
+                .any(|r| matches!(r.outcome, Outcome::Failed(_)))
+    }
+
+    pub fn multi_target(&self) -> bool {
+        self.targets.len() > 1
+    }
+
+    /// Names written, or `target:name` when there are several targets.
+    pub fn updated(&self) -> Vec<String> {
+        self.rows
+            .iter()
+            .filter(|r| r.outcome.is_written())
+            .map(|r| {
+                if self.multi_target() {
+                    format!("{}:{}", r.target, r.secret)
+                } else {
+                    r.secret.clone()
+                }
+            })
+            .collect()
+    }
+
+    pub fn unchanged(&self) -> Vec<String> {
+        self.comparisons
+            .iter()
+            .filter(|(_, c)| *c == Comparison::Unchanged)
+            .map(|(n, _)| n.clone())
+            .collect()
+    }
+
+    /// Changed values that were not written because of a skip.
+    pub fn not_written(&self) -> usize {
+        self.comparisons
+            .iter()
+            .filter(|(_, c)| c.needs_write())
+            .count()
+    }
+}
