@@ -1,14 +1,185 @@
-//! Everything the tool says to people and to the runner goes through [`Reporter`]: workflow
-//! commands in action mode (masks, annotations), plain lines at a terminal. Writers are injected
-//! so tests capture them.
+//! The one output layer. Everything the tool says to people and to the runner goes through
+//! here: [`Reporter`] (workflow commands in action mode, plain lines at a terminal), [`print`]
+//! for the commands' tables, and [`md_cell`] / [`md_text`] for the step summary.
+//!
+//! Strings from outside (names and messages the server sends, error bodies) reach these
+//! functions inside our own text, so every text is made safe here, whoever built it:
+//! - known secrets (every value and token registered with [`know`] or [`Reporter::mask`]) are
+//!   replaced by `***`, in every mode;
+//! - control characters are removed (ESC, bare `\r`, C1, bidi overrides, line separators); only
+//!   the colour codes this tool itself writes survive, and only when colour is on;
+//! - no line can start a workflow command (`::`) and no line holds a legacy `##[` command;
+//! - workflow-command data is escaped as the runner defines it (`%`, `\r`, `\n`);
+//! - summary text is HTML-escaped, table cells and code spans cannot be closed from inside.
+//!
+//! Writers are injected so tests capture them. Nothing else in the crate writes to standard
+//! output or error (a unit test below checks the sources).
 
 use std::io::{self, Write};
 
 use crate::secret::SecretValue;
 
-/// Lines of a multi-line value shorter than this are not masked on their own: masking `}` or
-/// `--` would blank out every such string in the log without protecting anything.
+/// Strings shorter than this (in characters, once trimmed) are never registered as a mask nor
+/// redacted: masking `}`, `=` or `--` would blank out every such string in the log without
+/// protecting anything.
 pub const MIN_MASKED_LINE: usize = 4;
+
+/// GitHub drops a step summary over 1 MiB; ours stays under this.
+pub const MAX_SUMMARY_BYTES: usize = 1000 * 1024;
+
+/// Is `s` worth a mask? Not when, trimmed, it is shorter than [`MIN_MASKED_LINE`] characters or
+/// one character repeated (`====`, `    `): such a mask protects nothing and blanks the log.
+pub fn maskable(s: &str) -> bool {
+    let t = s.trim();
+    let mut chars = t.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    t.chars().count() >= MIN_MASKED_LINE && chars.any(|c| c != first)
+}
+
+/// The parts of a value that are masked and redacted: the whole value and each line of a
+/// multi-line value, each only when [`maskable`].
+fn mask_parts(v: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    if maskable(v) {
+        parts.push(v);
+    }
+    if v.contains(['\n', '\r']) {
+        for line in v.split(['\n', '\r']) {
+            let line = line.trim();
+            if maskable(line) && line != v && !parts.contains(&line) {
+                parts.push(line);
+            }
+        }
+    }
+    parts
+}
+
+/// Every secret the process knows (values, tokens), for redaction.
+static KNOWN: std::sync::Mutex<Vec<SecretValue>> = std::sync::Mutex::new(Vec::new());
+
+/// Registers a secret for redaction in everything printed from now on, in every mode.
+pub fn know(value: &SecretValue) {
+    if mask_parts(value.expose()).is_empty() {
+        return;
+    }
+    if let Ok(mut known) = KNOWN.lock() {
+        if !known.iter().any(|k| k.ct_eq(value)) {
+            known.push(value.clone());
+        }
+    }
+}
+
+/// Replaces every known secret (and each maskable line of one) in `text` with `***`.
+pub fn redact(text: &str) -> String {
+    let mut out = text.to_owned();
+    if let Ok(known) = KNOWN.lock() {
+        let mut parts: Vec<&str> = known.iter().flat_map(|k| mask_parts(k.expose())).collect();
+        // Longest first, so a line of a value never splits the whole value.
+        parts.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        for p in parts {
+            if out.contains(p) {
+                out = out.replace(p, "***");
+            }
+        }
+    }
+    out
+}
+
+/// The colour codes this tool writes itself (labels and table rows).
+const OUR_COLOURS: [&str; 7] = [
+    "\x1b[0m",
+    "\x1b[31m",
+    "\x1b[32m",
+    "\x1b[33m",
+    "\x1b[1;31m",
+    "\x1b[1;33m",
+    "\x1b[1;36m",
+];
+
+/// A character that never reaches the log: C0 controls but `\n` and `\t`, DEL, C1, bidi
+/// overrides and isolates, line and paragraph separators, and the byte-order mark.
+fn is_unsafe_char(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}' | '\u{200E}' | '\u{200F}')
+}
+
+/// Removes unsafe characters; with `colour`, keeps this tool's own colour codes.
+fn strip_controls(text: &str, colour: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if colour && c == '\x1b' {
+            if let Some(code) = OUR_COLOURS.iter().find(|code| rest.starts_with(**code)) {
+                out.push_str(code);
+                rest = &rest[code.len()..];
+                continue;
+            }
+        }
+        if !is_unsafe_char(c) {
+            out.push(c);
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// No line starts a workflow command (`::…` after blanks) or holds a legacy `##[` command.
+fn guard_line(line: &str) -> String {
+    let line = line.replace("##[", "## [");
+    let blanks = line.len() - line.trim_start().len();
+    if line[blanks..].starts_with("::") {
+        format!("{}: :{}", &line[..blanks], &line[blanks + 2..])
+    } else {
+        line
+    }
+}
+
+/// Makes text safe to print as lines: redacted, control characters removed, every line
+/// guarded. Keeps this tool's colour codes when `colour` is on.
+pub fn clean(text: &str, colour: bool) -> String {
+    // Redacted before (a value with control characters) and after (a value split by them).
+    let stripped = strip_controls(&redact(text), colour);
+    let redacted = redact(&stripped);
+    let mut out = String::with_capacity(redacted.len());
+    for (i, line) in redacted.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&guard_line(line));
+    }
+    out
+}
+
+/// Writes text to standard output through the output layer (tables, JSON, reports).
+pub fn print(text: &str, colour: bool) {
+    let mut out = io::stdout().lock();
+    let _ = out.write_all(clean(text, colour).as_bytes());
+    let _ = out.flush();
+}
+
+/// Text for a markdown table cell (inside a code span or not): one line, HTML-escaped, no
+/// column separator, no backtick that could close a code span.
+pub fn md_cell(s: &str) -> String {
+    html_escape(&strip_controls(&redact(s), false).replace(['\n', '\t'], " "))
+        .replace('`', "&#96;")
+        .replace('|', "\\|")
+}
+
+/// Free text for the summary (not in a table): one line, HTML-escaped, no link or image.
+pub fn md_text(s: &str) -> String {
+    html_escape(&strip_controls(&redact(s), false).replace(['\n', '\t'], " "))
+        .replace('[', "\\[")
+        .replace(']', "\\]")
+        .replace('|', "\\|")
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
 
 /// How output is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,22 +233,17 @@ impl Reporter {
     }
 
     /// Registers a value with the runner's masker: the whole value, and each line of a multi-line
-    /// value. Outside a runner nothing is printed (a terminal has no masker, and printing the
-    /// value to mask it would show it).
+    /// value, each only when [`maskable`]. In every mode the value is also redacted from all
+    /// later output ([`know`]). Outside a runner no mask is printed (a terminal has no masker,
+    /// and printing the value to mask it would show it).
     pub fn mask(&mut self, value: &SecretValue) {
-        if self.mode != Mode::Action || value.expose().trim().is_empty() {
+        know(value);
+        if self.mode != Mode::Action {
             return;
         }
         debug_assert!(!self.printed, "a mask was registered after other output");
-        let v = value.expose();
-        let _ = writeln!(self.out, "::add-mask::{}", escape_data(v));
-        if v.contains('\n') || v.contains('\r') {
-            for line in v.split(['\n', '\r']) {
-                let line = line.trim();
-                if line.len() >= MIN_MASKED_LINE && line != v {
-                    let _ = writeln!(self.out, "::add-mask::{}", escape_data(line));
-                }
-            }
+        for part in mask_parts(value.expose()) {
+            let _ = writeln!(self.out, "::add-mask::{}", escape_data(part));
         }
         let _ = self.out.flush();
     }
@@ -95,7 +261,12 @@ impl Reporter {
     /// An informational line (stdout).
     pub fn info(&mut self, line: &str) {
         self.printed = true;
-        let _ = writeln!(self.out, "{line}");
+        let _ = writeln!(self.out, "{}", clean(line, false));
+    }
+
+    /// Whether colour codes are written (a terminal, without `NO_COLOR`).
+    fn colour(&self) -> bool {
+        matches!(self.mode, Mode::Human { color: true })
     }
 
     /// An error annotation in action mode; `error: …` on stderr otherwise.
@@ -113,14 +284,15 @@ impl Reporter {
 
     fn annotate(&mut self, level: &str, title: &str, message: &str) {
         self.printed = true;
+        let message = clean(message, false);
         match self.mode {
             Mode::Action => {
                 let props = if title.is_empty() {
                     String::new()
                 } else {
-                    format!(" title={}", escape_property(title))
+                    format!(" title={}", escape_property(&clean(title, false)))
                 };
-                let _ = writeln!(self.out, "::{level}{props}::{}", escape_data(message));
+                let _ = writeln!(self.out, "::{level}{props}::{}", escape_data(&message));
             }
             Mode::Human { color } => {
                 let label = match (level, color) {
@@ -138,13 +310,15 @@ impl Reporter {
     /// Text for standard output as it is (tables, JSON).
     pub fn raw(&mut self, text: &str) {
         self.printed = true;
-        let _ = self.out.write_all(text.as_bytes());
+        let colour = self.colour();
+        let _ = self.out.write_all(clean(text, colour).as_bytes());
         let _ = self.out.flush();
     }
 
     /// Text for standard error as it is (progress, prompts).
     pub fn raw_err(&mut self, text: &str) {
-        let _ = self.err.write_all(text.as_bytes());
+        let colour = self.colour();
+        let _ = self.err.write_all(clean(text, colour).as_bytes());
         let _ = self.err.flush();
     }
 
@@ -230,10 +404,120 @@ mod tests {
         let mut r = Reporter::new(Mode::Action, Box::new(out.clone()), Box::new(io::sink()));
         r.mask(&SecretValue::from("50%\r\nsecond line\n}"));
         r.mask(&SecretValue::from("   "));
+        r.mask(&SecretValue::from("="));
+        r.mask(&SecretValue::from("=="));
+        r.mask(&SecretValue::from("===="));
+        r.mask(&SecretValue::from("abc"));
+        r.mask(&SecretValue::from("ab\n=\n \n----\nline two"));
         assert_eq!(
             out.text(),
-            "::add-mask::50%25%0D%0Asecond line%0A}\n::add-mask::second line\n"
+            "::add-mask::50%25%0D%0Asecond line%0A}\n::add-mask::second line\n\
+             ::add-mask::ab%0A=%0A %0A----%0Aline two\n::add-mask::line two\n"
         );
+    }
+
+    #[test]
+    fn the_mask_rule() {
+        for trivial in [
+            "", " ", "\t\n", "=", "==", "====", "abc", "  ab  ", "}}}}}}", "a\u{301}",
+        ] {
+            assert!(!maskable(trivial), "{trivial:?}");
+        }
+        for fine in ["abcd", "ab=c", "1234", "  s3cr3t  ", "ghp_x"] {
+            assert!(maskable(fine), "{fine:?}");
+        }
+    }
+
+    #[test]
+    fn clean_makes_every_line_inert_and_keeps_only_our_colours() {
+        let hostile = "a\n::add-mask::x\r::set-output name=a::b\n  ::error::y ##[group]z \
+                       \x1b]0;t\x07\x1b[2J\u{202E}\u{2028}\x1b[32mok\x1b[0m";
+        let plain = clean(hostile, false);
+        assert_eq!(
+            plain,
+            "a\n: :add-mask::x::set-output name=a::b\n  : :error::y ## [group]z ]0;t[2J[32mok[0m"
+        );
+        for line in plain.lines() {
+            assert!(!line.trim_start().starts_with("::"), "{line:?}");
+        }
+        let coloured = clean(hostile, true);
+        assert!(coloured.ends_with("\x1b[32mok\x1b[0m"), "{coloured:?}");
+        assert!(!coloured.contains("\x1b]") && !coloured.contains("\x1b[2J"));
+    }
+
+    #[test]
+    fn markdown_text_is_escaped() {
+        let cell = md_cell("`<img src=x onerror=alert(1)>` | a\nb & c");
+        assert_eq!(
+            cell,
+            "&#96;&lt;img src=x onerror=alert(1)&gt;&#96; \\| a b &amp; c"
+        );
+        assert_eq!(
+            md_text("see [here](javascript:x) <b>"),
+            "see \\[here\\](javascript:x) &lt;b&gt;"
+        );
+        // Our own text is unchanged.
+        assert_eq!(md_cell("acme/api"), "acme/api");
+        assert_eq!(md_text("with `audit-log` kept"), "with `audit-log` kept");
+    }
+
+    #[test]
+    fn known_secrets_are_redacted_in_every_mode() {
+        let err = Buf::default();
+        let mut r = Reporter::new(
+            Mode::Human { color: false },
+            Box::new(io::sink()),
+            Box::new(err.clone()),
+        );
+        r.mask(&SecretValue::from("ghp_redact_me_0123456789"));
+        r.error(
+            "",
+            "GitHub said: ghp_redact_me_0123456789 is bad; ghp_redact\x1b_me_0123456789",
+        );
+        assert_eq!(err.text(), "error: GitHub said: *** is bad; ***\n");
+        know(&SecretValue::from("=="));
+        assert_eq!(redact("a==b"), "a==b", "a trivial string is never redacted");
+    }
+
+    /// Nothing but the output layer writes to standard output or error.
+    #[test]
+    fn no_other_module_prints() {
+        // Completion scripts and the man page are generated from our own clap definitions.
+        let allowed = ["output.rs", "completions.rs"];
+        let mut offenders = Vec::new();
+        let mut dirs = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src"
+        ))];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                let name = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or_default();
+                if allowed.contains(&name) {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                for (i, line) in text.lines().enumerate() {
+                    let printing = ["println!", "print!(", "eprintln!", "eprint!(", "dbg!("]
+                        .iter()
+                        .any(|m| line.contains(m))
+                        || ((line.contains("io::stdout()") || line.contains("io::stderr()"))
+                            && !line.contains("is_terminal()")
+                            && !line.contains("ProgressDrawTarget::stderr()"));
+                    if printing {
+                        offenders.push(format!("{}:{}: {line}", path.display(), i + 1));
+                    }
+                }
+            }
+        }
+        assert!(offenders.is_empty(), "{offenders:#?}");
     }
 
     #[test]

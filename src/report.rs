@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use crate::config::Config;
 use crate::outcome::{Outcome, Report, Row, SkipReason};
-use crate::output::Reporter;
+use crate::output::{md_cell, md_text, Reporter, MAX_SUMMARY_BYTES};
 
 /// Lines and annotations for the log. `now` is the caller's clock (the token-expiry warning).
 pub fn print(report: &Report, config: &Config, reporter: &mut Reporter, now: OffsetDateTime) {
@@ -194,13 +194,15 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// The markdown step summary.
+/// The markdown step summary. Every text in it goes through the output layer's markdown
+/// escaping; past [`MAX_SUMMARY_BYTES`] the table is cut, with a line saying how many rows were
+/// left out (GitHub drops a larger summary whole).
 pub fn summary(report: &Report) -> String {
     let mut md = String::from("### Secret refresh\n\n");
-    md.push_str(&headline(report));
+    md.push_str(&md_text(&headline(report)));
     md.push_str("\n\n");
     if let Some(fatal) = &report.fatal {
-        md.push_str(&format!("**Stopped:** {}\n\n", cell(fatal)));
+        md.push_str(&format!("**Stopped:** {}\n\n", md_text(fatal)));
     }
     if report.skip == Some(SkipReason::NoToken) {
         md.push_str(
@@ -211,22 +213,29 @@ pub fn summary(report: &Report) -> String {
     }
     if !report.rows.is_empty() {
         md.push_str("| Secret | Target | Result |\n| --- | --- | --- |\n");
-        for r in &report.rows {
-            md.push_str(&format!(
+        // Room for the closing line.
+        let budget = MAX_SUMMARY_BYTES.saturating_sub(256);
+        for (i, r) in report.rows.iter().enumerate() {
+            let line = format!(
                 "| `{}` | `{}` | {} |\n",
-                cell(&r.secret),
-                cell(&r.target),
-                cell(&r.outcome.describe())
-            ));
+                md_cell(&r.secret),
+                md_cell(&r.target),
+                md_cell(&r.outcome.describe())
+            );
+            if md.len() + line.len() > budget {
+                let left = report.rows.len() - i;
+                md.push_str(&format!(
+                    "\n{} left out: a step summary is limited to 1 MiB (the audit log and the \
+                     log above have every row).\n",
+                    plural(left, "row", "rows")
+                ));
+                break;
+            }
+            md.push_str(&line);
         }
         md.push('\n');
     }
     md
-}
-
-/// Table cells: no line breaks, no column separators.
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
 /// The step outputs.
@@ -293,6 +302,43 @@ pub fn text(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_huge_summary_is_cut_with_a_count_of_what_was_left_out() {
+        let rows: Vec<Row> = (0..30_000)
+            .map(|i| Row {
+                secret: format!("SECRET_{i}"),
+                target: "acme/api".into(),
+                resolved: None,
+                outcome: Outcome::WouldWrite,
+                key_id: None,
+                hint: None,
+            })
+            .collect();
+        let report = Report {
+            rows,
+            skip: Some(SkipReason::DryRun),
+            ..Report::default()
+        };
+        let md = summary(&report);
+        assert!(md.len() <= MAX_SUMMARY_BYTES, "{}", md.len());
+        let shown = md.lines().filter(|l| l.starts_with("| `SECRET_")).count();
+        assert!(shown > 10_000 && shown < 30_000, "{shown}");
+        assert!(
+            md.contains(&format!(
+                "\n{} rows left out: a step summary is limited to 1 MiB",
+                30_000 - shown
+            )),
+            "{}",
+            &md[md.len() - 300..]
+        );
+        // A small report is whole.
+        let small = Report {
+            rows: report.rows[..3].to_vec(),
+            ..Report::default()
+        };
+        assert!(!summary(&small).contains("left out"));
+    }
 
     #[test]
     fn parses_github_expiry() {

@@ -363,6 +363,7 @@ fn prompt_token() -> Result<SecretValue, String> {
     let t = crate::prompt::hidden("Token to check (input hidden): ")
         .map_err(|e| format!("cannot read the token at the terminal: {e}"))?;
     let t = SecretValue::new(t.expose().trim().to_owned());
+    crate::output::know(&t);
     if t.is_empty() {
         return Err("no token was typed".into());
     }
@@ -652,6 +653,7 @@ async fn check_app(
         }
     };
     let Minted { token, expires_at } = minted;
+    crate::output::know(&token);
     let limits = format!(
         "{}{}",
         repo.map(|r| format!("limited to {r}, "))

@@ -8,7 +8,7 @@ pub mod repos_file;
 pub mod set;
 pub mod status;
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -242,6 +242,7 @@ pub fn app_credentials(app: &AppArgs) -> Result<Option<AppCredentials>, Failure>
             ),
         ));
     }
+    crate::output::know(&private_key);
     Ok(Some(AppCredentials {
         app_id: app_id.trim().to_owned(),
         private_key,
@@ -301,7 +302,11 @@ pub fn api_url(flag: Option<&str>) -> Result<crate::github::ApiUrl, Failure> {
 
 /// The token for a command, or the error that says how to give one.
 pub fn token(prompt: bool) -> Result<(SecretValue, TokenSource), String> {
-    crate::token::find_token(prompt).ok_or_else(|| {
+    let found = crate::token::find_token(prompt);
+    if let Some((t, _)) = &found {
+        crate::output::know(t);
+    }
+    found.ok_or_else(|| {
         "no token: set GH_TOKEN (or GITHUB_TOKEN), or log in with `gh auth login`; \
          a token is never taken from a flag"
             .to_owned()
@@ -371,11 +376,10 @@ pub fn table(style: Style, headers: &[&str], rows: &[(Vec<String>, Tone)]) -> St
     out
 }
 
-/// Writes to standard output; a closed pipe is not an error worth a panic.
+/// Writes to standard output through the output layer (redacted, no control characters but
+/// our colours, no workflow command); a closed pipe is not an error worth a panic.
 pub fn print(text: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
+    crate::output::print(text, Style::stdout().color);
 }
 
 /// `error: …` on standard error (coloured label on a terminal), and the exit code.

@@ -182,6 +182,7 @@ fn read_value(
         Origin::Input => " (from standard input)".to_owned(),
         Origin::Prompt => String::new(),
     };
+    crate::output::know(&value);
     if value.is_empty() {
         return Err(format!("{list}: the value is empty{from}"));
     }
@@ -294,7 +295,13 @@ async fn run_with_progress(config: &Config, targets: usize) -> Report {
             }
         }
     };
-    let report = crate::engine::run_observed(config, Policy::from_env(), &mut observe).await;
+    let report = crate::engine::run_with(
+        config,
+        Policy::from_env(),
+        &mut observe,
+        &mut |t: &SecretValue| crate::output::know(t),
+    )
+    .await;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -604,7 +611,7 @@ fn dry_run(
     let session = match runtime.block_on(crate::app_auth::open(
         &config,
         Policy::from_env(),
-        &mut |_: &SecretValue| {},
+        &mut |t: &SecretValue| crate::output::know(t),
     )) {
         Ok(s) => s,
         Err(e) => {

@@ -154,7 +154,7 @@ pub fn run(args: StatusArgs) -> ExitCode {
         &config,
         Policy::from_env(),
         Access::Read,
-        &mut |_: &crate::secret::SecretValue| {},
+        &mut |t: &crate::secret::SecretValue| crate::output::know(t),
     )) {
         Ok(s) => s,
         Err(e) => {

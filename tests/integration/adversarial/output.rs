@@ -1,1 +1,211 @@
 //! Adversarial scenarios: see `mod.rs`.
+//!
+//! Strings the server controls (repository names from a listing, secret names, the login, error
+//! bodies) reach stdout, stderr and the step summary. None may become a workflow command, a
+//! terminal escape or live HTML, and none may carry a token or a value into the output.
+
+use fake_github::{FakeGitHub, Fault, FaultKind, Scope};
+
+use crate::common::{fake, Ran, Step, REPO, TOKEN};
+
+/// A name that tries everything at once: new lines that start workflow commands, a bare `\r`,
+/// a legacy `##[` command, terminal escapes (a title, clear screen) and HTML that closes a
+/// code span first.
+const HOSTILE: &str = "x\n::add-mask::hijack\n::set-output name=pwned::1\r::warning::bare-cr \
+                       ##[error]legacy \x1b]0;title\x07\x1b[2J`<img src=x onerror=alert(1)>";
+
+/// Every line of stdout and stderr is either one of our own workflow commands, well formed, or
+/// text that no runner reads as a command; no escape, bare `\r` or injected mask anywhere; the
+/// summary holds no live HTML.
+fn assert_inert(ran: &Ran) {
+    let ctx = ran.transcript();
+    for (stream, text) in [("stdout", &ran.stdout), ("stderr", &ran.stderr)] {
+        assert!(!text.contains('\x1b'), "ESC in {stream}: {ctx}");
+        assert!(!text.contains('\r'), "bare CR in {stream}: {ctx}");
+        assert!(!text.contains("##["), "legacy command in {stream}: {ctx}");
+        assert!(!text.contains("\x07"), "BEL in {stream}: {ctx}");
+        for line in text.lines() {
+            let t = line.trim_start();
+            if !t.starts_with("::") {
+                continue;
+            }
+            let ours = ["::add-mask::", "::error", "::warning", "::notice"]
+                .iter()
+                .any(|p| t.starts_with(p));
+            assert!(
+                ours,
+                "a command we never write, in {stream}: {line:?}; {ctx}"
+            );
+            // Our annotations may quote the name, escaped on their one line; a mask never.
+            if t.starts_with("::add-mask::") {
+                assert!(!t.contains("hijack"), "injected mask in {stream}: {ctx}");
+            }
+        }
+    }
+    assert!(!ran.summary.contains("<img"), "live HTML: {}", ran.summary);
+    assert!(!ran.summary.contains('\x1b'), "ESC in the summary");
+    for line in ran.summary.lines().filter(|l| l.starts_with('|')) {
+        // A table row keeps its three cells: nothing closed a cell from inside.
+        let cells = line.replace("\\|", "").matches('|').count();
+        assert_eq!(cells, 4, "{line}");
+    }
+}
+
+fn hostile(find: &str, method: &str, path: &str) -> Fault {
+    Fault::new(FaultKind::Hostile {
+        find: find.to_owned(),
+        replace: format!("{find}{HOSTILE}"),
+    })
+    .method(method)
+    .path(path)
+    .times(100)
+}
+
+#[test]
+fn repository_names_from_a_listing_never_become_commands_or_html() {
+    let api = fake();
+    api.add_repo("acme/svc-a");
+    api.inject(hostile("svc-a", "GET", "/repos"));
+    for dry_run in ["false", "true"] {
+        let ran = Step::new(&api)
+            .token()
+            .input("repositories", "acme/svc-*")
+            .input("dry-run", dry_run)
+            .secrets(&[("SESSION", "session-value-1")])
+            .run();
+        assert_inert(&ran);
+        ran.assert_no_leak();
+    }
+}
+
+fn cli<'a>(api: &'a FakeGitHub, args: &[&str]) -> Step<'a> {
+    let mut all: Vec<&str> = args.to_vec();
+    let url = api.url();
+    all.extend(["--api-url", &url]);
+    // As a `run:` step of a workflow would run it: the runner reads its output for commands.
+    Step::new(api)
+        .env("GH_TOKEN", TOKEN)
+        .value(TOKEN)
+        .args(&all)
+}
+
+#[test]
+fn status_shows_hostile_secret_names_inert() {
+    let api = fake();
+    api.set_secret(&Scope::repo(REPO), "PAT_TOKEN", "stored-value-1");
+    api.inject(hostile("PAT_TOKEN", "GET", "/actions/secrets"));
+    for json in [false, true] {
+        let mut args = vec!["status", "--repo", REPO];
+        if json {
+            args.push("--json");
+        }
+        let ran = cli(&api, &args).value("stored-value-1").run();
+        assert_inert(&ran);
+        ran.assert_no_leak();
+        if json {
+            // Still the same JSON, its strings only made inert.
+            let doc: serde_json::Value = serde_json::from_str(&ran.stdout).expect("json");
+            assert!(doc["secrets"].is_array(), "{}", ran.stdout);
+        }
+    }
+}
+
+#[test]
+fn check_token_shows_a_hostile_login_inert() {
+    let api = fake();
+    api.inject(hostile("octo", "GET", "/user"));
+    let ran = cli(&api, &["check-token", "--repo", REPO]).run();
+    assert_inert(&ran);
+    ran.assert_no_leak();
+}
+
+/// An error body that echoes the token (and anything else the server knows) is printed
+/// redacted, by every command and in every mode (finding 9).
+#[test]
+fn an_error_body_that_echoes_the_token_is_redacted() {
+    let echo = |status: u16| {
+        Fault::new(FaultKind::Raw {
+            status,
+            headers: vec![("content-type".into(), b"application/json".to_vec())],
+            body: serde_json::json!({
+                "message": format!("token {TOKEN} may not do this{HOSTILE}"),
+                "documentation_url": "https://docs.github.com/rest"
+            })
+            .to_string()
+            .into_bytes(),
+        })
+    };
+    // status
+    let api = fake();
+    api.inject(echo(403).on("GET", "/actions/secrets").times(10));
+    let ran = cli(&api, &["status", "--repo", REPO]).run();
+    assert_eq!(ran.code, 1, "{}", ran.transcript());
+    assert!(ran.stderr.contains("***"), "{}", ran.transcript());
+    ran.assert_no_leak();
+    assert_inert(&ran);
+
+    // set, the value from standard input
+    let api = fake();
+    api.inject(echo(403).on("PUT", "/actions/secrets/").times(10));
+    let ran = cli(&api, &["set", "SESSION", "--repo", REPO])
+        .stdin("session-value-1")
+        .value("session-value-1")
+        .run();
+    assert_eq!(ran.code, 1, "{}", ran.transcript());
+    assert!(ran.stderr.contains("***"), "{}", ran.transcript());
+    ran.assert_no_leak();
+    assert_inert(&ran);
+
+    // check-token
+    let api = fake();
+    api.inject(echo(500).on("GET", "/user").times(10));
+    let ran = cli(&api, &["check-token"]).run();
+    ran.assert_no_leak();
+    assert_inert(&ran);
+
+    // the action
+    let api = fake();
+    api.inject(echo(403).on("PUT", "/actions/secrets/").times(10));
+    let ran = Step::new(&api)
+        .token()
+        .secrets(&[("SESSION", "session-value-1")])
+        .run();
+    assert_eq!(ran.code, 1, "{}", ran.transcript());
+    assert!(
+        !ran.stdout
+            .lines()
+            .any(|l| !l.starts_with("::add-mask::") && l.contains(TOKEN)),
+        "{}",
+        ran.stdout
+    );
+    assert!(!ran.summary.contains(TOKEN), "{}", ran.summary);
+    ran.assert_no_leak();
+    assert_inert(&ran);
+}
+
+/// A value that is trivial, or has trivial lines, never registers a trivial mask.
+#[test]
+fn no_mask_for_a_trivial_string() {
+    let api = fake();
+    let ran = Step::new(&api)
+        .token()
+        .input("dry-run", "true")
+        .secrets(&[
+            ("SHORT", "abc"),
+            ("EQUALS", "===="),
+            ("GOOD", "good-value-1"),
+        ])
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    let masks: Vec<&str> = ran
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("::add-mask::"))
+        .collect();
+    assert!(masks.contains(&"good-value-1"), "{masks:?}");
+    for m in &masks {
+        assert!(m.trim().chars().count() >= 4, "{m:?}");
+        let first = m.trim().chars().next();
+        assert!(m.trim().chars().any(|c| Some(c) != first), "{m:?}");
+    }
+}
