@@ -183,18 +183,15 @@ fn an_error_body_that_echoes_the_token_is_redacted() {
     assert_inert(&ran);
 }
 
-/// A value that is trivial, or has trivial lines, never registers a trivial mask.
+/// A very short value never registers a mask (the input refuses values with no letter or digit
+/// before this layer sees them; `output::tests::the_mask_rule` covers the rest of the rule).
 #[test]
 fn no_mask_for_a_trivial_string() {
     let api = fake();
     let ran = Step::new(&api)
         .token()
         .input("dry-run", "true")
-        .secrets(&[
-            ("SHORT", "abc"),
-            ("EQUALS", "===="),
-            ("GOOD", "good-value-1"),
-        ])
+        .secrets(&[("SHORT", "abc"), ("GOOD", "good-value-1")])
         .run();
     assert_eq!(ran.code, 0, "{}", ran.transcript());
     let masks: Vec<&str> = ran
