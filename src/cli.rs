@@ -324,7 +324,7 @@ pub fn sync(args: SyncArgs) -> ExitCode {
     let token = if args.dry_run || args.github_app.is_set() {
         SecretValue::default()
     } else {
-        crate::token::find_token(false)
+        crate::token::find_token(false, &api_url(args.api_url.as_deref()))
             .map(|(t, _)| t)
             .unwrap_or_default()
     };

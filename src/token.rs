@@ -1,6 +1,11 @@
 //! Where the command-line tool finds its token: `GH_TOKEN`, else `GITHUB_TOKEN`, else
-//! `gh auth token`, else (only where a person can answer) a hidden prompt. Never a flag.
-//! A variable set to the empty string means "no token" and ends the search.
+//! `gh auth token` for the host the requests go to, else (only where a person can answer) a
+//! hidden prompt. Never a flag. A variable set to the empty string means "no token" and ends the
+//! search.
+//!
+//! `gh` binds each token to a host. Its token is asked for the API URL's own host (`github.com`
+//! for `api.github.com`), never for `GH_HOST`'s or github.com's when `--api-url` names another
+//! host: a mistyped or hostile `--api-url` must not receive the person's github.com credential.
 
 use std::io::IsTerminal;
 use std::process::{Command, Stdio};
@@ -28,7 +33,8 @@ impl TokenSource {
 }
 
 /// Finds the token. `prompt` allows asking on the terminal as the last resort.
-pub fn find_token(prompt: bool) -> Option<(SecretValue, TokenSource)> {
+/// `api_url` is where the token will be sent; `gh`'s token is only taken for that host.
+pub fn find_token(prompt: bool, api_url: &str) -> Option<(SecretValue, TokenSource)> {
     for (var, source) in [
         ("GH_TOKEN", TokenSource::GhTokenVar),
         ("GITHUB_TOKEN", TokenSource::GithubTokenVar),
@@ -38,7 +44,7 @@ pub fn find_token(prompt: bool) -> Option<(SecretValue, TokenSource)> {
             return (!v.is_empty()).then_some((v, source));
         }
     }
-    if let Some(t) = gh_auth_token() {
+    if let Some(t) = gh_auth_token(api_url) {
         return Some((t, TokenSource::GhCli));
     }
     if prompt && std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
@@ -49,16 +55,12 @@ pub fn find_token(prompt: bool) -> Option<(SecretValue, TokenSource)> {
     None
 }
 
-/// `gh auth token`, when `gh` is installed and logged in (for `GH_HOST` when set).
-fn gh_auth_token() -> Option<SecretValue> {
-    let mut cmd = Command::new("gh");
-    cmd.args(["auth", "token"]);
-    if let Ok(host) = std::env::var("GH_HOST") {
-        if !host.is_empty() {
-            cmd.args(["--hostname", &host]);
-        }
-    }
-    let out = cmd
+/// `gh auth token --hostname HOST`, when `gh` is installed and logged in to the host of
+/// `api_url`. A URL the policy refuses gets no token from `gh` at all.
+fn gh_auth_token(api_url: &str) -> Option<SecretValue> {
+    let host = crate::github::ApiUrl::parse(api_url).ok()?.gh_hostname();
+    let out = Command::new("gh")
+        .args(["auth", "token", "--hostname", &host])
         .stdin(Stdio::null())
         .stderr(Stdio::null())
         .output()

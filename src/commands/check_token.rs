@@ -87,9 +87,10 @@ pub fn run(args: CheckTokenArgs) -> ExitCode {
         }
     };
     // The URL policy first: no token is looked for (or typed) for a URL that is refused.
-    if let Err((code, e)) = super::api_url(args.api_url.as_deref()) {
-        return super::fail(code, &e);
-    }
+    let api_url = match super::api_url(args.api_url.as_deref()) {
+        Ok(u) => u.to_string(),
+        Err((code, e)) => return super::fail(code, &e),
+    };
     match super::app_credentials(&args.github_app) {
         Ok(Some(creds)) => return run_app(&args, &creds, repo),
         Ok(None) => {}
@@ -101,14 +102,10 @@ pub fn run(args: CheckTokenArgs) -> ExitCode {
             Err(e) => return super::fail(USAGE, &e),
         }
     } else {
-        match super::token(true) {
+        match super::token(true, &api_url) {
             Ok(t) => t,
             Err(e) => return super::fail(USAGE, &e),
         }
-    };
-    let api_url = match super::api_url(args.api_url.as_deref()) {
-        Ok(u) => u.to_string(),
-        Err((code, e)) => return super::fail(code, &e),
     };
     let runtime = match super::runtime() {
         Ok(r) => r,

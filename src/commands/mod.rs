@@ -146,11 +146,12 @@ pub enum Credential {
 
 impl Credential {
     /// The app when its flags are given (then no token is looked for at all), else the token.
-    pub fn find(app: &AppArgs, prompt: bool) -> Result<Credential, Failure> {
+    /// `api_url` is where the token will be sent (see [`crate::token::find_token`]).
+    pub fn find(app: &AppArgs, prompt: bool, api_url: &str) -> Result<Credential, Failure> {
         if let Some(creds) = app_credentials(app)? {
             return Ok(Credential::App(creds));
         }
-        let (token, source) = token(prompt).map_err(|e| (USAGE, e))?;
+        let (token, source) = token(prompt, api_url).map_err(|e| (USAGE, e))?;
         Ok(Credential::Token(token, source))
     }
 
@@ -301,8 +302,8 @@ pub fn api_url(flag: Option<&str>) -> Result<crate::github::ApiUrl, Failure> {
 }
 
 /// The token for a command, or the error that says how to give one.
-pub fn token(prompt: bool) -> Result<(SecretValue, TokenSource), String> {
-    let found = crate::token::find_token(prompt);
+pub fn token(prompt: bool, api_url: &str) -> Result<(SecretValue, TokenSource), String> {
+    let found = crate::token::find_token(prompt, api_url);
     if let Some((t, _)) = &found {
         crate::output::know(t);
     }

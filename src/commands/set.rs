@@ -97,7 +97,7 @@ pub fn run(args: SetArgs) -> ExitCode {
         return dry_run(&args, &names, &targets, visibility, &api_url);
     }
     // Giving the app's flags means the app: no token is looked for.
-    let credential = match Credential::find(&args.github_app, true) {
+    let credential = match Credential::find(&args.github_app, true, &api_url) {
         Ok(c) => c,
         Err((_, e)) => return super::fail(USAGE, &format!("{e}; nothing was written")),
     };
@@ -590,7 +590,7 @@ fn dry_run(
     let credential = match super::app_credentials(&args.github_app) {
         Err((_, e)) => return super::fail(USAGE, &e),
         Ok(Some(creds)) => Credential::App(creds),
-        Ok(None) => match crate::token::find_token(false) {
+        Ok(None) => match crate::token::find_token(false, api_url) {
             Some((token, source)) => Credential::Token(token, source),
             None => return dry_run_without_token(style, &list, targets),
         },

@@ -138,7 +138,7 @@ pub fn run(args: StatusArgs) -> ExitCode {
         Err((code, e)) => return super::fail(code, &e),
     };
     // Giving the app's flags means the app: no token is looked for.
-    let credential = match Credential::find(&args.github_app, true) {
+    let credential = match Credential::find(&args.github_app, true, &api_url) {
         Ok(c) => c,
         Err((_, e)) => return super::fail(USAGE, &e),
     };

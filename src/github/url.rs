@@ -75,6 +75,26 @@ impl ApiUrl {
         self.url.as_str().trim_end_matches('/')
     }
 
+    /// The host as `gh` names it, for `gh auth token --hostname`: `github.com` for
+    /// `api.github.com`, `TENANT.ghe.com` for `api.TENANT.ghe.com`, else the host (and a port
+    /// other than the default), as GitHub Enterprise Server's API lives on its own host.
+    pub fn gh_hostname(&self) -> String {
+        let host = self.url.host_str().unwrap_or_default().to_ascii_lowercase();
+        if host == "api.github.com" {
+            return "github.com".to_owned();
+        }
+        if let Some(tenant) = host
+            .strip_prefix("api.")
+            .filter(|rest| rest.ends_with(".ghe.com"))
+        {
+            return tenant.to_owned();
+        }
+        match self.url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host,
+        }
+    }
+
     pub(crate) fn url(&self) -> &Url {
         &self.url
     }
@@ -107,6 +127,28 @@ fn is_loopback(host: Option<Host<&str>>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gh_hostnames_bind_a_token_to_the_host_it_is_sent_to() {
+        for (url, host) in [
+            ("https://api.github.com", "github.com"),
+            ("https://API.GitHub.com/", "github.com"),
+            ("https://api.acme.ghe.com", "acme.ghe.com"),
+            ("https://ghes.example.com/api/v3", "ghes.example.com"),
+            (
+                "https://ghes.example.com:8443/api/v3",
+                "ghes.example.com:8443",
+            ),
+            ("http://127.0.0.1:9999", "127.0.0.1:9999"),
+            (
+                "https://api.github.com.evil.example",
+                "api.github.com.evil.example",
+            ),
+        ] {
+            let parsed = ApiUrl::parse(url).expect(url);
+            assert_eq!(parsed.gh_hostname(), host, "{url}");
+        }
+    }
 
     #[test]
     fn https_anywhere_and_plain_http_to_every_loopback_spelling() {

@@ -13,7 +13,11 @@
 //!   bodies that echo credentials.
 //! - `ledger`: forged or stale audit records in the workspace.
 //! - `keys`: low-order and malformed public keys.
+//! - `credentials`: where the CLI looks for a token, and where that token may be sent.
+//! - `hostile`: a tiny server answering whatever a scenario says (no GitHub would).
 
+mod credentials;
+mod hostile;
 mod inputs;
 mod keys;
 mod ledger;
