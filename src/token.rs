@@ -35,6 +35,15 @@ impl TokenSource {
 /// Finds the token. `prompt` allows asking on the terminal as the last resort.
 /// `api_url` is where the token will be sent; `gh`'s token is only taken for that host.
 pub fn find_token(prompt: bool, api_url: &str) -> Option<(SecretValue, TokenSource)> {
+    let found = search(prompt, api_url);
+    // Known to the output layer the moment it is read: redacted from everything printed.
+    if let Some((t, _)) = &found {
+        crate::output::know(t);
+    }
+    found
+}
+
+fn search(prompt: bool, api_url: &str) -> Option<(SecretValue, TokenSource)> {
     for (var, source) in [
         ("GH_TOKEN", TokenSource::GhTokenVar),
         ("GITHUB_TOKEN", TokenSource::GithubTokenVar),

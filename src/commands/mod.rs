@@ -303,11 +303,7 @@ pub fn api_url(flag: Option<&str>) -> Result<crate::github::ApiUrl, Failure> {
 
 /// The token for a command, or the error that says how to give one.
 pub fn token(prompt: bool, api_url: &str) -> Result<(SecretValue, TokenSource), String> {
-    let found = crate::token::find_token(prompt, api_url);
-    if let Some((t, _)) = &found {
-        crate::output::know(t);
-    }
-    found.ok_or_else(|| {
+    crate::token::find_token(prompt, api_url).ok_or_else(|| {
         "no token: set GH_TOKEN (or GITHUB_TOKEN), or log in with `gh auth login`; \
          a token is never taken from a flag"
             .to_owned()

@@ -61,3 +61,62 @@ fn gh_auth_token_is_asked_for_the_api_urls_host_only() {
         );
     }
 }
+
+/// The other half: `gh`'s token for the API URL's own host is found and used, so the fallback
+/// still works where it should (here the host is this machine's test server).
+#[test]
+fn gh_auth_token_for_the_api_urls_own_host_is_used() {
+    let api = hostile(|_, p| {
+        if p == "/user" {
+            json(200, serde_json::json!({"login": "octo"}))
+        } else {
+            json(200, serde_json::json!({"total_count": 0, "secrets": []}))
+        }
+    });
+    let host = api.url.trim_start_matches("http://").to_owned();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let gh = dir.path().join("gh");
+    std::fs::write(
+        &gh,
+        format!(
+            "#!/bin/sh\ncase \"$*\" in\n  'auth token --hostname {host}') \
+             echo gho_thishost_0123456789abcdef ;;\n  *) exit 1 ;;\nesac\n"
+        ),
+    )
+    .expect("gh");
+    std::fs::set_permissions(&gh, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let path = format!(
+        "PATH={}:{}",
+        dir.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let ran = Step::with_url(&api.url)
+        .remove_env("GITHUB_ACTIONS")
+        .value("gho_thishost_0123456789abcdef")
+        .wrap(&["env", &path])
+        .args(&["status", "--repo", "acme/api", "--api-url", &api.url])
+        .run();
+    let seen: Vec<(String, String, bool)> = api
+        .seen
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|s| {
+            (
+                s.method.clone(),
+                s.path.clone(),
+                s.authorization.as_deref() == Some("Bearer gho_thishost_0123456789abcdef"),
+            )
+        })
+        .collect();
+    assert!(
+        !seen.is_empty()
+            && seen
+                .iter()
+                .all(|(m, _, with_token)| m == "GET" && *with_token),
+        "{seen:?}\n{}",
+        ran.screen()
+    );
+    ran.assert_no_leak();
+}
