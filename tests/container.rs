@@ -28,16 +28,15 @@ use leak_check::value_parts;
 mod process;
 use process::{OnDrop, Spawned};
 
+#[path = "support/action_image.rs"]
+mod action_image;
+use action_image::{final_stage, static_binary, CONTAINERS_CONF, HOST_CA_BUNDLE};
+
 /// A classic PAT with `repo` scope, known to the fake.
 const TOKEN: &str = "ghp_CoNtAiNeRtEsT0123456789abcdefghijkl";
 const REPO: &str = "acme/api";
 /// A step still running by then is killed (its container removed) and fails the test.
 const RUN_LIMIT: Duration = Duration::from_secs(300);
-/// Where the CA bundle comes from: the host's, as the build stage's is not at hand.
-const HOST_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
-/// The Dockerfile's build-stage path of the binary and of the CA bundle.
-const STAGE_BINARY: &str = "/out/secret-refresh";
-const STAGE_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 
 /// Written straight to the process's stderr, so it shows even when libtest captures the test's
 /// output (a skip must be visible in a plain `cargo test`).
@@ -305,35 +304,6 @@ fn dry_run_reaches_the_binary_through_a_hyphenated_name(image: &Image<'_>) {
 
 // ---- the static binary ----------------------------------------------------------------------
 
-/// `SECRET_REFRESH_STATIC_BIN` when it names a file, else a fresh static build.
-fn static_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("SECRET_REFRESH_STATIC_BIN").map(PathBuf::from) {
-        if path.is_file() {
-            note(&format!("using the static binary {}", path.display()));
-            return path;
-        }
-        note(&format!(
-            "SECRET_REFRESH_STATIC_BIN={} is not a file; building the static binary",
-            path.display()
-        ));
-    }
-    let triple = format!("{}-unknown-linux-gnu", std::env::consts::ARCH);
-    let target_dir = manifest_dir().join("target/static");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| env!("CARGO").into());
-    note("building the static binary (cargo build --release, target/static)");
-    let status = Command::new(cargo)
-        .current_dir(manifest_dir())
-        .env("RUSTFLAGS", "-C target-feature=+crt-static")
-        .args(["build", "--release", "--locked", "--bin", "secret-refresh"])
-        .args(["--target", &triple])
-        .arg("--target-dir")
-        .arg(&target_dir)
-        .status()
-        .expect("run cargo");
-    assert!(status.success(), "the static build failed");
-    target_dir.join(triple).join("release/secret-refresh")
-}
-
 /// What an ELF file asks of the dynamic loader.
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Linking {
@@ -405,10 +375,6 @@ struct Podman {
     _conf_dir: Option<tempfile::TempDir>,
 }
 
-/// The settings `.ci/setup` writes: runc, cgroupfs, and no default ulimits (runc fails with
-/// "error setting rlimit type 7: operation not permitted" on these machines otherwise).
-const CONTAINERS_CONF: &str = "[containers]\ndefault_ulimits = []\n[engine]\nruntime = \"runc\"\ncgroup_manager = \"cgroupfs\"\n";
-
 impl Podman {
     /// `None` when podman is not installed.
     fn find() -> Option<Self> {
@@ -477,69 +443,6 @@ impl Podman {
         self.ok(&["build", "--pull=never", "--quiet", "-t", &tag, &context_arg]);
         Image { podman: self, tag }
     }
-}
-
-/// The lines after the last `FROM scratch`, each `COPY --from=build <src> <dst>` rewritten to copy
-/// a file staged in `context`.
-fn final_stage(dockerfile: &str, context: &Path, binary: &Path) -> String {
-    let lines: Vec<&str> = dockerfile.lines().collect();
-    let from = lines
-        .iter()
-        .rposition(|l| {
-            let words: Vec<String> = l.split_whitespace().map(str::to_ascii_lowercase).collect();
-            words.first().map(String::as_str) == Some("from")
-                && words.get(1).map(String::as_str) == Some("scratch")
-        })
-        .expect("the Dockerfile has a `FROM scratch` stage");
-    let mut out = vec!["FROM scratch".to_owned()];
-    let mut staged = Vec::new();
-    for line in &lines[from + 1..] {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        let is_copy = words
-            .first()
-            .is_some_and(|w| w.eq_ignore_ascii_case("copy"));
-        if !is_copy {
-            assert!(
-                !line.contains("--from="),
-                "the container test cannot rebuild this line: {line}"
-            );
-            out.push((*line).to_owned());
-            continue;
-        }
-        assert!(
-            !line.trim_end().ends_with('\\'),
-            "a COPY of the final stage must fit on one line: {line}"
-        );
-        let (flags, paths): (Vec<&str>, Vec<&str>) =
-            words[1..].iter().partition(|w| w.starts_with("--"));
-        assert!(
-            flags.contains(&"--from=build") && paths.len() == 2,
-            "expected `COPY --from=build <src> <dst>`: {line}"
-        );
-        let (src, dst) = (paths[0], paths[1]);
-        let host = match src {
-            STAGE_BINARY => binary,
-            STAGE_CA_BUNDLE => Path::new(HOST_CA_BUNDLE),
-            _ => panic!("the container test does not know what {src} is: {line}"),
-        };
-        let local = format!("stage{src}");
-        let path = context.join(&local);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::copy(host, &path).unwrap_or_else(|e| panic!("stage {}: {e}", host.display()));
-        let kept: Vec<&str> = flags.into_iter().filter(|f| *f != "--from=build").collect();
-        let mut copy = vec!["COPY"];
-        copy.extend(kept);
-        copy.extend([local.as_str(), dst]);
-        out.push(copy.join(" "));
-        staged.push(src);
-    }
-    staged.sort_unstable();
-    assert_eq!(
-        staged,
-        [STAGE_CA_BUNDLE, STAGE_BINARY],
-        "the final stage copies the CA bundle and the binary"
-    );
-    out.join("\n") + "\n"
 }
 
 /// A built image, removed when dropped.
