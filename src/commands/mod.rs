@@ -233,9 +233,10 @@ pub fn app_credentials(app: &AppArgs) -> Result<Option<AppCredentials>, Failure>
             )
         })?),
     };
+    // A key that cannot sign is an input error (exit 2) for every command, check-token too.
     if crate::app_auth::AppSigner::new(&app_id, &private_key).is_err() {
         return Err((
-            FAILED,
+            USAGE,
             format!(
                 "--app-key-file {path}: not a usable RSA private key: give the whole PEM file \
                  GitHub generated for the app (PKCS#1, \"RSA PRIVATE KEY\"), or its PKCS#8 form \

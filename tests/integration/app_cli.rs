@@ -479,7 +479,8 @@ fn a_bad_key_file_is_refused_before_any_request_and_never_echoed() {
         ),
         (&["set", "A", "--repo", "acme/api", "--dry-run"], 2),
         (&["status", "A", "--repo", "acme/api"], 2),
-        (&["check-token", "--repo", "acme/api"], 1),
+        // An input error is exit 2 for every command (issue 13): check-token said 1.
+        (&["check-token", "--repo", "acme/api"], 2),
     ];
     let mut shown = String::new();
     for (args, code) in cases {
@@ -506,11 +507,9 @@ fn a_bad_key_file_is_refused_before_any_request_and_never_echoed() {
     assert_eq!(api.requests().len(), 0, "{:#?}", calls(&api));
     // A key file that is not there, and flags that go together.
     let url = api.url();
-    let missing = Step::new(&api)
-        .remove_env("GITHUB_ACTIONS")
-        .args(&[
-            "status",
-            "A",
+    for command in [&["status", "A"][..], &["check-token"][..]] {
+        let mut args = command.to_vec();
+        args.extend([
             "--repo",
             "acme/api",
             "--api-url",
@@ -519,13 +518,18 @@ fn a_bad_key_file_is_refused_before_any_request_and_never_echoed() {
             APP_ID,
             "--app-key-file",
             "nope.pem",
-        ])
-        .run();
-    assert_eq!(missing.code, 2, "{}", missing.screen());
-    shown.push_str(&format!(
-        "$ status A --repo acme/api --app-key-file nope.pem\n{}\n",
-        missing.screen()
-    ));
+        ]);
+        let missing = Step::new(&api)
+            .remove_env("GITHUB_ACTIONS")
+            .args(&args)
+            .run();
+        assert_eq!(missing.code, 2, "{command:?}: {}", missing.screen());
+        shown.push_str(&format!(
+            "$ {} --repo acme/api --app-key-file nope.pem\n{}\n",
+            command.join(" "),
+            missing.screen()
+        ));
+    }
     for args in [
         &["status", "A", "--repo", "acme/api", "--app-id", APP_ID][..],
         &[
