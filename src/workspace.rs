@@ -22,6 +22,9 @@ use crate::secret::{secret_from_bytes, SecretValue};
 /// The most GitHub stores in one secret.
 pub const MAX_VALUE_BYTES: usize = 49_152;
 
+/// The most directory entries one pattern's walk visits: beyond, the pattern is an error.
+pub const MAX_WALKED: usize = 100_000;
+
 /// The largest file that can hold a valid value: the value plus a trailing `\r\n`.
 const MAX_FILE_BYTES: u64 = MAX_VALUE_BYTES as u64 + 2;
 
@@ -35,12 +38,14 @@ pub enum FileError {
         pattern: String,
         reason: &'static str,
     },
-    #[error("`{pattern}` matches {path}, which resolves outside the workspace{also}")]
+    #[error("`{pattern}` {path}resolves outside the workspace{also}")]
     Outside {
         pattern: String,
         path: String,
         also: &'static str,
     },
+    #[error("`{pattern}` walks more than {MAX_WALKED} entries: name a narrower directory")]
+    TooManyEntries { pattern: String },
     #[error("`{pattern}` matches {path}, which is not a regular file")]
     NotRegular { pattern: String, path: String },
     #[error(
@@ -88,6 +93,12 @@ impl Roots {
     /// Paths matching `pattern` (relative to the workspace, or absolute), sorted. Directories
     /// are left out when `skip_dirs` (a glob over a tree); kept otherwise, to be refused by
     /// [`Roots::read`].
+    ///
+    /// A pattern without wildcards names one path, checked by [`Roots::read`]. A pattern with
+    /// wildcards is walked here, never by a library that follows links: its literal leading
+    /// directories must resolve inside a root (refused before anything is walked, so `/**/x`
+    /// never walks the filesystem), the walk below them enters no symbolic link to a directory
+    /// (a link loop ends), and it visits at most [`MAX_WALKED`] entries.
     pub fn expand(&self, pattern: &str, skip_dirs: bool) -> Result<Vec<PathBuf>, FileError> {
         let bad = |reason| FileError::BadPattern {
             pattern: pattern.to_owned(),
@@ -101,16 +112,53 @@ impl Roots {
         } else {
             self.workspace.join(pattern)
         };
+        let wild = |c: &std::path::Component<'_>| {
+            c.as_os_str()
+                .to_string_lossy()
+                .contains(['*', '?', '[', ']'])
+        };
+        if !full.components().any(|c| wild(&c)) {
+            // One path: it is there or not; where it leads is for `read` to check.
+            return Ok(std::fs::symlink_metadata(&full)
+                .map(|_| vec![full])
+                .unwrap_or_default());
+        }
+        let base: PathBuf = full.components().take_while(|c| !wild(c)).collect();
+        match std::fs::canonicalize(&base) {
+            Ok(real) if self.inside(&real) => {}
+            Ok(_) => return Err(self.outside(pattern, &base)),
+            Err(_) => return Ok(Vec::new()),
+        }
         let options = glob::MatchOptions {
             case_sensitive: true,
             require_literal_separator: true,
             require_literal_leading_dot: false,
         };
-        let paths = glob::glob_with(&full.to_string_lossy(), options).map_err(|e| bad(e.msg))?;
-        let mut found: Vec<PathBuf> = paths
-            .filter_map(Result::ok)
-            .filter(|p| !(skip_dirs && p.is_dir()))
-            .collect();
+        let matcher = glob::Pattern::new(&full.to_string_lossy()).map_err(|e| bad(e.msg))?;
+        let mut found = Vec::new();
+        let mut visited = 0usize;
+        let mut stack = vec![base];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                visited += 1;
+                if visited > MAX_WALKED {
+                    return Err(FileError::TooManyEntries {
+                        pattern: pattern.to_owned(),
+                    });
+                }
+                let path = entry.path();
+                // `file_type` does not follow a link: a link to a directory is never entered.
+                if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                    stack.push(path.clone());
+                }
+                if matcher.matches_path_with(&path, options) && !(skip_dirs && path.is_dir()) {
+                    found.push(path);
+                }
+            }
+        }
         found.sort();
         Ok(found)
     }
@@ -127,10 +175,18 @@ impl Roots {
         self.canonical.iter().any(|root| real.starts_with(root))
     }
 
+    /// Names `path` only when it is a name inside the workspace (a link there), never a path
+    /// outside it: the log does not list the neighbourhood.
     fn outside(&self, pattern: &str, path: &Path) -> FileError {
+        let inside = path.strip_prefix(&self.workspace).ok().filter(|rel| {
+            !rel.components()
+                .any(|c| c == std::path::Component::ParentDir)
+        });
         FileError::Outside {
             pattern: pattern.to_owned(),
-            path: self.shown(path),
+            path: inside
+                .map(|rel| format!("matches {}, which ", rel.display()))
+                .unwrap_or_default(),
             also: if self.with_temp {
                 " and RUNNER_TEMP"
             } else {

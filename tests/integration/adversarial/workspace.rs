@@ -284,3 +284,76 @@ fn sync_reads_only_below_its_workspace() {
     );
     assert_eq!(api.requests().len(), 0);
 }
+
+/// Finding G: three links to `..` make `**/*.token` a walk of 3^40 paths through a library glob
+/// that follows directory links. The walk follows no directory link and ends.
+#[test]
+fn a_symlink_loop_in_the_workspace_does_not_hang_a_glob() {
+    let api = fake();
+    let step = Step::new(&api)
+        .token()
+        .value("value-0123456789")
+        .file("d/x.token", "value-0123456789");
+    for link in ["a", "b", "c"] {
+        symlink("..", step.workspace().join("d").join(link)).expect("symlink");
+    }
+    let ran = step
+        .input("files", "**/*.token")
+        .wrap(&["timeout", "30"])
+        .run();
+    assert_ne!(ran.code, 124, "the glob never ended:\n{}", ran.transcript());
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    assert_eq!(
+        api.secret(&Scope::repo(REPO), "X").map(|s| s.value),
+        Some("value-0123456789".into())
+    );
+}
+
+/// Finding G: a pattern outside the roots is refused before anything is walked (`/**/x` walked
+/// the whole filesystem first), and the refusal names no file outside the workspace.
+#[test]
+fn a_pattern_outside_the_roots_is_refused_before_it_is_walked_and_names_no_outside_file() {
+    let api = fake();
+    let step = Step::new(&api).token();
+    let outside = step.workspace().parent().expect("parent").to_path_buf();
+    std::fs::write(outside.join("neighbour-secret-name.txt"), "x").expect("write");
+    for pattern in [
+        "/**/x.token".to_owned(),
+        "../*.txt".to_owned(),
+        format!("{}/*.txt", outside.display()),
+    ] {
+        let step = Step::new(&api).token();
+        std::fs::write(
+            step.workspace()
+                .parent()
+                .expect("parent")
+                .join("neighbour-secret-name.txt"),
+            "x",
+        )
+        .expect("write");
+        let ran = step.input("files", &pattern).wrap(&["timeout", "30"]).run();
+        assert_refused(&ran, &api, &pattern);
+        assert!(
+            !ran.stdout.contains("neighbour-secret-name"),
+            "an outside file is named:\n{}",
+            ran.stdout
+        );
+    }
+}
+
+/// Finding G: a tree too big to walk is an error that says so, not a run that never ends.
+#[test]
+fn a_glob_over_a_huge_tree_stops_with_an_error_that_says_so() {
+    let api = fake();
+    let step = Step::new(&api).token();
+    for d in 0..101 {
+        let dir = step.workspace().join(format!("t/{d}"));
+        std::fs::create_dir_all(&dir).expect("dir");
+        for f in 0..1000 {
+            std::fs::write(dir.join(format!("{f}.txt")), "").expect("file");
+        }
+    }
+    let ran = step.input("files", "t/**/*.token").run();
+    assert_refused(&ran, &api, "t/**/*.token");
+    assert!(ran.stdout.contains("entries"), "{}", ran.stdout);
+}
