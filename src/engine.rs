@@ -5,15 +5,15 @@
 use std::collections::{BTreeMap, HashMap};
 
 use futures_util::stream::{self, StreamExt};
-use http::StatusCode;
 use serde_json::json;
 
 use crate::audit::{AuditLog, Ledger, RunBinding};
 use crate::config::{Auth, Config, Destination, RepoSpec, Visibility};
-use crate::github::{Answer, ApiError, Client, Policy};
+use crate::github::endpoints::{self, Written};
+use crate::github::{ApiError, Client, Policy};
 pub use crate::outcome::{Outcome, Report, Row, SkipReason};
 use crate::plan::{compare, Comparison};
-use crate::seal::{PublicKeyDoc, SealingKey};
+use crate::seal::SealingKey;
 use crate::secret::SecretValue;
 use crate::target::{App, Repo, Target};
 
@@ -494,29 +494,21 @@ impl Writer<'_> {
     }
 
     async fn fetch_key(&self, target: &Target) -> Result<SealingKey, Failure> {
-        let answer = self
-            .client
-            .get(&target.public_key_path())
+        let key = endpoints::public_key(self.client, target)
             .await
-            .map_err(|e| transport_failure(&e))?;
-        if answer.status != StatusCode::OK {
-            return Err(status_failure(
-                &answer,
-                target,
-                "read the public key for",
-                self.is_app(),
-            ));
-        }
-        let doc: PublicKeyDoc = answer.json().map_err(|e| Failure {
-            cause: format!("GitHub's public key answer was not understood: {e}"),
-            hint: None,
-            key_id: None,
-            stops: false,
-        })?;
-        SealingKey::from_doc(&doc).map_err(|e| Failure {
+            .map_err(|e| match e {
+                ApiError::BadBody(e) => Failure {
+                    cause: format!("GitHub's public key answer was not understood: {e}"),
+                    hint: None,
+                    key_id: None,
+                    stops: false,
+                },
+                e => self.api_failure(&e, target, "read the public key for"),
+            })?;
+        SealingKey::from_base64(&key.key_id, &key.key_base64).map_err(|e| Failure {
             cause: e.to_string(),
             hint: None,
-            key_id: Some(doc.key_id.clone()),
+            key_id: Some(key.key_id.clone()),
             stops: false,
         })
     }
@@ -557,35 +549,23 @@ impl Writer<'_> {
                     body["selected_repository_ids"] = json!(ids);
                 }
             }
-            let answer = self
-                .client
-                .put(&target.secret_path(name), &body)
-                .await
-                .map_err(|e| Failure {
-                    key_id: Some(k.key_id.clone()),
-                    ..transport_failure(&e)
-                })?;
-            match answer.status {
-                StatusCode::CREATED => return Ok((Outcome::Created, k.key_id)),
-                StatusCode::NO_CONTENT | StatusCode::OK => return Ok((Outcome::Updated, k.key_id)),
-                StatusCode::UNPROCESSABLE_ENTITY if !refetched => {
+            let failed = |e: &ApiError| Failure {
+                key_id: Some(k.key_id.clone()),
+                ..self.api_failure(e, target, "write")
+            };
+            match endpoints::put_secret(self.client, target, name, &body).await {
+                Ok(Written::Created) => return Ok((Outcome::Created, k.key_id)),
+                Ok(Written::Updated) => return Ok((Outcome::Updated, k.key_id)),
+                Err(e @ ApiError::Rejected { .. }) if !refetched => {
                     // Perhaps the key rotated: refetch once; retry only if it did change.
                     refetched = true;
                     let fresh = self.fetch_key(target).await?;
                     if fresh.key_id == k.key_id {
-                        return Err(Failure {
-                            key_id: Some(k.key_id.clone()),
-                            ..status_failure(&answer, target, "write", self.is_app())
-                        });
+                        return Err(failed(&e));
                     }
                     *key = Some(fresh);
                 }
-                _ => {
-                    return Err(Failure {
-                        key_id: Some(k.key_id.clone()),
-                        ..status_failure(&answer, target, "write", self.is_app())
-                    })
-                }
+                Err(e) => return Err(failed(&e)),
             }
         }
     }
@@ -600,31 +580,41 @@ impl Writer<'_> {
         {
             return Ok(*v);
         }
-        let answer = self
-            .client
-            .get(&target.secret_path(name))
+        let existing = endpoints::secret_visibility(self.client, target, name)
             .await
-            .map_err(|e| transport_failure(&e))?;
-        match answer.status {
-            StatusCode::NOT_FOUND => Ok(Visibility::Private),
-            StatusCode::OK => {
-                let doc: serde_json::Value = answer.json().map_err(|e| Failure {
+            .map_err(|e| match e {
+                ApiError::BadBody(_) => Failure {
                     cause: e.to_string(),
                     hint: None,
                     key_id: None,
                     stops: false,
-                })?;
-                doc.get("visibility")
-                    .and_then(|v| v.as_str())
-                    .and_then(Visibility::parse)
-                    .ok_or_else(|| Failure {
-                        cause: "the existing secret's visibility was not understood".into(),
-                        hint: Some("set `visibility` explicitly".into()),
-                        key_id: None,
-                        stops: false,
-                    })
-            }
-            _ => Err(status_failure(&answer, target, "read", self.is_app())),
+                },
+                e => self.api_failure(&e, target, "read"),
+            })?;
+        match existing {
+            None => Ok(Visibility::Private),
+            Some(visibility) => visibility
+                .as_deref()
+                .and_then(Visibility::parse)
+                .ok_or_else(|| Failure {
+                    cause: "the existing secret's visibility was not understood".into(),
+                    hint: Some("set `visibility` explicitly".into()),
+                    key_id: None,
+                    stops: false,
+                }),
+        }
+    }
+
+    /// Explains a failed request for one target: GitHub's refusal (cause and fix), or why no
+    /// answer came.
+    fn api_failure(&self, e: &ApiError, target: &Target, doing: &str) -> Failure {
+        match e {
+            ApiError::Unauthorized { .. }
+            | ApiError::Forbidden { .. }
+            | ApiError::NotFound { .. }
+            | ApiError::Rejected { .. }
+            | ApiError::Unexpected { .. } => refusal_failure(e, target, doing, self.is_app()),
+            _ => transport_failure(e),
         }
     }
 }
@@ -644,16 +634,15 @@ fn transport_failure(e: &ApiError) -> Failure {
     }
 }
 
-/// Explains an error status for one target: the cause and the fix.
-fn status_failure(answer: &Answer, target: &Target, doing: &str, app: bool) -> Failure {
-    let message = answer
-        .message()
+/// Explains GitHub's refusal for one target: the cause and the fix.
+fn refusal_failure(e: &ApiError, target: &Target, doing: &str, app: bool) -> Failure {
+    let message = e
+        .server_message()
         .map(|m| format!(" ({m})"))
         .unwrap_or_default();
-    let status = answer.status.as_u16();
-    let (cause, hint) = match status {
-        401 => (
-            format!("GitHub answered 401: the token is invalid or expired{message}"),
+    let (cause, hint) = match e {
+        ApiError::Unauthorized { .. } => (
+            e.to_string(),
             if app {
                 "check `app-id` and `app-private-key`, and that the app is still installed"
                     .to_owned()
@@ -661,9 +650,10 @@ fn status_failure(answer: &Answer, target: &Target, doing: &str, app: bool) -> F
                 "create a new token and store it in the secret passed as `token`".to_owned()
             },
         ),
-        403 | 404 => (
+        ApiError::Forbidden { .. } | ApiError::NotFound { .. } => (
             format!(
-                "GitHub answered {status}: the token cannot {doing} secrets of {target}{message}"
+                "GitHub answered {}: the token cannot {doing} secrets of {target}{message}",
+                e.status().unwrap_or_default()
             ),
             if app {
                 app_permission_hint(target)
@@ -671,14 +661,11 @@ fn status_failure(answer: &Answer, target: &Target, doing: &str, app: bool) -> F
                 permission_hint(target)
             },
         ),
-        422 => (
+        ApiError::Rejected { .. } => (
             format!("GitHub answered 422: the write was rejected{message}"),
             "check the secret name and value size; rerun if the public key was rotated".to_owned(),
         ),
-        _ => (
-            format!("GitHub answered {status}{message}"),
-            "rerun later".to_owned(),
-        ),
+        _ => (e.to_string(), "rerun later".to_owned()),
     };
     Failure {
         cause,

@@ -7,13 +7,6 @@ use crypto_box::PublicKey;
 
 use crate::secret::SecretValue;
 
-/// A target's public key as GitHub returns it.
-#[derive(Clone, Debug, serde::Deserialize)]
-pub struct PublicKeyDoc {
-    pub key_id: String,
-    pub key: String,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SealError {
     #[error("the public key is not 32 bytes of base64")]
@@ -37,16 +30,18 @@ pub struct SealingKey {
 }
 
 impl SealingKey {
-    pub fn from_doc(doc: &PublicKeyDoc) -> Result<Self, SealError> {
+    /// The key GitHub gave as `key_id` and the base64 of its bytes; refuses anything but 32
+    /// bytes, and the low-order points.
+    pub fn from_base64(key_id: &str, key_base64: &str) -> Result<Self, SealError> {
         let bytes = STANDARD
-            .decode(doc.key.trim())
+            .decode(key_base64.trim())
             .map_err(|_| SealError::BadKey)?;
         let bytes: [u8; 32] = bytes.try_into().map_err(|_| SealError::BadKey)?;
         if has_small_order(&bytes) {
             return Err(SealError::LowOrderKey);
         }
         Ok(Self {
-            key_id: doc.key_id.clone(),
+            key_id: key_id.to_owned(),
             key: PublicKey::from(bytes),
         })
     }
@@ -80,11 +75,8 @@ mod tests {
     #[test]
     fn sealed_box_opens_with_the_secret_key() {
         let sk = SecretKey::generate(&mut crypto_box::aead::OsRng);
-        let doc = PublicKeyDoc {
-            key_id: "k1".into(),
-            key: STANDARD.encode(sk.public_key().as_bytes()),
-        };
-        let key = SealingKey::from_doc(&doc).expect("key");
+        let key_base64 = STANDARD.encode(sk.public_key().as_bytes());
+        let key = SealingKey::from_base64("k", &key_base64).expect("key");
         let sealed = key.seal(&SecretValue::from("multi\nline ✓")).expect("seal");
         let opened = sk
             .unseal(&STANDARD.decode(sealed).expect("b64"))
@@ -117,12 +109,9 @@ mod tests {
             for top_bit in [0u8, 0x80] {
                 let mut bytes = unhex(hex);
                 bytes[31] |= top_bit;
-                let doc = PublicKeyDoc {
-                    key_id: "k".into(),
-                    key: STANDARD.encode(bytes),
-                };
+                let key_base64 = STANDARD.encode(bytes);
                 assert_eq!(
-                    SealingKey::from_doc(&doc).err(),
+                    SealingKey::from_base64("k", &key_base64).err(),
                     Some(SealError::LowOrderKey),
                     "{hex} with top bit {top_bit:#x}"
                 );
@@ -143,11 +132,11 @@ mod tests {
         let short = STANDARD.encode([9u8; 31]);
         let long = STANDARD.encode([9u8; 33]);
         for key in ["", "not base64!", "AAAA", &short, &long] {
-            let doc = PublicKeyDoc {
-                key_id: "k".into(),
-                key: key.into(),
-            };
-            assert_eq!(SealingKey::from_doc(&doc).err(), Some(SealError::BadKey));
+            let key_base64 = key;
+            assert_eq!(
+                SealingKey::from_base64("k", &key_base64).err(),
+                Some(SealError::BadKey)
+            );
         }
     }
 }

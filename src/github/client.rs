@@ -774,7 +774,9 @@ mod tests {
             for e in [
                 answer.json::<Docs>().err(),
                 answer.json::<Vec<Docs>>().err(),
-                answer.json::<crate::seal::PublicKeyDoc>().err(),
+                answer
+                    .json::<crate::github::endpoints::PublicKeyDoc>()
+                    .err(),
                 answer.json::<serde_json::Value>().err(),
             ]
             .into_iter()
