@@ -132,9 +132,8 @@ mod tests {
         let short = STANDARD.encode([9u8; 31]);
         let long = STANDARD.encode([9u8; 33]);
         for key in ["", "not base64!", "AAAA", &short, &long] {
-            let key_base64 = key;
             assert_eq!(
-                SealingKey::from_base64("k", &key_base64).err(),
+                SealingKey::from_base64("k", key).err(),
                 Some(SealError::BadKey)
             );
         }
