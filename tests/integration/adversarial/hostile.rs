@@ -3,6 +3,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// One request as the hostile server saw it.
@@ -17,6 +18,8 @@ pub struct Seen {
 pub struct Hostile {
     pub url: String,
     pub seen: Arc<Mutex<Vec<Seen>>>,
+    /// Body bytes written to the client so far.
+    pub bytes_sent: Arc<AtomicU64>,
 }
 
 type Answer = (u16, Vec<(String, String)>, Vec<u8>);
@@ -36,12 +39,13 @@ pub fn hostile_with_auth(
         listener.local_addr().expect("addr").port()
     );
     let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
+    let bytes_sent: Arc<AtomicU64> = Arc::default();
     let answer: Arc<Handler> = Arc::new(answer);
-    let s = seen.clone();
+    let (s, b) = (seen.clone(), bytes_sent.clone());
     std::thread::spawn(move || {
         for conn in listener.incoming() {
             let Ok(conn) = conn else { continue };
-            let (s, answer) = (s.clone(), answer.clone());
+            let (s, b, answer) = (s.clone(), b.clone(), answer.clone());
             std::thread::spawn(move || {
                 let mut reader = BufReader::new(conn.try_clone().expect("clone"));
                 let mut conn = conn;
@@ -89,11 +93,16 @@ pub fn hostile_with_auth(
                     if conn.write_all(head.as_bytes()).is_err() || conn.write_all(&body).is_err() {
                         return;
                     }
+                    b.fetch_add(body.len() as u64, Ordering::Relaxed);
                 }
             });
         }
     });
-    Hostile { url, seen }
+    Hostile {
+        url,
+        seen,
+        bytes_sent,
+    }
 }
 
 pub fn json(status: u16, body: serde_json::Value) -> (u16, Vec<(String, String)>, Vec<u8>) {

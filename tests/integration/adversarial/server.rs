@@ -697,3 +697,71 @@ fn a_refused_connection_is_not_reported_as_requests_to_github() {
         ran.screen()
     );
 }
+
+/// Finding E (sibling of 8): the body cap is per answer and the page cap is 1000, so one listing
+/// could pull 1000 answers of 4 MiB; parsed, a 4 MiB page of 90 000 minimal repositories takes
+/// ~20 MiB, and 30 such pages took 650 MB. A page with more items than `per_page` asked for is
+/// not GitHub's: the first one is refused, and nothing is written.
+#[test]
+fn a_listing_cannot_pull_more_than_a_bounded_total() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+
+    use crate::adversarial::hostile::{hostile, json};
+
+    let item = br#"{"id":1,"name":"a","owner":{"login":"acme"}}"#;
+    let mut page = b"[".to_vec();
+    for i in 0..90_000 {
+        if i > 0 {
+            page.push(b',');
+        }
+        page.extend_from_slice(item);
+    }
+    page.push(b']');
+    let page = Arc::new(page);
+    let n = Arc::new(AtomicU64::new(0));
+    let api = hostile(move |_, p| {
+        if p == "/user" {
+            return json(200, serde_json::json!({"login": "octo"}));
+        }
+        if p.contains("/repos?") {
+            // 20 pages of 4 MiB: enough to show a missing bound, quick to fail without it.
+            let k = n.fetch_add(1, Ordering::Relaxed) + 2;
+            let mut headers = vec![("content-type".into(), "application/json".into())];
+            if k <= 20 {
+                headers.push((
+                    "link".into(),
+                    format!("</orgs/acme/repos?type=all&page={k}>; rel=\"next\""),
+                ));
+            }
+            (200, headers, page.to_vec())
+        } else {
+            json(404, serde_json::json!({"message": "Not Found"}))
+        }
+    });
+    let ran = Step::with_url(&api.url)
+        .token()
+        .secrets(&[("API_KEY", VALUE)])
+        .input("repositories", "acme/*")
+        .run();
+    let pulled = api.bytes_sent.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        pulled < 2 * 4 * 1024 * 1024,
+        "one listing pulled {pulled} bytes before it was refused\n{}",
+        ran.screen()
+    );
+    assert_ne!(ran.code, 0, "{}", ran.screen());
+    assert!(
+        ran.stdout.contains("more than the 100 asked for"),
+        "the error says why: {}",
+        ran.screen()
+    );
+    assert!(
+        !api.seen
+            .lock()
+            .expect("lock")
+            .iter()
+            .any(|s| s.method == "PUT"),
+        "a write after an incomplete listing"
+    );
+}
