@@ -116,7 +116,7 @@ struct JsonReport<'a> {
 #[derive(Deserialize)]
 struct SecretDoc {
     name: crate::github::wire::SecretNameDoc,
-    updated_at: String,
+    updated_at: crate::github::wire::Timestamp,
 }
 
 #[derive(Deserialize)]
@@ -188,18 +188,13 @@ pub fn run(args: StatusArgs) -> ExitCode {
             }
         };
         let row = |doc: &SecretDoc| {
-            let at = OffsetDateTime::parse(
-                &doc.updated_at,
-                &time::format_description::well_known::Rfc3339,
-            )
-            .ok();
-            let age = at.map(|at| (now - at).whole_seconds().max(0));
+            let age = Some((now - doc.updated_at.at()).whole_seconds().max(0));
             let stale = matches!((age, max), (Some(a), Some(m)) if a > m);
             Row {
                 target: target.to_string(),
                 secret: doc.name.to_string(),
                 status: if stale { "stale" } else { "present" },
-                updated_at: Some(doc.updated_at.clone()),
+                updated_at: Some(doc.updated_at.to_string()),
                 age_seconds: age,
                 stale,
             }

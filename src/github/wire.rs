@@ -84,6 +84,51 @@ fn is_secret_name(s: &str) -> bool {
         && s.len() <= 255
 }
 
+/// Why a date from the server was refused. Holds no part of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("GitHub's answer holds a date that is not RFC 3339")]
+pub struct BadDate;
+
+/// A date the server sent (`updated_at`, `expires_at`), read as RFC 3339 where the answer is
+/// parsed: a date that cannot be read fails the whole answer, so it is never shown as text nor
+/// counted as fresh. Shown only as it is re-written here (RFC 3339, UTC).
+#[derive(Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Timestamp(time::OffsetDateTime);
+
+impl TryFrom<String> for Timestamp {
+    type Error = BadDate;
+    fn try_from(s: String) -> Result<Self, BadDate> {
+        time::OffsetDateTime::parse(&s, &time::format_description::well_known::Rfc3339)
+            .map(|t| Timestamp(t.to_offset(time::UtcOffset::UTC)))
+            .map_err(|_| BadDate)
+    }
+}
+
+impl Timestamp {
+    pub fn at(self) -> time::OffsetDateTime {
+        self.0
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self
+            .0
+            .format(&time::format_description::well_known::Rfc3339)
+        {
+            Ok(s) => f.write_str(&s),
+            Err(_) => Err(fmt::Error),
+        }
+    }
+}
+
+impl fmt::Debug for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,5 +163,23 @@ mod tests {
         assert!(SecretNameDoc::try_from(" X".to_owned()).is_err());
         assert!(SecretNameDoc::try_from("1X".to_owned()).is_err());
         assert!(SecretNameDoc::try_from("MY_X".to_owned()).is_ok());
+    }
+
+    #[test]
+    fn dates_that_are_not_rfc_3339_fail_the_answer_without_echo() {
+        let t = Timestamp::try_from("2099-01-02T03:04:05+02:00".to_owned()).expect("date");
+        assert_eq!(t.to_string(), "2099-01-02T01:04:05Z");
+        for bad in [
+            "2020\r::add-mask::=",
+            "2020 ##[add-mask]=",
+            "not a date",
+            "",
+        ] {
+            let e = Timestamp::try_from(bad.to_owned())
+                .err()
+                .expect(bad)
+                .to_string();
+            assert_eq!(e, "GitHub's answer holds a date that is not RFC 3339");
+        }
     }
 }

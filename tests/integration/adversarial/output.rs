@@ -206,3 +206,70 @@ fn no_mask_for_a_trivial_string() {
         assert!(m.trim().chars().any(|c| Some(c) != first), "{m:?}");
     }
 }
+
+/// Lines the runner would execute as workflow commands: v2 `::cmd` after leading whitespace, or
+/// the legacy `##[cmd]` anywhere in a line; the runner splits lines on `\n`, `\r\n` and `\r`.
+fn runner_commands(stdout: &str) -> Vec<String> {
+    stdout
+        .split(['\n', '\r'])
+        .filter(|l| l.trim_start().starts_with("::") || l.contains("##["))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Finding C (sibling of 5): `status` printed a secret's `updated_at` as the server sent it and
+/// counted a date it could not read as fresh: with `--max-age 1d`, any date that is not RFC 3339
+/// gave "present" and exit 0 (the check failed open). A date that cannot be read is an error for
+/// the target that holds it, and never text in the output.
+#[test]
+fn status_treats_an_unparseable_updated_at_as_an_error_not_as_text_or_fresh() {
+    use crate::adversarial::hostile::{hostile, json};
+
+    for date in [
+        "2020\r::add-mask::=\r::warning::INJECTED-CR",
+        "2020 ##[add-mask]=",
+        "not a date",
+    ] {
+        let d = date.to_owned();
+        let api = hostile(move |_, p| {
+            if p.contains("/actions/secrets") {
+                json(
+                    200,
+                    serde_json::json!({"total_count": 1, "secrets": [
+                        {"name": "PAT_TOKEN", "created_at": "2099-01-01T00:00:00Z", "updated_at": d}]}),
+                )
+            } else {
+                json(404, serde_json::json!({"message": "Not Found"}))
+            }
+        });
+        let ran = Step::with_url(&api.url)
+            .remove_env("GITHUB_ACTIONS")
+            .env("GH_TOKEN", TOKEN)
+            .value(TOKEN)
+            .args(&[
+                "status",
+                "PAT_TOKEN",
+                "--repo",
+                "acme/api",
+                "--max-age",
+                "1d",
+                "--api-url",
+                &api.url,
+            ])
+            .run();
+        for cmd in runner_commands(&ran.stdout) {
+            assert!(
+                !cmd.contains("INJECTED") && cmd != "::add-mask::=" && !cmd.contains("##["),
+                "{date:?}: a server string became a workflow command: {cmd:?}\n{}",
+                ran.stdout
+            );
+        }
+        assert!(!ran.stdout.contains("2020"), "{date:?}: {}", ran.screen());
+        assert_ne!(
+            ran.code,
+            0,
+            "{date:?}: a date that cannot be read passed `--max-age 1d`: {}",
+            ran.screen()
+        );
+    }
+}
