@@ -12,14 +12,14 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use http::StatusCode;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use zeroize::Zeroize;
 
 use crate::config::{AppCredentials, Auth, Config, Destination, RepoSpec};
-use crate::github::{routes, Answer, Client, Policy, Stats};
+use crate::github::endpoints::{self, Installation, InstallationOf};
+use crate::github::{ApiError, Client, Policy, Stats};
 use crate::secret::SecretValue;
 use crate::target::{App, Repo, Target};
 
@@ -268,22 +268,6 @@ impl Clients {
     }
 }
 
-/// An installation's owner, as GitHub describes it.
-#[derive(Deserialize)]
-pub struct AccountDoc {
-    pub login: crate::github::wire::Login,
-}
-
-/// An installation (`GET /repos/{owner}/{repo}/installation` and friends).
-#[derive(Deserialize)]
-pub struct InstallationDoc {
-    pub id: u64,
-    pub account: Option<AccountDoc>,
-    #[serde(default)]
-    pub permissions: BTreeMap<String, String>,
-    pub repository_selection: Option<String>,
-}
-
 async fn open_app(
     config: &Config,
     creds: &AppCredentials,
@@ -389,45 +373,35 @@ async fn find_installation(
         }),
         Destination::Org { .. } => None,
     };
-    let (what, paths) = match (&first_repo, &config.destination) {
-        (Some(repo), _) => (
-            repo.to_string(),
-            vec![routes::repository_installation(repo)],
-        ),
-        (None, Destination::Org { org, .. }) => (org.clone(), vec![routes::org_installation(org)]),
+    let (what, places) = match (&first_repo, &config.destination) {
+        (Some(repo), _) => (repo.to_string(), vec![InstallationOf::Repo(repo)]),
+        (None, Destination::Org { org, .. }) => (org.clone(), vec![InstallationOf::Org(org)]),
         (None, _) => (
             owner.to_owned(),
-            vec![
-                routes::org_installation(owner),
-                routes::user_installation(owner),
-            ],
+            vec![InstallationOf::Org(owner), InstallationOf::User(owner)],
         ),
     };
     let mut last = None;
-    for path in &paths {
-        let answer = jwt.get(path).await.map_err(|e| e.to_string())?;
-        match answer.status {
-            StatusCode::OK => {
-                let doc: InstallationDoc = answer.json().map_err(|e| e.to_string())?;
-                if let Some(a) = &doc.account {
-                    if !a.login.as_str().eq_ignore_ascii_case(owner) {
+    for place in &places {
+        match endpoints::installation(jwt, *place).await {
+            Ok(doc) => {
+                if let Some(login) = &doc.account {
+                    if !login.eq_ignore_ascii_case(owner) {
                         return Err(format!(
-                            "the app's installation {} belongs to {}, not {owner}",
-                            doc.id, a.login
+                            "the app's installation {} belongs to {login}, not {owner}",
+                            doc.id
                         ));
                     }
                 }
                 check_granted(&doc, needed, &what)?;
                 return Ok(doc.id);
             }
-            StatusCode::NOT_FOUND => last = Some(answer),
-            _ => return Err(jwt_failure(&answer, "find the app's installation")),
+            Err(ApiError::NotFound { message }) => last = message,
+            Err(e) => return Err(jwt_failure(&e, "find the app's installation")),
         }
     }
-    let message = last
-        .and_then(|a| a.message())
-        .map(|m| format!(" ({m})"))
-        .unwrap_or_default();
+    let paths: Vec<String> = places.iter().map(InstallationOf::path).collect();
+    let message = last.map(|m| format!(" ({m})")).unwrap_or_default();
     Err(format!(
         "the GitHub App is not installed on {what}: GitHub answered 404{message} to {}. \
          Install the app on {what} (or the repositories to write), or give \
@@ -438,7 +412,7 @@ async fn find_installation(
 
 /// Fails, naming the permission, when the installation lacks one the run needs.
 fn check_granted(
-    doc: &InstallationDoc,
+    doc: &Installation,
     needed: &BTreeMap<&'static str, &'static str>,
     what: &str,
 ) -> Result<(), String> {
@@ -490,49 +464,12 @@ pub async fn mint_token(
     if let Some(names) = repositories {
         body["repositories"] = json!(names);
     }
-    let path = routes::installation_access_tokens(installation);
-    let mut answer = jwt.post(&path, &body).await.map_err(|e| e.to_string())?;
-    if answer.status != StatusCode::CREATED {
-        let asked = permissions
-            .iter()
-            .map(|(k, v)| format!("`{k}: {v}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        return Err(match answer.status.as_u16() {
-            404 => format!(
-                "the GitHub App has no installation {installation}: check `app-installation-id`"
-            ),
-            422 => format!(
-                "GitHub refused an installation token with {asked}{}{}: the installation \
-                 must be granted these permissions and have access to those repositories",
-                repositories
-                    .map(|r| format!(" for {}", r.join(", ")))
-                    .unwrap_or_default(),
-                answer
-                    .message()
-                    .map(|m| format!(" ({m})"))
-                    .unwrap_or_default()
-            ),
-            _ => jwt_failure(&answer, "get an installation token"),
-        });
-    }
-    let doc = serde_json::from_slice::<serde_json::Value>(&answer.body).ok();
-    answer.body.zeroize();
-    let token = doc
-        .as_ref()
-        .and_then(|v| v.get("token").and_then(|t| t.as_str()).map(str::to_owned))
-        .map(SecretValue::new);
-    let expires_at = doc.as_ref().and_then(|v| {
-        v.get("expires_at")
-            .and_then(|t| t.as_str())
-            .map(str::to_owned)
-    });
-    if let Some(mut doc) = doc {
-        if let Some(serde_json::Value::String(t)) = doc.get_mut("token") {
-            t.zeroize();
-        }
-    }
-    let token = token
+    let minted = match endpoints::create_installation_token(jwt, installation, &body).await {
+        Ok(minted) => minted,
+        Err(e) => return Err(mint_failure(&e, installation, repositories, permissions)),
+    };
+    let token = minted
+        .token
         .filter(|t| !t.is_empty())
         .ok_or_else(|| "GitHub's installation token answer had no token".to_owned())?;
     // Checked before anything masks, prints or sends it: a newline in it would end a
@@ -540,19 +477,58 @@ pub async fn mint_token(
     crate::github::check_token(&token, "installation token GitHub minted").map_err(|e| {
         format!("{e}: it cannot be used, nor revoked (it expires by itself within the hour)")
     })?;
-    Ok(Minted { token, expires_at })
+    Ok(Minted {
+        token,
+        expires_at: minted.expires_at,
+    })
 }
 
-/// Explains a failed JWT request; a rejected `iat`/`exp` points at the runner's clock.
-pub fn jwt_failure(answer: &Answer, doing: &str) -> String {
-    let status = answer.status.as_u16();
-    let message = answer.message().unwrap_or_default();
+/// Why GitHub would not mint an installation token, and the fix.
+fn mint_failure(
+    e: &ApiError,
+    installation: u64,
+    repositories: Option<&[String]>,
+    permissions: &BTreeMap<&'static str, &'static str>,
+) -> String {
+    {
+        let asked = permissions
+            .iter()
+            .map(|(k, v)| format!("`{k}: {v}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        match e {
+            ApiError::NotFound { .. } => format!(
+                "the GitHub App has no installation {installation}: check `app-installation-id`"
+            ),
+            ApiError::Rejected { message } => format!(
+                "GitHub refused an installation token with {asked}{}{}: the installation \
+                 must be granted these permissions and have access to those repositories",
+                repositories
+                    .map(|r| format!(" for {}", r.join(", ")))
+                    .unwrap_or_default(),
+                message
+                    .as_deref()
+                    .map(|m| format!(" ({m})"))
+                    .unwrap_or_default()
+            ),
+            e => jwt_failure(e, "get an installation token"),
+        }
+    }
+}
+
+/// Explains a failed JWT request; a rejected `iat`/`exp` points at the runner's clock. An
+/// error that is no refusal (the network, a bad body) is told as it is.
+pub fn jwt_failure(e: &ApiError, doing: &str) -> String {
+    let Some(status) = e.status().filter(|_| e.is_refusal()) else {
+        return e.to_string();
+    };
+    let message = e.server_message().unwrap_or_default().to_owned();
     let shown = if message.is_empty() {
         String::new()
     } else {
         format!(" ({message})")
     };
-    if status == 401 {
+    if matches!(e, ApiError::Unauthorized { .. }) {
         let lower = message.to_ascii_lowercase();
         if lower.contains("'iat'") || lower.contains("'exp'") || lower.contains("issued at") {
             return format!(
@@ -570,31 +546,16 @@ pub fn jwt_failure(answer: &Answer, doing: &str) -> String {
 
 /// `DELETE /installation/token` with the token itself.
 pub async fn revoke(client: &Client) -> Result<(), String> {
-    let answer = client
-        .delete(routes::INSTALLATION_TOKEN)
-        .await
-        .map_err(|e| format!("could not revoke the installation token: {e}"))?;
-    if answer.status == StatusCode::NO_CONTENT || answer.status == StatusCode::OK {
-        return Ok(());
+    match endpoints::revoke_installation_token(client).await {
+        Ok(()) => Ok(()),
+        Err(e) => match e.status().filter(|_| e.is_refusal()) {
+            Some(status) => Err(format!(
+                "could not revoke the installation token (GitHub answered {status}); it \
+                 expires by itself within the hour"
+            )),
+            None => Err(format!("could not revoke the installation token: {e}")),
+        },
     }
-    Err(format!(
-        "could not revoke the installation token (GitHub answered {}); it expires by itself \
-         within the hour",
-        answer.status.as_u16()
-    ))
-}
-
-#[derive(Deserialize)]
-struct InstallationRepos {
-    repositories: Vec<InstallationRepo>,
-}
-
-#[derive(Deserialize)]
-struct InstallationRepo {
-    name: crate::github::wire::RepoName,
-    owner: AccountDoc,
-    #[serde(default)]
-    archived: bool,
 }
 
 /// Targets for the configured repositories, patterns matched against
@@ -603,27 +564,14 @@ async fn resolve_patterns(reader: &Client, config: &Config) -> Result<Vec<Target
     let Destination::Repos { repos, environment } = &config.destination else {
         return Ok(Vec::new());
     };
-    let mut reachable: Vec<Repo> = Vec::new();
-    let mut pages = reader.pages(routes::INSTALLATION_REPOSITORIES.to_owned());
-    while let Some(answer) = pages.next().await {
-        let answer = answer.map_err(|e| e.to_string())?;
-        if answer.status != StatusCode::OK {
-            return Err(format!(
-                "could not list the app installation's repositories: GitHub answered {}",
-                answer.status.as_u16()
-            ));
-        }
-        let doc: InstallationRepos = answer.json().map_err(|e| e.to_string())?;
-        reachable.extend(
-            doc.repositories
-                .into_iter()
-                .filter(|r| !r.archived)
-                .map(|r| Repo {
-                    owner: r.owner.login.into_string(),
-                    name: r.name.into_string(),
-                }),
-        );
-    }
+    let reachable = endpoints::installation_repositories(reader)
+        .await
+        .map_err(|e| match e.status().filter(|_| e.is_refusal()) {
+            Some(status) => format!(
+                "could not list the app installation's repositories: GitHub answered {status}"
+            ),
+            None => e.to_string(),
+        })?;
     let mut resolved: Vec<Target> = Vec::new();
     for spec in repos {
         let matched: Vec<Repo> = match spec {

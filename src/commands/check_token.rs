@@ -3,18 +3,16 @@
 //! one public-key read with `--repo`. The token itself is never shown: only its well-known
 //! prefix (`ghp_`, `github_pat_`…), which GitHub documents and which says nothing secret.
 
-use crate::app_auth::InstallationDoc;
 use std::process::ExitCode;
 
 use clap::Args;
-use http::StatusCode;
-use serde::Deserialize;
 
 use super::{Style, Tone, FAILED, USAGE};
 use crate::app_auth::{AppSigner, Minted};
 use crate::cli::AppArgs;
 use crate::config::AppCredentials;
-use crate::github::{Answer, Client, Policy};
+use crate::github::endpoints::{self, InstallationOf};
+use crate::github::{ApiError, Client, Policy};
 use crate::secret::SecretValue;
 use crate::target::{App, Repo, Target};
 use crate::token::TokenSource;
@@ -55,11 +53,6 @@ Examples:
 Exit codes: 0 the token (or app) works, 1 it is invalid, expires within --warn-days or cannot
 read the --repo's secrets (an app: the key is refused, or the app is not installed), 2 usage
 error (no token).";
-
-#[derive(Deserialize)]
-struct UserDoc {
-    login: crate::github::wire::Login,
-}
 
 /// A token's kind from its prefix, as GitHub documents the formats.
 pub fn kind_from_prefix(token: &str) -> Option<(&'static str, &'static str)> {
@@ -117,23 +110,22 @@ pub fn run(args: CheckTokenArgs) -> ExitCode {
         Ok(c) => c,
         Err(e) => return super::fail(USAGE, &e.to_string()),
     };
-    let user = match runtime.block_on(client.get(crate::github::routes::USER)) {
-        Ok(a) => a,
-        Err(e) => {
+    let user = match runtime.block_on(endpoints::user_login(&client)) {
+        Err(e) if !e.is_refusal() && !matches!(e, ApiError::BadBody(_)) => {
             return super::fail(
                 FAILED,
                 &format!("{e}\n  fix: check the network and --api-url"),
             )
         }
+        user => user,
     };
+    let unauthorized = matches!(user, Err(ApiError::Unauthorized { .. }));
     let target = repo.map(|repo| Target::Repo {
         repo,
         app: App::Actions,
     });
     let key = match &target {
-        Some(t) if user.status != StatusCode::UNAUTHORIZED => {
-            Some(runtime.block_on(client.get(&t.public_key_path())))
-        }
+        Some(t) if !unauthorized => Some(runtime.block_on(endpoints::public_key(&client, t))),
         _ => None,
     };
 
@@ -146,19 +138,18 @@ pub fn run(args: CheckTokenArgs) -> ExitCode {
         Tone::Plain,
     ));
 
-    let integration = user.status == StatusCode::FORBIDDEN
-        && user
-            .message()
-            .is_some_and(|m| m.contains("accessible by integration"));
-    match user.status {
-        StatusCode::OK => {
-            let who = user
-                .json::<UserDoc>()
-                .map(|u| u.login.into_string())
-                .unwrap_or_else(|_| "(GitHub's answer was not understood)".into());
-            lines.push(("User".into(), who, Tone::Plain));
-        }
-        StatusCode::UNAUTHORIZED => {
+    let integration = matches!(
+        &user,
+        Err(ApiError::Forbidden { reason: Some(m) }) if m.contains("accessible by integration")
+    );
+    match &user {
+        Ok(login) => lines.push(("User".into(), login.clone(), Tone::Plain)),
+        Err(ApiError::BadBody(_)) => lines.push((
+            "User".into(),
+            "(GitHub's answer was not understood)".into(),
+            Tone::Plain,
+        )),
+        Err(ApiError::Unauthorized { .. }) => {
             lines.push((
                 "User".into(),
                 "none: GitHub answered 401 (the token is invalid, expired or revoked)".into(),
@@ -175,20 +166,19 @@ pub fn run(args: CheckTokenArgs) -> ExitCode {
             "none: a GitHub App installation acts for no user (GET /user is refused)".into(),
             Tone::Plain,
         )),
-        s => {
+        Err(e) => {
+            let (status, message) = refusal(e);
             lines.push((
                 "User".into(),
-                format!("unknown: GitHub answered {}{}", s.as_u16(), message(&user)),
+                format!("unknown: GitHub answered {status}{message}"),
                 Tone::Bad,
             ));
             problems.push(format!(
-                "GET /user answered {}{}\n  fix: check --api-url and the token",
-                s.as_u16(),
-                message(&user)
+                "GET /user answered {status}{message}\n  fix: check --api-url and the token"
             ));
         }
     }
-    let valid = user.status != StatusCode::UNAUTHORIZED;
+    let valid = !unauthorized;
 
     let scopes = client.token_scopes();
     lines.push((
@@ -237,19 +227,16 @@ pub fn run(args: CheckTokenArgs) -> ExitCode {
     if let (Some(t), Some(answer)) = (&target, key) {
         let label = format!("Secrets of {t}");
         match answer {
-            Ok(a) if a.status == StatusCode::OK => lines.push((
+            Ok(_) => lines.push((
                 label,
                 "can read the Actions secrets public key".into(),
                 Tone::Good,
             )),
-            Ok(a) => {
+            Err(e) if e.is_refusal() => {
+                let (status, message) = refusal(&e);
                 lines.push((
                     label,
-                    format!(
-                        "cannot read the public key: GitHub answered {}{}",
-                        a.status.as_u16(),
-                        message(&a)
-                    ),
+                    format!("cannot read the public key: GitHub answered {status}{message}"),
                     Tone::Bad,
                 ));
                 problems.push(format!(
@@ -318,8 +305,13 @@ fn days_text(days: i64) -> String {
     }
 }
 
-fn message(a: &Answer) -> String {
-    a.message().map(|m| format!(" ({m})")).unwrap_or_default()
+/// The status and ` (GitHub's message)` of a refusal.
+fn refusal(e: &ApiError) -> (u16, String) {
+    let message = e
+        .server_message()
+        .map(|m| format!(" ({m})"))
+        .unwrap_or_default();
+    (e.status().unwrap_or_default(), message)
 }
 
 /// The kind from the prefix, with what GitHub's answer says about it.
@@ -365,15 +357,6 @@ fn prompt_token() -> Result<SecretValue, String> {
         return Err("no token was typed".into());
     }
     Ok(t)
-}
-
-#[derive(Deserialize)]
-struct AppDoc {
-    id: u64,
-    #[serde(default)]
-    slug: String,
-    #[serde(default)]
-    name: String,
 }
 
 /// What `check-token` prints: `Key: value` lines and the problems found.
@@ -491,65 +474,50 @@ async fn check_app(
     let network =
         |e: crate::github::ApiError| format!("{e}\n  fix: check the network and --api-url");
     // The app itself: proves the key and the id go together.
-    match jwt.get(crate::github::routes::APP).await {
+    match endpoints::app(jwt).await {
+        Ok(app) => found.line(
+            "App",
+            format!("{} (slug {}, id {})", app.name, app.slug, app.id),
+            Tone::Plain,
+        ),
+        Err(ApiError::BadBody(_)) => {
+            found.line("App", "(GitHub's answer was not understood)", Tone::Plain)
+        }
+        Err(e) if e.is_refusal() => {
+            let (status, message) = refusal(&e);
+            found.line(
+                "App",
+                format!("refused: GitHub answered {status}{message}"),
+                Tone::Bad,
+            );
+            found.problem(crate::app_auth::jwt_failure(&e, "read the app"));
+            return false;
+        }
         Err(e) => {
             found.line("App", "not checked: see below", Tone::Bad);
             found.problem(network(e));
             return false;
         }
-        Ok(a) if a.status == StatusCode::OK => match a.json::<AppDoc>() {
-            Ok(app) => found.line(
-                "App",
-                format!("{} (slug {}, id {})", app.name, app.slug, app.id),
-                Tone::Plain,
-            ),
-            Err(_) => found.line("App", "(GitHub's answer was not understood)", Tone::Plain),
-        },
-        Ok(a) => {
-            found.line(
-                "App",
-                format!(
-                    "refused: GitHub answered {}{}",
-                    a.status.as_u16(),
-                    message(&a)
-                ),
-                Tone::Bad,
-            );
-            found.problem(crate::app_auth::jwt_failure(&a, "read the app"));
-            return false;
-        }
     }
 
     // The installation: by id, else the one on --repo.
-    let (path, what) = match (creds.installation_id, repo) {
-        (Some(id), _) => (
-            crate::github::routes::installation(id),
-            format!("installation {id}"),
-        ),
-        (None, Some(r)) => (
-            crate::github::routes::repository_installation(r),
-            r.to_string(),
-        ),
+    let (of, what) = match (creds.installation_id, repo) {
+        (Some(id), _) => (InstallationOf::Id(id), format!("installation {id}")),
+        (None, Some(r)) => (InstallationOf::Repo(r), r.to_string()),
         (None, None) => return false, // refused before any request
     };
-    let installation = match jwt.get(&path).await {
-        Err(e) => {
-            found.line("Installation", "not checked: see below", Tone::Bad);
-            found.problem(network(e));
+    let installation = match endpoints::installation(jwt, of).await {
+        Ok(doc) => doc,
+        Err(e @ ApiError::BadBody(_)) => {
+            found.line("Installation", "not understood: see below", Tone::Bad);
+            found.problem(format!("{e}\n  fix: check --api-url"));
             return false;
         }
-        Ok(a) if a.status == StatusCode::OK => match a.json::<InstallationDoc>() {
-            Ok(doc) => doc,
-            Err(e) => {
-                found.line("Installation", "not understood: see below", Tone::Bad);
-                found.problem(format!("{e}\n  fix: check --api-url"));
-                return false;
-            }
-        },
-        Ok(a) if a.status == StatusCode::NOT_FOUND => {
+        Err(e @ ApiError::NotFound { .. }) => {
+            let (_, message) = refusal(&e);
             found.line(
                 "Installation",
-                format!("none: GitHub answered 404{}", message(&a)),
+                format!("none: GitHub answered 404{message}"),
                 Tone::Bad,
             );
             found.problem(match creds.installation_id {
@@ -565,27 +533,28 @@ async fn check_app(
             });
             return false;
         }
-        Ok(a) => {
+        Err(e) if e.is_refusal() => {
+            let (status, message) = refusal(&e);
             found.line(
                 "Installation",
-                format!(
-                    "not read: GitHub answered {}{}",
-                    a.status.as_u16(),
-                    message(&a)
-                ),
+                format!("not read: GitHub answered {status}{message}"),
                 Tone::Bad,
             );
             found.problem(crate::app_auth::jwt_failure(
-                &a,
+                &e,
                 "read the app's installation",
             ));
+            return false;
+        }
+        Err(e) => {
+            found.line("Installation", "not checked: see below", Tone::Bad);
+            found.problem(network(e));
             return false;
         }
     };
     let account = installation
         .account
-        .as_ref()
-        .map(|a| a.login.to_string())
+        .clone()
         .unwrap_or_else(|| "(unknown account)".into());
     let selection = match installation.repository_selection.as_deref() {
         Some("all") => "all repositories".to_owned(),
@@ -709,20 +678,17 @@ async fn check_app(
                 repo: r.clone(),
                 app: App::Actions,
             };
-            match client.get(&target.public_key_path()).await {
-                Ok(a) if a.status == StatusCode::OK => found.line(
+            match endpoints::public_key(&client, &target).await {
+                Ok(_) => found.line(
                     &label,
                     "can read the Actions secrets public key",
                     Tone::Good,
                 ),
-                Ok(a) => {
+                Err(e) if e.is_refusal() => {
+                    let (status, message) = refusal(&e);
                     found.line(
                         &label,
-                        format!(
-                            "cannot read the public key: GitHub answered {}{}",
-                            a.status.as_u16(),
-                            message(&a)
-                        ),
+                        format!("cannot read the public key: GitHub answered {status}{message}"),
                         Tone::Bad,
                     );
                     found.problem(format!(

@@ -2,11 +2,16 @@
 //! caller needs, or a typed [`ApiError`] (`Unauthorized`, `Forbidden`, `NotFound`, `Rejected`,
 //! `RateLimited`, …). Callers outside `github/` never see a status code or a wire type.
 
+use std::collections::BTreeMap;
+
 use http::StatusCode;
 use serde::Deserialize;
+use zeroize::Zeroize;
 
-use super::{Answer, ApiError, Client};
-use crate::target::Target;
+use super::wire::{Login, RepoName};
+use super::{routes, Answer, ApiError, Client};
+use crate::secret::SecretValue;
+use crate::target::{Repo, Target};
 
 /// A target's public key as GitHub returns it: its id and the base64 of its 32 bytes. The
 /// caller decodes and checks the key (`seal::SealingKey`).
@@ -86,4 +91,202 @@ pub async fn secret_visibility(
         Err(ApiError::NotFound { .. }) => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+impl ApiError {
+    /// Whether GitHub answered and refused (a 4xx, or a status the route does not document),
+    /// rather than no usable answer coming at all.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Unauthorized { .. }
+                | ApiError::Forbidden { .. }
+                | ApiError::NotFound { .. }
+                | ApiError::Rejected { .. }
+                | ApiError::Unexpected { .. }
+        )
+    }
+}
+
+#[derive(Deserialize)]
+struct UserDoc {
+    login: Login,
+}
+
+/// The login of the token's user (`GET /user`).
+pub async fn user_login(client: &Client) -> Result<String, ApiError> {
+    let answer = ok(client.get(routes::USER).await?)?;
+    Ok(answer.json::<UserDoc>()?.login.into_string())
+}
+
+#[derive(Deserialize)]
+struct AppDoc {
+    id: u64,
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    name: String,
+}
+
+/// The app the JWT signs for (`GET /app`).
+#[derive(Clone, Debug)]
+pub struct AppInfo {
+    pub id: u64,
+    pub slug: String,
+    pub name: String,
+}
+
+/// The app the JWT signs for (`GET /app`).
+pub async fn app(jwt: &Client) -> Result<AppInfo, ApiError> {
+    let doc: AppDoc = ok(jwt.get(routes::APP).await?)?.json()?;
+    Ok(AppInfo {
+        id: doc.id,
+        slug: doc.slug,
+        name: doc.name,
+    })
+}
+
+#[derive(Deserialize)]
+struct AccountDoc {
+    login: Login,
+}
+
+#[derive(Deserialize)]
+struct InstallationDoc {
+    id: u64,
+    account: Option<AccountDoc>,
+    #[serde(default)]
+    permissions: BTreeMap<String, String>,
+    repository_selection: Option<String>,
+}
+
+/// An app's installation: its id, the account it is on, what it was granted.
+#[derive(Clone, Debug)]
+pub struct Installation {
+    pub id: u64,
+    /// The login of the account it is installed on, when GitHub says.
+    pub account: Option<String>,
+    pub permissions: BTreeMap<String, String>,
+    pub repository_selection: Option<String>,
+}
+
+/// Where to look an installation up.
+#[derive(Clone, Copy, Debug)]
+pub enum InstallationOf<'a> {
+    Id(u64),
+    Repo(&'a Repo),
+    Org(&'a str),
+    User(&'a str),
+}
+
+impl InstallationOf<'_> {
+    /// The route, for messages that name what was asked.
+    pub fn path(&self) -> String {
+        match self {
+            InstallationOf::Id(id) => routes::installation(*id),
+            InstallationOf::Repo(repo) => routes::repository_installation(repo),
+            InstallationOf::Org(org) => routes::org_installation(org),
+            InstallationOf::User(user) => routes::user_installation(user),
+        }
+    }
+}
+
+/// An installation of the app the JWT signs for (`GET …/installation`).
+pub async fn installation(jwt: &Client, of: InstallationOf<'_>) -> Result<Installation, ApiError> {
+    let doc: InstallationDoc = ok(jwt.get(&of.path()).await?)?.json()?;
+    Ok(Installation {
+        id: doc.id,
+        account: doc.account.map(|a| a.login.into_string()),
+        permissions: doc.permissions,
+        repository_selection: doc.repository_selection,
+    })
+}
+
+/// A minted installation token as GitHub answered it: the token (if the answer had one) and
+/// `expires_at` (RFC 3339, when given). The answer's bytes are zeroized once read.
+pub struct InstallationToken {
+    pub token: Option<SecretValue>,
+    pub expires_at: Option<String>,
+}
+
+/// `POST /app/installations/{id}/access_tokens` with `body` (`permissions`, `repositories`).
+pub async fn create_installation_token(
+    jwt: &Client,
+    installation: u64,
+    body: &serde_json::Value,
+) -> Result<InstallationToken, ApiError> {
+    let path = routes::installation_access_tokens(installation);
+    let mut answer = jwt.post(&path, body).await?.check()?;
+    if answer.status != StatusCode::CREATED {
+        answer.body.zeroize();
+        return Err(unexpected(&answer));
+    }
+    let doc = serde_json::from_slice::<serde_json::Value>(&answer.body).ok();
+    answer.body.zeroize();
+    let token = doc
+        .as_ref()
+        .and_then(|v| v.get("token").and_then(|t| t.as_str()).map(str::to_owned))
+        .map(SecretValue::new);
+    let expires_at = doc.as_ref().and_then(|v| {
+        v.get("expires_at")
+            .and_then(|t| t.as_str())
+            .map(str::to_owned)
+    });
+    if let Some(mut doc) = doc {
+        if let Some(serde_json::Value::String(t)) = doc.get_mut("token") {
+            t.zeroize();
+        }
+    }
+    Ok(InstallationToken { token, expires_at })
+}
+
+/// `DELETE /installation/token` with the token itself.
+pub async fn revoke_installation_token(client: &Client) -> Result<(), ApiError> {
+    let answer = client.delete(routes::INSTALLATION_TOKEN).await?.check()?;
+    match answer.status {
+        StatusCode::NO_CONTENT | StatusCode::OK => Ok(()),
+        _ => Err(unexpected(&answer)),
+    }
+}
+
+#[derive(Deserialize)]
+struct InstallationRepos {
+    repositories: Vec<InstallationRepo>,
+}
+
+#[derive(Deserialize)]
+struct InstallationRepo {
+    name: RepoName,
+    owner: AccountDoc,
+    #[serde(default)]
+    archived: bool,
+}
+
+/// Every non-archived repository the installation token can reach
+/// (`GET /installation/repositories`, every page).
+pub async fn installation_repositories(reader: &Client) -> Result<Vec<Repo>, ApiError> {
+    let mut reachable = Vec::new();
+    let mut pages = reader.pages(routes::INSTALLATION_REPOSITORIES.to_owned());
+    while let Some(answer) = pages.next().await {
+        let doc: InstallationRepos = ok(answer?)?.json()?;
+        reachable.extend(
+            doc.repositories
+                .into_iter()
+                .filter(|r| !r.archived)
+                .map(|r| Repo {
+                    owner: r.owner.login.into_string(),
+                    name: r.name.into_string(),
+                }),
+        );
+    }
+    Ok(reachable)
+}
+
+/// The answer when it is `200 OK`, else the typed error.
+fn ok(answer: Answer) -> Result<Answer, ApiError> {
+    let answer = answer.check()?;
+    if answer.status != StatusCode::OK {
+        return Err(unexpected(&answer));
+    }
+    Ok(answer)
 }
