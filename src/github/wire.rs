@@ -176,8 +176,7 @@ mod tests {
             "",
         ] {
             let e = Timestamp::try_from(bad.to_owned())
-                .err()
-                .expect(bad)
+                .expect_err(bad)
                 .to_string();
             assert_eq!(e, "GitHub's answer holds a date that is not RFC 3339");
         }
