@@ -12,36 +12,19 @@
 //! make a run write more, never less.
 
 use std::collections::{HashMap, HashSet};
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::outcome::{OutcomeCode, Report};
+use crate::workspace::LogFile;
 
 /// The largest audit log read back. Larger logs are not read (a re-run then writes every
 /// changed secret again): a record is a few hundred bytes, so this holds tens of thousands.
 pub const MAX_AUDIT_LOG_BYTES: u64 = 16 * 1024 * 1024;
 
-/// Why the audit log could not be read or written. Names the path, never a value.
-#[derive(Debug, thiserror::Error)]
-pub enum AuditError {
-    #[error("audit-log {0}: outside the workspace; give a path inside it")]
-    OutsideWorkspace(PathBuf),
-    #[error("audit-log {0}: a symbolic link; give a regular file")]
-    SymbolicLink(PathBuf),
-    #[error("audit-log {0}: not a regular file")]
-    NotRegularFile(PathBuf),
-    #[error("audit-log {path}: larger than {limit} bytes; not read")]
-    TooLarge { path: PathBuf, limit: u64 },
-    #[error("audit-log {path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-}
+pub use crate::workspace::LogError as AuditError;
 
 /// The workflow run a record belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,18 +136,17 @@ pub fn records(report: &Report, config: &Config, now: time::OffsetDateTime) -> V
         .collect()
 }
 
-/// The audit log at a path, kept inside a workspace.
+/// The audit log at a path, kept inside a workspace: read and appended through
+/// [`LogFile`], the workspace boundary.
 #[derive(Debug, Clone)]
 pub struct AuditLog {
-    path: PathBuf,
-    workspace: PathBuf,
+    file: LogFile,
 }
 
 impl AuditLog {
     pub fn new(path: &Path, workspace: &Path) -> Self {
         Self {
-            path: path.to_path_buf(),
-            workspace: workspace.to_path_buf(),
+            file: LogFile::new(path, workspace),
         }
     }
 
@@ -177,7 +159,7 @@ impl AuditLog {
     }
 
     pub fn path(&self) -> &Path {
-        &self.path
+        self.file.path()
     }
 
     /// What earlier attempts of this run recorded. Empty on a first attempt (the file is not
@@ -186,9 +168,10 @@ impl AuditLog {
         if run.attempt <= 1 || run.run_id.is_empty() {
             return Ok(Ledger::default());
         }
-        let Some(text) = self.read()? else {
+        let Some(bytes) = self.file.read(MAX_AUDIT_LOG_BYTES)? else {
             return Ok(Ledger::default());
         };
+        let text = String::from_utf8_lossy(&bytes);
         Ok(Ledger::from_records(
             text.lines()
                 .filter_map(|l| serde_json::from_str::<Record>(l).ok()),
@@ -196,110 +179,18 @@ impl AuditLog {
         ))
     }
 
-    /// The whole file, or `None` when it does not exist. A regular file inside the workspace,
-    /// opened without following a symbolic link and without blocking, read up to the cap.
-    fn read(&self) -> Result<Option<String>, AuditError> {
-        let io = |source| AuditError::Io {
-            path: self.path.clone(),
-            source,
-        };
-        match std::fs::symlink_metadata(&self.path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(io(e)),
-            Ok(_) => {}
-        }
-        self.check_inside(&self.path)?;
-        let file = self.open(std::fs::OpenOptions::new().read(true))?;
-        let size = self.check_regular(&file)?;
-        if size > MAX_AUDIT_LOG_BYTES {
-            return Err(AuditError::TooLarge {
-                path: self.path.clone(),
-                limit: MAX_AUDIT_LOG_BYTES,
-            });
-        }
-        let mut bytes = Vec::new();
-        file.take(MAX_AUDIT_LOG_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(io)?;
-        if bytes.len() as u64 > MAX_AUDIT_LOG_BYTES {
-            return Err(AuditError::TooLarge {
-                path: self.path.clone(),
-                limit: MAX_AUDIT_LOG_BYTES,
-            });
-        }
-        Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
-    }
-
-    /// Appends records, one JSON line each, creating the file (and its directories) inside the
-    /// workspace when needed.
+    /// Appends records, one JSON line each.
     pub fn append(&self, records: &[Record]) -> Result<(), AuditError> {
-        let io = |source| AuditError::Io {
-            path: self.path.clone(),
-            source,
-        };
         let mut text = String::new();
         for r in records {
-            text.push_str(&serde_json::to_string(r).map_err(|e| io(e.into()))?);
+            let line = serde_json::to_string(r).map_err(|e| AuditError::Io {
+                path: self.path().to_path_buf(),
+                source: e.into(),
+            })?;
+            text.push_str(&line);
             text.push('\n');
         }
-        if let Some(parent) = self.path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            // Checked before creating anything (a directory link must not lead us out), and
-            // again once the directories exist.
-            self.check_inside(parent)?;
-            std::fs::create_dir_all(parent).map_err(io)?;
-            self.check_inside(parent)?;
-        }
-        let mut file = self.open(std::fs::OpenOptions::new().append(true).create(true))?;
-        self.check_regular(&file)?;
-        file.write_all(text.as_bytes()).map_err(io)
-    }
-
-    /// Opens the file itself without following a link, and without blocking on a FIFO.
-    fn open(&self, options: &mut std::fs::OpenOptions) -> Result<std::fs::File, AuditError> {
-        use std::os::unix::fs::OpenOptionsExt;
-        options
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-            .open(&self.path)
-            .map_err(|e| {
-                if e.raw_os_error() == Some(libc::ELOOP) {
-                    AuditError::SymbolicLink(self.path.clone())
-                } else {
-                    AuditError::Io {
-                        path: self.path.clone(),
-                        source: e,
-                    }
-                }
-            })
-    }
-
-    /// The open file is a regular file: its size.
-    fn check_regular(&self, file: &std::fs::File) -> Result<u64, AuditError> {
-        let meta = file.metadata().map_err(|source| AuditError::Io {
-            path: self.path.clone(),
-            source,
-        })?;
-        if !meta.is_file() {
-            return Err(AuditError::NotRegularFile(self.path.clone()));
-        }
-        Ok(meta.len())
-    }
-
-    /// `path` (or, while it does not exist, its nearest existing ancestor) resolves inside the
-    /// workspace once every link is followed; the file itself is never a link.
-    fn check_inside(&self, path: &Path) -> Result<(), AuditError> {
-        let outside = || AuditError::OutsideWorkspace(self.path.clone());
-        let root = std::fs::canonicalize(&self.workspace).map_err(|_| outside())?;
-        if std::fs::symlink_metadata(&self.path).is_ok_and(|m| m.file_type().is_symlink()) {
-            return Err(AuditError::SymbolicLink(self.path.clone()));
-        }
-        let mut existing = path;
-        loop {
-            match std::fs::canonicalize(existing) {
-                Ok(real) if real.starts_with(&root) => return Ok(()),
-                Ok(_) => return Err(outside()),
-                Err(_) => existing = existing.parent().ok_or_else(outside)?,
-            }
-        }
+        self.file.append(text.as_bytes())
     }
 }
 

@@ -1,5 +1,5 @@
 //! The one place workspace files are opened: the files listed in `files` (action) or `--files`
-//! (`sync`).
+//! (`sync`), and the audit log (read back on a re-run, appended to by every run).
 //!
 //! The workspace is hostile: the job's own code writes it, and on a self-hosted runner an earlier
 //! job may have. A listed file is read only when
@@ -8,11 +8,18 @@
 //! - it is a regular file: checked on the path before opening (a device is never opened), then
 //!   on the opened descriptor with `fstat` (no check-then-open race), and on Linux the opened
 //!   descriptor's real path is checked against the roots again;
+//! - it has one link only (`fstat` on the descriptor): a hard link resolves "inside" whatever
+//!   file it shares, so a file with more than one name is refused, as sudoedit and OpenSSH do;
 //! - it is opened non-blocking, so a FIFO can never hang the run;
 //! - it is at most GitHub's secret size: reads stop one byte past the largest file that can hold
 //!   a valid value.
 //!
 //! Errors name the pattern and the path, never a byte of content.
+//!
+//! The audit log ([`LogFile`]) crosses the same boundary both ways: it is opened without
+//! following a link (the file itself is never a link), never blocks, must resolve inside the
+//! workspace, be a regular file with one link (else records would be appended to a file
+//! outside), and is read up to its own cap (a log is bigger than a value).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -48,6 +55,10 @@ pub enum FileError {
     TooManyEntries { pattern: String },
     #[error("`{pattern}` matches {path}, which is not a regular file")]
     NotRegular { pattern: String, path: String },
+    #[error(
+        "`{pattern}` matches {path}, which has more than one hard link: give a file of its own"
+    )]
+    HardLinked { pattern: String, path: String },
     #[error(
         "`{pattern}` matches {path}, which is larger than GitHub's secret limit of \
          {MAX_VALUE_BYTES} bytes"
@@ -218,8 +229,15 @@ impl Roots {
         // After opening: the descriptor itself decides.
         let file = open_nonblocking(&real).map_err(unreadable)?;
         let meta = file.metadata().map_err(unreadable)?;
-        if !meta.is_file() {
-            return Err(not_regular());
+        match kind(&meta) {
+            Kind::Own => {}
+            Kind::NotRegular => return Err(not_regular()),
+            Kind::HardLinked => {
+                return Err(FileError::HardLinked {
+                    pattern: pattern.to_owned(),
+                    path: shown.clone(),
+                })
+            }
         }
         if let Some(opened) = opened_path(&file) {
             if !self.inside(&opened) {
@@ -256,6 +274,177 @@ impl Roots {
             });
         }
         Ok(value.trim_one_newline())
+    }
+}
+
+/// What an opened descriptor is, by `fstat`.
+enum Kind {
+    /// A regular file with one name.
+    Own,
+    NotRegular,
+    /// A regular file with more than one link: it may be a file outside the roots.
+    HardLinked,
+}
+
+fn kind(meta: &std::fs::Metadata) -> Kind {
+    if !meta.is_file() {
+        return Kind::NotRegular;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if meta.nlink() > 1 {
+            return Kind::HardLinked;
+        }
+    }
+    Kind::Own
+}
+
+/// Why the audit log could not be read or written. Names the path, never a value.
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    #[error("audit-log {0}: outside the workspace; give a path inside it")]
+    OutsideWorkspace(PathBuf),
+    #[error("audit-log {0}: a symbolic link; give a regular file")]
+    SymbolicLink(PathBuf),
+    #[error("audit-log {0}: not a regular file")]
+    NotRegularFile(PathBuf),
+    #[error("audit-log {0}: a file with more than one hard link; give a file of its own")]
+    HardLinked(PathBuf),
+    #[error("audit-log {path}: larger than {limit} bytes; not read")]
+    TooLarge { path: PathBuf, limit: u64 },
+    #[error("audit-log {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A log file kept inside a workspace: read whole (capped) and appended to.
+#[derive(Debug, Clone)]
+pub struct LogFile {
+    path: PathBuf,
+    workspace: PathBuf,
+}
+
+impl LogFile {
+    pub fn new(path: &Path, workspace: &Path) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            workspace: workspace.to_path_buf(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The whole file, or `None` when it does not exist; at most `cap` bytes, else an error.
+    pub fn read(&self, cap: u64) -> Result<Option<Vec<u8>>, LogError> {
+        let io = |source| LogError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        match std::fs::symlink_metadata(&self.path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io(e)),
+            Ok(_) => {}
+        }
+        self.check_inside(&self.path)?;
+        let file = self.open(std::fs::OpenOptions::new().read(true))?;
+        let size = self.check_own(&file)?;
+        let too_large = || LogError::TooLarge {
+            path: self.path.clone(),
+            limit: cap,
+        };
+        if size > cap {
+            return Err(too_large());
+        }
+        let mut bytes = Vec::new();
+        file.take(cap.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+        if bytes.len() as u64 > cap {
+            return Err(too_large());
+        }
+        Ok(Some(bytes))
+    }
+
+    /// Appends `bytes`, creating the file (and its directories) inside the workspace when
+    /// needed.
+    pub fn append(&self, bytes: &[u8]) -> Result<(), LogError> {
+        let io = |source| LogError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        if let Some(parent) = self.path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            // Checked before creating anything (a directory link must not lead us out), and
+            // again once the directories exist.
+            self.check_inside(parent)?;
+            std::fs::create_dir_all(parent).map_err(io)?;
+            self.check_inside(parent)?;
+        }
+        let mut file = self.open(std::fs::OpenOptions::new().append(true).create(true))?;
+        self.check_own(&file)?;
+        if let Some(opened) = opened_path(&file) {
+            let root = std::fs::canonicalize(&self.workspace)
+                .map_err(|_| LogError::OutsideWorkspace(self.path.clone()))?;
+            if !opened.starts_with(root) {
+                return Err(LogError::OutsideWorkspace(self.path.clone()));
+            }
+        }
+        std::io::Write::write_all(&mut file, bytes).map_err(io)
+    }
+
+    /// Opens the file itself without following a link, and without blocking on a FIFO.
+    fn open(&self, options: &mut std::fs::OpenOptions) -> Result<std::fs::File, LogError> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY);
+        }
+        options.open(&self.path).map_err(|e| {
+            #[cfg(unix)]
+            if e.raw_os_error() == Some(libc::ELOOP) {
+                return LogError::SymbolicLink(self.path.clone());
+            }
+            LogError::Io {
+                path: self.path.clone(),
+                source: e,
+            }
+        })
+    }
+
+    /// The opened descriptor is a regular file with one link: its size.
+    fn check_own(&self, file: &std::fs::File) -> Result<u64, LogError> {
+        let meta = file.metadata().map_err(|source| LogError::Io {
+            path: self.path.clone(),
+            source,
+        })?;
+        match kind(&meta) {
+            Kind::Own => Ok(meta.len()),
+            Kind::NotRegular => Err(LogError::NotRegularFile(self.path.clone())),
+            Kind::HardLinked => Err(LogError::HardLinked(self.path.clone())),
+        }
+    }
+
+    /// `path` (or, while it does not exist, its nearest existing ancestor) resolves inside the
+    /// workspace once every link is followed; the file itself is never a link.
+    fn check_inside(&self, path: &Path) -> Result<(), LogError> {
+        let outside = || LogError::OutsideWorkspace(self.path.clone());
+        let root = std::fs::canonicalize(&self.workspace).map_err(|_| outside())?;
+        if std::fs::symlink_metadata(&self.path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(LogError::SymbolicLink(self.path.clone()));
+        }
+        let mut existing = path;
+        loop {
+            match std::fs::canonicalize(existing) {
+                Ok(real) if real.starts_with(&root) => return Ok(()),
+                Ok(_) => return Err(outside()),
+                Err(_) => existing = existing.parent().ok_or_else(outside)?,
+            }
+        }
     }
 }
 

@@ -392,3 +392,21 @@ fn the_audit_record_binds_the_run_and_holds_no_value() {
     }
     assert_eq!(ran.audit.lines().count(), 2);
 }
+
+/// Finding H: an audit log hard-linked to a file outside the workspace is neither read nor
+/// appended to (the records went into the outside file).
+#[test]
+fn a_hard_linked_audit_log_is_neither_read_nor_written() {
+    let log = real_log_of_attempt_one();
+    let outside = tempfile::tempdir().expect("tempdir");
+    let target = outside.path().join("outside.jsonl");
+    std::fs::write(&target, &log).expect("write");
+    let api = fake();
+    let s = step(&api).env("GITHUB_RUN_ATTEMPT", "2");
+    std::fs::hard_link(&target, s.workspace().join(LOG)).expect("hard link");
+    let ran = s.run();
+    assert_eq!(ran.code, 1, "{}", ran.transcript());
+    assert!(ran.stdout.contains("hard link"), "{}", ran.stdout);
+    both_written(&api, &ran);
+    assert_eq!(std::fs::read_to_string(&target).expect("read"), log);
+}

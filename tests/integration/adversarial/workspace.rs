@@ -357,3 +357,19 @@ fn a_glob_over_a_huge_tree_stops_with_an_error_that_says_so() {
     assert_refused(&ran, &api, "t/**/*.token");
     assert!(ran.stdout.contains("entries"), "{}", ran.stdout);
 }
+
+/// Finding H: a hard link in the workspace to a file outside resolves "inside" (there is no link
+/// to follow), so its content was sealed and stored. A regular file with more than one link is
+/// refused, checked on the opened descriptor.
+#[test]
+fn a_hard_link_to_a_file_outside_the_workspace_is_refused() {
+    let api = fake();
+    let step = Step::new(&api).token();
+    let outside = step.workspace().join("../outside.cred");
+    std::fs::write(&outside, "outside-secret-0123456789").expect("write");
+    std::fs::hard_link(&outside, step.workspace().join("leak.token")).expect("link");
+    let ran = step.input("files", "LEAK=leak.token").run();
+    assert_refused(&ran, &api, "leak.token");
+    assert!(ran.stdout.contains("hard link"), "{}", ran.stdout);
+    assert!(!ran.stdout.contains("outside-secret"), "{}", ran.stdout);
+}
