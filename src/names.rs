@@ -154,23 +154,94 @@ pub enum PrefixError {
 
 /// A deployment environment's name as GitHub accepts it: not blank, at most 255 characters, no
 /// control characters. Returns the name trimmed.
+///
+/// The name becomes a path segment of every request for it, and percent-encoding leaves dot
+/// segments alone (RFC 3986 also reads `%2E%2E` as `..`): `.`, `..` and an empty segment
+/// between slashes would make the route another path to any normalising proxy or server. An
+/// invisible character (zero-width, bidirectional override, byte-order mark, soft hyphen) makes
+/// a name look like another in the log. Each is refused here, where the name is read.
 pub fn environment_name(raw: &str) -> Result<&str, EnvironmentNameError> {
     let name = raw.trim();
     if name.is_empty() {
         Err(EnvironmentNameError::Empty)
-    } else if name.chars().count() > 255 || name.chars().any(char::is_control) {
+    } else if name.chars().count() > 255 || name.chars().any(|c| c.is_control() || invisible(c)) {
         Err(EnvironmentNameError::Invalid)
+    } else if name.split('/').any(|seg| matches!(seg, "" | "." | "..")) {
+        Err(EnvironmentNameError::DotSegment)
     } else {
         Ok(name)
     }
+}
+
+/// Characters that print as nothing: Unicode's format characters (zero-width space and joiners,
+/// directional marks, embeddings, overrides and isolates, word joiner and invisible operators,
+/// byte-order mark, soft hyphen, interlinear annotation), and the fillers that show as blanks.
+fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{E0000}'..='\u{E007F}'
+    )
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EnvironmentNameError {
     #[error("the environment name is empty")]
     Empty,
-    #[error("not a valid environment name (at most 255 characters, no control characters)")]
+    #[error(
+        "not a valid environment name (at most 255 characters, no control or invisible \
+         characters)"
+    )]
     Invalid,
+    #[error("not a valid environment name: `.`, `..` and empty segments between slashes change the request's path")]
+    DotSegment,
+}
+
+#[cfg(test)]
+mod environment_tests {
+    use super::*;
+
+    #[test]
+    fn dot_segments_empty_segments_and_invisible_characters_are_refused() {
+        for bad in [".", "..", "a/..", "../b", "a/./b", "a//b", "/a", "a/"] {
+            assert_eq!(
+                environment_name(bad),
+                Err(EnvironmentNameError::DotSegment),
+                "{bad:?}"
+            );
+        }
+        for bad in [
+            "pro\u{200b}d",
+            "prod\u{202e}",
+            "\u{feff}prod",
+            "a\u{2066}b",
+            "x\u{00ad}y",
+        ] {
+            assert_eq!(
+                environment_name(bad),
+                Err(EnvironmentNameError::Invalid),
+                "{bad:?}"
+            );
+        }
+        for good in ["prod", "staging-eu", "a.b", "..a", "release/1.2", "préprod"] {
+            assert_eq!(environment_name(good), Ok(good), "{good:?}");
+        }
+    }
 }
 
 /// Variables that are never a source of values: the runner's own (`INPUT_TOKEN` is the token,

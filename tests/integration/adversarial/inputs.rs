@@ -282,3 +282,34 @@ fn a_bad_prefix_is_named_as_the_cause() {
     assert!(ran.stdout.contains("input `prefix`"), "{}", ran.stdout);
     assert_eq!(api.requests().len(), 0);
 }
+
+/// Finding K: `environment: ..` made the route `/repos/acme/api/environments/../secrets/…`,
+/// which a normalising proxy or server resolves to another path; `.`, empty segments and
+/// invisible characters (`pro\u{200b}d` looks like `prod` in the log) passed too. Each is an
+/// input error, exit 2, and nothing is sent.
+#[test]
+fn dot_segment_and_invisible_environment_names_are_refused() {
+    for env in [
+        "..",
+        ".",
+        "a/../b",
+        "a//b",
+        "pro\u{200b}d",
+        "prod\u{202e}",
+        "\u{feff}prod",
+    ] {
+        let api = fake();
+        let ran = Step::new(&api)
+            .token()
+            .input("environment", env)
+            .secrets(&[("API_KEY", "rotated-value-0123456789")])
+            .run();
+        assert_eq!(ran.code, 2, "{env:?}: {}", ran.transcript());
+        assert_eq!(api.requests().len(), 0, "{env:?}: {}", ran.transcript());
+        assert!(
+            ran.stdout.contains("environment"),
+            "{env:?}: {}",
+            ran.stdout
+        );
+    }
+}
