@@ -11,7 +11,7 @@ use crate::audit::{AuditLog, Ledger, RunBinding};
 use crate::config::{Auth, Config, Destination, RepoSpec, Visibility};
 use crate::github::endpoints::{self, Written};
 use crate::github::{ApiError, Client, Policy};
-pub use crate::outcome::{Outcome, Report, Row, SkipReason};
+pub use crate::outcome::{FailureKind, Outcome, Report, Row, SkipReason};
 use crate::plan::{compare, Comparison};
 use crate::seal::SealingKey;
 use crate::secret::SecretValue;
@@ -308,7 +308,7 @@ pub async fn run_with(
             if stop {
                 // Not attempted: stopped by an earlier failure.
             } else if let Some(f) = &key_failure {
-                r.outcome = Outcome::Failed(f.cause.clone());
+                r.outcome = Outcome::Failed(f.to_row());
                 r.hint = f.hint.clone();
             } else {
                 match writer
@@ -326,7 +326,7 @@ pub async fn run_with(
                         r.key_id = Some(key_id);
                     }
                     Err(f) => {
-                        r.outcome = Outcome::Failed(f.cause);
+                        r.outcome = Outcome::Failed(f.to_row());
                         r.hint = f.hint;
                         r.key_id = f.key_id;
                         // Fail-fast stops here; an exhausted rate-limit budget stops any run:
@@ -385,6 +385,31 @@ struct Failure {
     key_id: Option<String>,
     /// The run cannot go on (the rate-limit wait budget is spent).
     stops: bool,
+    kind: FailureKind,
+}
+
+impl Failure {
+    /// What the report row keeps of it.
+    fn to_row(&self) -> crate::outcome::Failure {
+        crate::outcome::Failure {
+            kind: self.kind,
+            message: self.cause.clone(),
+        }
+    }
+}
+
+/// The kind of failure an API error is.
+fn kind_of(e: &ApiError) -> FailureKind {
+    match e {
+        ApiError::Unauthorized { .. } => FailureKind::Unauthorized,
+        ApiError::Forbidden { .. } | ApiError::NotFound { .. } => FailureKind::Forbidden,
+        ApiError::Rejected { .. } => FailureKind::Rejected,
+        ApiError::RateLimited { .. } => FailureKind::RateLimited,
+        ApiError::Transport { .. }
+        | ApiError::ServerError { .. }
+        | ApiError::BodyTooLarge { .. } => FailureKind::Unreachable,
+        _ => FailureKind::Other,
+    }
 }
 
 struct Writer<'a> {
@@ -502,6 +527,7 @@ impl Writer<'_> {
                     hint: None,
                     key_id: None,
                     stops: false,
+                    kind: FailureKind::Other,
                 },
                 e => self.api_failure(&e, target, "read the public key for"),
             })?;
@@ -510,6 +536,7 @@ impl Writer<'_> {
             hint: None,
             key_id: Some(key.key_id.clone()),
             stops: false,
+            kind: FailureKind::Other,
         })
     }
 
@@ -541,6 +568,7 @@ impl Writer<'_> {
                 hint: None,
                 key_id: Some(k.key_id.clone()),
                 stops: false,
+                kind: FailureKind::Other,
             })?;
             let mut body = json!({ "encrypted_value": sealed, "key_id": k.key_id });
             if let Some(v) = visibility {
@@ -588,6 +616,7 @@ impl Writer<'_> {
                     hint: None,
                     key_id: None,
                     stops: false,
+                    kind: FailureKind::Other,
                 },
                 e => self.api_failure(&e, target, "read"),
             })?;
@@ -601,6 +630,7 @@ impl Writer<'_> {
                     hint: Some("set `visibility` explicitly".into()),
                     key_id: None,
                     stops: false,
+                    kind: FailureKind::Other,
                 }),
         }
     }
@@ -631,6 +661,7 @@ fn transport_failure(e: &ApiError) -> Failure {
         }),
         key_id: None,
         stops: matches!(e, ApiError::RateLimited { .. }),
+        kind: kind_of(e),
     }
 }
 
@@ -672,6 +703,7 @@ fn refusal_failure(e: &ApiError, target: &Target, doing: &str, app: bool) -> Fai
         hint: Some(hint),
         key_id: None,
         stops: false,
+        kind: kind_of(e),
     }
 }
 

@@ -15,12 +15,43 @@ pub enum Outcome {
     WouldWrite,
     /// Changed but not written: the reason (`no token`, `pull_request_target event`).
     NotWritten(String),
-    Failed(String),
+    Failed(Failure),
     /// Not attempted because an earlier failure stopped the run.
     NotAttempted,
     /// Not compared (no `current`), and an unfinished earlier attempt of this workflow run
     /// already wrote it here (its audit records say so): not written again.
     AlreadyWritten,
+}
+
+/// Why a write failed: the kind, for decisions (which fix to suggest), and the message, for
+/// people. Displays as the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub kind: FailureKind,
+    pub message: String,
+}
+
+/// The kind of a [`Failure`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// GitHub refused the credential (401).
+    Unauthorized,
+    /// GitHub refused the request for this target (403, 404).
+    Forbidden,
+    /// GitHub rejected the write (422).
+    Rejected,
+    /// GitHub's rate limit outlasted the run's budget for waits.
+    RateLimited,
+    /// No usable answer came (network, server errors, an answer too large).
+    Unreachable,
+    /// Anything else: an answer not understood, a key that cannot seal.
+    Other,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
 }
 
 /// The machine code of an [`Outcome`], as the audit log records it and the ledger reads it.

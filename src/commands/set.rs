@@ -11,7 +11,7 @@ use clap::Args;
 use super::{Credential, Style, TargetArgs, Tone, FAILED, USAGE};
 use crate::cli::AppArgs;
 use crate::config::{Config, NewSecret, Origin, Visibility, MAX_VALUE_BYTES};
-use crate::engine::{Outcome, Progress, Report};
+use crate::engine::{FailureKind, Outcome, Progress, Report};
 use crate::github::{ApiError, Client, Policy};
 use crate::names::SecretName;
 use crate::secret::{secret_from_bytes, SecretValue};
@@ -322,7 +322,7 @@ fn print_report(
     }
     for row in &report.rows {
         if let Outcome::Failed(cause) = &row.outcome {
-            let hint = if cause.contains("answered 401") {
+            let hint = if cause.kind == FailureKind::Unauthorized {
                 Some(credential.unauthorized_fix())
             } else if matches!(credential, Credential::App(_)) && row.hint.is_some() {
                 row.resolved.as_ref().map(|t| credential.permission_hint(t))
