@@ -83,6 +83,50 @@ pub fn redact(text: &str) -> String {
                 out = out.replace(p, "***");
             }
         }
+        out = redact_fragments(&out, &known);
+    }
+    out
+}
+
+/// The shortest run of a known secret that is redacted on its own: a server may echo part of a
+/// credential (the signature of the App's JWT, a cut token), not the whole of it.
+const FRAGMENT: usize = 32;
+/// Secrets longer than this are redacted whole and by line only (values up to 48 KB).
+const MAX_FRAGMENTED: usize = 4096;
+
+/// Replaces every run of `text` made of [`FRAGMENT`]-byte pieces of a known secret with `***`.
+fn redact_fragments(text: &str, known: &[SecretValue]) -> String {
+    let windows: std::collections::HashSet<&[u8]> = known
+        .iter()
+        .map(|k| k.expose().as_bytes())
+        .filter(|k| k.len() >= FRAGMENT && k.len() <= MAX_FRAGMENTED)
+        .flat_map(|k| k.windows(FRAGMENT))
+        .collect();
+    let bytes = text.as_bytes();
+    if windows.is_empty() || bytes.len() < FRAGMENT {
+        return text.to_owned();
+    }
+    let mut covered = vec![false; bytes.len()];
+    for (i, w) in bytes.windows(FRAGMENT).enumerate() {
+        if windows.contains(w) && text.is_char_boundary(i) && text.is_char_boundary(i + FRAGMENT) {
+            for c in covered.iter_mut().skip(i).take(FRAGMENT) {
+                *c = true;
+            }
+        }
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while let Some(rest) = text.get(i..) {
+        let Some(ch) = rest.chars().next() else { break };
+        if covered.get(i).copied().unwrap_or(false) {
+            while covered.get(i).copied().unwrap_or(false) {
+                i += 1;
+            }
+            out.push_str("***");
+        } else {
+            out.push(ch);
+            i += ch.len_utf8();
+        }
     }
     out
 }
@@ -375,6 +419,24 @@ pub fn parse_outputs(text: &str) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_of_a_known_credential_is_redacted_even_cut() {
+        let jwt = SecretValue::from(
+            "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiIxIn0.Zm9vYmFyYmF6cXV4MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG1ub3BxcnN0",
+        );
+        let known = [jwt];
+        let sig = &known[0].expose()[37..90];
+        let text = format!("Bad credentials {sig} – retry");
+        assert_eq!(
+            redact_fragments(&text, &known),
+            "Bad credentials *** – retry"
+        );
+        assert_eq!(
+            redact_fragments("short eyJhbGciOiJ", &known),
+            "short eyJhbGciOiJ"
+        );
+    }
     use std::sync::{Arc, Mutex};
 
     #[derive(Clone, Default)]

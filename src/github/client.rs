@@ -263,6 +263,9 @@ impl Client {
     pub fn new(api_url: &str, token: &SecretValue, policy: Policy) -> Result<Self, ApiError> {
         let api = ApiUrl::parse(api_url)?;
         check_token(token, "token")?;
+        // Every credential reaches HTTP here (PAT, the App's JWT, minted installation tokens):
+        // the output layer redacts it from whatever the server echoes back.
+        crate::output::know(token);
         install_crypto_provider();
         let crab = Octocrab::builder()
             .base_uri(api.as_str())

@@ -273,3 +273,58 @@ fn status_treats_an_unparseable_updated_at_as_an_error_not_as_text_or_fresh() {
         );
     }
 }
+
+/// Finding J (sibling of 9): the GitHub App's JWT is a credential (for up to 10 minutes it mints
+/// installation tokens), but it was never registered for redaction: an error body that echoes it
+/// was printed in the annotation and the summary. Every token reaches HTTP through
+/// `Client::new`, which now registers it: PAT, JWT and minted tokens alike.
+#[test]
+fn the_apps_jwt_is_redacted_like_every_other_credential() {
+    use crate::adversarial::hostile::{hostile_with_auth, json};
+
+    // Echo the JWT's signature (its secret part), 200 characters: inside message()'s cut.
+    let api = hostile_with_auth(|_, _, auth| {
+        let sig: String = auth
+            .unwrap_or_default()
+            .rsplit('.')
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .take(200)
+            .collect();
+        json(
+            401,
+            serde_json::json!({"message": format!("Bad credentials {sig}")}),
+        )
+    });
+    let ran = Step::with_url(&api.url)
+        .input("app-id", "1")
+        .input("app-private-key", &fake_github::AppKey::shared().pkcs1_pem)
+        .secrets(&[("API_KEY", "rotated-value-0123456789")])
+        .run();
+    let sigs: Vec<String> = api
+        .seen
+        .lock()
+        .expect("lock")
+        .iter()
+        .filter_map(|s| s.authorization.clone())
+        .map(|a| {
+            a.rsplit('.')
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .take(40)
+                .collect()
+        })
+        .collect();
+    assert!(!sigs.is_empty(), "no request: {}", ran.screen());
+    assert!(ran.stdout.contains("Bad credentials"), "{}", ran.screen());
+    for sig in sigs {
+        assert!(
+            !ran.stdout.contains(&sig) && !ran.stderr.contains(&sig) && !ran.summary.contains(&sig),
+            "the JWT's signature reached the log:\n{}\n{}",
+            ran.stdout,
+            ran.summary
+        );
+    }
+}
