@@ -577,18 +577,7 @@ async fn resolve_patterns(reader: &Client, config: &Config) -> Result<Vec<Target
         let matched: Vec<Repo> = match spec {
             RepoSpec::Exact(r) => vec![r.clone()],
             RepoSpec::Pattern { owner, pattern } => {
-                let matcher = glob::Pattern::new(pattern).map_err(|e| e.msg.to_string())?;
-                let opts = glob::MatchOptions {
-                    case_sensitive: false,
-                    ..Default::default()
-                };
-                let found: Vec<Repo> = reachable
-                    .iter()
-                    .filter(|r| {
-                        r.owner.eq_ignore_ascii_case(owner) && matcher.matches_with(&r.name, opts)
-                    })
-                    .cloned()
-                    .collect();
+                let found = crate::engine::pattern_matches(owner, pattern, &reachable)?;
                 if found.is_empty() {
                     return Err(format!(
                         "`{spec}` matches no repository the GitHub App is installed on \
@@ -598,21 +587,7 @@ async fn resolve_patterns(reader: &Client, config: &Config) -> Result<Vec<Target
                 found
             }
         };
-        for repo in matched {
-            let t = match environment {
-                Some(env) => Target::Env {
-                    repo,
-                    env: env.clone(),
-                },
-                None => Target::Repo {
-                    repo,
-                    app: config.app,
-                },
-            };
-            if !resolved.contains(&t) {
-                resolved.push(t);
-            }
-        }
+        crate::engine::add_targets(&mut resolved, matched, environment.as_deref(), config.app);
     }
     Ok(resolved)
 }

@@ -46,6 +46,42 @@ fn static_targets(config: &Config) -> Vec<(String, Option<Target>)> {
     }
 }
 
+/// The repositories of `candidates` that `owner/pattern` names: the owner compared without
+/// case, the name matched as a glob without case. The one matcher of repository patterns,
+/// for the engine's listings and for an app installation's repositories alike.
+pub(crate) fn pattern_matches(
+    owner: &str,
+    pattern: &str,
+    candidates: &[Repo],
+) -> Result<Vec<Repo>, String> {
+    let matcher = glob::Pattern::new(pattern).map_err(|e| e.msg.to_string())?;
+    let opts = glob::MatchOptions {
+        case_sensitive: false,
+        ..Default::default()
+    };
+    Ok(candidates
+        .iter()
+        .filter(|r| r.owner.eq_ignore_ascii_case(owner) && matcher.matches_with(&r.name, opts))
+        .cloned()
+        .collect())
+}
+
+/// Appends the target of each repository (its environment when one is given), skipping one
+/// already there: the one de-duplication of resolved targets.
+pub(crate) fn add_targets(
+    resolved: &mut Vec<Target>,
+    repos: Vec<Repo>,
+    environment: Option<&str>,
+    app: App,
+) {
+    for repo in repos {
+        let t = repo_target(&repo, environment, app);
+        if !resolved.contains(&t) {
+            resolved.push(t);
+        }
+    }
+}
+
 fn repo_target(repo: &Repo, environment: Option<&str>, app: App) -> Target {
     match environment {
         Some(env) => Target::Env {
@@ -468,16 +504,8 @@ impl Writer<'_> {
                         .await?;
                         slot.insert(list);
                     }
-                    let matcher = glob::Pattern::new(pattern).map_err(|e| e.msg.to_string())?;
-                    let opts = glob::MatchOptions {
-                        case_sensitive: false,
-                        ..Default::default()
-                    };
-                    let found: Vec<Repo> = listings[&owner.to_ascii_lowercase()]
-                        .iter()
-                        .filter(|r| matcher.matches_with(&r.name, opts))
-                        .cloned()
-                        .collect();
+                    let found =
+                        pattern_matches(owner, pattern, &listings[&owner.to_ascii_lowercase()])?;
                     if found.is_empty() {
                         return Err(format!(
                             "`{spec}` matches no repository of {owner} (archived repositories are skipped)"
@@ -486,12 +514,7 @@ impl Writer<'_> {
                     found
                 }
             };
-            for repo in matched {
-                let t = repo_target(&repo, environment.as_deref(), config.app);
-                if !resolved.contains(&t) {
-                    resolved.push(t);
-                }
-            }
+            add_targets(&mut resolved, matched, environment.as_deref(), config.app);
         }
         Ok(resolved)
     }
