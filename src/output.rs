@@ -206,17 +206,25 @@ pub fn print(text: &str, colour: bool) {
 /// Text for a markdown table cell (inside a code span or not): one line, HTML-escaped, no
 /// column separator, no backtick that could close a code span.
 pub fn md_cell(s: &str) -> String {
-    html_escape(&strip_controls(&redact(s), false).replace(['\n', '\t'], " "))
-        .replace('`', "&#96;")
-        .replace('|', "\\|")
+    md_escape(s).replace('`', "&#96;")
 }
 
 /// Free text for the summary (not in a table): one line, HTML-escaped, no link or image.
 pub fn md_text(s: &str) -> String {
+    md_escape(s)
+}
+
+/// The one escaping of text in the summary: redacted, controls removed, one line, HTML escaped,
+/// and no Markdown link, image or autolink (`\`, `[`, `]` and `|` backslash-escaped: without a
+/// bracket there is no link or image; `://` and `www.` broken so no autolink forms).
+fn md_escape(s: &str) -> String {
     html_escape(&strip_controls(&redact(s), false).replace(['\n', '\t'], " "))
+        .replace('\\', "\\\\")
         .replace('[', "\\[")
         .replace(']', "\\]")
         .replace('|', "\\|")
+        .replace("://", "\\://")
+        .replace("www.", "www\\.")
 }
 
 fn html_escape(s: &str) -> String {

@@ -328,3 +328,43 @@ fn the_apps_jwt_is_redacted_like_every_other_credential() {
         );
     }
 }
+
+/// Finding L (sibling of 5): `md_cell` escaped HTML, backticks and pipes but left Markdown live:
+/// a server message became a clickable `[Re-authenticate here](https://evil.example/login)` or an
+/// `![image](…)` in the run's summary, under the repository's name.
+#[test]
+fn server_text_in_a_summary_cell_is_no_link_or_image() {
+    use crate::adversarial::hostile::{hostile, json};
+
+    let api = hostile(|_, p| {
+        if p.ends_with("/public-key") {
+            json(
+                200,
+                serde_json::json!({"key_id": "k1", "key": "JaUEXSXdjeRSNF1cddBYuDPbNuyN9z+jzWMP0AUK1cU="}),
+            )
+        } else {
+            json(
+                422,
+                serde_json::json!({"message": "Token expired. [Re-authenticate here](https://evil.example/login) ![x](https://evil.example/p.png) \\[y](https://evil.example/z) www.evil.example"}),
+            )
+        }
+    });
+    let ran = Step::with_url(&api.url)
+        .token()
+        .secrets(&[("API_KEY", "rotated-value-0123456789")])
+        .run();
+    assert!(ran.summary.contains("Re-authenticate"), "{}", ran.summary);
+    // What Markdown reads once backslash escapes are taken out.
+    let live_text = ran
+        .summary
+        .replace("\\\\", "")
+        .replace("\\]", "")
+        .replace("\\[", "");
+    for live in ["](", "https://evil", "www.evil"] {
+        assert!(
+            !live_text.contains(live),
+            "a live Markdown link, image or autolink ({live}) from the server:\n{}",
+            ran.summary
+        );
+    }
+}
