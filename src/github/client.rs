@@ -339,6 +339,9 @@ impl Client {
         body: Option<&serde_json::Value>,
     ) -> Result<Answer, ApiError> {
         let is_write = method != Method::GET && method != Method::HEAD;
+        // A POST is not idempotent (minting an installation token): once it may have reached
+        // the server, it is never sent again, or a second token could be left unrevoked.
+        let once_only = method == Method::POST;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -355,6 +358,18 @@ impl Client {
                 self.stats.requests.fetch_add(1, Ordering::Relaxed);
             }
             let retry_cause = match result {
+                Err(_) if once_only => {
+                    return Err(ApiError::Transport {
+                        attempts: attempt,
+                        cause: format!("no answer within {:?}", self.policy.request_timeout),
+                    })
+                }
+                Ok(Err(Sent::Failed(cause))) if once_only => {
+                    return Err(ApiError::Transport {
+                        attempts: attempt,
+                        cause,
+                    })
+                }
                 Err(_) => format!("no answer within {:?}", self.policy.request_timeout),
                 Ok(Err(Sent::NotConnected(cause) | Sent::Failed(cause))) => cause,
                 Ok(Ok(Err(refused))) => return Err(refused),
@@ -367,7 +382,7 @@ impl Client {
                         continue;
                     }
                     if answer.status.is_server_error() {
-                        if attempt >= self.policy.attempts {
+                        if attempt >= self.policy.attempts || once_only {
                             return Err(ApiError::ServerError {
                                 status: answer.status.as_u16(),
                                 attempts: attempt,

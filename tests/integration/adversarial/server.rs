@@ -765,3 +765,35 @@ fn a_listing_cannot_pull_more_than_a_bounded_total() {
         "a write after an incomplete listing"
     );
 }
+
+/// Minor (review): the POST that mints an installation token was retried on 5xx, and each
+/// attempt may have minted a token that is never revoked. A POST that may have reached the
+/// server is sent once.
+#[test]
+fn the_post_that_mints_a_token_is_never_retried() {
+    use crate::adversarial::hostile::{hostile, json};
+
+    let api = hostile(|m, p| match (m, p) {
+        ("GET", p) if p.ends_with("/installation") => json(
+            200,
+            serde_json::json!({"id": 7, "account": {"login": "acme"},
+                "permissions": {"secrets": "write", "metadata": "read"}}),
+        ),
+        ("POST", _) => json(502, serde_json::json!({"message": "Bad Gateway"})),
+        _ => json(404, serde_json::json!({"message": "Not Found"})),
+    });
+    let ran = Step::with_url(&api.url)
+        .input("app-id", "1")
+        .input("app-private-key", &AppKey::shared().pkcs1_pem)
+        .secrets(&[("API_KEY", VALUE)])
+        .run();
+    let posts = api
+        .seen
+        .lock()
+        .expect("lock")
+        .iter()
+        .filter(|s| s.method == "POST")
+        .count();
+    assert_eq!(posts, 1, "{}", ran.screen());
+    assert_ne!(ran.code, 0, "{}", ran.screen());
+}
