@@ -111,10 +111,7 @@ pub fn execute(
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match crate::cancel::runtime() {
         Ok(rt) => rt,
         Err(e) => {
             reporter.error("secret-refresh", &format!("cannot start: {e}"));

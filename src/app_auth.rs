@@ -198,7 +198,23 @@ impl Session {
         if !self.installation_token {
             return Ok(());
         }
-        revoke(&self.client).await
+        // After a signal the runner kills the step within seconds: the revocation is bounded.
+        let revoking = revoke(&self.client);
+        tokio::pin!(revoking);
+        tokio::select! {
+            done = &mut revoking => done,
+            _ = crate::cancel::cancelled() => {
+                tokio::time::timeout(crate::cancel::REVOKE_LIMIT, revoking)
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(format!(
+                            "could not revoke the installation token within {} s of the \
+                             cancellation; it expires by itself within the hour",
+                            crate::cancel::REVOKE_LIMIT.as_secs()
+                        ))
+                    })
+            }
+        }
     }
 }
 

@@ -220,7 +220,7 @@ impl Ledger {
                     ledger.missing.remove(&key);
                     ledger.written.insert(key, record.key_id);
                 }
-                OutcomeCode::Failed | OutcomeCode::NotAttempted => {
+                OutcomeCode::Failed | OutcomeCode::NotAttempted | OutcomeCode::Cancelled => {
                     ledger.written.remove(&key);
                     ledger.missing.insert(key);
                 }

@@ -241,9 +241,22 @@ pub async fn run_with(
     }
 
     // Authenticate: a token as given, or a GitHub App's installation token (revoked in finish).
-    let session = match crate::app_auth::open(config, policy, mask).await {
-        Ok(s) => s,
-        Err(e) => {
+    let session = match crate::cancel::or_abandon(crate::app_auth::open(config, policy, mask)).await
+    {
+        Ok(Ok(s)) => s,
+        Err(signal) => {
+            report.fatal = Some(crate::cancel::how_to_finish(signal));
+            not_attempted(&mut report);
+            for r in report
+                .rows
+                .iter_mut()
+                .filter(|r| r.outcome == Outcome::NotAttempted)
+            {
+                r.outcome = Outcome::Cancelled;
+            }
+            return report;
+        }
+        Ok(Err(e)) => {
             report.fatal = Some(e.message);
             report.requests = e.requests;
             not_attempted(&mut report);
@@ -343,25 +356,37 @@ pub async fn run_with(
             }
             if stop {
                 // Not attempted: stopped by an earlier failure.
+            } else if crate::cancel::requested().is_some() {
+                r.outcome = Outcome::Cancelled;
             } else if let Some(f) = &key_failure {
                 r.outcome = Outcome::Failed(f.to_row());
                 r.hint = f.hint.clone();
             } else {
-                match writer
-                    .write(
-                        target,
-                        &mut key,
-                        secret.name.as_str(),
-                        &secret.value,
-                        selected_ids.as_deref(),
-                    )
-                    .await
-                {
-                    Ok((outcome, key_id)) => {
+                let writing = writer.write(
+                    target,
+                    &mut key,
+                    secret.name.as_str(),
+                    &secret.value,
+                    selected_ids.as_deref(),
+                );
+                match crate::cancel::or_abandon(writing).await {
+                    Err(signal) => {
+                        // No answer came within the grace: the write's fate is unknown.
+                        r.outcome = Outcome::Failed(crate::outcome::Failure {
+                            kind: crate::outcome::FailureKind::Unreachable,
+                            message: format!(
+                                "abandoned {} s after {}: GitHub may or may not have stored it",
+                                crate::cancel::GRACE.as_secs(),
+                                signal.name()
+                            ),
+                        });
+                        r.hint = Some("run again to write it for certain".to_owned());
+                    }
+                    Ok(Ok((outcome, key_id))) => {
                         r.outcome = outcome;
                         r.key_id = Some(key_id);
                     }
-                    Err(f) => {
+                    Ok(Err(f)) => {
                         r.outcome = Outcome::Failed(f.to_row());
                         r.hint = f.hint;
                         r.key_id = f.key_id;
@@ -395,6 +420,11 @@ pub async fn run_with(
         }
     }
     sort_rows(&mut report.rows, &planned);
+    if let Some(signal) = crate::cancel::requested() {
+        report
+            .fatal
+            .get_or_insert(crate::cancel::how_to_finish(signal));
+    }
     writer.finish(&mut report).await;
     report
 }
@@ -599,6 +629,10 @@ impl Writer<'_> {
                 if let (Visibility::Selected, Some(ids)) = (v, selected_ids) {
                     body["selected_repository_ids"] = json!(ids);
                 }
+            }
+            if crate::cancel::requested().is_some() {
+                // The signal came while the key was read: the write never starts.
+                return Ok((Outcome::Cancelled, k.key_id));
             }
             let failed = |e: &ApiError| Failure {
                 key_id: Some(k.key_id.clone()),

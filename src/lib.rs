@@ -7,6 +7,7 @@
 pub mod action;
 pub mod app_auth;
 pub mod audit;
+pub mod cancel;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -33,7 +34,7 @@ use clap::Parser;
 pub fn run() -> ExitCode {
     let bare = std::env::args_os().len() <= 1;
     if bare && std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true") {
-        return action::main();
+        return commands::exit(action::main());
     }
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
@@ -43,12 +44,13 @@ pub fn run() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match cli.command {
+    // A signal handled along the way (see `cancel`) decides the exit code: 130 or 143.
+    commands::exit(match cli.command {
         cli::Command::Sync(args) => cli::sync(args),
         cli::Command::Set(args) => commands::set::run(args),
         cli::Command::Status(args) => commands::status::run(args),
         cli::Command::CheckToken(args) => commands::check_token::run(args),
         cli::Command::Completions(args) => commands::completions::run(args),
         cli::Command::Man(args) => commands::completions::run_man(args),
-    }
+    })
 }

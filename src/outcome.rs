@@ -18,6 +18,8 @@ pub enum Outcome {
     Failed(Failure),
     /// Not attempted because an earlier failure stopped the run.
     NotAttempted,
+    /// Not attempted because a signal cancelled the run (see `cancel`).
+    Cancelled,
     /// Not compared (no `current`), and an unfinished earlier attempt of this workflow run
     /// already wrote it here (its audit records say so): not written again.
     AlreadyWritten,
@@ -66,6 +68,7 @@ pub enum OutcomeCode {
     Failed,
     NotAttempted,
     AlreadyWritten,
+    Cancelled,
 }
 
 impl Outcome {
@@ -82,6 +85,7 @@ impl Outcome {
             Outcome::NotWritten(_) => OutcomeCode::NotWritten,
             Outcome::Failed(_) => OutcomeCode::Failed,
             Outcome::NotAttempted => OutcomeCode::NotAttempted,
+            Outcome::Cancelled => OutcomeCode::Cancelled,
             Outcome::AlreadyWritten => OutcomeCode::AlreadyWritten,
         }
     }
@@ -96,6 +100,7 @@ impl Outcome {
             Outcome::NotWritten(why) => format!("changed, not written: {why}"),
             Outcome::Failed(why) => format!("failed: {why}"),
             Outcome::NotAttempted => "not attempted (stopped by an earlier failure)".into(),
+            Outcome::Cancelled => "not attempted: cancelled".into(),
             Outcome::AlreadyWritten => "already written by an earlier attempt of this run".into(),
         }
     }
@@ -106,7 +111,10 @@ impl Outcome {
             Outcome::Created => "secret.create",
             Outcome::Updated => "secret.update",
             Outcome::Unchanged | Outcome::AlreadyWritten => "secret.unchanged",
-            Outcome::WouldWrite | Outcome::NotWritten(_) | Outcome::NotAttempted => "secret.skip",
+            Outcome::WouldWrite
+            | Outcome::NotWritten(_)
+            | Outcome::NotAttempted
+            | Outcome::Cancelled => "secret.skip",
             Outcome::Failed(_) => "secret.fail",
         }
     }

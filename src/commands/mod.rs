@@ -311,12 +311,17 @@ pub fn token(prompt: bool, api_url: &str) -> Result<(SecretValue, TokenSource), 
     })
 }
 
-/// A single-threaded runtime for one command.
+/// A single-threaded runtime for one command, SIGINT and SIGTERM handled (see [`crate::cancel`]).
 pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start: {e}"))
+    crate::cancel::runtime().map_err(|e| format!("cannot start: {e}"))
+}
+
+/// `code`, or 130/143 when a signal cancelled the command.
+pub fn exit(code: ExitCode) -> ExitCode {
+    match crate::cancel::requested() {
+        Some(signal) => ExitCode::from(signal.exit_code()),
+        None => code,
+    }
 }
 
 /// How a command's output looks: colour only on a terminal, never with `NO_COLOR`.

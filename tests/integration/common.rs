@@ -205,6 +205,11 @@ impl<'a> Step<'a> {
     }
 
     pub fn run(&self) -> Ran {
+        self.run_while(|_| {})
+    }
+
+    /// [`Step::run`], calling `during` with the process id once it runs (to signal it).
+    pub fn run_while(&self, during: impl FnOnce(u32)) -> Ran {
         let mut cmd = match self.wrapper.split_first() {
             Some((program, prefix)) => {
                 let mut c = Command::new(program);
@@ -234,6 +239,7 @@ impl<'a> Step<'a> {
             // A command may exit without reading its input (a usage error): not a test failure.
             let _ = stdin.write_all(input.as_bytes());
         }
+        during(child.id());
         let out = child.output_within(RUN_LIMIT);
         let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
         let outputs_raw = read(&self.dir.path().join("file_commands/output"));

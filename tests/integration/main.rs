@@ -4,6 +4,7 @@ mod action;
 mod adversarial;
 mod app;
 mod app_cli;
+mod cancel;
 mod cli;
 mod common;
 mod faults;
