@@ -282,7 +282,9 @@ enum Kind {
     /// A regular file with one name.
     Own,
     NotRegular,
-    /// A regular file with more than one link: it may be a file outside the roots.
+    /// A regular file with more than one link: it may be a file outside the roots. (The link
+    /// count is read on unix only.)
+    #[cfg_attr(not(unix), allow(dead_code))]
     HardLinked,
 }
 
