@@ -478,7 +478,9 @@ pub async fn mint_token(
 ) -> Result<Minted, String> {
     let mut body = json!({ "permissions": permissions });
     if let Some(names) = repositories {
-        body["repositories"] = json!(names);
+        if let Some(fields) = body.as_object_mut() {
+            fields.insert("repositories".into(), json!(names));
+        }
     }
     let minted = match endpoints::create_installation_token(jwt, installation, &body).await {
         Ok(minted) => minted,

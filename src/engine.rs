@@ -534,8 +534,14 @@ impl Writer<'_> {
                         .await?;
                         slot.insert(list);
                     }
-                    let found =
-                        pattern_matches(owner, pattern, &listings[&owner.to_ascii_lowercase()])?;
+                    let found = pattern_matches(
+                        owner,
+                        pattern,
+                        listings
+                            .get(&owner.to_ascii_lowercase())
+                            .map(Vec::as_slice)
+                            .unwrap_or_default(),
+                    )?;
                     if found.is_empty() {
                         return Err(format!(
                             "`{spec}` matches no repository of {owner} (archived repositories are skipped)"
@@ -624,10 +630,10 @@ impl Writer<'_> {
                 kind: FailureKind::Other,
             })?;
             let mut body = json!({ "encrypted_value": sealed, "key_id": k.key_id });
-            if let Some(v) = visibility {
-                body["visibility"] = json!(v.as_str());
+            if let (Some(v), Some(fields)) = (visibility, body.as_object_mut()) {
+                fields.insert("visibility".into(), json!(v.as_str()));
                 if let (Visibility::Selected, Some(ids)) = (v, selected_ids) {
-                    body["selected_repository_ids"] = json!(ids);
+                    fields.insert("selected_repository_ids".into(), json!(ids));
                 }
             }
             if crate::cancel::requested().is_some() {

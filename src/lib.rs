@@ -4,6 +4,19 @@
 //! [`seal`] → [`github`] client → [`report`]. Values stay in [`secret::SecretValue`] from the
 //! moment they are read until they are sealed.
 
+// The release build aborts on a panic: no summary, no outputs, no revocation of a minted token.
+// So production code may not panic on data: no unwrap, expect, panic! or unchecked indexing
+// (unit tests may).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
 pub mod action;
 pub mod app_auth;
 pub mod audit;

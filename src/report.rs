@@ -273,7 +273,10 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
             if i + 1 == cells.len() {
                 s.push_str(c);
             } else {
-                s.push_str(&format!("{c:<w$}  ", w = widths[i]));
+                s.push_str(&format!(
+                    "{c:<w$}  ",
+                    w = widths.get(i).copied().unwrap_or(0)
+                ));
             }
         }
         s.trim_end().to_owned() + "\n"

@@ -62,7 +62,8 @@ pub fn parse(text: &str) -> Result<Vec<Repo>, String> {
 fn strip_comment(line: &str) -> &str {
     let bytes = line.as_bytes();
     for (i, b) in bytes.iter().enumerate() {
-        if *b == b'#' && (i == 0 || bytes[i - 1].is_ascii_whitespace()) {
+        let after_space = i == 0 || bytes.get(i - 1).is_some_and(u8::is_ascii_whitespace);
+        if *b == b'#' && after_space {
             return &line[..i];
         }
     }
@@ -80,7 +81,7 @@ fn parse_yaml(lines: &[(usize, &str)]) -> Result<Vec<Repo>, String> {
     let mut rest = lines;
     if let Some((_, l)) = rest.first() {
         if l.trim() == "---" {
-            rest = &rest[1..];
+            rest = rest.get(1..).unwrap_or_default();
         }
     }
     // An optional single key holding the list.
@@ -100,12 +101,12 @@ fn parse_yaml(lines: &[(usize, &str)]) -> Result<Vec<Repo>, String> {
                 if rest.len() > 1 {
                     return Err(format!(
                         "line {}: only one list is read: nothing may follow it",
-                        rest[1].0
+                        rest.get(1).map_or(0, |r| r.0)
                     ));
                 }
                 return flow(value, *n);
             }
-            rest = &rest[1..];
+            rest = rest.get(1..).unwrap_or_default();
         }
     }
     if let [(n, l)] = rest {
