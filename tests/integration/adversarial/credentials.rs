@@ -1,28 +1,28 @@
 //! The credential goes only where it belongs: `gh`'s token is asked for the API URL's host.
 
-use crate::adversarial::hostile::{hostile, json, Seen};
+use crate::adversarial::hostile::{hostile, json, Hostile, Seen};
 use crate::common::Step;
 
-/// Adversarial review, finding F (sibling of 2): with no GH_TOKEN/GITHUB_TOKEN, the CLI asks `gh auth token` for
-/// GH_HOST's (else github.com's) token, whatever host `--api-url` names: a mistyped or hostile
-/// `--api-url` receives the person's github.com credential. gh itself binds a token to its host.
-#[test]
-fn gh_auth_token_is_asked_for_the_api_urls_host_only() {
-    let api = hostile(|_, p| {
+/// A server that answers `/user` and an empty secret list, like GitHub for a logged-in user.
+fn user_api() -> Hostile {
+    hostile(|_, p| {
         if p == "/user" {
             json(200, serde_json::json!({"login": "octo"}))
         } else {
             json(200, serde_json::json!({"total_count": 0, "secrets": []}))
         }
-    });
+    })
+}
+
+/// A stand-in `gh` on PATH that prints `token` for `gh auth token` with exactly `args` (`|`
+/// separates alternatives, as in a shell `case`) and fails for any other host. Returns the
+/// directory (keep it alive) and the `PATH=…` assignment for `env`.
+fn fake_gh(args: &str, token: &str) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().expect("tempdir");
     let gh = dir.path().join("gh");
-    // Like gh: the github.com token for `auth token` (or `--hostname github.com`); none for
-    // another host.
     std::fs::write(
         &gh,
-        "#!/bin/sh\ncase \"$*\" in\n  'auth token'|'auth token --hostname github.com') \
-         echo gho_githubcom_0123456789abcdef ;;\n  *) exit 1 ;;\nesac\n",
+        format!("#!/bin/sh\ncase \"$*\" in\n  {args}) echo {token} ;;\n  *) exit 1 ;;\nesac\n"),
     )
     .expect("gh");
     std::fs::set_permissions(&gh, std::os::unix::fs::PermissionsExt::from_mode(0o755))
@@ -31,6 +31,21 @@ fn gh_auth_token_is_asked_for_the_api_urls_host_only() {
         "PATH={}:{}",
         dir.path().display(),
         std::env::var("PATH").unwrap_or_default()
+    );
+    (dir, path)
+}
+
+/// Adversarial review, finding F (sibling of 2): with no GH_TOKEN/GITHUB_TOKEN, the CLI asked
+/// `gh auth token` for GH_HOST's (else github.com's) token, whatever host `--api-url` names: a mistyped or hostile
+/// `--api-url` receives the person's github.com credential. gh itself binds a token to its host.
+#[test]
+fn gh_auth_token_is_asked_for_the_api_urls_host_only() {
+    let api = user_api();
+    // Like gh: the github.com token for `auth token` (or `--hostname github.com`); none for
+    // another host.
+    let (_gh, path) = fake_gh(
+        "'auth token'|'auth token --hostname github.com'",
+        "gho_githubcom_0123456789abcdef",
     );
     for args in [vec!["status", "--repo", "acme/api"], vec!["check-token"]] {
         let mut args = args.clone();
@@ -66,30 +81,11 @@ fn gh_auth_token_is_asked_for_the_api_urls_host_only() {
 /// still works where it should (here the host is this machine's test server).
 #[test]
 fn gh_auth_token_for_the_api_urls_own_host_is_used() {
-    let api = hostile(|_, p| {
-        if p == "/user" {
-            json(200, serde_json::json!({"login": "octo"}))
-        } else {
-            json(200, serde_json::json!({"total_count": 0, "secrets": []}))
-        }
-    });
+    let api = user_api();
     let host = api.url.trim_start_matches("http://").to_owned();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let gh = dir.path().join("gh");
-    std::fs::write(
-        &gh,
-        format!(
-            "#!/bin/sh\ncase \"$*\" in\n  'auth token --hostname {host}') \
-             echo gho_thishost_0123456789abcdef ;;\n  *) exit 1 ;;\nesac\n"
-        ),
-    )
-    .expect("gh");
-    std::fs::set_permissions(&gh, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-        .expect("chmod");
-    let path = format!(
-        "PATH={}:{}",
-        dir.path().display(),
-        std::env::var("PATH").unwrap_or_default()
+    let (_gh, path) = fake_gh(
+        &format!("'auth token --hostname {host}'"),
+        "gho_thishost_0123456789abcdef",
     );
     let ran = Step::with_url(&api.url)
         .remove_env("GITHUB_ACTIONS")
