@@ -597,16 +597,7 @@ fn names_from_the_server_that_github_could_not_produce_are_refused() {
         assert_ne!(ran.code, 0, "{evil:?}: {}", ran.screen());
         assert_eq!(api.count("PUT", "/secrets/"), 0, "{evil:?}");
         let all = format!("{}{}{}", ran.stdout, ran.stderr, ran.summary);
-        assert!(
-            all.contains("not a valid GitHub name"),
-            "{evil:?}: {}",
-            ran.screen()
-        );
-        assert!(
-            !all.contains(evil.trim_start()),
-            "{evil:?}: {}",
-            ran.screen()
-        );
+        assert_name_refused(&all, evil, &ran);
 
         // status: a secret name in a listing.
         let api = fake();
@@ -625,16 +616,7 @@ fn names_from_the_server_that_github_could_not_produce_are_refused() {
         .run();
         assert_eq!(ran.code, 1, "{evil:?}: {}", ran.screen());
         let all = format!("{}{}", ran.stdout, ran.stderr);
-        assert!(
-            all.contains("not a valid GitHub name"),
-            "{evil:?}: {}",
-            ran.screen()
-        );
-        assert!(
-            !all.contains(evil.trim_start()),
-            "{evil:?}: {}",
-            ran.screen()
-        );
+        assert_name_refused(&all, evil, &ran);
 
         // check-token: the token's login.
         let api = fake();
@@ -653,6 +635,20 @@ fn names_from_the_server_that_github_could_not_produce_are_refused() {
             ran.screen()
         );
     }
+}
+
+/// A name the server sent that GitHub could not produce is refused as such, and never shown.
+fn assert_name_refused(all: &str, evil: &str, ran: &Ran) {
+    assert!(
+        all.contains("not a valid GitHub name"),
+        "{evil:?}: {}",
+        ran.screen()
+    );
+    assert!(
+        !all.contains(evil.trim_start()),
+        "{evil:?}: {}",
+        ran.screen()
+    );
 }
 
 /// The report counts requests that reached the server: when the connection is refused, none
