@@ -15,7 +15,7 @@ use crate::github::endpoints::{self, InstallationOf};
 use crate::github::{ApiError, Client, Policy};
 use crate::secret::SecretValue;
 use crate::target::{App, Repo, Target};
-use crate::token::TokenSource;
+use crate::token::{TokenKind, TokenSource};
 
 #[derive(Args, Debug)]
 pub struct CheckTokenArgs {
@@ -53,20 +53,6 @@ Examples:
 Exit codes: 0 the token (or app) works, 1 it is invalid, expires within --warn-days or cannot
 read the --repo's secrets (an app: the key is refused, or the app is not installed), 2 usage
 error (no token).";
-
-/// A token's kind from its prefix, as GitHub documents the formats.
-pub fn kind_from_prefix(token: &str) -> Option<(&'static str, &'static str)> {
-    [
-        ("github_pat_", "fine-grained personal access token"),
-        ("ghp_", "classic personal access token"),
-        ("ghs_", "GitHub App installation token"),
-        ("gho_", "OAuth app token"),
-        ("ghu_", "GitHub App user-to-server token"),
-        ("ghr_", "GitHub App refresh token"),
-    ]
-    .into_iter()
-    .find(|(p, _)| token.starts_with(p))
-}
 
 pub fn run(args: CheckTokenArgs) -> ExitCode {
     let repo = match args.repo.as_deref().map(|r| (r, Repo::parse(r))) {
@@ -317,7 +303,8 @@ fn refusal(e: &ApiError) -> (u16, String) {
 /// The kind from the prefix, with what GitHub's answer says about it.
 fn kind(token: &SecretValue, scopes: Option<&str>, integration: bool, valid: bool) -> String {
     // Only the documented prefix is looked at; the rest of the token is never read.
-    let by_prefix = kind_from_prefix(token.expose());
+    let k = TokenKind::of(token);
+    let by_prefix = k.prefix().map(|p| (p, k.describe()));
     let evidence = if !valid {
         None
     } else if integration {
@@ -630,8 +617,10 @@ async fn check_app(
             .collect::<Vec<_>>()
             .join(", ")
     );
-    let kind = kind_from_prefix(token.expose())
-        .map(|(p, k)| format!("{k} (prefix {p})"))
+    let kind = TokenKind::of(&token);
+    let kind = kind
+        .prefix()
+        .map(|p| format!("{} (prefix {p})", kind.describe()))
         .unwrap_or_else(|| "installation token (no known prefix)".into());
     found.line("Token", format!("{kind}, {limits}"), Tone::Plain);
     found.line(
