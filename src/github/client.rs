@@ -266,13 +266,7 @@ impl Client {
         // Every credential reaches HTTP here (PAT, the App's JWT, minted installation tokens):
         // the output layer redacts it from whatever the server echoes back.
         crate::output::know(token);
-        install_crypto_provider();
-        let crab = Octocrab::builder()
-            .base_uri(api.as_str())
-            .map_err(|_| ApiError::Setup("the API URL was not accepted".into()))?
-            .personal_token(token.expose().to_owned())
-            .build()
-            .map_err(|e| ApiError::Setup(setup_cause(&e)))?;
+        let crab = octocrab_for(&api, token)?;
         Ok(Self {
             crab,
             api,
@@ -598,18 +592,58 @@ fn transport_cause(e: &octocrab::Error) -> String {
     cause.chars().take(200).collect()
 }
 
-fn setup_cause(e: &octocrab::Error) -> String {
-    let cause = transport_cause(e);
-    if cause.contains("certificate") || cause.contains("CA") {
-        format!("{cause} (no CA certificates found: set SSL_CERT_FILE to a PEM bundle)")
-    } else {
-        cause
-    }
-}
-
 /// rustls needs a process-wide crypto provider; ours is ring.
 fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// What every request says it is: GitHub asks for a User-Agent that names the tool.
+pub const USER_AGENT: &str = concat!("secret-refresh/", env!("CARGO_PKG_VERSION"));
+
+/// octocrab over our own service stack. Its default builder always adds `User-Agent: octocrab`
+/// (appended, so a second value would not replace it); built from parts, every request carries
+/// exactly one User-Agent, ours. The stack, outermost first: the base URI, the token (only to
+/// the API's own host), the User-Agent, then hyper over rustls (ring) with the system's roots
+/// (`SSL_CERT_FILE` honoured). Deadlines are [`Policy::request_timeout`], set per request.
+fn octocrab_for(api: &ApiUrl, token: &SecretValue) -> Result<Octocrab, ApiError> {
+    use octocrab::service::middleware::auth_header::AuthHeaderLayer;
+    use octocrab::service::middleware::base_uri::BaseUriLayer;
+    use tower::ServiceBuilder;
+    use tower_http::set_header::SetRequestHeaderLayer;
+
+    install_crypto_provider();
+    let base: http::Uri = api
+        .as_str()
+        .parse()
+        .map_err(|_| ApiError::Setup("the API URL was not accepted".into()))?;
+    let mut auth = http::HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+        .map_err(|_| ApiError::Setup("the token is not a header value".into()))?;
+    auth.set_sensitive(true);
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_provider_and_native_roots(rustls::crypto::ring::default_provider())
+        .map_err(|e| {
+            ApiError::Setup(format!(
+                "{e} (no CA certificates found: set SSL_CERT_FILE to a PEM bundle)"
+            ))
+        })?
+        .https_or_http()
+        .enable_http1()
+        .build();
+    let hyper = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build(connector);
+    let service = ServiceBuilder::new()
+        .layer(BaseUriLayer::new(base.clone()))
+        .layer(AuthHeaderLayer::new(Some(auth), base.clone(), base))
+        .layer(SetRequestHeaderLayer::overriding(
+            http::header::USER_AGENT,
+            http::HeaderValue::from_static(USER_AGENT),
+        ))
+        .service(hyper);
+    octocrab::OctocrabBuilder::new_empty()
+        .with_service(service)
+        .with_auth(octocrab::AuthState::None)
+        .build()
+        .map_err(|e| match e {})
 }
 
 mod bytes_body {

@@ -465,6 +465,27 @@ fn token_goes_only_to_the_api() {
     ran.assert_no_leak();
 }
 
+/// GitHub asks every client to name itself: each request carries exactly one User-Agent, ours
+/// (octocrab's default builder would append its own `octocrab`).
+#[test]
+fn every_request_names_the_tool_once() {
+    let api = fake();
+    let ran = Step::new(&api).token().secrets(&[("A", "a-value-1")]).run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    let requests = api.requests();
+    assert_eq!(requests.len(), 2, "public key + one write");
+    let expected = format!("secret-refresh/{}", env!("CARGO_PKG_VERSION"));
+    for r in requests {
+        assert_eq!(
+            r.user_agents,
+            vec![expected.clone()],
+            "{} {}",
+            r.method,
+            r.path
+        );
+    }
+}
+
 /// A sealed box made by the project opens with libsodium itself (PyNaCl).
 #[test]
 fn sealed_boxes_open_with_libsodium() {

@@ -160,6 +160,12 @@ pub(crate) async fn handle(AxState(ctx): AxState<Arc<Ctx>>, req: Request) -> Res
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let user_agents: Vec<String> = parts
+        .headers
+        .get_all(header::USER_AGENT)
+        .iter()
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .collect();
     let host = parts
         .headers
         .get(header::HOST)
@@ -183,6 +189,7 @@ pub(crate) async fn handle(AxState(ctx): AxState<Arc<Ctx>>, req: Request) -> Res
             status: 0,
             body: String::from_utf8_lossy(&body).into_owned(),
             authorization: authorization.clone(),
+            user_agents,
             fault: fault.as_ref().map(FaultKind::label),
             at: s.started.elapsed(),
             seq,

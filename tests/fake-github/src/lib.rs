@@ -243,6 +243,8 @@ pub struct Recorded {
     /// Raw body as received (sealed values only: plaintext never reaches the wire).
     pub body: String,
     pub authorization: Option<String>,
+    /// Every `User-Agent` value sent, in order (GitHub asks for exactly one naming the tool).
+    pub user_agents: Vec<String>,
     /// The injected fault that hit this request, if any (e.g. `status:503`, `drop`).
     pub fault: Option<String>,
     /// Arrival time since the server started.
