@@ -71,7 +71,7 @@ pub fn print(report: &Report, config: &Config, reporter: &mut Reporter, now: Off
     if !reporter.is_action() {
         reporter.raw(&text(report));
     }
-    reporter.info(&headline(report));
+    reporter.info(&headline(report, reporter.is_action()));
 }
 
 /// Whole days from `now` until an expiry as GitHub writes it (`2099-12-01 00:00:00 UTC`),
@@ -93,8 +93,9 @@ pub fn parse_expiry(s: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(&normalized, fmt).ok()
 }
 
-/// One sentence saying what happened.
-pub fn headline(report: &Report) -> String {
+/// One sentence saying what happened, in the words of whoever ran it: the action's inputs in a
+/// workflow (`action`), the environment and flags on a command line.
+pub fn headline(report: &Report, action: bool) -> String {
     let changed = report.not_written();
     let unchanged = report.unchanged().len();
     let targets = report.targets.len();
@@ -111,8 +112,13 @@ pub fn headline(report: &Report) -> String {
             if unchanged == 1 { "value" } else { "values" }
         ),
         Some(SkipReason::NoToken) => format!(
-            "{} changed but not written: no token was given (set `token` to write them).",
-            plural(changed, "secret", "secrets")
+            "{} changed but not written: no token was given ({}).",
+            plural(changed, "secret", "secrets"),
+            if action {
+                "set `token` to write them"
+            } else {
+                "set GH_TOKEN, or log in with `gh auth login`, to write them"
+            }
         ),
         Some(SkipReason::DryRun) => format!(
             "Dry run: {} would be written to {t}; nothing was written.",
@@ -199,7 +205,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 /// left out (GitHub drops a larger summary whole).
 pub fn summary(report: &Report) -> String {
     let mut md = String::from("### Secret refresh\n\n");
-    md.push_str(&md_text(&headline(report)));
+    md.push_str(&md_text(&headline(report, true)));
     md.push_str("\n\n");
     if let Some(fatal) = &report.fatal {
         md.push_str(&format!("**Stopped:** {}\n\n", md_text(fatal)));

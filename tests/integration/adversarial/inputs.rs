@@ -268,6 +268,33 @@ fn sync_errors_name_the_flags_the_user_typed() {
     insta::assert_snapshot!(transcript);
 }
 
+/// Without a token, `sync` on a command line skips as the action does (exit 0, nothing sent),
+/// and says how to give one in the words of a terminal: GH_TOKEN or `gh auth login`, never the
+/// action's `token` input.
+#[test]
+fn sync_without_a_token_names_what_a_terminal_user_sets() {
+    let api = fake();
+    let url = api.url();
+    let step = Step::new(&api).remove_env("GITHUB_ACTIONS").args(&[
+        "sync",
+        "--repo",
+        REPO,
+        "--files",
+        "*.token",
+        "--api-url",
+        &url,
+    ]);
+    std::fs::write(step.workspace().join("session.token"), "a-session-value").expect("write");
+    let ran = step.value("a-session-value").run();
+    assert_eq!(ran.code, 0, "{}", ran.screen());
+    ran.assert_no_leak();
+    let screen = ran.redact(&ran.screen());
+    assert!(screen.contains("set GH_TOKEN"), "{screen}");
+    assert!(!screen.contains("`token`"), "{screen}");
+    assert_eq!(api.requests().len(), 0);
+    insta::assert_snapshot!(screen);
+}
+
 #[test]
 fn a_bad_prefix_is_named_as_the_cause() {
     let api = fake();
