@@ -252,43 +252,8 @@ pub fn human_mode() -> Mode {
 
 pub fn sync(args: SyncArgs) -> ExitCode {
     let mut reporter = Reporter::stdio(human_mode());
-    let no_values = args.secrets_file.is_none()
-        && args.secrets_env.is_none()
-        && args.secret_from_env.is_empty()
-        && args.files.is_empty();
-    if no_values {
-        reporter.error(
-            "",
-            "nothing to do: no value given; give --files, --secrets-file, --secrets-env or \
-             --secret-from-env",
-        );
-        return ExitCode::from(2);
-    }
-    if let Some(dir) = &args.workspace {
-        if !dir.is_dir() {
-            reporter.error(
-                "",
-                &format!(
-                    "`--workspace`: {} is not a directory that exists",
-                    dir.display()
-                ),
-            );
-            return ExitCode::from(2);
-        }
-    }
-    if args
-        .secrets_file
-        .as_deref()
-        .is_some_and(|p| p.as_os_str() == "-")
-        && args
-            .current_file
-            .as_deref()
-            .is_some_and(|p| p.as_os_str() == "-")
-    {
-        reporter.error(
-            "",
-            "only one of --secrets-file and --current-file can be `-`",
-        );
+    if let Some(problem) = usage_problem(&args) {
+        reporter.error("", &problem);
         return ExitCode::from(2);
     }
     let secrets = match read_source(
@@ -328,7 +293,70 @@ pub fn sync(args: SyncArgs) -> ExitCode {
             .map(|(t, _)| t)
             .unwrap_or_default()
     };
-    let raw = RawInputs {
+    let workspace = args.workspace.clone();
+    let raw = raw_inputs(
+        args,
+        token,
+        secrets,
+        current,
+        (app_id, app_private_key, app_installation_id),
+    );
+    let ctx = RunContext {
+        workspace: workspace
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_default(),
+        default_repository: std::env::var("GITHUB_REPOSITORY").unwrap_or_default(),
+        actor: std::env::var("USER").unwrap_or_default(),
+        front_end: FrontEnd::Cli,
+        ..RunContext::default()
+    };
+    crate::action::execute(&raw, &ctx, &mut reporter, None, None)
+}
+
+/// Flags that cannot go together, or name nothing to do.
+fn usage_problem(args: &SyncArgs) -> Option<String> {
+    let no_values = args.secrets_file.is_none()
+        && args.secrets_env.is_none()
+        && args.secret_from_env.is_empty()
+        && args.files.is_empty();
+    if no_values {
+        return Some(
+            "nothing to do: no value given; give --files, --secrets-file, --secrets-env or \
+             --secret-from-env"
+                .to_owned(),
+        );
+    }
+    if let Some(dir) = &args.workspace {
+        if !dir.is_dir() {
+            return Some(format!(
+                "`--workspace`: {} is not a directory that exists",
+                dir.display()
+            ));
+        }
+    }
+    if args
+        .secrets_file
+        .as_deref()
+        .is_some_and(|p| p.as_os_str() == "-")
+        && args
+            .current_file
+            .as_deref()
+            .is_some_and(|p| p.as_os_str() == "-")
+    {
+        return Some("only one of --secrets-file and --current-file can be `-`".to_owned());
+    }
+    None
+}
+
+/// The flags as the action's inputs, values already read.
+fn raw_inputs(
+    args: SyncArgs,
+    token: SecretValue,
+    secrets: SecretValue,
+    current: SecretValue,
+    (app_id, app_private_key, app_installation_id): (String, SecretValue, String),
+) -> RawInputs {
+    RawInputs {
         token,
         secrets,
         secrets_from_env: args.secret_from_env.join("\n"),
@@ -357,16 +385,5 @@ pub fn sync(args: SyncArgs) -> ExitCode {
         app_private_key,
         app_installation_id,
         step_env: StepEnv::process(),
-    };
-    let ctx = RunContext {
-        workspace: args
-            .workspace
-            .or_else(|| std::env::current_dir().ok())
-            .unwrap_or_default(),
-        default_repository: std::env::var("GITHUB_REPOSITORY").unwrap_or_default(),
-        actor: std::env::var("USER").unwrap_or_default(),
-        front_end: FrontEnd::Cli,
-        ..RunContext::default()
-    };
-    crate::action::execute(&raw, &ctx, &mut reporter, None, None)
+    }
 }

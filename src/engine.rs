@@ -8,7 +8,7 @@ use futures_util::stream::{self, StreamExt};
 use serde_json::json;
 
 use crate::audit::{AuditLog, Ledger, RunBinding};
-use crate::config::{Auth, Config, Destination, RepoSpec, Visibility};
+use crate::config::{Auth, Config, Destination, NewSecret, RepoSpec, Visibility};
 use crate::github::endpoints::{self, Written};
 use crate::github::{ApiError, Client, Policy};
 pub use crate::outcome::{FailureKind, Outcome, Report, Row, SkipReason};
@@ -125,118 +125,12 @@ pub async fn run_with(
     observe: &mut dyn FnMut(Progress<'_>),
     mask: &mut dyn FnMut(&SecretValue),
 ) -> Report {
-    let planned = compare(&config.secrets, config.current.as_ref());
-    let mut report = Report {
-        comparisons: planned
-            .iter()
-            .map(|(s, c)| (s.name.to_string(), *c))
-            .collect(),
-        resumable: config.audit_log.is_some() && !config.context.run_id.trim().is_empty(),
-        ..Report::default()
-    };
-    let statics = static_targets(config);
-    report.targets = statics.iter().map(|(l, _)| l.clone()).collect();
-
-    // What earlier attempts of this workflow run left behind, from the audit log (read only on
-    // a re-run, and only records bound to this run count). Pairs they failed are written even
-    // when `current` now says the value is stored (an attempt that wrote the workflow's own
-    // repository changes `current` for the next attempt, not the other targets). Pairs they
-    // wrote are skipped only while the run is unfinished, and only for a secret whose stored
-    // value is not given: where `current` proves a difference, the comparison decides.
-    let ledger = match AuditLog::of(config).map(|log| log.ledger(&RunBinding::of(config))) {
-        Some(Ok(ledger)) => ledger,
-        Some(Err(e)) => {
-            report.audit_problem = Some(e.to_string());
-            Ledger::default()
-        }
-        None => Ledger::default(),
-    };
-    let to_write: Vec<_> = planned
-        .iter()
-        .filter(|(s, c)| c.needs_write() || ledger.has_missing(s.name.as_str()))
-        .collect();
-    let writing: std::collections::HashSet<&str> =
-        to_write.iter().map(|(s, _)| s.name.as_str()).collect();
-    // Per secret and target: `None` = write it; else the outcome without a request.
-    let unfinished =
-        |targets: &[&str]| ledger.unfinished(planned.iter().map(|(s, _)| s.name.as_str()), targets);
-    let decide = |secret: &str, compared: Comparison, target: &str, unfinished: bool| -> Decision {
-        match compared {
-            Comparison::Unchanged if ledger.missing(secret, target) => None,
-            Comparison::Unchanged => Some((Outcome::Unchanged, None)),
-            // The stored value is not given (no `current`, or not in it): an earlier write of
-            // this unfinished run stands.
-            Comparison::NotCompared | Comparison::New => ledger
-                .written(secret, target)
-                .filter(|_| unfinished)
-                .map(|key_id| (Outcome::AlreadyWritten, key_id)),
-            // `current` proves the stored value differs: write it, whatever the ledger says.
-            Comparison::Changed => None,
-        }
-    };
-    let row = |secret: &str, target: &(String, Option<Target>), outcome: Outcome| Row {
-        secret: secret.to_owned(),
-        target: target.0.clone(),
-        resolved: target.1.clone(),
-        outcome,
-        key_id: None,
-        hint: None,
-    };
-    // Unchanged secrets are the same in every target (`current` describes them all).
-    let unchanged_rows: Vec<Row> = planned
-        .iter()
-        .filter(|(s, _)| !writing.contains(s.name.as_str()))
-        .flat_map(|(s, _)| {
-            statics
-                .iter()
-                .map(move |t| row(s.name.as_str(), t, Outcome::Unchanged))
-        })
-        .collect();
-    let not_attempted = |report: &mut Report| {
-        for (s, _) in &to_write {
-            for t in &statics {
-                report
-                    .rows
-                    .push(row(s.name.as_str(), t, Outcome::NotAttempted));
-            }
-        }
-        report.rows.extend(unchanged_rows.iter().cloned());
-        sort_rows(&mut report.rows, &planned);
-    };
-
-    // An explicit dry run wins: it was asked for, and writes nothing whatever else holds.
-    let skip = if to_write.is_empty() {
-        None
-    } else if config.dry_run {
-        Some((SkipReason::DryRun, String::new()))
-    } else if config.context.event_name == "pull_request_target"
-        && !config.allow_pull_request_target
-    {
-        Some((SkipReason::Event, "pull_request_target event".to_owned()))
-    } else if matches!(config.auth, Auth::None) {
-        Some((SkipReason::NoToken, "no token".to_owned()))
-    } else {
-        None
-    };
-
-    if to_write.is_empty() || skip.is_some() {
-        report.skip = skip.as_ref().map(|(r, _)| *r);
-        let labels: Vec<&str> = statics.iter().map(|(l, _)| l.as_str()).collect();
-        let unfinished = unfinished(&labels);
-        for (s, c) in &to_write {
-            for t in &statics {
-                let decided = decide(s.name.as_str(), *c, &t.0, unfinished);
-                let outcome = match (decided, &skip) {
-                    (Some((o, _)), _) => o,
-                    (None, Some((SkipReason::DryRun, _))) => Outcome::WouldWrite,
-                    (None, Some((_, why))) => Outcome::NotWritten(why.clone()),
-                    (None, None) => Outcome::NotAttempted, // unreachable: nothing to write
-                };
-                report.rows.push(row(s.name.as_str(), t, outcome));
-            }
-        }
-        report.rows.extend(unchanged_rows);
-        sort_rows(&mut report.rows, &planned);
+    // Plan: compare, read what earlier attempts left behind; no request yet.
+    let plan = Plan::new(config);
+    let mut report = plan.report(config);
+    let skip = skip_reason(config, plan.to_write().next().is_none());
+    if skip.is_some() || plan.to_write().next().is_none() {
+        plan.without_writing(&mut report, skip);
         return report;
     }
 
@@ -246,7 +140,7 @@ pub async fn run_with(
         Ok(Ok(s)) => s,
         Err(signal) => {
             report.fatal = Some(crate::cancel::how_to_finish(signal));
-            not_attempted(&mut report);
+            plan.not_attempted(&mut report);
             for r in report
                 .rows
                 .iter_mut()
@@ -259,7 +153,7 @@ pub async fn run_with(
         Ok(Err(e)) => {
             report.fatal = Some(e.message);
             report.requests = e.requests;
-            not_attempted(&mut report);
+            plan.not_attempted(&mut report);
             return report;
         }
     };
@@ -268,158 +162,40 @@ pub async fn run_with(
         config,
         session: &session,
     };
-    let writer = &writer;
 
     // Resolve patterns and repository ids: reads, only because there is something to write.
-    let targets = match writer.resolve_targets().await {
-        Ok(t) => t,
+    let (targets, selected_ids) = match writer.resolve().await {
+        Ok(resolved) => resolved,
         Err(e) => {
             report.fatal = Some(e);
-            not_attempted(&mut report);
-            writer.finish(&mut report).await;
-            return report;
-        }
-    };
-    let selected_ids = match writer.selected_repository_ids().await {
-        Ok(ids) => ids,
-        Err(e) => {
-            report.fatal = Some(e);
-            not_attempted(&mut report);
+            plan.not_attempted(&mut report);
             writer.finish(&mut report).await;
             return report;
         }
     };
     report.targets = targets.iter().map(Target::to_string).collect();
 
-    // Per target, each candidate secret and its decision.
-    let labels: Vec<String> = targets.iter().map(Target::to_string).collect();
-    let unfinished = unfinished(&labels.iter().map(String::as_str).collect::<Vec<_>>());
-    let plans: Vec<Vec<(&crate::config::NewSecret, Decision)>> = targets
-        .iter()
-        .map(|t| {
-            let label = t.to_string();
-            to_write
-                .iter()
-                .map(|(s, c)| {
-                    let decided = decide(s.name.as_str(), *c, &label, unfinished);
-                    (s, decided)
-                })
-                .collect()
-        })
-        .collect();
-    let writes = plans.iter().flatten().filter(|(_, d)| d.is_none()).count();
-
-    // Public keys: one GET per target that has something to write. When every target will be
-    // tried, they are read ahead, a few at a time. Under fail-fast a target after a failure is
-    // never written, so its key is not read ahead either: `write` fetches it when it is needed.
-    let keys: Vec<Option<Result<SealingKey, Failure>>> = if config.fail_fast {
-        targets.iter().map(|_| None).collect()
-    } else {
-        stream::iter(targets.iter().zip(&plans))
-            .map(|(t, plan)| async move {
-                if plan.iter().any(|(_, d)| d.is_none()) {
-                    Some(writer.fetch_key(t).await)
-                } else {
-                    None
-                }
-            })
-            .buffered(4)
-            .collect()
-            .await
-    };
-
+    // Seal and write, target by target.
+    let plans = plan.per_target(&targets);
+    let keys = writer.keys_ahead(&targets, &plans).await;
     observe(Progress::Planned {
-        writes,
+        writes: plans.iter().flatten().filter(|(_, d)| d.is_none()).count(),
         targets: targets.len(),
     });
-    let mut stop = false;
-    for ((target, plan), key) in targets.iter().zip(&plans).zip(keys) {
-        let (mut key, key_failure) = match key {
-            Some(Ok(k)) => (Some(k), None),
-            Some(Err(f)) => (None, Some(f)),
-            None => (None, None),
-        };
-        for (secret, decided) in plan {
-            let mut r = Row {
-                secret: secret.name.to_string(),
-                target: target.to_string(),
-                resolved: Some(target.clone()),
-                outcome: Outcome::NotAttempted,
-                key_id: None,
-                hint: None,
-            };
-            if let Some((outcome, key_id)) = decided {
-                r.outcome = outcome.clone();
-                r.key_id = key_id.clone();
-                report.rows.push(r);
-                continue;
-            }
-            if stop {
-                // Not attempted: stopped by an earlier failure.
-            } else if crate::cancel::requested().is_some() {
-                r.outcome = Outcome::Cancelled;
-            } else if let Some(f) = &key_failure {
-                r.outcome = Outcome::Failed(f.to_row());
-                r.hint = f.hint.clone();
-            } else {
-                let writing = writer.write(
-                    target,
-                    &mut key,
-                    secret.name.as_str(),
-                    &secret.value,
-                    selected_ids.as_deref(),
-                );
-                match crate::cancel::or_abandon(writing).await {
-                    Err(signal) => {
-                        // No answer came within the grace: the write's fate is unknown.
-                        r.outcome = Outcome::Failed(crate::outcome::Failure {
-                            kind: crate::outcome::FailureKind::Unreachable,
-                            message: format!(
-                                "abandoned {} s after {}: GitHub may or may not have stored it",
-                                crate::cancel::GRACE.as_secs(),
-                                signal.name()
-                            ),
-                        });
-                        r.hint = Some("run again to write it for certain".to_owned());
-                    }
-                    Ok(Ok((outcome, key_id))) => {
-                        r.outcome = outcome;
-                        r.key_id = Some(key_id);
-                    }
-                    Ok(Err(f)) => {
-                        r.outcome = Outcome::Failed(f.to_row());
-                        r.hint = f.hint;
-                        r.key_id = f.key_id;
-                        // Fail-fast stops here; an exhausted rate-limit budget stops any run:
-                        // every later request would wait on the same limit.
-                        stop = config.fail_fast || f.stops;
-                    }
-                }
-            }
-            observe(Progress::Done(&r));
-            report.rows.push(r);
-        }
-        if let Some(f) = &key_failure {
-            stop |= config.fail_fast || f.stops;
-        }
-    }
-    // Unchanged rows against the resolved targets.
-    for (s, _) in planned
-        .iter()
-        .filter(|(s, _)| !writing.contains(s.name.as_str()))
-    {
-        for t in &targets {
-            report.rows.push(Row {
-                secret: s.name.to_string(),
-                target: t.to_string(),
-                resolved: Some(t.clone()),
-                outcome: Outcome::Unchanged,
-                key_id: None,
-                hint: None,
-            });
-        }
-    }
-    sort_rows(&mut report.rows, &planned);
+    writer
+        .write_all(
+            &targets,
+            plans,
+            keys,
+            selected_ids.as_deref(),
+            observe,
+            &mut report,
+        )
+        .await;
+
+    // Report: unchanged rows against the resolved targets, then the run's totals.
+    plan.unchanged_in(&targets, &mut report);
+    sort_rows(&mut report.rows, &plan.planned);
     if let Some(signal) = crate::cancel::requested() {
         report
             .fatal
@@ -429,12 +205,211 @@ pub async fn run_with(
     report
 }
 
+/// Why nothing is written although something changed, if so. An explicit dry run wins: it was
+/// asked for, and writes nothing whatever else holds.
+fn skip_reason(config: &Config, nothing_to_write: bool) -> Option<(SkipReason, String)> {
+    if nothing_to_write {
+        None
+    } else if config.dry_run {
+        Some((SkipReason::DryRun, String::new()))
+    } else if config.context.event_name == "pull_request_target"
+        && !config.allow_pull_request_target
+    {
+        Some((SkipReason::Event, "pull_request_target event".to_owned()))
+    } else if matches!(config.auth, Auth::None) {
+        Some((SkipReason::NoToken, "no token".to_owned()))
+    } else {
+        None
+    }
+}
+
+/// What the run means to do, decided before any request: each secret's comparison, what
+/// earlier attempts of this workflow run left behind, and the targets known without asking.
+struct Plan {
+    planned: Vec<(NewSecret, Comparison)>,
+    ledger: Ledger,
+    statics: Vec<(String, Option<Target>)>,
+    audit_problem: Option<String>,
+}
+
+impl Plan {
+    fn new(config: &Config) -> Plan {
+        // What earlier attempts of this workflow run left behind, from the audit log (read
+        // only on a re-run, and only records bound to this run count). Pairs they failed are
+        // written even when `current` now says the value is stored (an attempt that wrote the
+        // workflow's own repository changes `current` for the next attempt, not the other
+        // targets). Pairs they wrote are skipped only while the run is unfinished, and only
+        // for a secret whose stored value is not given: where `current` proves a difference,
+        // the comparison decides.
+        let (ledger, audit_problem) =
+            match AuditLog::of(config).map(|log| log.ledger(&RunBinding::of(config))) {
+                Some(Ok(ledger)) => (ledger, None),
+                Some(Err(e)) => (Ledger::default(), Some(e.to_string())),
+                None => (Ledger::default(), None),
+            };
+        Plan {
+            planned: compare(&config.secrets, config.current.as_ref()),
+            ledger,
+            statics: static_targets(config),
+            audit_problem,
+        }
+    }
+
+    /// The report before anything is tried: comparisons and the targets known so far.
+    fn report(&self, config: &Config) -> Report {
+        Report {
+            comparisons: self
+                .planned
+                .iter()
+                .map(|(s, c)| (s.name.to_string(), *c))
+                .collect(),
+            resumable: config.audit_log.is_some() && !config.context.run_id.trim().is_empty(),
+            targets: self.statics.iter().map(|(l, _)| l.clone()).collect(),
+            audit_problem: self.audit_problem.clone(),
+            ..Report::default()
+        }
+    }
+
+    /// The secrets that may need a write: changed, or missing from an earlier attempt.
+    fn to_write(&self) -> impl Iterator<Item = &(NewSecret, Comparison)> {
+        self.planned
+            .iter()
+            .filter(|(s, c)| c.needs_write() || self.ledger.has_missing(s.name.as_str()))
+    }
+
+    fn is_writing(&self, secret: &str) -> bool {
+        self.to_write().any(|(s, _)| s.name.as_str() == secret)
+    }
+
+    /// Does some pair of these targets still miss its value from an earlier attempt?
+    fn unfinished(&self, targets: &[&str]) -> bool {
+        self.ledger
+            .unfinished(self.planned.iter().map(|(s, _)| s.name.as_str()), targets)
+    }
+
+    /// Per secret and target: `None` = write it; else the outcome without a request.
+    fn decide(
+        &self,
+        secret: &str,
+        compared: Comparison,
+        target: &str,
+        unfinished: bool,
+    ) -> Decision {
+        match compared {
+            Comparison::Unchanged if self.ledger.missing(secret, target) => None,
+            Comparison::Unchanged => Some((Outcome::Unchanged, None)),
+            // The stored value is not given (no `current`, or not in it): an earlier write of
+            // this unfinished run stands.
+            Comparison::NotCompared | Comparison::New => self
+                .ledger
+                .written(secret, target)
+                .filter(|_| unfinished)
+                .map(|key_id| (Outcome::AlreadyWritten, key_id)),
+            // `current` proves the stored value differs: write it, whatever the ledger says.
+            Comparison::Changed => None,
+        }
+    }
+
+    /// For each resolved target, each candidate secret and its decision.
+    fn per_target(&self, targets: &[Target]) -> Vec<Vec<(&NewSecret, Decision)>> {
+        let labels: Vec<String> = targets.iter().map(Target::to_string).collect();
+        let unfinished = self.unfinished(&labels.iter().map(String::as_str).collect::<Vec<_>>());
+        labels
+            .iter()
+            .map(|label| {
+                self.to_write()
+                    .map(|(s, c)| (s, self.decide(s.name.as_str(), *c, label, unfinished)))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Rows when nothing is written: nothing changed, or `skip` says why not.
+    fn without_writing(&self, report: &mut Report, skip: Option<(SkipReason, String)>) {
+        report.skip = skip.as_ref().map(|(r, _)| *r);
+        let labels: Vec<&str> = self.statics.iter().map(|(l, _)| l.as_str()).collect();
+        let unfinished = self.unfinished(&labels);
+        for (s, c) in self.to_write() {
+            for t in &self.statics {
+                let decided = self.decide(s.name.as_str(), *c, &t.0, unfinished);
+                let outcome = match (decided, &skip) {
+                    (Some((o, _)), _) => o,
+                    (None, Some((SkipReason::DryRun, _))) => Outcome::WouldWrite,
+                    (None, Some((_, why))) => Outcome::NotWritten(why.clone()),
+                    (None, None) => Outcome::NotAttempted, // unreachable: nothing to write
+                };
+                report.rows.push(static_row(s.name.as_str(), t, outcome));
+            }
+        }
+        report.rows.extend(self.unchanged_rows());
+        sort_rows(&mut report.rows, &self.planned);
+    }
+
+    /// Rows when the run stopped before any write: every pair to write is not attempted.
+    fn not_attempted(&self, report: &mut Report) {
+        for (s, _) in self.to_write() {
+            for t in &self.statics {
+                report
+                    .rows
+                    .push(static_row(s.name.as_str(), t, Outcome::NotAttempted));
+            }
+        }
+        report.rows.extend(self.unchanged_rows());
+        sort_rows(&mut report.rows, &self.planned);
+    }
+
+    /// Unchanged secrets are the same in every target (`current` describes them all).
+    fn unchanged_rows(&self) -> Vec<Row> {
+        self.planned
+            .iter()
+            .filter(|(s, _)| !self.is_writing(s.name.as_str()))
+            .flat_map(|(s, _)| {
+                self.statics
+                    .iter()
+                    .map(move |t| static_row(s.name.as_str(), t, Outcome::Unchanged))
+            })
+            .collect()
+    }
+
+    /// Unchanged rows against the resolved targets.
+    fn unchanged_in(&self, targets: &[Target], report: &mut Report) {
+        for (s, _) in self
+            .planned
+            .iter()
+            .filter(|(s, _)| !self.is_writing(s.name.as_str()))
+        {
+            for t in targets {
+                report.rows.push(Row {
+                    secret: s.name.to_string(),
+                    target: t.to_string(),
+                    resolved: Some(t.clone()),
+                    outcome: Outcome::Unchanged,
+                    key_id: None,
+                    hint: None,
+                });
+            }
+        }
+    }
+}
+
+/// A row against a target as known without asking GitHub.
+fn static_row(secret: &str, target: &(String, Option<Target>), outcome: Outcome) -> Row {
+    Row {
+        secret: secret.to_owned(),
+        target: target.0.clone(),
+        resolved: target.1.clone(),
+        outcome,
+        key_id: None,
+        hint: None,
+    }
+}
+
 /// What to do with a secret in a target: `None` = write it; else its outcome (and the key id of
 /// an earlier write) without a request.
 type Decision = Option<(Outcome, Option<String>)>;
 
 /// Rows in input order of the secrets, then target order, stable.
-fn sort_rows(rows: &mut [Row], planned: &[(crate::config::NewSecret, Comparison)]) {
+fn sort_rows(rows: &mut [Row], planned: &[(NewSecret, Comparison)]) {
     let order: HashMap<String, usize> = planned
         .iter()
         .enumerate()
@@ -501,6 +476,136 @@ impl Writer<'_> {
         report.token_expiry = (!self.session.is_app())
             .then(|| self.client.token_expiry())
             .flatten();
+    }
+
+    /// The targets (patterns resolved) and, for `selected` visibility, the repository ids.
+    async fn resolve(&self) -> Result<(Vec<Target>, Option<Vec<u64>>), String> {
+        let targets = self.resolve_targets().await?;
+        let selected_ids = self.selected_repository_ids().await?;
+        Ok((targets, selected_ids))
+    }
+
+    /// Public keys: one GET per target that has something to write. When every target will be
+    /// tried, they are read ahead, a few at a time. Under fail-fast a target after a failure is
+    /// never written, so its key is not read ahead either: `write` fetches it when it is needed.
+    async fn keys_ahead(
+        &self,
+        targets: &[Target],
+        plans: &[Vec<(&NewSecret, Decision)>],
+    ) -> Vec<Option<Result<SealingKey, Failure>>> {
+        if self.config.fail_fast {
+            return targets.iter().map(|_| None).collect();
+        }
+        stream::iter(targets.iter().zip(plans))
+            .map(|(t, plan)| async move {
+                if plan.iter().any(|(_, d)| d.is_none()) {
+                    Some(self.fetch_key(t).await)
+                } else {
+                    None
+                }
+            })
+            .buffered(4)
+            .collect()
+            .await
+    }
+
+    /// Writes every planned pair, target by target, serially, pushing a row for each.
+    async fn write_all(
+        &self,
+        targets: &[Target],
+        plans: Vec<Vec<(&NewSecret, Decision)>>,
+        keys: Vec<Option<Result<SealingKey, Failure>>>,
+        selected_ids: Option<&[u64]>,
+        observe: &mut dyn FnMut(Progress<'_>),
+        report: &mut Report,
+    ) {
+        let mut stop = false;
+        for ((target, plan), key) in targets.iter().zip(plans).zip(keys) {
+            let (mut key, key_failure) = match key {
+                Some(Ok(k)) => (Some(k), None),
+                Some(Err(f)) => (None, Some(f)),
+                None => (None, None),
+            };
+            for (secret, decided) in plan {
+                let mut r = Row {
+                    secret: secret.name.to_string(),
+                    target: target.to_string(),
+                    resolved: Some(target.clone()),
+                    outcome: Outcome::NotAttempted,
+                    key_id: None,
+                    hint: None,
+                };
+                if let Some((outcome, key_id)) = decided {
+                    r.outcome = outcome;
+                    r.key_id = key_id;
+                    report.rows.push(r);
+                    continue;
+                }
+                if stop {
+                    // Not attempted: stopped by an earlier failure.
+                } else if crate::cancel::requested().is_some() {
+                    r.outcome = Outcome::Cancelled;
+                } else if let Some(f) = &key_failure {
+                    r.outcome = Outcome::Failed(f.to_row());
+                    r.hint = f.hint.clone();
+                } else {
+                    stop = self
+                        .write_row(&mut r, target, &mut key, secret, selected_ids)
+                        .await;
+                }
+                observe(Progress::Done(&r));
+                report.rows.push(r);
+            }
+            if let Some(f) = &key_failure {
+                stop |= self.config.fail_fast || f.stops;
+            }
+        }
+    }
+
+    /// Writes one secret, recording the outcome in `r`; returns whether the run stops here.
+    async fn write_row(
+        &self,
+        r: &mut Row,
+        target: &Target,
+        key: &mut Option<SealingKey>,
+        secret: &NewSecret,
+        selected_ids: Option<&[u64]>,
+    ) -> bool {
+        let writing = self.write(
+            target,
+            key,
+            secret.name.as_str(),
+            &secret.value,
+            selected_ids,
+        );
+        match crate::cancel::or_abandon(writing).await {
+            Err(signal) => {
+                // No answer came within the grace: the write's fate is unknown.
+                r.outcome = Outcome::Failed(crate::outcome::Failure {
+                    kind: crate::outcome::FailureKind::Unreachable,
+                    message: format!(
+                        "abandoned {} s after {}: GitHub may or may not have stored it",
+                        crate::cancel::GRACE.as_secs(),
+                        signal.name()
+                    ),
+                });
+                r.hint = Some("run again to write it for certain".to_owned());
+                false
+            }
+            Ok(Ok((outcome, key_id))) => {
+                r.outcome = outcome;
+                r.key_id = Some(key_id);
+                false
+            }
+            Ok(Err(f)) => {
+                r.outcome = Outcome::Failed(f.to_row());
+                r.hint = f.hint;
+                r.key_id = f.key_id;
+                // Fail-fast stops here; an exhausted rate-limit budget stops any run: every
+                // later request would wait on the same limit.
+                self.config.fail_fast || f.stops
+            }
+        }
     }
 
     async fn resolve_targets(&self) -> Result<Vec<Target>, String> {

@@ -104,7 +104,6 @@ pub fn headline(report: &Report, action: bool) -> String {
         .rows
         .iter()
         .any(|r| !matches!(r.outcome, Outcome::Unchanged));
-    let audit_log = report.resumable;
     match report.skip {
         _ if changed == 0 && !acted && report.fatal.is_none() => format!(
             "Nothing to write: {} equal to the stored {}. No request was made.",
@@ -128,68 +127,73 @@ pub fn headline(report: &Report, action: bool) -> String {
             "{} changed but not written: writes are refused on pull_request_target events.",
             plural(changed, "secret", "secrets")
         ),
-        None => {
-            let written: Vec<&Row> = report
-                .rows
-                .iter()
-                .filter(|r| r.outcome.is_written())
-                .collect();
-            let failed = count(report, |o| matches!(o, Outcome::Failed(_)));
-            let skipped = count(report, |o| matches!(o, Outcome::NotAttempted));
-            let already = count(report, |o| matches!(o, Outcome::AlreadyWritten));
-            let mut s = if targets > 1 {
-                let names: std::collections::BTreeSet<&str> =
-                    written.iter().map(|r| r.secret.as_str()).collect();
-                let reached: std::collections::BTreeSet<&str> =
-                    written.iter().map(|r| r.target.as_str()).collect();
-                let of = if reached.len() == targets {
-                    t.clone()
-                } else {
-                    format!("{} of {targets} targets", reached.len())
-                };
-                format!(
-                    "Wrote {} to {of} ({}) with {} to GitHub",
-                    plural(names.len(), "secret", "secrets"),
-                    plural(written.len(), "write", "writes"),
-                    plural(report.requests as usize, "request", "requests"),
-                )
-            } else {
-                format!(
-                    "Wrote {} to {t} with {} to GitHub",
-                    plural(written.len(), "secret", "secrets"),
-                    plural(report.requests as usize, "request", "requests"),
-                )
-            };
-            if report.retries > 0 {
-                s.push_str(&format!(" ({} retried)", report.retries));
-            }
-            s.push('.');
-            if report.rate_limit_waits > 0 {
-                s.push_str(&format!(
-                    " Waited {:.0}s on rate limits (at most {}s allowed).",
-                    report.rate_limit_wait_secs.ceil(),
-                    report.rate_limit_budget_secs
-                ));
-            }
-            if already > 0 {
-                s.push_str(&format!(
-                    " {} by an earlier attempt of this run.",
-                    plural(already, "was already written", "were already written")
-                ));
-            }
-            if failed + skipped > 0 || report.fatal.is_some() {
-                s.push_str(&format!(
-                    " {failed} failed, {skipped} not attempted: {}",
-                    if audit_log {
-                        "re-running this workflow run with the same inputs writes only what is missing."
-                    } else {
-                        "a rerun with the same inputs writes the changed secrets again (with `audit-log` kept between attempts, a re-run writes only what is missing)."
-                    }
-                ));
-            }
-            s
-        }
+        None => wrote(report, &t),
     }
+}
+
+/// The sentence for a run that tried to write: what was written, waited, left.
+fn wrote(report: &Report, t: &str) -> String {
+    let targets = report.targets.len();
+    let audit_log = report.resumable;
+    let written: Vec<&Row> = report
+        .rows
+        .iter()
+        .filter(|r| r.outcome.is_written())
+        .collect();
+    let failed = count(report, |o| matches!(o, Outcome::Failed(_)));
+    let skipped = count(report, |o| matches!(o, Outcome::NotAttempted));
+    let already = count(report, |o| matches!(o, Outcome::AlreadyWritten));
+    let mut s = if targets > 1 {
+        let names: std::collections::BTreeSet<&str> =
+            written.iter().map(|r| r.secret.as_str()).collect();
+        let reached: std::collections::BTreeSet<&str> =
+            written.iter().map(|r| r.target.as_str()).collect();
+        let of = if reached.len() == targets {
+            t.to_owned()
+        } else {
+            format!("{} of {targets} targets", reached.len())
+        };
+        format!(
+            "Wrote {} to {of} ({}) with {} to GitHub",
+            plural(names.len(), "secret", "secrets"),
+            plural(written.len(), "write", "writes"),
+            plural(report.requests as usize, "request", "requests"),
+        )
+    } else {
+        format!(
+            "Wrote {} to {t} with {} to GitHub",
+            plural(written.len(), "secret", "secrets"),
+            plural(report.requests as usize, "request", "requests"),
+        )
+    };
+    if report.retries > 0 {
+        s.push_str(&format!(" ({} retried)", report.retries));
+    }
+    s.push('.');
+    if report.rate_limit_waits > 0 {
+        s.push_str(&format!(
+            " Waited {:.0}s on rate limits (at most {}s allowed).",
+            report.rate_limit_wait_secs.ceil(),
+            report.rate_limit_budget_secs
+        ));
+    }
+    if already > 0 {
+        s.push_str(&format!(
+            " {} by an earlier attempt of this run.",
+            plural(already, "was already written", "were already written")
+        ));
+    }
+    if failed + skipped > 0 || report.fatal.is_some() {
+        s.push_str(&format!(
+            " {failed} failed, {skipped} not attempted: {}",
+            if audit_log {
+                "re-running this workflow run with the same inputs writes only what is missing."
+            } else {
+                "a rerun with the same inputs writes the changed secrets again (with `audit-log` kept between attempts, a re-run writes only what is missing)."
+            }
+        ));
+    }
+    s
 }
 
 fn count(report: &Report, f: impl Fn(&Outcome) -> bool) -> usize {

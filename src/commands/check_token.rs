@@ -11,7 +11,7 @@ use super::{Style, Tone, FAILED, USAGE};
 use crate::app_auth::{AppSigner, Minted};
 use crate::cli::AppArgs;
 use crate::config::AppCredentials;
-use crate::github::endpoints::{self, InstallationOf};
+use crate::github::endpoints::{self, Installation, InstallationOf};
 use crate::github::{ApiError, Client, Policy};
 use crate::secret::SecretValue;
 use crate::target::{App, Repo, Target};
@@ -75,16 +75,9 @@ pub fn run(args: CheckTokenArgs) -> ExitCode {
         Ok(None) => {}
         Err((code, e)) => return super::fail(code, &e),
     }
-    let (token, source) = if args.prompt {
-        match prompt_token() {
-            Ok(t) => (t, TokenSource::Prompt),
-            Err(e) => return super::fail(USAGE, &e),
-        }
-    } else {
-        match super::token(true, &api_url) {
-            Ok(t) => t,
-            Err(e) => return super::fail(USAGE, &e),
-        }
+    let (token, source) = match token_to_check(args.prompt, &api_url) {
+        Ok(t) => t,
+        Err(e) => return super::fail(USAGE, &e),
     };
     let runtime = match super::runtime() {
         Ok(r) => r,
@@ -105,173 +98,155 @@ pub fn run(args: CheckTokenArgs) -> ExitCode {
         }
         user => user,
     };
-    let unauthorized = matches!(user, Err(ApiError::Unauthorized { .. }));
+    let valid = !matches!(user, Err(ApiError::Unauthorized { .. }));
     let target = repo.map(|repo| Target::Repo {
         repo,
         app: App::Actions,
     });
     let key = match &target {
-        Some(t) if !unauthorized => Some(runtime.block_on(endpoints::public_key(&client, t))),
+        Some(t) if valid => Some(runtime.block_on(endpoints::public_key(&client, t))),
         _ => None,
     };
 
-    let style = Style::stdout();
-    let mut lines: Vec<(String, String, Tone)> = Vec::new();
-    let mut problems: Vec<String> = Vec::new();
-    lines.push((
-        "Token".into(),
-        format!("from {}", source.describe()),
-        Tone::Plain,
-    ));
-
+    let mut found = Findings::default();
+    found.line("Token", format!("from {}", source.describe()), Tone::Plain);
     let integration = matches!(
         &user,
         Err(ApiError::Forbidden { reason: Some(m) }) if m.contains("accessible by integration")
     );
-    match &user {
-        Ok(login) => lines.push(("User".into(), login.clone(), Tone::Plain)),
-        Err(ApiError::BadBody(_)) => lines.push((
-            "User".into(),
-            "(GitHub's answer was not understood)".into(),
-            Tone::Plain,
-        )),
+    user_findings(&user, &source, integration, &mut found);
+    let scopes = client.token_scopes();
+    found.line(
+        "Kind",
+        kind(&token, scopes.as_deref(), integration, valid),
+        Tone::Plain,
+    );
+    if valid {
+        token_findings(&client, scopes.as_deref(), args.warn_days, &mut found);
+    }
+    if let (Some(t), Some(answer)) = (&target, key) {
+        key_findings(t, answer, &mut found);
+    }
+    found.finish("the token", &requests_text(client.requests(), ""))
+}
+
+/// What `GET /user` said about the token.
+fn user_findings(
+    user: &Result<String, ApiError>,
+    source: &TokenSource,
+    integration: bool,
+    found: &mut Findings,
+) {
+    match user {
+        Ok(login) => found.line("User", login.clone(), Tone::Plain),
+        Err(ApiError::BadBody(_)) => {
+            found.line("User", "(GitHub's answer was not understood)", Tone::Plain)
+        }
         Err(ApiError::Unauthorized { .. }) => {
-            lines.push((
-                "User".into(),
-                "none: GitHub answered 401 (the token is invalid, expired or revoked)".into(),
+            found.line(
+                "User",
+                "none: GitHub answered 401 (the token is invalid, expired or revoked)",
                 Tone::Bad,
-            ));
-            problems.push(format!(
+            );
+            found.problem(format!(
                 "the token from {} is invalid, expired or revoked\n  fix: create a new token \
                  (see \"Rotating a PAT\" in the README) and use it",
                 source.describe()
             ));
         }
-        _ if integration => lines.push((
-            "User".into(),
-            "none: a GitHub App installation acts for no user (GET /user is refused)".into(),
+        _ if integration => found.line(
+            "User",
+            "none: a GitHub App installation acts for no user (GET /user is refused)",
             Tone::Plain,
-        )),
+        ),
         Err(e) => {
             let (status, message) = refusal(e);
-            lines.push((
-                "User".into(),
+            found.line(
+                "User",
                 format!("unknown: GitHub answered {status}{message}"),
                 Tone::Bad,
-            ));
-            problems.push(format!(
+            );
+            found.problem(format!(
                 "GET /user answered {status}{message}\n  fix: check --api-url and the token"
             ));
         }
     }
-    let valid = !unauthorized;
+}
 
-    let scopes = client.token_scopes();
-    lines.push((
-        "Kind".into(),
-        kind(&token, scopes.as_deref(), integration, valid),
-        Tone::Plain,
-    ));
-    if valid {
-        let scope_text = match scopes.as_deref().map(str::trim) {
-            Some("") => "none (the token can read public data only)".to_owned(),
-            Some(s) => s.to_owned(),
-            None => "none reported (only classic and OAuth tokens have scopes; fine-grained and \
-                     app tokens have permissions)"
-                .to_owned(),
-        };
-        lines.push(("Scopes".into(), scope_text, Tone::Plain));
-        let expiry = client.token_expiry();
-        match crate::report::expiry_days_left(expiry.as_deref(), time::OffsetDateTime::now_utc()) {
-            Some(days) => {
-                let when = expiry.clone().unwrap_or_default();
-                let soon = days < i64::from(args.warn_days);
-                lines.push((
-                    "Expires".into(),
-                    format!("{when} ({})", days_text(days)),
-                    if soon { Tone::Bad } else { Tone::Good },
+/// A valid token's scopes and expiry, as GitHub's headers reported them.
+fn token_findings(client: &Client, scopes: Option<&str>, warn_days: u32, found: &mut Findings) {
+    let scope_text = match scopes.map(str::trim) {
+        Some("") => "none (the token can read public data only)".to_owned(),
+        Some(s) => s.to_owned(),
+        None => "none reported (only classic and OAuth tokens have scopes; fine-grained and \
+                 app tokens have permissions)"
+            .to_owned(),
+    };
+    found.line("Scopes", scope_text, Tone::Plain);
+    let expiry = client.token_expiry();
+    match crate::report::expiry_days_left(expiry.as_deref(), time::OffsetDateTime::now_utc()) {
+        Some(days) => {
+            let when = expiry.clone().unwrap_or_default();
+            let soon = days < i64::from(warn_days);
+            found.line(
+                "Expires",
+                format!("{when} ({})", days_text(days)),
+                if soon { Tone::Bad } else { Tone::Good },
+            );
+            if soon {
+                found.problem(format!(
+                    "the token expires {} (within --warn-days {})\n  fix: create its \
+                     successor now and rotate it in (see \"Rotating a PAT\" in the README)",
+                    days_text(days),
+                    warn_days
                 ));
-                if soon {
-                    problems.push(format!(
-                        "the token expires {} (within --warn-days {})\n  fix: create its \
-                         successor now and rotate it in (see \"Rotating a PAT\" in the README)",
-                        days_text(days),
-                        args.warn_days
-                    ));
-                }
-            }
-            None => lines.push((
-                "Expires".into(),
-                match expiry {
-                    Some(raw) => format!("{raw} (not understood)"),
-                    None => "never (GitHub sent no expiry date)".into(),
-                },
-                Tone::Plain,
-            )),
-        }
-    }
-    if let (Some(t), Some(answer)) = (&target, key) {
-        let label = format!("Secrets of {t}");
-        match answer {
-            Ok(_) => lines.push((
-                label,
-                "can read the Actions secrets public key".into(),
-                Tone::Good,
-            )),
-            Err(e) if e.is_refusal() => {
-                let (status, message) = refusal(&e);
-                lines.push((
-                    label,
-                    format!("cannot read the public key: GitHub answered {status}{message}"),
-                    Tone::Bad,
-                ));
-                problems.push(format!(
-                    "the token cannot read the secrets of {t}\n  fix: {}",
-                    crate::engine::permission_hint(t)
-                ));
-            }
-            Err(e) => {
-                lines.push((label, format!("not checked: {e}"), Tone::Bad));
-                problems.push(format!("{t}: {e}\n  fix: check the network and --api-url"));
             }
         }
+        None => found.line(
+            "Expires",
+            match expiry {
+                Some(raw) => format!("{raw} (not understood)"),
+                None => "never (GitHub sent no expiry date)".into(),
+            },
+            Tone::Plain,
+        ),
     }
+}
 
-    let width = lines.iter().map(|(k, _, _)| k.len()).max().unwrap_or(0) + 1;
-    let mut out = String::new();
-    for (k, v, tone) in &lines {
-        out.push_str(&format!(
-            "{:<width$} {}\n",
-            format!("{k}:"),
-            style.paint(v, *tone)
-        ));
-    }
-    let requests = client.requests();
-    let req = format!(
-        "{requests} {}",
-        if requests == 1 { "request" } else { "requests" }
-    );
-    if problems.is_empty() {
-        out.push_str(&style.paint(
-            &format!("OK: the token works (checked with {req}).\n"),
+/// Whether the token could read `--repo`'s public key.
+fn key_findings(t: &Target, answer: Result<endpoints::PublicKey, ApiError>, found: &mut Findings) {
+    let label = format!("Secrets of {t}");
+    match answer {
+        Ok(_) => found.line(
+            &label,
+            "can read the Actions secrets public key",
             Tone::Good,
-        ));
-    } else {
-        out.push_str(&style.paint(
-            &format!("Not OK: {} (checked with {req}).\n", plural(problems.len())),
-            Tone::Bad,
-        ));
+        ),
+        Err(e) if e.is_refusal() => {
+            let (status, message) = refusal(&e);
+            found.line(
+                &label,
+                format!("cannot read the public key: GitHub answered {status}{message}"),
+                Tone::Bad,
+            );
+            found.problem(format!(
+                "the token cannot read the secrets of {t}\n  fix: {}",
+                crate::engine::permission_hint(t)
+            ));
+        }
+        Err(e) => {
+            found.line(&label, format!("not checked: {e}"), Tone::Bad);
+            found.problem(format!("{t}: {e}\n  fix: check the network and --api-url"));
+        }
     }
-    super::print(&out);
-    if problems.is_empty() {
-        return ExitCode::SUCCESS;
-    }
-    let mut err = crate::output::Reporter::stdio(crate::cli::human_mode());
-    for p in &problems {
-        err.error("", p);
-    }
-    err.flush();
-    ExitCode::from(FAILED)
+}
+
+/// `N request(s)` and what follows it in the closing line.
+fn requests_text(requests: u64, then: &str) -> String {
+    format!(
+        "{requests} {}{then}",
+        if requests == 1 { "request" } else { "requests" }
+    )
 }
 
 fn plural(n: usize) -> String {
@@ -331,6 +306,15 @@ fn kind(token: &SecretValue, scopes: Option<&str>, integration: bool, valid: boo
     }
 }
 
+/// The token to check: typed at a hidden prompt, or found as `set` finds it.
+fn token_to_check(prompt: bool, api_url: &str) -> Result<(SecretValue, TokenSource), String> {
+    if prompt {
+        prompt_token().map(|t| (t, TokenSource::Prompt))
+    } else {
+        super::token(true, api_url)
+    }
+}
+
 fn prompt_token() -> Result<SecretValue, String> {
     use std::io::IsTerminal;
     if !std::io::stdin().is_terminal() {
@@ -360,6 +344,51 @@ impl Findings {
 
     fn problem(&mut self, text: impl Into<String>) {
         self.problems.push(text.into());
+    }
+
+    /// Prints the lines and the verdict on `subject`, then each problem as an error; the exit
+    /// code says whether there was one.
+    fn finish(self, subject: &str, requests: &str) -> ExitCode {
+        let style = Style::stdout();
+        let width = self
+            .lines
+            .iter()
+            .map(|(k, _, _)| k.len())
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let mut out = String::new();
+        for (k, v, tone) in &self.lines {
+            out.push_str(&format!(
+                "{:<width$} {}\n",
+                format!("{k}:"),
+                style.paint(v, *tone)
+            ));
+        }
+        if self.problems.is_empty() {
+            out.push_str(&style.paint(
+                &format!("OK: {subject} works (checked with {requests}).\n"),
+                Tone::Good,
+            ));
+        } else {
+            out.push_str(&style.paint(
+                &format!(
+                    "Not OK: {} (checked with {requests}).\n",
+                    plural(self.problems.len())
+                ),
+                Tone::Bad,
+            ));
+        }
+        super::print(&out);
+        if self.problems.is_empty() {
+            return ExitCode::SUCCESS;
+        }
+        let mut err = crate::output::Reporter::stdio(crate::cli::human_mode());
+        for p in &self.problems {
+            err.error("", p);
+        }
+        err.flush();
+        ExitCode::from(FAILED)
     }
 }
 
@@ -396,57 +425,12 @@ fn run_app(args: &CheckTokenArgs, creds: &AppCredentials, repo: Option<Repo>) ->
     };
     let mut found = Findings::default();
     let revoked = runtime.block_on(check_app(&jwt, &api_url, creds, repo.as_ref(), &mut found));
-
-    let style = Style::stdout();
-    let width = found
-        .lines
-        .iter()
-        .map(|(k, _, _)| k.len())
-        .max()
-        .unwrap_or(0)
-        + 1;
-    let mut out = String::new();
-    for (k, v, tone) in &found.lines {
-        out.push_str(&format!(
-            "{:<width$} {}\n",
-            format!("{k}:"),
-            style.paint(v, *tone)
-        ));
-    }
-    let requests = jwt.requests();
-    let req = format!(
-        "{requests} {}{}",
-        if requests == 1 { "request" } else { "requests" },
-        if revoked {
-            "; the token was revoked"
-        } else {
-            ""
-        }
-    );
-    if found.problems.is_empty() {
-        out.push_str(&style.paint(
-            &format!("OK: the GitHub App works (checked with {req}).\n"),
-            Tone::Good,
-        ));
+    let then = if revoked {
+        "; the token was revoked"
     } else {
-        out.push_str(&style.paint(
-            &format!(
-                "Not OK: {} (checked with {req}).\n",
-                plural(found.problems.len())
-            ),
-            Tone::Bad,
-        ));
-    }
-    super::print(&out);
-    if found.problems.is_empty() {
-        return ExitCode::SUCCESS;
-    }
-    let mut err = crate::output::Reporter::stdio(crate::cli::human_mode());
-    for p in &found.problems {
-        err.error("", p);
-    }
-    err.flush();
-    ExitCode::from(FAILED)
+        ""
+    };
+    found.finish("the GitHub App", &requests_text(jwt.requests(), then))
 }
 
 /// The checks, stopping at the first that leaves nothing more to learn. Returns whether a
@@ -458,9 +442,62 @@ async fn check_app(
     repo: Option<&Repo>,
     found: &mut Findings,
 ) -> bool {
-    let network =
-        |e: crate::github::ApiError| format!("{e}\n  fix: check the network and --api-url");
     // The app itself: proves the key and the id go together.
+    if !app_findings(jwt, found).await {
+        return false;
+    }
+    let Some(installation) = installation_findings(jwt, creds, repo, found).await else {
+        return false;
+    };
+
+    // A token with the least that proves something: reading --repo's secrets public key when
+    // the installation may, else metadata only.
+    let can_read_secrets = installation
+        .permissions
+        .get("secrets")
+        .is_some_and(|l| matches!(l.as_str(), "read" | "write" | "admin"));
+    let permissions = match (repo, can_read_secrets) {
+        (Some(_), true) => std::collections::BTreeMap::from([("secrets", "read")]),
+        _ => std::collections::BTreeMap::from([("metadata", "read")]),
+    };
+    let Some(token) = mint_findings(jwt, installation.id, repo, &permissions, found).await else {
+        return false;
+    };
+    let client = match Client::new(api_url, &token, jwt.policy().clone()) {
+        Ok(mut c) => {
+            c.stats = jwt.stats.clone();
+            c
+        }
+        Err(e) => {
+            found.problem(format!(
+                "{e}: the minted token could not be used, nor revoked; it expires within the hour"
+            ));
+            return false;
+        }
+    };
+    if let Some(r) = repo {
+        repo_secrets_findings(&client, r, can_read_secrets, found).await;
+    }
+    match crate::app_auth::revoke(&client).await {
+        Ok(()) => {
+            found.line("Revoked", "yes: the token no longer works", Tone::Good);
+            true
+        }
+        Err(e) => {
+            found.line("Revoked", "no: see below", Tone::Bad);
+            found.problem(e);
+            false
+        }
+    }
+}
+
+/// No answer came (or one not understood): the fix is the network or the URL.
+fn network(e: ApiError) -> String {
+    format!("{e}\n  fix: check the network and --api-url")
+}
+
+/// `GET /app` with the JWT; whether to go on.
+async fn app_findings(jwt: &Client, found: &mut Findings) -> bool {
     match endpoints::app(jwt).await {
         Ok(app) => found.line(
             "App",
@@ -486,19 +523,27 @@ async fn check_app(
             return false;
         }
     }
+    true
+}
 
-    // The installation: by id, else the one on --repo.
+/// The installation: by id, else the one on --repo; `None` when there is nothing more to learn.
+async fn installation_findings(
+    jwt: &Client,
+    creds: &AppCredentials,
+    repo: Option<&Repo>,
+    found: &mut Findings,
+) -> Option<Installation> {
     let (of, what) = match (creds.installation_id, repo) {
         (Some(id), _) => (InstallationOf::Id(id), format!("installation {id}")),
         (None, Some(r)) => (InstallationOf::Repo(r), r.to_string()),
-        (None, None) => return false, // refused before any request
+        (None, None) => return None, // refused before any request
     };
     let installation = match endpoints::installation(jwt, of).await {
         Ok(doc) => doc,
         Err(e @ ApiError::BadBody(_)) => {
             found.line("Installation", "not understood: see below", Tone::Bad);
             found.problem(format!("{e}\n  fix: check --api-url"));
-            return false;
+            return None;
         }
         Err(e @ ApiError::NotFound { .. }) => {
             let (_, message) = refusal(&e);
@@ -518,7 +563,7 @@ async fn check_app(
                      {what} (the app's settings, Install App), or give --app-installation-id"
                 ),
             });
-            return false;
+            return None;
         }
         Err(e) if e.is_refusal() => {
             let (status, message) = refusal(&e);
@@ -531,14 +576,30 @@ async fn check_app(
                 &e,
                 "read the app's installation",
             ));
-            return false;
+            return None;
         }
         Err(e) => {
             found.line("Installation", "not checked: see below", Tone::Bad);
             found.problem(network(e));
-            return false;
+            return None;
         }
     };
+    let account = describe_installation(&installation, found);
+    if let Some(r) = repo {
+        if installation.account.is_some() && !r.owner.eq_ignore_ascii_case(&account) {
+            found.problem(format!(
+                "installation {} belongs to {account}, not {}\n  fix: give the \
+                 --app-installation-id of the app's installation on {}, or leave it out",
+                installation.id, r.owner, r.owner
+            ));
+            return None;
+        }
+    }
+    Some(installation)
+}
+
+/// The installation's account, repository selection and permissions; its account's login.
+fn describe_installation(installation: &Installation, found: &mut Findings) -> String {
     let account = installation
         .account
         .clone()
@@ -568,43 +629,29 @@ async fn check_app(
         },
         Tone::Plain,
     );
-    if let Some(r) = repo {
-        if installation.account.is_some() && !r.owner.eq_ignore_ascii_case(&account) {
-            found.problem(format!(
-                "installation {} belongs to {account}, not {}\n  fix: give the \
-                 --app-installation-id of the app's installation on {}, or leave it out",
-                installation.id, r.owner, r.owner
-            ));
-            return false;
-        }
-    }
+    account
+}
 
-    // A token with the least that proves something: reading --repo's secrets public key when
-    // the installation may, else metadata only.
-    let can_read_secrets = installation
-        .permissions
-        .get("secrets")
-        .is_some_and(|l| matches!(l.as_str(), "read" | "write" | "admin"));
-    let permissions = match (repo, can_read_secrets) {
-        (Some(_), true) => std::collections::BTreeMap::from([("secrets", "read")]),
-        _ => std::collections::BTreeMap::from([("metadata", "read")]),
-    };
+/// Mints an installation token limited to `repo` and `permissions`, and says what it is.
+async fn mint_findings(
+    jwt: &Client,
+    installation: u64,
+    repo: Option<&Repo>,
+    permissions: &std::collections::BTreeMap<&'static str, &'static str>,
+    found: &mut Findings,
+) -> Option<SecretValue> {
     let repositories: Option<Vec<String>> = repo.map(|r| vec![r.name.clone()]);
-    let minted = match crate::app_auth::mint_token(
-        jwt,
-        installation.id,
-        repositories.as_deref(),
-        &permissions,
-    )
-    .await
-    {
-        Ok(m) => m,
-        Err(e) => {
-            found.line("Token", "none: see below", Tone::Bad);
-            found.problem(e);
-            return false;
-        }
-    };
+    let minted =
+        match crate::app_auth::mint_token(jwt, installation, repositories.as_deref(), permissions)
+            .await
+        {
+            Ok(m) => m,
+            Err(e) => {
+                found.line("Token", "none: see below", Tone::Bad);
+                found.problem(e);
+                return None;
+            }
+        };
     let Minted { token, expires_at } = minted;
     crate::output::know(&token);
     let limits = format!(
@@ -637,70 +684,55 @@ async fn check_app(
         },
         Tone::Plain,
     );
-    let client = match Client::new(api_url, &token, jwt.policy().clone()) {
-        Ok(mut c) => {
-            c.stats = jwt.stats.clone();
-            c
-        }
-        Err(e) => {
-            found.problem(format!(
-                "{e}: the minted token could not be used, nor revoked; it expires within the hour"
-            ));
-            return false;
-        }
+    Some(token)
+}
+
+/// Whether the minted token reads `--repo`'s secrets public key.
+async fn repo_secrets_findings(
+    client: &Client,
+    r: &Repo,
+    can_read_secrets: bool,
+    found: &mut Findings,
+) {
+    let label = format!("Secrets of {r}");
+    if !can_read_secrets {
+        found.line(
+            &label,
+            "not checked: the installation has no `secrets` permission",
+            Tone::Bad,
+        );
+        found.problem(format!(
+            "the GitHub App's installation cannot read or write the secrets of {r}\n  fix: \
+             add the repository permission \"Secrets: Read and write\" in the app's \
+             settings, then accept the new permissions on the installation"
+        ));
+        return;
+    }
+    let target = Target::Repo {
+        repo: r.clone(),
+        app: App::Actions,
     };
-    if let Some(r) = repo {
-        let label = format!("Secrets of {r}");
-        if !can_read_secrets {
+    match endpoints::public_key(client, &target).await {
+        Ok(_) => found.line(
+            &label,
+            "can read the Actions secrets public key",
+            Tone::Good,
+        ),
+        Err(e) if e.is_refusal() => {
+            let (status, message) = refusal(&e);
             found.line(
                 &label,
-                "not checked: the installation has no `secrets` permission",
+                format!("cannot read the public key: GitHub answered {status}{message}"),
                 Tone::Bad,
             );
             found.problem(format!(
-                "the GitHub App's installation cannot read or write the secrets of {r}\n  fix: \
-                 add the repository permission \"Secrets: Read and write\" in the app's \
-                 settings, then accept the new permissions on the installation"
+                "the GitHub App's token cannot read the secrets of {r}\n  fix: check \
+                 that the installation includes {r}"
             ));
-        } else {
-            let target = Target::Repo {
-                repo: r.clone(),
-                app: App::Actions,
-            };
-            match endpoints::public_key(&client, &target).await {
-                Ok(_) => found.line(
-                    &label,
-                    "can read the Actions secrets public key",
-                    Tone::Good,
-                ),
-                Err(e) if e.is_refusal() => {
-                    let (status, message) = refusal(&e);
-                    found.line(
-                        &label,
-                        format!("cannot read the public key: GitHub answered {status}{message}"),
-                        Tone::Bad,
-                    );
-                    found.problem(format!(
-                        "the GitHub App's token cannot read the secrets of {r}\n  fix: check \
-                         that the installation includes {r}"
-                    ));
-                }
-                Err(e) => {
-                    found.line(&label, format!("not checked: {e}"), Tone::Bad);
-                    found.problem(network(e));
-                }
-            }
-        }
-    }
-    match crate::app_auth::revoke(&client).await {
-        Ok(()) => {
-            found.line("Revoked", "yes: the token no longer works", Tone::Good);
-            true
         }
         Err(e) => {
-            found.line("Revoked", "no: see below", Tone::Bad);
-            found.problem(e);
-            false
+            found.line(&label, format!("not checked: {e}"), Tone::Bad);
+            found.problem(network(e));
         }
     }
 }

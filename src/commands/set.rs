@@ -315,85 +315,10 @@ fn print_report(
     credential: &Credential,
     now: time::OffsetDateTime,
 ) -> ExitCode {
+    report_errors(report, credential, now);
     let style = Style::stdout();
-    let mut err = crate::output::Reporter::stdio(crate::cli::human_mode());
-    if let Some(fatal) = &report.fatal {
-        err.error("", fatal);
-    }
-    for row in &report.rows {
-        if let Outcome::Failed(cause) = &row.outcome {
-            let hint = if cause.kind == FailureKind::Unauthorized {
-                Some(credential.unauthorized_fix())
-            } else if matches!(credential, Credential::App(_)) && row.hint.is_some() {
-                row.resolved.as_ref().map(|t| credential.permission_hint(t))
-            } else {
-                row.hint.clone()
-            };
-            let fix = hint.map(|h| format!("\n  fix: {h}")).unwrap_or_default();
-            err.error(
-                "",
-                &format!("{} in {}: {cause}{fix}", row.secret, row.target),
-            );
-        }
-    }
-    if let Some(days) = crate::report::expiry_days_left(report.token_expiry.as_deref(), now) {
-        if days < 14 {
-            err.warning(
-                "",
-                &format!(
-                    "{} expires {} ({}); rotate it before then",
-                    credential.describe(),
-                    report.token_expiry.as_deref().unwrap_or_default(),
-                    if days < 0 {
-                        "already expired".to_owned()
-                    } else {
-                        format!("in {days} days")
-                    }
-                ),
-            );
-        }
-    }
-    err.flush();
-
-    let mut out = String::new();
-    let rows: Vec<(Vec<String>, Tone)> = report
-        .rows
-        .iter()
-        .map(|r| {
-            let tone = match &r.outcome {
-                Outcome::Created | Outcome::Updated => Tone::Good,
-                Outcome::Failed(_) => Tone::Bad,
-                _ => Tone::Warn,
-            };
-            let result = match &r.outcome {
-                Outcome::Failed(_) => "failed".to_owned(),
-                Outcome::NotAttempted => "not attempted".to_owned(),
-                o => o.describe(),
-            };
-            (vec![r.secret.clone(), r.target.clone(), result], tone)
-        })
-        .collect();
-    if !rows.is_empty() {
-        out.push_str(&super::table(style, &["SECRET", "TARGET", "RESULT"], &rows));
-    }
-
-    // A target is done when every name was written to it.
-    let labels: Vec<String> = if report.targets.is_empty() {
-        targets.iter().map(Target::to_string).collect()
-    } else {
-        report.targets.clone()
-    };
-    let done: Vec<&String> = labels
-        .iter()
-        .filter(|t| {
-            let mine: Vec<_> = report.rows.iter().filter(|r| &r.target == *t).collect();
-            !mine.is_empty() && mine.iter().all(|r| r.outcome.is_written())
-        })
-        .collect();
-    let remaining: Vec<&Target> = targets
-        .iter()
-        .filter(|t| !done.iter().any(|d| **d == t.to_string()))
-        .collect();
+    let mut out = results_table(style, report);
+    let (done, remaining) = done_and_remaining(report, targets);
     let requests = format!(
         "{} {}",
         report.requests,
@@ -452,6 +377,100 @@ fn print_report(
     out.push_str(&resume_advice(args, &remaining));
     super::print(&out);
     ExitCode::from(FAILED)
+}
+
+/// Each failure with its fix, and a warning when the credential expires soon.
+fn report_errors(report: &Report, credential: &Credential, now: time::OffsetDateTime) {
+    let mut err = crate::output::Reporter::stdio(crate::cli::human_mode());
+    if let Some(fatal) = &report.fatal {
+        err.error("", fatal);
+    }
+    for row in &report.rows {
+        if let Outcome::Failed(cause) = &row.outcome {
+            let hint = if cause.kind == FailureKind::Unauthorized {
+                Some(credential.unauthorized_fix())
+            } else if matches!(credential, Credential::App(_)) && row.hint.is_some() {
+                row.resolved.as_ref().map(|t| credential.permission_hint(t))
+            } else {
+                row.hint.clone()
+            };
+            let fix = hint.map(|h| format!("\n  fix: {h}")).unwrap_or_default();
+            err.error(
+                "",
+                &format!("{} in {}: {cause}{fix}", row.secret, row.target),
+            );
+        }
+    }
+    if let Some(days) = crate::report::expiry_days_left(report.token_expiry.as_deref(), now) {
+        if days < 14 {
+            err.warning(
+                "",
+                &format!(
+                    "{} expires {} ({}); rotate it before then",
+                    credential.describe(),
+                    report.token_expiry.as_deref().unwrap_or_default(),
+                    if days < 0 {
+                        "already expired".to_owned()
+                    } else {
+                        format!("in {days} days")
+                    }
+                ),
+            );
+        }
+    }
+    err.flush();
+}
+
+/// The SECRET / TARGET / RESULT table (empty when there are no rows).
+fn results_table(style: Style, report: &Report) -> String {
+    let mut out = String::new();
+    let rows: Vec<(Vec<String>, Tone)> = report
+        .rows
+        .iter()
+        .map(|r| {
+            let tone = match &r.outcome {
+                Outcome::Created | Outcome::Updated => Tone::Good,
+                Outcome::Failed(_) => Tone::Bad,
+                _ => Tone::Warn,
+            };
+            let result = match &r.outcome {
+                Outcome::Failed(_) => "failed".to_owned(),
+                Outcome::NotAttempted => "not attempted".to_owned(),
+                o => o.describe(),
+            };
+            (vec![r.secret.clone(), r.target.clone(), result], tone)
+        })
+        .collect();
+    if !rows.is_empty() {
+        out.push_str(&super::table(style, &["SECRET", "TARGET", "RESULT"], &rows));
+    }
+
+    out
+}
+
+/// The targets every name was written to, and the targets still to finish.
+fn done_and_remaining<'a>(
+    report: &'a Report,
+    targets: &'a [Target],
+) -> (Vec<String>, Vec<&'a Target>) {
+    // A target is done when every name was written to it.
+    let labels: Vec<String> = if report.targets.is_empty() {
+        targets.iter().map(Target::to_string).collect()
+    } else {
+        report.targets.clone()
+    };
+    let done: Vec<String> = labels
+        .into_iter()
+        .filter(|t| {
+            let mine: Vec<_> = report.rows.iter().filter(|r| r.target == **t).collect();
+            !mine.is_empty() && mine.iter().all(|r| r.outcome.is_written())
+        })
+        .collect();
+    let remaining: Vec<&Target> = targets
+        .iter()
+        .filter(|t| !done.iter().any(|d| **d == t.to_string()))
+        .collect();
+    (done, remaining)
 }
 
 /// The command that finishes the job: the same, for the targets not updated yet.
@@ -638,10 +657,33 @@ fn dry_run(
     });
     // The installation token is revoked before anything is printed: it served its purpose.
     let closed = runtime.block_on(session.close());
+    let requests = client.requests();
+    let req = format!(
+        "{requests} {}{}",
+        if requests == 1 { "request" } else { "requests" },
+        if session.is_app() && closed.is_ok() {
+            ", the token revoked"
+        } else {
+            ""
+        }
+    );
+    print_dry_run(style, &list, targets, &checks, &closed, &req, &credential)
+}
+
+/// The dry run's table and verdict; failures (and a failed revocation) as errors first.
+fn print_dry_run(
+    style: Style,
+    list: &str,
+    targets: &[Target],
+    checks: &[(Target, Result<(), Problem>)],
+    closed: &Result<(), String>,
+    req: &str,
+    credential: &Credential,
+) -> ExitCode {
     let mut err = crate::output::Reporter::stdio(crate::cli::human_mode());
     let mut rows = Vec::new();
     let mut failed = 0;
-    for (t, r) in &checks {
+    for (t, r) in checks {
         match r {
             Ok(()) => rows.push((vec![t.to_string(), format!("would set {list}")], Tone::Good)),
             Err((cause, fix)) => {
@@ -654,21 +696,11 @@ fn dry_run(
             }
         }
     }
-    if let Err(e) = &closed {
+    if let Err(e) = closed {
         err.error("", e);
     }
     err.flush();
     let mut out = super::table(style, &["TARGET", "RESULT"], &rows);
-    let requests = client.requests();
-    let req = format!(
-        "{requests} {}{}",
-        if requests == 1 { "request" } else { "requests" },
-        if session.is_app() && closed.is_ok() {
-            ", the token revoked"
-        } else {
-            ""
-        }
-    );
     let who = credential.describe();
     if failed == 0 {
         let reach = match targets {

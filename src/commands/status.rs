@@ -174,8 +174,65 @@ pub fn run(args: StatusArgs) -> ExitCode {
     // Revoked whatever the listing found; a token that outlives the command is a failure.
     let closed = runtime.block_on(session.close());
 
-    let now = OffsetDateTime::now_utc();
     let max = args.max_age.as_ref().map(|m| m.seconds);
+    let (rows, errors, empty) = tabulate(&targets, listed, &names, OffsetDateTime::now_utc(), max);
+    let ok = print_status(&args, &rows, &errors, &empty, &names, &closed);
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(FAILED)
+    }
+}
+
+/// Prints the rows (JSON or a table), errors first; whether everything was found and fresh.
+fn print_status(
+    args: &StatusArgs,
+    rows: &[Row],
+    errors: &[TargetError],
+    empty: &[String],
+    names: &[SecretName],
+    closed: &Result<(), String>,
+) -> bool {
+    let missing = rows.iter().filter(|r| r.status == "missing").count();
+    let stale = rows.iter().filter(|r| r.stale).count();
+    let ok = missing == 0 && stale == 0 && errors.is_empty() && closed.is_ok();
+
+    if args.json {
+        let doc = JsonReport {
+            ok,
+            max_age: args.max_age.as_ref().map(|m| m.text.as_str()),
+            max_age_seconds: args.max_age.as_ref().map(|m| m.seconds),
+            secrets: rows,
+            errors,
+        };
+        let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+        super::print(&format!("{text}\n"));
+        if let Err(e) = closed {
+            super::fail(FAILED, e);
+        }
+    } else {
+        let mut err = crate::output::Reporter::stdio(crate::cli::human_mode());
+        for e in errors {
+            err.error("", &format!("{}: {}\n  fix: {}", e.target, e.error, e.fix));
+        }
+        if let Err(e) = closed {
+            err.error("", e);
+        }
+        err.flush();
+        super::print(&human(rows, empty, errors, args.max_age.as_ref(), names));
+    }
+    ok
+}
+
+/// One row per secret and target (per name asked for, `missing` when absent), the targets
+/// that could not be listed, and the targets listed empty.
+fn tabulate(
+    targets: &[Target],
+    listed: Vec<Result<Vec<SecretDoc>, TargetError>>,
+    names: &[SecretName],
+    now: OffsetDateTime,
+    max: Option<i64>,
+) -> (Vec<Row>, Vec<TargetError>, Vec<String>) {
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     let mut empty = Vec::new();
@@ -206,7 +263,7 @@ pub fn run(args: StatusArgs) -> ExitCode {
             rows.extend(docs.iter().map(row));
             continue;
         }
-        for name in &names {
+        for name in names {
             match docs
                 .iter()
                 .find(|d| d.name.as_str().eq_ignore_ascii_case(name.as_str()))
@@ -223,55 +280,11 @@ pub fn run(args: StatusArgs) -> ExitCode {
             }
         }
     }
-    let missing = rows.iter().filter(|r| r.status == "missing").count();
-    let stale = rows.iter().filter(|r| r.stale).count();
-    let ok = missing == 0 && stale == 0 && errors.is_empty() && closed.is_ok();
-
-    if args.json {
-        let doc = JsonReport {
-            ok,
-            max_age: args.max_age.as_ref().map(|m| m.text.as_str()),
-            max_age_seconds: max,
-            secrets: &rows,
-            errors: &errors,
-        };
-        let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-        super::print(&format!("{text}\n"));
-        if let Err(e) = &closed {
-            super::fail(FAILED, e);
-        }
-    } else {
-        let mut err = crate::output::Reporter::stdio(crate::cli::human_mode());
-        for e in &errors {
-            err.error("", &format!("{}: {}\n  fix: {}", e.target, e.error, e.fix));
-        }
-        if let Err(e) = &closed {
-            err.error("", e);
-        }
-        err.flush();
-        super::print(&human(
-            &rows,
-            &empty,
-            &errors,
-            args.max_age.as_ref(),
-            &names,
-        ));
-    }
-    if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(FAILED)
-    }
+    (rows, errors, empty)
 }
 
-fn human(
-    rows: &[Row],
-    empty: &[String],
-    errors: &[TargetError],
-    max_age: Option<&MaxAge>,
-    names: &[SecretName],
-) -> String {
-    let style = Style::stdout();
+/// The TARGET / SECRET / STATUS / LAST UPDATED / AGE table (empty when there are no rows).
+fn status_table(style: Style, rows: &[Row], max_age: Option<&MaxAge>) -> String {
     let table_rows: Vec<(Vec<String>, Tone)> = rows
         .iter()
         .map(|r| {
@@ -307,6 +320,18 @@ fn human(
             &table_rows,
         ));
     }
+    out
+}
+
+fn human(
+    rows: &[Row],
+    empty: &[String],
+    errors: &[TargetError],
+    max_age: Option<&MaxAge>,
+    names: &[SecretName],
+) -> String {
+    let style = Style::stdout();
+    let mut out = status_table(style, rows, max_age);
     for t in empty {
         out.push_str(&format!("{t} has no secrets.\n"));
     }
