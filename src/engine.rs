@@ -5,16 +5,17 @@
 use std::collections::{BTreeMap, HashMap};
 
 use futures_util::stream::{self, StreamExt};
-use serde_json::json;
 
+use crate::app_auth::Session;
 use crate::audit::{AuditLog, Ledger, RunBinding};
 use crate::config::{Auth, Config, Destination, NewSecret, RepoSpec, Visibility};
-use crate::github::endpoints::{self, Written};
+use crate::github::endpoints::Written;
 use crate::github::{ApiError, Client, Policy};
 pub use crate::outcome::{FailureKind, Outcome, Report, Row, SkipReason};
 use crate::plan::{compare, Comparison};
 use crate::seal::SealingKey;
 use crate::secret::SecretValue;
+use crate::store::{Sealed, SecretStore};
 use crate::target::{App, Repo, Target};
 
 /// Targets as far as they are known without asking GitHub.
@@ -128,9 +129,7 @@ pub async fn run_with(
     // Plan: compare, read what earlier attempts left behind; no request yet.
     let plan = Plan::new(config);
     let mut report = plan.report(config);
-    let skip = skip_reason(config, plan.to_write().next().is_none());
-    if skip.is_some() || plan.to_write().next().is_none() {
-        plan.without_writing(&mut report, skip);
+    if plan.nothing_to_write(config, &mut report) {
         return report;
     }
 
@@ -157,51 +156,38 @@ pub async fn run_with(
             return report;
         }
     };
-    let writer = Writer {
-        client: &session.client,
-        config,
-        session: &session,
-    };
 
     // Resolve patterns and repository ids: reads, only because there is something to write.
-    let (targets, selected_ids) = match writer.resolve().await {
+    let (targets, selected_ids) = match resolve(config, &session).await {
         Ok(resolved) => resolved,
         Err(e) => {
             report.fatal = Some(e);
             plan.not_attempted(&mut report);
-            writer.finish(&mut report).await;
+            finish(&session, &mut report).await;
             return report;
         }
     };
-    report.targets = targets.iter().map(Target::to_string).collect();
 
-    // Seal and write, target by target.
-    let plans = plan.per_target(&targets);
-    let keys = writer.keys_ahead(&targets, &plans).await;
-    observe(Progress::Planned {
-        writes: plans.iter().flatten().filter(|(_, d)| d.is_none()).count(),
-        targets: targets.len(),
-    });
+    // Seal and write, target by target; then the run's totals.
+    let writer = Writer {
+        store: &session.client,
+        config,
+    };
     writer
-        .write_all(
+        .write_resolved(
+            &plan,
             &targets,
-            plans,
-            keys,
             selected_ids.as_deref(),
             observe,
             &mut report,
         )
         .await;
-
-    // Report: unchanged rows against the resolved targets, then the run's totals.
-    plan.unchanged_in(&targets, &mut report);
-    sort_rows(&mut report.rows, &plan.planned);
     if let Some(signal) = crate::cancel::requested() {
         report
             .fatal
             .get_or_insert(crate::cancel::how_to_finish(signal));
     }
-    writer.finish(&mut report).await;
+    finish(&session, &mut report).await;
     report
 }
 
@@ -247,12 +233,29 @@ impl Plan {
                 Some(Err(e)) => (Ledger::default(), Some(e.to_string())),
                 None => (Ledger::default(), None),
             };
+        Plan::with_ledger(config, ledger, audit_problem)
+    }
+
+    /// The plan, given what earlier attempts left behind.
+    fn with_ledger(config: &Config, ledger: Ledger, audit_problem: Option<String>) -> Plan {
         Plan {
             planned: compare(&config.secrets, config.current.as_ref()),
             ledger,
             statics: static_targets(config),
             audit_problem,
         }
+    }
+
+    /// When nothing is to be written (nothing changed, a dry run, no token, a refused event),
+    /// fills the report's rows and says so: then no request is made.
+    fn nothing_to_write(&self, config: &Config, report: &mut Report) -> bool {
+        let nothing = self.to_write().next().is_none();
+        let skip = skip_reason(config, nothing);
+        if !nothing && skip.is_none() {
+            return false;
+        }
+        self.without_writing(report, skip);
+        true
     }
 
     /// The report before anything is tried: comparisons and the targets known so far.
@@ -453,36 +456,134 @@ fn kind_of(e: &ApiError) -> FailureKind {
     }
 }
 
-struct Writer<'a> {
-    client: &'a Client,
-    config: &'a Config,
-    session: &'a crate::app_auth::Session,
+/// Revokes an installation token (success or failure), then records the client's stats.
+async fn finish(session: &Session, report: &mut Report) {
+    if let Err(e) = session.close().await {
+        report.fatal.get_or_insert(e);
+    }
+    let client = &session.client;
+    let stats = &client.stats;
+    use std::sync::atomic::Ordering::Relaxed;
+    report.requests = stats.requests.load(Relaxed);
+    report.retries = stats.retries.load(Relaxed);
+    report.rate_limit_waits = stats.rate_limit_waits.load(Relaxed);
+    report.rate_limit_wait_secs = stats.rate_limit_wait_ms.load(Relaxed) as f64 / 1000.0;
+    report.rate_limit_budget_secs = client.policy().max_rate_limit_wait.as_secs();
+    // An installation token lives an hour by design: no expiry warning for it.
+    report.token_expiry = (!session.is_app()).then(|| client.token_expiry()).flatten();
 }
 
-impl Writer<'_> {
-    /// Revokes an installation token (success or failure), then records the client's stats.
-    async fn finish(&self, report: &mut Report) {
-        if let Err(e) = self.session.close().await {
-            report.fatal.get_or_insert(e);
-        }
-        let stats = &self.client.stats;
-        use std::sync::atomic::Ordering::Relaxed;
-        report.requests = stats.requests.load(Relaxed);
-        report.retries = stats.retries.load(Relaxed);
-        report.rate_limit_waits = stats.rate_limit_waits.load(Relaxed);
-        report.rate_limit_wait_secs = stats.rate_limit_wait_ms.load(Relaxed) as f64 / 1000.0;
-        report.rate_limit_budget_secs = self.client.policy().max_rate_limit_wait.as_secs();
-        // An installation token lives an hour by design: no expiry warning for it.
-        report.token_expiry = (!self.session.is_app())
-            .then(|| self.client.token_expiry())
-            .flatten();
-    }
+/// The targets (patterns resolved) and, for `selected` visibility, the repository ids.
+async fn resolve(
+    config: &Config,
+    session: &Session,
+) -> Result<(Vec<Target>, Option<Vec<u64>>), String> {
+    let targets = match &session.targets {
+        Some(targets) => targets.clone(),
+        None => resolve_targets(config, &session.client).await?,
+    };
+    let selected_ids = selected_repository_ids(config, &session.client).await?;
+    Ok((targets, selected_ids))
+}
 
-    /// The targets (patterns resolved) and, for `selected` visibility, the repository ids.
-    async fn resolve(&self) -> Result<(Vec<Target>, Option<Vec<u64>>), String> {
-        let targets = self.resolve_targets().await?;
-        let selected_ids = self.selected_repository_ids().await?;
-        Ok((targets, selected_ids))
+/// The targets, patterns resolved against the owners' repository listings (one listing per
+/// owner).
+async fn resolve_targets(config: &Config, client: &Client) -> Result<Vec<Target>, String> {
+    let Destination::Repos { repos, environment } = &config.destination else {
+        return Ok(static_targets(config)
+            .into_iter()
+            .filter_map(|(_, t)| t)
+            .collect());
+    };
+    let mut resolved: Vec<Target> = Vec::new();
+    let mut listings: BTreeMap<String, Vec<Repo>> = BTreeMap::new();
+    let mut me: Option<String> = None;
+    for spec in repos {
+        let matched: Vec<Repo> = match spec {
+            RepoSpec::Exact(r) => vec![r.clone()],
+            RepoSpec::Pattern { owner, pattern } => {
+                let key = owner.to_ascii_lowercase();
+                if let std::collections::btree_map::Entry::Vacant(slot) = listings.entry(key) {
+                    if me.is_none() {
+                        me = Some(crate::github::repos::token_login(client).await?);
+                    }
+                    let list = crate::github::repos::list_owner_repos(
+                        client,
+                        owner,
+                        me.as_deref().unwrap_or(""),
+                    )
+                    .await?;
+                    slot.insert(list);
+                }
+                let found = pattern_matches(
+                    owner,
+                    pattern,
+                    listings
+                        .get(&owner.to_ascii_lowercase())
+                        .map(Vec::as_slice)
+                        .unwrap_or_default(),
+                )?;
+                if found.is_empty() {
+                    return Err(format!(
+                        "`{spec}` matches no repository of {owner} (archived repositories are skipped)"
+                    ));
+                }
+                found
+            }
+        };
+        add_targets(&mut resolved, matched, environment.as_deref(), config.app);
+    }
+    Ok(resolved)
+}
+
+/// Repository ids for `selected-repositories`, when the visibility is `selected`.
+async fn selected_repository_ids(
+    config: &Config,
+    client: &Client,
+) -> Result<Option<Vec<u64>>, String> {
+    let Destination::Org {
+        visibility: Some(Visibility::Selected),
+        selected,
+        ..
+    } = &config.destination
+    else {
+        return Ok(None);
+    };
+    let mut ids = Vec::new();
+    for repo in selected {
+        ids.push(crate::github::repos::repo_id(client, repo).await?);
+    }
+    Ok(Some(ids))
+}
+
+/// Seals and writes through a [`SecretStore`]: the engine's decisions past authentication.
+struct Writer<'a, S> {
+    store: &'a S,
+    config: &'a Config,
+}
+
+impl<S: SecretStore> Writer<'_, S> {
+    /// Decides, seals and writes every pair for the resolved `targets`, then adds the
+    /// unchanged rows: the report's rows in their order.
+    async fn write_resolved(
+        &self,
+        plan: &Plan,
+        targets: &[Target],
+        selected_ids: Option<&[u64]>,
+        observe: &mut dyn FnMut(Progress<'_>),
+        report: &mut Report,
+    ) {
+        report.targets = targets.iter().map(Target::to_string).collect();
+        let plans = plan.per_target(targets);
+        let keys = self.keys_ahead(targets, &plans).await;
+        observe(Progress::Planned {
+            writes: plans.iter().flatten().filter(|(_, d)| d.is_none()).count(),
+            targets: targets.len(),
+        });
+        self.write_all(targets, plans, keys, selected_ids, observe, report)
+            .await;
+        plan.unchanged_in(targets, report);
+        sort_rows(&mut report.rows, &plan.planned);
     }
 
     /// Public keys: one GET per target that has something to write. When every target will be
@@ -608,93 +709,22 @@ impl Writer<'_> {
         }
     }
 
-    async fn resolve_targets(&self) -> Result<Vec<Target>, String> {
-        if let Some(targets) = &self.session.targets {
-            return Ok(targets.clone());
-        }
-        let config = self.config;
-        let Destination::Repos { repos, environment } = &config.destination else {
-            return Ok(static_targets(config)
-                .into_iter()
-                .filter_map(|(_, t)| t)
-                .collect());
-        };
-        let mut resolved: Vec<Target> = Vec::new();
-        let mut listings: BTreeMap<String, Vec<Repo>> = BTreeMap::new();
-        let mut me: Option<String> = None;
-        for spec in repos {
-            let matched: Vec<Repo> = match spec {
-                RepoSpec::Exact(r) => vec![r.clone()],
-                RepoSpec::Pattern { owner, pattern } => {
-                    let key = owner.to_ascii_lowercase();
-                    if let std::collections::btree_map::Entry::Vacant(slot) = listings.entry(key) {
-                        if me.is_none() {
-                            me = Some(crate::github::repos::token_login(self.client).await?);
-                        }
-                        let list = crate::github::repos::list_owner_repos(
-                            self.client,
-                            owner,
-                            me.as_deref().unwrap_or(""),
-                        )
-                        .await?;
-                        slot.insert(list);
-                    }
-                    let found = pattern_matches(
-                        owner,
-                        pattern,
-                        listings
-                            .get(&owner.to_ascii_lowercase())
-                            .map(Vec::as_slice)
-                            .unwrap_or_default(),
-                    )?;
-                    if found.is_empty() {
-                        return Err(format!(
-                            "`{spec}` matches no repository of {owner} (archived repositories are skipped)"
-                        ));
-                    }
-                    found
-                }
-            };
-            add_targets(&mut resolved, matched, environment.as_deref(), config.app);
-        }
-        Ok(resolved)
-    }
-
-    /// Repository ids for `selected-repositories`, when the visibility is `selected`.
-    async fn selected_repository_ids(&self) -> Result<Option<Vec<u64>>, String> {
-        let Destination::Org {
-            visibility: Some(Visibility::Selected),
-            selected,
-            ..
-        } = &self.config.destination
-        else {
-            return Ok(None);
-        };
-        let mut ids = Vec::new();
-        for repo in selected {
-            ids.push(crate::github::repos::repo_id(self.client, repo).await?);
-        }
-        Ok(Some(ids))
-    }
-
     /// Whether the run authenticates as a GitHub App (hints name app permissions then).
     fn is_app(&self) -> bool {
         matches!(self.config.auth, Auth::App(_))
     }
 
     async fn fetch_key(&self, target: &Target) -> Result<SealingKey, Failure> {
-        let key = endpoints::public_key(self.client, target)
-            .await
-            .map_err(|e| match e {
-                ApiError::BadBody(e) => Failure {
-                    cause: format!("GitHub's public key answer was not understood: {e}"),
-                    hint: None,
-                    key_id: None,
-                    stops: false,
-                    kind: FailureKind::Other,
-                },
-                e => self.api_failure(&e, target, "read the public key for"),
-            })?;
+        let key = self.store.public_key(target).await.map_err(|e| match e {
+            ApiError::BadBody(e) => Failure {
+                cause: format!("GitHub's public key answer was not understood: {e}"),
+                hint: None,
+                key_id: None,
+                stops: false,
+                kind: FailureKind::Other,
+            },
+            e => self.api_failure(&e, target, "read the public key for"),
+        })?;
         SealingKey::from_base64(&key.key_id, &key.key_base64).map_err(|e| Failure {
             cause: e.to_string(),
             hint: None,
@@ -734,13 +764,12 @@ impl Writer<'_> {
                 stops: false,
                 kind: FailureKind::Other,
             })?;
-            let mut body = json!({ "encrypted_value": sealed, "key_id": k.key_id });
-            if let (Some(v), Some(fields)) = (visibility, body.as_object_mut()) {
-                fields.insert("visibility".into(), json!(v.as_str()));
-                if let (Visibility::Selected, Some(ids)) = (v, selected_ids) {
-                    fields.insert("selected_repository_ids".into(), json!(ids));
-                }
-            }
+            let sealed = Sealed {
+                encrypted_value: sealed,
+                key_id: k.key_id.clone(),
+                visibility,
+                selected_repository_ids: selected_ids,
+            };
             if crate::cancel::requested().is_some() {
                 // The signal came while the key was read: the write never starts.
                 return Ok((Outcome::Cancelled, k.key_id));
@@ -749,7 +778,7 @@ impl Writer<'_> {
                 key_id: Some(k.key_id.clone()),
                 ..self.api_failure(e, target, "write")
             };
-            match endpoints::put_secret(self.client, target, name, &body).await {
+            match self.store.put_secret(target, name, &sealed).await {
                 Ok(Written::Created) => return Ok((Outcome::Created, k.key_id)),
                 Ok(Written::Updated) => return Ok((Outcome::Updated, k.key_id)),
                 Err(e @ ApiError::Rejected { .. }) if !refetched => {
@@ -776,7 +805,9 @@ impl Writer<'_> {
         {
             return Ok(*v);
         }
-        let existing = endpoints::secret_visibility(self.client, target, name)
+        let existing = self
+            .store
+            .secret_visibility(target, name)
             .await
             .map_err(|e| match e {
                 ApiError::BadBody(_) => Failure {
@@ -928,4 +959,316 @@ pub fn permission_hint(target: &Target) -> String {
          the default GITHUB_TOKEN cannot write secrets",
         target
     )
+}
+
+#[cfg(test)]
+mod tests {
+    //! The engine's decisions against an in-memory store: which pairs are written, kept,
+    //! stopped, failed and resumed, and the calls it takes. The HTTP tests cover the wire.
+
+    use super::*;
+    use crate::audit::records;
+    use crate::config::{Origin, RunContext};
+    use crate::names::SecretName;
+    use crate::store::memory::{Fails, MemoryStore};
+
+    fn secret(name: &str, value: &str) -> NewSecret {
+        NewSecret {
+            name: SecretName::parse(name).expect("name"),
+            value: SecretValue::from(value),
+            origin: Origin::Input,
+        }
+    }
+
+    fn repo(name: &str) -> Target {
+        Target::Repo {
+            repo: Repo::parse(&format!("acme/{name}")).expect("repo"),
+            app: App::Actions,
+        }
+    }
+
+    fn config(secrets: Vec<NewSecret>, targets: &[Target]) -> Config {
+        Config {
+            auth: Auth::Token(SecretValue::from("ghp_test")),
+            secrets,
+            current: None,
+            destination: Destination::Repos {
+                repos: targets
+                    .iter()
+                    .filter_map(Target::repo)
+                    .map(|r| RepoSpec::Exact(r.clone()))
+                    .collect(),
+                environment: None,
+            },
+            app: App::Actions,
+            dry_run: false,
+            api_url: "https://api.github.com".into(),
+            fail_fast: false,
+            allow_pull_request_target: false,
+            token_expiry_warning_days: 14,
+            audit_log: None,
+            context: RunContext {
+                default_repository: "acme/ops".into(),
+                run_id: "77".into(),
+                run_attempt: "1".into(),
+                job: "refresh".into(),
+                ..RunContext::default()
+            },
+            warnings: Vec::new(),
+        }
+    }
+
+    /// The run past authentication and resolution, as `run_with` does it, on `store`.
+    fn run_on(plan: Plan, config: &Config, store: &MemoryStore, targets: &[Target]) -> Report {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            let mut report = plan.report(config);
+            if plan.nothing_to_write(config, &mut report) {
+                return report;
+            }
+            Writer { store, config }
+                .write_resolved(&plan, targets, None, &mut |_| {}, &mut report)
+                .await;
+            report
+        })
+    }
+
+    fn run(config: &Config, store: &MemoryStore, targets: &[Target]) -> Report {
+        run_on(Plan::new(config), config, store, targets)
+    }
+
+    /// `secret target outcome-code` per row, in the report's order.
+    fn outcomes(report: &Report) -> Vec<String> {
+        report
+            .rows
+            .iter()
+            .map(|r| format!("{} {} {:?}", r.secret, r.target, r.outcome.code()))
+            .collect()
+    }
+
+    #[test]
+    fn writes_each_secret_to_each_target_sealed_for_its_key() {
+        let targets = [repo("api"), repo("web")];
+        let config = config(
+            vec![secret("A", "one"), secret("B", "two\nlines")],
+            &targets,
+        );
+        let store = MemoryStore::new().with(&targets[1], "B", "old");
+        let report = run(&config, &store, &targets);
+        assert_eq!(
+            outcomes(&report),
+            [
+                "A acme/api Created",
+                "A acme/web Created",
+                "B acme/api Created",
+                "B acme/web Updated",
+            ]
+        );
+        assert_eq!(store.value(&targets[0], "A").as_deref(), Some("one"));
+        assert_eq!(store.value(&targets[1], "B").as_deref(), Some("two\nlines"));
+        // One key per target, read ahead; then the writes, serial, target by target.
+        assert_eq!(
+            store.calls(),
+            [
+                "key acme/api",
+                "key acme/web",
+                "put acme/api/A",
+                "put acme/api/B",
+                "put acme/web/A",
+                "put acme/web/B",
+            ]
+        );
+        assert!(report.rows.iter().all(|r| r.key_id.is_some()));
+        assert!(!report.failed());
+    }
+
+    #[test]
+    fn unchanged_secrets_cost_no_call() {
+        let targets = [repo("api")];
+        let mut config = config(vec![secret("A", "same"), secret("B", "new")], &targets);
+        config.current = Some(
+            [
+                ("A".to_owned(), SecretValue::from("same")),
+                ("B".to_owned(), SecretValue::from("old")),
+            ]
+            .into(),
+        );
+        let store = MemoryStore::new();
+        let report = run(&config, &store, &targets);
+        assert_eq!(
+            outcomes(&report),
+            ["A acme/api Unchanged", "B acme/api Created"]
+        );
+        assert_eq!(store.puts(), ["put acme/api/B"]);
+
+        // Nothing changed: no call at all.
+        config.secrets = vec![secret("A", "same")];
+        let store = MemoryStore::new();
+        let report = run(&config, &store, &targets);
+        assert_eq!(outcomes(&report), ["A acme/api Unchanged"]);
+        assert!(store.calls().is_empty());
+    }
+
+    #[test]
+    fn a_dry_run_reports_what_would_be_written_and_calls_nothing() {
+        let targets = [repo("api"), repo("web")];
+        let mut config = config(vec![secret("A", "one")], &targets);
+        config.dry_run = true;
+        let store = MemoryStore::new();
+        let report = run(&config, &store, &targets);
+        assert_eq!(
+            outcomes(&report),
+            ["A acme/api WouldWrite", "A acme/web WouldWrite"]
+        );
+        assert_eq!(report.skip, Some(SkipReason::DryRun));
+        assert!(store.calls().is_empty());
+    }
+
+    #[test]
+    fn fail_fast_stops_at_the_first_failure_and_reads_no_key_ahead() {
+        let targets = [repo("api"), repo("web"), repo("cli")];
+        let mut config = config(vec![secret("A", "one"), secret("B", "two")], &targets);
+        config.fail_fast = true;
+        let store = MemoryStore::new().failing(&targets[1], Fails::Put);
+        let report = run(&config, &store, &targets);
+        assert_eq!(
+            outcomes(&report),
+            [
+                "A acme/api Created",
+                "A acme/web Failed",
+                "A acme/cli NotAttempted",
+                "B acme/api Created",
+                "B acme/web NotAttempted",
+                "B acme/cli NotAttempted",
+            ]
+        );
+        assert_eq!(
+            store.calls(),
+            [
+                "key acme/api",
+                "put acme/api/A",
+                "put acme/api/B",
+                "key acme/web",
+                "put acme/web/A",
+            ]
+        );
+        let failed = report
+            .rows
+            .iter()
+            .find(|r| r.target == "acme/web")
+            .expect("row");
+        assert!(failed
+            .hint
+            .as_deref()
+            .expect("hint")
+            .contains("Secrets: Read and write"));
+        assert!(report.failed());
+    }
+
+    #[test]
+    fn without_fail_fast_a_failure_leaves_the_other_targets_written() {
+        let targets = [repo("api"), repo("web"), repo("cli")];
+        let config = config(vec![secret("A", "one")], &targets);
+        let store = MemoryStore::new().failing(&targets[0], Fails::Key);
+        let report = run(&config, &store, &targets);
+        assert_eq!(
+            outcomes(&report),
+            [
+                "A acme/api Failed",
+                "A acme/web Created",
+                "A acme/cli Created"
+            ]
+        );
+        // The refused key is read once, and nothing is written there.
+        assert_eq!(store.puts(), ["put acme/web/A", "put acme/cli/A"]);
+        assert_eq!(store.value(&targets[2], "A").as_deref(), Some("one"));
+        assert!(report.failed());
+    }
+
+    #[test]
+    fn a_rejected_write_refetches_the_key_once_and_retries() {
+        let targets = [repo("api")];
+        let config = config(vec![secret("A", "one")], &targets);
+        let store = MemoryStore::new().failing(&targets[0], Fails::RejectPut(1));
+        let report = run(&config, &store, &targets);
+        assert_eq!(outcomes(&report), ["A acme/api Created"]);
+        assert_eq!(
+            store.calls(),
+            [
+                "key acme/api",
+                "put acme/api/A",
+                "key acme/api",
+                "put acme/api/A"
+            ]
+        );
+        // Written with the fresh key.
+        assert_eq!(report.rows[0].key_id.as_deref(), Some("key-1"));
+        assert_eq!(store.value(&targets[0], "A").as_deref(), Some("one"));
+    }
+
+    #[test]
+    fn a_rerun_of_the_same_run_writes_only_what_is_missing() {
+        let targets = [repo("api"), repo("web")];
+        let config1 = config(vec![secret("A", "one"), secret("B", "two")], &targets);
+        let store = MemoryStore::new().failing(&targets[1], Fails::Key);
+        let first = run(&config1, &store, &targets);
+        assert_eq!(
+            outcomes(&first),
+            [
+                "A acme/api Created",
+                "A acme/web Failed",
+                "B acme/api Created",
+                "B acme/web Failed",
+            ]
+        );
+
+        // Attempt 2 of the same run reads attempt 1's records back: what was written stands.
+        let mut config2 = config(config1.secrets.clone(), &targets);
+        config2.context.run_attempt = "2".into();
+        let ledger = Ledger::from_records(
+            records(&first, &config1, time::OffsetDateTime::now_utc()),
+            &RunBinding::of(&config2),
+        );
+        let store = MemoryStore::new();
+        let second = run_on(
+            Plan::with_ledger(&config2, ledger, None),
+            &config2,
+            &store,
+            &targets,
+        );
+        assert_eq!(
+            outcomes(&second),
+            [
+                "A acme/api AlreadyWritten",
+                "A acme/web Created",
+                "B acme/api AlreadyWritten",
+                "B acme/web Created",
+            ]
+        );
+        assert_eq!(
+            store.calls(),
+            ["key acme/web", "put acme/web/A", "put acme/web/B"]
+        );
+        // The earlier write's key id is kept for the audit.
+        assert_eq!(second.rows[0].key_id, first.rows[0].key_id);
+
+        // Another run's records count for nothing: everything is written again.
+        let mut other = config(config1.secrets.clone(), &targets);
+        other.context.run_id = "78".into();
+        other.context.run_attempt = "2".into();
+        let ledger = Ledger::from_records(
+            records(&first, &config1, time::OffsetDateTime::now_utc()),
+            &RunBinding::of(&other),
+        );
+        let store = MemoryStore::new();
+        let fresh = run_on(
+            Plan::with_ledger(&other, ledger, None),
+            &other,
+            &store,
+            &targets,
+        );
+        assert!(fresh.rows.iter().all(|r| r.outcome == Outcome::Created));
+    }
 }

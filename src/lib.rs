@@ -35,6 +35,7 @@ pub mod prompt;
 pub mod report;
 pub mod seal;
 pub mod secret;
+pub mod store;
 pub mod target;
 pub mod token;
 pub mod workspace;

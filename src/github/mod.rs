@@ -7,6 +7,7 @@ pub mod endpoints;
 mod pager;
 pub mod repos;
 pub mod routes;
+mod store;
 mod url;
 pub mod wire;
 
