@@ -42,7 +42,7 @@ pub mod workspace;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 /// The program: action mode when run bare inside GitHub Actions, else the command line.
 pub fn run() -> ExitCode {
@@ -60,11 +60,11 @@ pub fn run() -> ExitCode {
     };
     // A signal handled along the way (see `cancel`) decides the exit code: 130 or 143.
     commands::exit(match cli.command {
-        cli::Command::Sync(args) => cli::sync(args),
+        cli::Command::Sync(args) => commands::sync::run(args),
         cli::Command::Set(args) => commands::set::run(args),
         cli::Command::Status(args) => commands::status::run(args),
         cli::Command::CheckToken(args) => commands::check_token::run(args),
-        cli::Command::Completions(args) => commands::completions::run(args),
-        cli::Command::Man(args) => commands::completions::run_man(args),
+        cli::Command::Completions(args) => commands::completions::run(args, cli::Cli::command()),
+        cli::Command::Man(args) => commands::completions::run_man(args, cli::Cli::command()),
     })
 }

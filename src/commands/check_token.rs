@@ -7,9 +7,9 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use super::options::AppArgs;
 use super::{Style, Tone, FAILED, USAGE};
 use crate::app_auth::{AppSigner, Minted};
-use crate::cli::AppArgs;
 use crate::config::AppCredentials;
 use crate::github::endpoints::{self, Installation, InstallationOf};
 use crate::github::{ApiError, Client, Policy};
@@ -383,7 +383,7 @@ impl Findings {
         if self.problems.is_empty() {
             return ExitCode::SUCCESS;
         }
-        let mut err = crate::output::Reporter::stdio(crate::cli::human_mode());
+        let mut err = crate::output::Reporter::stdio(super::options::human_mode());
         for p in &self.problems {
             err.error("", p);
         }

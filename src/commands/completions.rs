@@ -6,11 +6,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Args, CommandFactory};
+use clap::Args;
 use clap_complete::Shell;
 
 use super::{fail, FAILED};
-use crate::cli::Cli;
 
 /// The program's name, as completions register it.
 const BIN: &str = "secret-refresh";
@@ -51,9 +50,9 @@ pub struct ManArgs {
 }
 
 /// The completion script for `shell`.
-pub fn completion_script(shell: Shell) -> Vec<u8> {
+pub fn completion_script(shell: Shell, mut command: clap::Command) -> Vec<u8> {
     let mut script = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), BIN, &mut script);
+    clap_complete::generate(shell, &mut command, BIN, &mut script);
     if shell == Shell::Bash {
         script = fix_bash_hyphenated_name(&script);
     }
@@ -71,31 +70,33 @@ fn fix_bash_hyphenated_name(script: &[u8]) -> Vec<u8> {
 }
 
 /// The top-level man page (roff).
-pub fn man_page() -> std::io::Result<Vec<u8>> {
+pub fn man_page(command: clap::Command) -> std::io::Result<Vec<u8>> {
     let mut page = Vec::new();
-    clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+    clap_mangen::Man::new(command).render(&mut page)?;
     Ok(page)
 }
 
 /// One page per command, into `dir`.
-pub fn write_man_pages(dir: &Path) -> std::io::Result<()> {
-    clap_mangen::generate_to(Cli::command(), dir)
+pub fn write_man_pages(command: clap::Command, dir: &Path) -> std::io::Result<()> {
+    clap_mangen::generate_to(command, dir)
 }
 
-pub fn run(args: CompletionsArgs) -> ExitCode {
-    write_stdout(&completion_script(args.shell))
+/// `completions`: the script for `command`, the program's command tree.
+pub fn run(args: CompletionsArgs, command: clap::Command) -> ExitCode {
+    write_stdout(&completion_script(args.shell, command))
 }
 
-pub fn run_man(args: ManArgs) -> ExitCode {
+/// `man`: the pages of `command`, the program's command tree.
+pub fn run_man(args: ManArgs, command: clap::Command) -> ExitCode {
     match args.out {
-        Some(dir) => match write_man_pages(&dir) {
+        Some(dir) => match write_man_pages(command, &dir) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(
                 FAILED,
                 &format!("cannot write the man pages into {}: {e}", dir.display()),
             ),
         },
-        None => match man_page() {
+        None => match man_page(command) {
             Ok(page) => write_stdout(&page),
             Err(e) => fail(FAILED, &format!("cannot render the man page: {e}")),
         },
@@ -118,10 +119,14 @@ mod tests {
 
     use super::*;
 
+    fn tree() -> clap::Command {
+        <crate::cli::Cli as clap::CommandFactory>::command()
+    }
+
     #[test]
     fn every_shell_gets_a_script_that_names_every_command() {
         for shell in Shell::value_variants() {
-            let script = String::from_utf8(completion_script(*shell)).expect("UTF-8");
+            let script = String::from_utf8(completion_script(*shell, tree())).expect("UTF-8");
             for cmd in ["sync", "set", "status", "check-token", "completions", "man"] {
                 assert!(script.contains(cmd), "{shell}: no {cmd}");
             }
@@ -135,7 +140,7 @@ mod tests {
     fn bash_completes_commands_flags_and_shells() {
         let dir = tempfile::tempdir().expect("tempdir");
         let script = dir.path().join("secret-refresh.bash");
-        std::fs::write(&script, completion_script(Shell::Bash)).expect("write");
+        std::fs::write(&script, completion_script(Shell::Bash, tree())).expect("write");
         let complete = |line: &str| -> Vec<String> {
             let probe = format!(
                 "source {script}\n\
@@ -182,7 +187,7 @@ mod tests {
     #[test]
     fn man_pages_cover_every_command() {
         let dir = tempfile::tempdir().expect("tempdir");
-        write_man_pages(dir.path()).expect("write man pages");
+        write_man_pages(tree(), dir.path()).expect("write man pages");
         let mut names: Vec<String> = std::fs::read_dir(dir.path())
             .expect("read dir")
             .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())

@@ -4,9 +4,11 @@
 
 pub mod check_token;
 pub mod completions;
+pub mod options;
 pub mod repos_file;
 pub mod set;
 pub mod status;
+pub mod sync;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -14,11 +16,11 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::cli::AppArgs;
 use crate::config::{AppCredentials, Auth, Config, Destination, RepoSpec, RunContext, Visibility};
 use crate::secret::SecretValue;
 use crate::target::{App, Repo, Target};
 use crate::token::TokenSource;
+use options::AppArgs;
 
 /// Everything was fine.
 pub const OK: u8 = 0;
@@ -299,7 +301,8 @@ pub fn config(
 /// The API URL for a command (`--api-url`, else `GH_HOST`'s, else github.com), through the URL
 /// policy before anything else happens: a refused URL is a usage error that never echoes it.
 pub fn api_url(flag: Option<&str>) -> Result<crate::github::ApiUrl, Failure> {
-    crate::github::ApiUrl::parse(&crate::cli::api_url(flag)).map_err(|e| (USAGE, e.to_string()))
+    crate::github::ApiUrl::parse(&options::api_url_or_default(flag))
+        .map_err(|e| (USAGE, e.to_string()))
 }
 
 /// The token for a command, or the error that says how to give one.
@@ -387,7 +390,7 @@ pub fn print(text: &str) {
 
 /// `error: …` on standard error (coloured label on a terminal), and the exit code.
 pub fn fail(code: u8, message: &str) -> ExitCode {
-    let mut r = crate::output::Reporter::stdio(crate::cli::human_mode());
+    let mut r = crate::output::Reporter::stdio(options::human_mode());
     r.error("", message);
     r.flush();
     ExitCode::from(code)

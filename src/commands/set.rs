@@ -8,8 +8,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use super::options::AppArgs;
 use super::{Credential, Style, TargetArgs, Tone, FAILED, USAGE};
-use crate::cli::AppArgs;
 use crate::config::{Config, NewSecret, Origin, Visibility, MAX_VALUE_BYTES};
 use crate::engine::{FailureKind, Outcome, Progress, Report};
 use crate::github::{ApiError, Client, Policy};
@@ -219,7 +219,7 @@ fn prompt_twice(names: &[SecretName]) -> Result<SecretValue, String> {
         if first.ct_eq(&again) {
             return Ok(first);
         }
-        let mut r = crate::output::Reporter::stdio(crate::cli::human_mode());
+        let mut r = crate::output::Reporter::stdio(super::options::human_mode());
         r.warning("", "the two entries differ; type the value again");
     }
     Err(format!(
@@ -381,7 +381,7 @@ fn print_report(
 
 /// Each failure with its fix, and a warning when the credential expires soon.
 fn report_errors(report: &Report, credential: &Credential, now: time::OffsetDateTime) {
-    let mut err = crate::output::Reporter::stdio(crate::cli::human_mode());
+    let mut err = crate::output::Reporter::stdio(super::options::human_mode());
     if let Some(fatal) = &report.fatal {
         err.error("", fatal);
     }
@@ -680,7 +680,7 @@ fn print_dry_run(
     req: &str,
     credential: &Credential,
 ) -> ExitCode {
-    let mut err = crate::output::Reporter::stdio(crate::cli::human_mode());
+    let mut err = crate::output::Reporter::stdio(super::options::human_mode());
     let mut rows = Vec::new();
     let mut failed = 0;
     for (t, r) in checks {

@@ -11,9 +11,9 @@ use futures_util::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::options::AppArgs;
 use super::{Credential, Style, TargetArgs, Tone, FAILED, USAGE};
 use crate::app_auth::Access;
-use crate::cli::AppArgs;
 use crate::github::{ApiError, Client, Policy};
 use crate::names::SecretName;
 use crate::target::{App, Target};
@@ -211,7 +211,7 @@ fn print_status(
             super::fail(FAILED, e);
         }
     } else {
-        let mut err = crate::output::Reporter::stdio(crate::cli::human_mode());
+        let mut err = crate::output::Reporter::stdio(super::options::human_mode());
         for e in errors {
             err.error("", &format!("{}: {}\n  fix: {}", e.target, e.error, e.fix));
         }

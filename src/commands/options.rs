@@ -1,0 +1,126 @@
+//! The options every command shares: `--api-url`, the GitHub App's flags, how output looks,
+//! and where values are read from (a file, standard input or a variable). Commands import them
+//! from here; `cli.rs` only assembles the command tree.
+
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::output::Mode;
+use crate::secret::{secret_from_bytes, SecretValue};
+
+/// Authenticate as a GitHub App instead of with a token; shared by the commands that write or
+/// read secrets. The key is read from a file, never taken as an argument.
+#[derive(Args, Debug, Default, Clone)]
+pub struct AppArgs {
+    /// Authenticate as this GitHub App (its id or client id) instead of a token.
+    #[arg(long, value_name = "ID", requires = "app_key_file")]
+    pub app_id: Option<String>,
+    /// The app's private key: a PEM file (PKCS#1 or PKCS#8), `-` for standard input.
+    #[arg(long, value_name = "PATH", requires = "app_id")]
+    pub app_key_file: Option<PathBuf>,
+    /// The app's installation id (default: found from the first target).
+    #[arg(long, value_name = "ID", requires = "app_id")]
+    pub app_installation_id: Option<String>,
+}
+
+impl AppArgs {
+    pub fn is_set(&self) -> bool {
+        self.app_id.is_some()
+    }
+
+    /// `(app-id, app-private-key, app-installation-id)` as the action's inputs take them.
+    pub fn inputs(&self) -> Result<(String, SecretValue, String), SourceError> {
+        let key = read_source("app private key", self.app_key_file.as_ref(), None)?;
+        Ok((
+            self.app_id.clone().unwrap_or_default(),
+            key,
+            self.app_installation_id.clone().unwrap_or_default(),
+        ))
+    }
+}
+
+/// The API URL for the command line: `--api-url`, else GitHub Enterprise Server's from
+/// `GH_HOST`, else github.com.
+pub fn api_url_or_default(flag: Option<&str>) -> String {
+    if let Some(url) = flag.filter(|s| !s.is_empty()) {
+        return url.to_owned();
+    }
+    match std::env::var("GH_HOST") {
+        Ok(host) if !host.is_empty() && host != "github.com" => format!("https://{host}/api/v3"),
+        _ => "https://api.github.com".to_owned(),
+    }
+}
+
+/// A value source that cannot be read. Names the source, never its content.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("give the {0} as a file or a variable, not both")]
+    Both(&'static str),
+    #[error("the {0} would be read from standard input, which is a terminal: pipe them in")]
+    Terminal(&'static str),
+    #[error("cannot read the {what} from standard input: {source}")]
+    Stdin {
+        what: &'static str,
+        source: std::io::Error,
+    },
+    #[error("{0} from standard input: not UTF-8 text")]
+    StdinNotUtf8(&'static str),
+    #[error("cannot read the {what} from {}: {source}", .path.display())]
+    File {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{what} in {}: not UTF-8 text", .path.display())]
+    FileNotUtf8 { what: &'static str, path: PathBuf },
+    #[error("the {what} variable {var} is not set")]
+    Unset { what: &'static str, var: String },
+}
+
+/// Reads a value source given as a path (`-` = standard input) or an environment variable.
+pub fn read_source(
+    what: &'static str,
+    path: Option<&PathBuf>,
+    var: Option<&str>,
+) -> Result<SecretValue, SourceError> {
+    match (path, var) {
+        (Some(_), Some(_)) => Err(SourceError::Both(what)),
+        (Some(p), None) if p.as_os_str() == "-" => {
+            if std::io::stdin().is_terminal() {
+                return Err(SourceError::Terminal(what));
+            }
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .map_err(|source| SourceError::Stdin { what, source })?;
+            secret_from_bytes(buf).ok_or(SourceError::StdinNotUtf8(what))
+        }
+        (Some(p), None) => {
+            let bytes = std::fs::read(p).map_err(|source| SourceError::File {
+                what,
+                path: p.clone(),
+                source,
+            })?;
+            secret_from_bytes(bytes).ok_or_else(|| SourceError::FileNotUtf8 {
+                what,
+                path: p.clone(),
+            })
+        }
+        (None, Some(v)) => std::env::var(v)
+            .map(SecretValue::new)
+            .map_err(|_| SourceError::Unset {
+                what,
+                var: v.to_owned(),
+            }),
+        (None, None) => Ok(SecretValue::default()),
+    }
+}
+
+/// The output mode for people: colour on a terminal, never with `NO_COLOR`.
+pub fn human_mode() -> Mode {
+    Mode::Human {
+        color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    }
+}

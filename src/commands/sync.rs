@@ -1,0 +1,238 @@
+//! `secret-refresh sync`: the action's engine from flags: compare, then write what changed.
+//! Values never come from argv.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::options::{api_url_or_default, human_mode, read_source, AppArgs};
+use crate::config::{FrontEnd, RawInputs, RunContext, StepEnv};
+use crate::output::Reporter;
+use crate::secret::SecretValue;
+
+pub const AFTER_HELP: &str = "\
+The token comes from GH_TOKEN, else GITHUB_TOKEN, else `gh auth token`; never from a flag. It is
+looked for only when something may be written: not with --dry-run, not with --app-id and
+--app-key-file (then the GitHub App's installation token is minted for these targets and revoked
+at the end). Without a token, nothing is written: the run reports what would change and exits 0.
+
+Example:
+  secret-refresh sync --repo acme/api \\
+    --files '.cache/session/*.token' --prefix MOOGO_CACHED_ \\
+    --current-file current.env --dry-run
+
+Exit codes: 0 ok (also when nothing was written for want of a token), 1 a check or a write
+failed, 2 usage or input error (nothing was written).";
+
+/// Flags mirroring the action's inputs.
+#[derive(Args, Debug, Default)]
+pub struct SyncArgs {
+    /// New values: a file of `NAME=value` lines or a JSON object (`-` for standard input).
+    #[arg(long, value_name = "PATH")]
+    pub secrets_file: Option<PathBuf>,
+    /// New values, from this environment variable (lines or JSON).
+    #[arg(long, value_name = "VAR")]
+    pub secrets_env: Option<String>,
+    /// One new value from an environment variable: `NAME` (the variable NAME) or `NAME=VAR`;
+    /// repeatable. The way for multi-line values.
+    #[arg(long = "secret-from-env", value_name = "NAME[=VAR]")]
+    pub secret_from_env: Vec<String>,
+    /// `NAME=glob` or `glob`, as the `files` input; repeatable.
+    #[arg(long = "files", value_name = "SPEC")]
+    pub files: Vec<String>,
+    /// Prefix of names derived from file names.
+    #[arg(long, default_value = "")]
+    pub prefix: String,
+    /// `warn`, `error` or `ignore` when a pattern matches nothing.
+    #[arg(long, default_value = "warn")]
+    pub if_no_files_found: String,
+    /// Stored values to compare with: `NAME=value` lines or JSON (`-` for standard input).
+    #[arg(long, value_name = "PATH")]
+    pub current_file: Option<PathBuf>,
+    /// Stored values, from this environment variable.
+    #[arg(long, value_name = "VAR")]
+    pub current_env: Option<String>,
+    /// One stored value from an environment variable: `NAME` or `NAME=VAR`; repeatable.
+    #[arg(long = "current-from-env", value_name = "NAME[=VAR]")]
+    pub current_from_env: Vec<String>,
+    /// `owner/name` whose secrets are written (default: $GITHUB_REPOSITORY).
+    #[arg(long)]
+    pub repo: Option<String>,
+    /// `owner/name` or `owner/glob`; repeatable; replaces --repo.
+    #[arg(long = "repositories", value_name = "SPEC")]
+    pub repositories: Vec<String>,
+    /// Write this environment's secrets.
+    #[arg(long = "env", value_name = "ENVIRONMENT")]
+    pub environment: Option<String>,
+    /// Write this organisation's secrets.
+    #[arg(long = "org", value_name = "ORG")]
+    pub organization: Option<String>,
+    /// Organisation secrets: `all`, `private` or `selected`.
+    #[arg(long)]
+    pub visibility: Option<String>,
+    /// With `--visibility selected`: `owner/name`; repeatable.
+    #[arg(long = "selected-repo", value_name = "REPO")]
+    pub selected_repositories: Vec<String>,
+    /// `actions`, `dependabot` or `codespaces`.
+    #[arg(long, default_value = "actions")]
+    pub app: String,
+    /// Compute and report; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Stop at the first failed write.
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// REST base URL (default: $GH_HOST's API, else https://api.github.com).
+    #[arg(long)]
+    pub api_url: Option<String>,
+    /// Append one JSON Lines record per decision to this file.
+    #[arg(long, value_name = "PATH")]
+    pub audit_log: Option<PathBuf>,
+    /// Directory that `--files` patterns are relative to (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+    /// Warn when the token expires within this many days.
+    #[arg(long, default_value_t = 14)]
+    pub token_expiry_warning_days: u32,
+    #[command(flatten)]
+    pub github_app: AppArgs,
+}
+
+pub fn run(args: SyncArgs) -> ExitCode {
+    let mut reporter = Reporter::stdio(human_mode());
+    if let Some(problem) = usage_problem(&args) {
+        reporter.error("", &problem);
+        return ExitCode::from(2);
+    }
+    let secrets = match read_source(
+        "new values",
+        args.secrets_file.as_ref(),
+        args.secrets_env.as_deref(),
+    ) {
+        Ok(v) => v,
+        Err(e) => {
+            reporter.error("", &e.to_string());
+            return ExitCode::from(2);
+        }
+    };
+    let current = match read_source(
+        "stored values",
+        args.current_file.as_ref(),
+        args.current_env.as_deref(),
+    ) {
+        Ok(v) => v,
+        Err(e) => {
+            reporter.error("", &e.to_string());
+            return ExitCode::from(2);
+        }
+    };
+    let (app_id, app_private_key, app_installation_id) = match args.github_app.inputs() {
+        Ok(v) => v,
+        Err(e) => {
+            reporter.error("", &e.to_string());
+            return ExitCode::from(2);
+        }
+    };
+    // The token is looked for only when something may be written, and not for an app.
+    let token = if args.dry_run || args.github_app.is_set() {
+        SecretValue::default()
+    } else {
+        crate::token::find_token(false, &api_url_or_default(args.api_url.as_deref()))
+            .map(|(t, _)| t)
+            .unwrap_or_default()
+    };
+    let workspace = args.workspace.clone();
+    let raw = raw_inputs(
+        args,
+        token,
+        secrets,
+        current,
+        (app_id, app_private_key, app_installation_id),
+    );
+    let ctx = RunContext {
+        workspace: workspace
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_default(),
+        default_repository: std::env::var("GITHUB_REPOSITORY").unwrap_or_default(),
+        actor: std::env::var("USER").unwrap_or_default(),
+        front_end: FrontEnd::Cli,
+        ..RunContext::default()
+    };
+    crate::action::execute(&raw, &ctx, &mut reporter, None, None)
+}
+
+/// Flags that cannot go together, or name nothing to do.
+fn usage_problem(args: &SyncArgs) -> Option<String> {
+    let no_values = args.secrets_file.is_none()
+        && args.secrets_env.is_none()
+        && args.secret_from_env.is_empty()
+        && args.files.is_empty();
+    if no_values {
+        return Some(
+            "nothing to do: no value given; give --files, --secrets-file, --secrets-env or \
+             --secret-from-env"
+                .to_owned(),
+        );
+    }
+    if let Some(dir) = &args.workspace {
+        if !dir.is_dir() {
+            return Some(format!(
+                "`--workspace`: {} is not a directory that exists",
+                dir.display()
+            ));
+        }
+    }
+    if args
+        .secrets_file
+        .as_deref()
+        .is_some_and(|p| p.as_os_str() == "-")
+        && args
+            .current_file
+            .as_deref()
+            .is_some_and(|p| p.as_os_str() == "-")
+    {
+        return Some("only one of --secrets-file and --current-file can be `-`".to_owned());
+    }
+    None
+}
+
+/// The flags as the action's inputs, values already read.
+fn raw_inputs(
+    args: SyncArgs,
+    token: SecretValue,
+    secrets: SecretValue,
+    current: SecretValue,
+    (app_id, app_private_key, app_installation_id): (String, SecretValue, String),
+) -> RawInputs {
+    RawInputs {
+        token,
+        secrets,
+        secrets_from_env: args.secret_from_env.join("\n"),
+        files: args.files.join("\n"),
+        prefix: args.prefix,
+        if_no_files_found: args.if_no_files_found,
+        current,
+        current_from_env: args.current_from_env.join("\n"),
+        repository: args.repo.unwrap_or_default(),
+        dry_run: args.dry_run.to_string(),
+        api_url: api_url_or_default(args.api_url.as_deref()),
+        repositories: args.repositories.join("\n"),
+        environment: args.environment.unwrap_or_default(),
+        organization: args.organization.unwrap_or_default(),
+        visibility: args.visibility.unwrap_or_default(),
+        selected_repositories: args.selected_repositories.join("\n"),
+        app: args.app,
+        fail_fast: args.fail_fast.to_string(),
+        allow_pull_request_target: "true".into(),
+        token_expiry_warning_days: args.token_expiry_warning_days.to_string(),
+        audit_log: args
+            .audit_log
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        app_id,
+        app_private_key,
+        app_installation_id,
+        step_env: StepEnv::process(),
+    }
+}
