@@ -595,7 +595,7 @@ async fn resolve_patterns(reader: &Client, config: &Config) -> Result<Vec<Target
         let matched: Vec<Repo> = match spec {
             RepoSpec::Exact(r) => vec![r.clone()],
             RepoSpec::Pattern { owner, pattern } => {
-                let found = crate::engine::pattern_matches(owner, pattern, &reachable)?;
+                let found = crate::target::pattern_matches(owner, pattern, &reachable)?;
                 if found.is_empty() {
                     return Err(format!(
                         "`{spec}` matches no repository the GitHub App is installed on \
@@ -605,7 +605,7 @@ async fn resolve_patterns(reader: &Client, config: &Config) -> Result<Vec<Target
                 found
             }
         };
-        crate::engine::add_targets(&mut resolved, matched, environment.as_deref(), config.app);
+        crate::target::add_targets(&mut resolved, matched, environment.as_deref(), config.app);
     }
     Ok(resolved)
 }

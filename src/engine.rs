@@ -10,13 +10,12 @@ use crate::app_auth::Session;
 use crate::audit::{AuditLog, Ledger, RunBinding};
 use crate::config::{Auth, Config, Destination, NewSecret, RepoSpec, Visibility};
 use crate::github::endpoints::Written;
-use crate::github::{ApiError, Client, Policy};
+use crate::github::{ApiError, Client, Policy, Sealed, SecretStore};
 pub use crate::outcome::{FailureKind, Outcome, Report, Row, SkipReason};
 use crate::plan::{compare, Comparison};
 use crate::seal::SealingKey;
 use crate::secret::SecretValue;
-use crate::store::{Sealed, SecretStore};
-use crate::target::{App, Repo, Target};
+use crate::target::{add_targets, pattern_matches, repo_target, App, Repo, Target};
 
 /// Targets as far as they are known without asking GitHub.
 fn static_targets(config: &Config) -> Vec<(String, Option<Target>)> {
@@ -44,55 +43,6 @@ fn static_targets(config: &Config) -> Vec<(String, Option<Target>)> {
             };
             vec![(t.to_string(), Some(t))]
         }
-    }
-}
-
-/// The repositories of `candidates` that `owner/pattern` names: the owner compared without
-/// case, the name matched as a glob without case. The one matcher of repository patterns,
-/// for the engine's listings and for an app installation's repositories alike.
-pub(crate) fn pattern_matches(
-    owner: &str,
-    pattern: &str,
-    candidates: &[Repo],
-) -> Result<Vec<Repo>, String> {
-    let matcher = glob::Pattern::new(pattern).map_err(|e| e.msg.to_string())?;
-    let opts = glob::MatchOptions {
-        case_sensitive: false,
-        ..Default::default()
-    };
-    Ok(candidates
-        .iter()
-        .filter(|r| r.owner.eq_ignore_ascii_case(owner) && matcher.matches_with(&r.name, opts))
-        .cloned()
-        .collect())
-}
-
-/// Appends the target of each repository (its environment when one is given), skipping one
-/// already there: the one de-duplication of resolved targets.
-pub(crate) fn add_targets(
-    resolved: &mut Vec<Target>,
-    repos: Vec<Repo>,
-    environment: Option<&str>,
-    app: App,
-) {
-    for repo in repos {
-        let t = repo_target(&repo, environment, app);
-        if !resolved.contains(&t) {
-            resolved.push(t);
-        }
-    }
-}
-
-fn repo_target(repo: &Repo, environment: Option<&str>, app: App) -> Target {
-    match environment {
-        Some(env) => Target::Env {
-            repo: repo.clone(),
-            env: env.to_owned(),
-        },
-        None => Target::Repo {
-            repo: repo.clone(),
-            app,
-        },
     }
 }
 
@@ -767,8 +717,11 @@ impl<S: SecretStore> Writer<'_, S> {
             let sealed = Sealed {
                 encrypted_value: sealed,
                 key_id: k.key_id.clone(),
-                visibility,
-                selected_repository_ids: selected_ids,
+                visibility: visibility.map(Visibility::as_str),
+                selected_repository_ids: match visibility {
+                    Some(Visibility::Selected) => selected_ids,
+                    _ => None,
+                },
             };
             if crate::cancel::requested().is_some() {
                 // The signal came while the key was read: the write never starts.
@@ -969,8 +922,8 @@ mod tests {
     use super::*;
     use crate::audit::records;
     use crate::config::{Origin, RunContext};
+    use crate::memory_store::{Fails, MemoryStore};
     use crate::names::SecretName;
-    use crate::store::memory::{Fails, MemoryStore};
 
     fn secret(name: &str, value: &str) -> NewSecret {
         NewSecret {

@@ -35,10 +35,12 @@ pub mod prompt;
 pub mod report;
 pub mod seal;
 pub mod secret;
-pub mod store;
 pub mod target;
 pub mod token;
 pub mod workspace;
+
+#[cfg(test)]
+mod memory_store;
 
 use std::process::ExitCode;
 

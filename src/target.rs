@@ -123,6 +123,65 @@ impl fmt::Display for Target {
     }
 }
 
+/// The repositories of `candidates` that `owner/pattern` names: the owner compared without
+/// case, the name matched as a glob without case. The one matcher of repository patterns,
+/// for the engine's listings and for an app installation's repositories alike.
+pub fn pattern_matches(
+    owner: &str,
+    pattern: &str,
+    candidates: &[Repo],
+) -> Result<Vec<Repo>, String> {
+    let matcher = glob::Pattern::new(pattern).map_err(|e| e.msg.to_string())?;
+    let opts = glob::MatchOptions {
+        case_sensitive: false,
+        ..Default::default()
+    };
+    Ok(candidates
+        .iter()
+        .filter(|r| r.owner.eq_ignore_ascii_case(owner) && matcher.matches_with(&r.name, opts))
+        .cloned()
+        .collect())
+}
+
+/// Appends the target of each repository (its environment when one is given), skipping one
+/// already there: the one de-duplication of resolved targets.
+pub fn add_targets(
+    resolved: &mut Vec<Target>,
+    repos: Vec<Repo>,
+    environment: Option<&str>,
+    app: App,
+) {
+    for repo in repos {
+        push_unique(resolved, repo_target(&repo, environment, app));
+    }
+}
+
+/// The target of a repository: its environment when one is given, else its secrets of `app`.
+pub fn repo_target(repo: &Repo, environment: Option<&str>, app: App) -> Target {
+    match environment {
+        Some(env) => Target::Env {
+            repo: repo.clone(),
+            env: env.to_owned(),
+        },
+        None => Target::Repo {
+            repo: repo.clone(),
+            app,
+        },
+    }
+}
+
+/// Appends `t` unless the same target is there already: GitHub's names are case-insensitive,
+/// so `Acme/API` is `acme/api`.
+pub fn push_unique(targets: &mut Vec<Target>, t: Target) {
+    let key = t.to_string().to_ascii_lowercase();
+    if !targets
+        .iter()
+        .any(|u| u.to_string().to_ascii_lowercase() == key)
+    {
+        targets.push(t);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -115,26 +115,7 @@ impl TargetArgs {
             );
         }
         let mut targets: Vec<Target> = Vec::new();
-        for repo in repos {
-            let t = match &self.environment {
-                Some(env) => Target::Env {
-                    repo,
-                    env: env.clone(),
-                },
-                None => Target::Repo {
-                    repo,
-                    app: self.app,
-                },
-            };
-            // GitHub's names are case-insensitive: `Acme/API` is `acme/api`.
-            let key = t.to_string().to_ascii_lowercase();
-            if !targets
-                .iter()
-                .any(|u| u.to_string().to_ascii_lowercase() == key)
-            {
-                targets.push(t);
-            }
-        }
+        crate::target::add_targets(&mut targets, repos, self.environment.as_deref(), self.app);
         Ok(targets)
     }
 }

@@ -12,6 +12,7 @@ use super::options::AppArgs;
 use super::{Credential, Style, TargetArgs, Tone, FAILED, USAGE};
 use crate::config::{Config, NewSecret, Origin, Visibility, MAX_VALUE_BYTES};
 use crate::engine::{FailureKind, Outcome, Progress, Report};
+use crate::github::endpoints::{self, ReadError};
 use crate::github::{ApiError, Client, Policy};
 use crate::names::SecretName;
 use crate::secret::{secret_from_bytes, SecretValue};
@@ -757,16 +758,15 @@ async fn can_read_key(
     target: &Target,
     credential: &Credential,
 ) -> Result<(), Problem> {
-    let answer = client
-        .get(&target.public_key_path())
-        .await
-        .map_err(|e| (e.to_string(), "check the network and --api-url".to_owned()))?;
-    match answer.check() {
-        Ok(_) => Ok(()),
-        Err(e @ ApiError::Unauthorized { .. }) => {
+    match endpoints::public_key_readable(client, target).await {
+        Ok(()) => Ok(()),
+        Err(ReadError::NoAnswer(e) | ReadError::NotUnderstood(e)) => {
+            Err((e.to_string(), "check the network and --api-url".to_owned()))
+        }
+        Err(ReadError::Refused(e @ ApiError::Unauthorized { .. })) => {
             Err((e.to_string(), credential.unauthorized_fix()))
         }
-        Err(e) => Err((
+        Err(ReadError::Refused(e)) => Err((
             match e.status() {
                 Some(status) => format!(
                     "GitHub answered {status}: the token cannot read the secrets of {target}{}",

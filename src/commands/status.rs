@@ -8,12 +8,13 @@ use std::process::ExitCode;
 
 use clap::Args;
 use futures_util::stream::{self, StreamExt};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::options::AppArgs;
 use super::{Credential, Style, TargetArgs, Tone, FAILED, USAGE};
 use crate::app_auth::Access;
+use crate::github::endpoints::{self, ReadError, SecretMeta};
 use crate::github::{ApiError, Client, Policy};
 use crate::names::SecretName;
 use crate::target::{App, Target};
@@ -113,17 +114,6 @@ struct JsonReport<'a> {
     errors: &'a [TargetError],
 }
 
-#[derive(Deserialize)]
-struct SecretDoc {
-    name: crate::github::wire::SecretNameDoc,
-    updated_at: crate::github::wire::Timestamp,
-}
-
-#[derive(Deserialize)]
-struct ListDoc {
-    secrets: Vec<SecretDoc>,
-}
-
 pub fn run(args: StatusArgs) -> ExitCode {
     let names = match SecretName::parse_unique(&args.names) {
         Ok(names) => names,
@@ -165,7 +155,7 @@ pub fn run(args: StatusArgs) -> ExitCode {
             return super::fail(code, &e.message);
         }
     };
-    let listed: Vec<Result<Vec<SecretDoc>, TargetError>> = runtime.block_on(
+    let listed: Vec<Result<Vec<SecretMeta>, TargetError>> = runtime.block_on(
         stream::iter(targets.iter())
             .map(|t| list(&session.client, t, &credential))
             .buffered(4)
@@ -228,7 +218,7 @@ fn print_status(
 /// that could not be listed, and the targets listed empty.
 fn tabulate(
     targets: &[Target],
-    listed: Vec<Result<Vec<SecretDoc>, TargetError>>,
+    listed: Vec<Result<Vec<SecretMeta>, TargetError>>,
     names: &[SecretName],
     now: OffsetDateTime,
     max: Option<i64>,
@@ -244,14 +234,14 @@ fn tabulate(
                 continue;
             }
         };
-        let row = |doc: &SecretDoc| {
-            let age = Some((now - doc.updated_at.at()).whole_seconds().max(0));
+        let row = |doc: &SecretMeta| {
+            let age = Some((now - doc.updated_at).whole_seconds().max(0));
             let stale = matches!((age, max), (Some(a), Some(m)) if a > m);
             Row {
                 target: target.to_string(),
-                secret: doc.name.to_string(),
+                secret: doc.name.clone(),
                 status: if stale { "stale" } else { "present" },
-                updated_at: Some(doc.updated_at.to_string()),
+                updated_at: Some(doc.updated_at_text.clone()),
                 age_seconds: age,
                 stale,
             }
@@ -266,7 +256,7 @@ fn tabulate(
         for name in names {
             match docs
                 .iter()
-                .find(|d| d.name.as_str().eq_ignore_ascii_case(name.as_str()))
+                .find(|d| d.name.eq_ignore_ascii_case(name.as_str()))
             {
                 Some(doc) => rows.push(row(doc)),
                 None => rows.push(Row {
@@ -406,59 +396,47 @@ fn age(secs: i64) -> String {
     }
 }
 
-/// Every secret of a target, following `Link: rel="next"`.
+/// Every secret of a target, or what went wrong and the fix.
 async fn list(
     client: &Client,
     target: &Target,
     credential: &Credential,
-) -> Result<Vec<SecretDoc>, TargetError> {
+) -> Result<Vec<SecretMeta>, TargetError> {
     let fail = |error: String, fix: String| TargetError {
         target: target.to_string(),
         error,
         fix,
     };
-    let mut pages = client.pages(format!("{}?per_page=100", target.secrets_path()));
-    let mut all = Vec::new();
-    while let Some(answer) = pages.next().await {
-        let answer =
-            answer.map_err(|e| fail(e.to_string(), "check the network and --api-url".into()))?;
-        let answer = match answer.check() {
-            Ok(a) => a,
-            Err(e @ ApiError::Unauthorized { .. }) => {
-                return Err(fail(
-                    e.to_string(),
-                    match credential {
-                        Credential::Token(..) => {
-                            "create a new token, or log in again with `gh auth login`".into()
-                        }
-                        Credential::App(_) => credential.unauthorized_fix(),
-                    },
-                ))
-            }
-            Err(e) => {
-                return Err(fail(
-                    match e.status() {
-                        Some(status) => format!(
+    endpoints::list_secrets(client, target)
+        .await
+        .map_err(|e| match e {
+            ReadError::NoAnswer(e) => fail(e.to_string(), "check the network and --api-url".into()),
+            ReadError::Refused(e @ ApiError::Unauthorized { .. }) => fail(
+                e.to_string(),
+                match credential {
+                    Credential::Token(..) => {
+                        "create a new token, or log in again with `gh auth login`".into()
+                    }
+                    Credential::App(_) => credential.unauthorized_fix(),
+                },
+            ),
+            ReadError::Refused(e) => fail(
+                match e.status() {
+                    Some(status) => format!(
                         "GitHub answered {status}: the token cannot list the secrets of {target}{}",
                         e.server_message()
                             .map(|m| format!(" ({m})"))
                             .unwrap_or_default()
                     ),
-                        None => e.to_string(),
-                    },
-                    read_hint(target),
-                ))
-            }
-        };
-        let doc: ListDoc = answer.json().map_err(|e| {
-            fail(
+                    None => e.to_string(),
+                },
+                read_hint(target),
+            ),
+            ReadError::NotUnderstood(e) => fail(
                 format!("GitHub's list of secrets was not understood: {e}"),
                 "check --api-url: it must be GitHub's REST API".into(),
-            )
-        })?;
-        all.extend(doc.secrets);
-    }
-    Ok(all)
+            ),
+        })
 }
 
 /// The permission a token needs to list a target's secrets.

@@ -290,3 +290,61 @@ fn ok(answer: Answer) -> Result<Answer, ApiError> {
     }
     Ok(answer)
 }
+
+/// Why a read for a command got nothing: no answer, GitHub's refusal, or an answer not
+/// understood. The command explains each its own way.
+#[derive(Debug)]
+pub enum ReadError {
+    NoAnswer(ApiError),
+    Refused(ApiError),
+    NotUnderstood(ApiError),
+}
+
+/// Whether the target's public key can be read (`GET …/secrets/public-key`): only the status
+/// counts, the body is not read.
+pub async fn public_key_readable(client: &Client, target: &Target) -> Result<(), ReadError> {
+    client
+        .get(&target.public_key_path())
+        .await
+        .map_err(ReadError::NoAnswer)?
+        .check()
+        .map_err(ReadError::Refused)?;
+    Ok(())
+}
+
+/// One secret's metadata, as a listing gives it.
+#[derive(Clone, Debug)]
+pub struct SecretMeta {
+    pub name: String,
+    pub updated_at: time::OffsetDateTime,
+    /// `updated_at` as GitHub spelt it (validated).
+    pub updated_at_text: String,
+}
+
+#[derive(Deserialize)]
+struct SecretDoc {
+    name: super::wire::SecretNameDoc,
+    updated_at: super::wire::Timestamp,
+}
+
+#[derive(Deserialize)]
+struct ListDoc {
+    secrets: Vec<SecretDoc>,
+}
+
+/// Every secret of a target (`GET …/secrets?per_page=100`), following `Link: rel="next"`.
+pub async fn list_secrets(client: &Client, target: &Target) -> Result<Vec<SecretMeta>, ReadError> {
+    let mut pages = client.pages(format!("{}?per_page=100", target.secrets_path()));
+    let mut all = Vec::new();
+    while let Some(answer) = pages.next().await {
+        let answer = answer.map_err(ReadError::NoAnswer)?;
+        let answer = answer.check().map_err(ReadError::Refused)?;
+        let doc: ListDoc = answer.json().map_err(ReadError::NotUnderstood)?;
+        all.extend(doc.secrets.into_iter().map(|d| SecretMeta {
+            name: d.name.to_string(),
+            updated_at: d.updated_at.at(),
+            updated_at_text: d.updated_at.to_string(),
+        }));
+    }
+    Ok(all)
+}

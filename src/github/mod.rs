@@ -15,4 +15,5 @@ pub use client::{
     check_token, Answer, ApiError, Client, Policy, Stats, TokenError, MAX_BODY_BYTES,
 };
 pub use pager::{PageError, Pages, MAX_PAGES};
+pub(crate) use store::{Sealed, SecretStore};
 pub use url::{ApiUrl, UrlError};

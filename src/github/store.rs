@@ -1,12 +1,51 @@
-//! The GitHub implementation of [`SecretStore`]: the typed endpoints, and the write's JSON
-//! body built here, where the wire format lives.
+//! `SecretStore`: what the engine needs of the place secrets are kept — a target's public key,
+//! an existing secret's visibility, and a write — and its implementation over HTTP by
+//! [`Client`], which builds the write's JSON here, where the wire format lives. The engine's
+//! unit tests implement it in memory (`memory_store`), so its decisions (what to write, retry,
+//! stop, resume, report) are tested without a server.
+
+use std::future::Future;
 
 use serde_json::json;
 
 use super::endpoints::{self, PublicKey, Written};
 use super::{ApiError, Client};
-use crate::store::{Sealed, SecretStore};
 use crate::target::Target;
+
+/// One sealed value, ready to store: what `PUT …/secrets/{name}` carries.
+#[derive(Clone, Debug)]
+pub(crate) struct Sealed<'a> {
+    /// The base64 sealed box.
+    pub(crate) encrypted_value: String,
+    pub(crate) key_id: String,
+    /// Organisation secrets only: who may use it (`all`, `private`, `selected`).
+    pub(crate) visibility: Option<&'static str>,
+    /// With `selected` visibility: the repositories' ids.
+    pub(crate) selected_repository_ids: Option<&'a [u64]>,
+}
+
+/// Where secrets are kept, as the engine sees it. Errors are [`ApiError`]s: the engine explains
+/// each (cause and fix) the same way whatever the store.
+pub(crate) trait SecretStore {
+    /// The target's public key, to seal values for it.
+    fn public_key(&self, target: &Target) -> impl Future<Output = Result<PublicKey, ApiError>>;
+
+    /// An existing secret's visibility: `None` when there is no such secret; else its
+    /// `visibility` as stored, if any.
+    fn secret_visibility(
+        &self,
+        target: &Target,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<Option<String>>, ApiError>>;
+
+    /// Stores one sealed value.
+    fn put_secret(
+        &self,
+        target: &Target,
+        name: &str,
+        sealed: &Sealed<'_>,
+    ) -> impl Future<Output = Result<Written, ApiError>>;
+}
 
 impl SecretStore for Client {
     async fn public_key(&self, target: &Target) -> Result<PublicKey, ApiError> {
@@ -30,10 +69,8 @@ impl SecretStore for Client {
         let mut body =
             json!({ "encrypted_value": sealed.encrypted_value, "key_id": sealed.key_id });
         if let (Some(v), Some(fields)) = (sealed.visibility, body.as_object_mut()) {
-            fields.insert("visibility".into(), json!(v.as_str()));
-            if let (crate::config::Visibility::Selected, Some(ids)) =
-                (v, sealed.selected_repository_ids)
-            {
+            fields.insert("visibility".into(), json!(v));
+            if let Some(ids) = sealed.selected_repository_ids {
                 fields.insert("selected_repository_ids".into(), json!(ids));
             }
         }
