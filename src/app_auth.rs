@@ -595,7 +595,8 @@ async fn resolve_patterns(reader: &Client, config: &Config) -> Result<Vec<Target
         let matched: Vec<Repo> = match spec {
             RepoSpec::Exact(r) => vec![r.clone()],
             RepoSpec::Pattern { owner, pattern } => {
-                let found = crate::target::pattern_matches(owner, pattern, &reachable)?;
+                let found = crate::target::pattern_matches(owner, pattern, &reachable)
+                    .map_err(|e| e.to_string())?;
                 if found.is_empty() {
                     return Err(format!(
                         "`{spec}` matches no repository the GitHub App is installed on \

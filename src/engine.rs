@@ -111,7 +111,7 @@ pub async fn run_with(
     let (targets, selected_ids) = match resolve(config, &session).await {
         Ok(resolved) => resolved,
         Err(e) => {
-            report.fatal = Some(e);
+            report.fatal = Some(e.to_string());
             plan.not_attempted(&mut report);
             finish(&session, &mut report).await;
             return report;
@@ -423,11 +423,22 @@ async fn finish(session: &Session, report: &mut Report) {
     report.token_expiry = (!session.is_app()).then(|| client.token_expiry()).flatten();
 }
 
+/// Why the targets could not be resolved: nothing was written.
+#[derive(Debug, thiserror::Error)]
+enum ResolveError {
+    #[error(transparent)]
+    Repos(#[from] crate::github::repos::RepoError),
+    #[error(transparent)]
+    Pattern(crate::target::PatternError),
+    #[error("`{spec}` matches no repository of {owner} (archived repositories are skipped)")]
+    NoMatch { spec: String, owner: String },
+}
+
 /// The targets (patterns resolved) and, for `selected` visibility, the repository ids.
 async fn resolve(
     config: &Config,
     session: &Session,
-) -> Result<(Vec<Target>, Option<Vec<u64>>), String> {
+) -> Result<(Vec<Target>, Option<Vec<u64>>), ResolveError> {
     let targets = match &session.targets {
         Some(targets) => targets.clone(),
         None => resolve_targets(config, &session.client).await?,
@@ -438,7 +449,7 @@ async fn resolve(
 
 /// The targets, patterns resolved against the owners' repository listings (one listing per
 /// owner).
-async fn resolve_targets(config: &Config, client: &Client) -> Result<Vec<Target>, String> {
+async fn resolve_targets(config: &Config, client: &Client) -> Result<Vec<Target>, ResolveError> {
     let Destination::Repos { repos, environment } = &config.destination else {
         return Ok(static_targets(config)
             .into_iter()
@@ -472,11 +483,13 @@ async fn resolve_targets(config: &Config, client: &Client) -> Result<Vec<Target>
                         .get(&owner.to_ascii_lowercase())
                         .map(Vec::as_slice)
                         .unwrap_or_default(),
-                )?;
+                )
+                .map_err(ResolveError::Pattern)?;
                 if found.is_empty() {
-                    return Err(format!(
-                        "`{spec}` matches no repository of {owner} (archived repositories are skipped)"
-                    ));
+                    return Err(ResolveError::NoMatch {
+                        spec: spec.to_string(),
+                        owner: owner.clone(),
+                    });
                 }
                 found
             }
@@ -490,7 +503,7 @@ async fn resolve_targets(config: &Config, client: &Client) -> Result<Vec<Target>
 async fn selected_repository_ids(
     config: &Config,
     client: &Client,
-) -> Result<Option<Vec<u64>>, String> {
+) -> Result<Option<Vec<u64>>, ResolveError> {
     let Destination::Org {
         visibility: Some(Visibility::Selected),
         selected,

@@ -123,6 +123,11 @@ impl fmt::Display for Target {
     }
 }
 
+/// A repository pattern that is not a glob: glob's reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PatternError(&'static str);
+
 /// The repositories of `candidates` that `owner/pattern` names: the owner compared without
 /// case, the name matched as a glob without case. The one matcher of repository patterns,
 /// for the engine's listings and for an app installation's repositories alike.
@@ -130,8 +135,8 @@ pub fn pattern_matches(
     owner: &str,
     pattern: &str,
     candidates: &[Repo],
-) -> Result<Vec<Repo>, String> {
-    let matcher = glob::Pattern::new(pattern).map_err(|e| e.msg.to_string())?;
+) -> Result<Vec<Repo>, PatternError> {
+    let matcher = glob::Pattern::new(pattern).map_err(|e| PatternError(e.msg))?;
     let opts = glob::MatchOptions {
         case_sensitive: false,
         ..Default::default()

@@ -68,16 +68,16 @@ pub fn run(args: CheckTokenArgs) -> ExitCode {
     // The URL policy first: no token is looked for (or typed) for a URL that is refused.
     let api_url = match super::api_url(args.api_url.as_deref()) {
         Ok(u) => u.to_string(),
-        Err((code, e)) => return super::fail(code, &e),
+        Err(e) => return super::fail(e.exit_code(), &e.to_string()),
     };
     match super::app_credentials(&args.github_app) {
         Ok(Some(creds)) => return run_app(&args, &creds, repo),
         Ok(None) => {}
-        Err((code, e)) => return super::fail(code, &e),
+        Err(e) => return super::fail(e.exit_code(), &e.to_string()),
     }
     let (token, source) = match token_to_check(args.prompt, &api_url) {
         Ok(t) => t,
-        Err(e) => return super::fail(USAGE, &e),
+        Err(e) => return super::fail(e.exit_code(), &e.to_string()),
     };
     let runtime = match super::runtime() {
         Ok(r) => r,
@@ -307,7 +307,10 @@ fn kind(token: &SecretValue, scopes: Option<&str>, integration: bool, valid: boo
 }
 
 /// The token to check: typed at a hidden prompt, or found as `set` finds it.
-fn token_to_check(prompt: bool, api_url: &str) -> Result<(SecretValue, TokenSource), String> {
+fn token_to_check(
+    prompt: bool,
+    api_url: &str,
+) -> Result<(SecretValue, TokenSource), super::UsageError> {
     if prompt {
         prompt_token().map(|t| (t, TokenSource::Prompt))
     } else {
@@ -315,17 +318,17 @@ fn token_to_check(prompt: bool, api_url: &str) -> Result<(SecretValue, TokenSour
     }
 }
 
-fn prompt_token() -> Result<SecretValue, String> {
+fn prompt_token() -> Result<SecretValue, super::UsageError> {
     use std::io::IsTerminal;
     if !std::io::stdin().is_terminal() {
-        return Err("--prompt needs a terminal; without one, set GH_TOKEN".into());
+        return Err(super::UsageError::PromptNeedsTerminal);
     }
     let t = crate::prompt::hidden("Token to check (input hidden): ")
-        .map_err(|e| format!("cannot read the token at the terminal: {e}"))?;
+        .map_err(super::UsageError::PromptRead)?;
     let t = SecretValue::new(t.expose().trim().to_owned());
     crate::output::know(&t);
     if t.is_empty() {
-        return Err("no token was typed".into());
+        return Err(super::UsageError::NothingTyped);
     }
     Ok(t)
 }
@@ -405,7 +408,7 @@ fn run_app(args: &CheckTokenArgs, creds: &AppCredentials, repo: Option<Repo>) ->
     }
     let api_url = match super::api_url(args.api_url.as_deref()) {
         Ok(u) => u.to_string(),
-        Err((code, e)) => return super::fail(code, &e),
+        Err(e) => return super::fail(e.exit_code(), &e.to_string()),
     };
     let runtime = match super::runtime() {
         Ok(r) => r,

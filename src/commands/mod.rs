@@ -134,7 +134,7 @@ impl Credential {
         if let Some(creds) = app_credentials(app)? {
             return Ok(Credential::App(creds));
         }
-        let (token, source) = token(prompt, api_url).map_err(|e| (USAGE, e))?;
+        let (token, source) = token(prompt, api_url)?;
         Ok(Credential::Token(token, source))
     }
 
@@ -179,8 +179,46 @@ impl Credential {
     }
 }
 
-/// An exit code and the message that explains it.
-pub type Failure = (u8, String);
+/// Why a command cannot start: the command line, an input file or the environment is wrong,
+/// and nothing was done. Names the flag or the file, never a value or a key.
+#[derive(Debug, thiserror::Error)]
+pub enum UsageError {
+    #[error(transparent)]
+    ApiUrl(#[from] crate::github::UrlError),
+    #[error(
+        "no token: set GH_TOKEN (or GITHUB_TOKEN), or log in with `gh auth login`; a token is \
+         never taken from a flag"
+    )]
+    NoToken,
+    #[error("--prompt needs a terminal; without one, set GH_TOKEN")]
+    PromptNeedsTerminal,
+    #[error("cannot read the token at the terminal: {0}")]
+    PromptRead(std::io::Error),
+    #[error("no token was typed")]
+    NothingTyped,
+    #[error("{0}: give --app-key-file the app's private key (a PEM file)")]
+    AppKey(options::SourceError),
+    #[error("--app-id is empty: give the app's id or client id")]
+    EmptyAppId,
+    #[error("--app-installation-id `{0}`: expected a number, e.g. 12345678")]
+    InstallationId(String),
+    #[error(
+        "--app-key-file {0}: not a usable RSA private key: give the whole PEM file GitHub \
+         generated for the app (PKCS#1, \"RSA PRIVATE KEY\"), or its PKCS#8 form (\"PRIVATE \
+         KEY\"), unchanged"
+    )]
+    UnusableKey(String),
+}
+
+impl UsageError {
+    /// Every usage error exits 2 (see `--help`).
+    pub fn exit_code(&self) -> u8 {
+        USAGE
+    }
+}
+
+/// What the commands' setup fails with.
+pub type Failure = UsageError;
 
 /// The GitHub App from `--app-id`, `--app-key-file` and `--app-installation-id`, its key
 /// checked (it must sign) before anything else happens; `None` without `--app-id`. A key that
@@ -195,37 +233,20 @@ pub fn app_credentials(app: &AppArgs) -> Result<Option<AppCredentials>, Failure>
         .as_ref()
         .map(|p| p.display().to_string())
         .unwrap_or_default();
-    let (app_id, private_key, installation) = app.inputs().map_err(|e| {
-        (
-            USAGE,
-            format!("{e}: give --app-key-file the app's private key (a PEM file)"),
-        )
-    })?;
+    let (app_id, private_key, installation) = app.inputs().map_err(UsageError::AppKey)?;
     if app_id.trim().is_empty() {
-        return Err((
-            USAGE,
-            "--app-id is empty: give the app's id or client id".into(),
-        ));
+        return Err(UsageError::EmptyAppId);
     }
     let installation_id = match installation.trim() {
         "" => None,
-        s => Some(s.parse::<u64>().map_err(|_| {
-            (
-                USAGE,
-                format!("--app-installation-id `{s}`: expected a number, e.g. 12345678"),
-            )
-        })?),
+        s => Some(
+            s.parse::<u64>()
+                .map_err(|_| UsageError::InstallationId(s.to_owned()))?,
+        ),
     };
     // A key that cannot sign is an input error (exit 2) for every command, check-token too.
     if crate::app_auth::AppSigner::new(&app_id, &private_key).is_err() {
-        return Err((
-            USAGE,
-            format!(
-                "--app-key-file {path}: not a usable RSA private key: give the whole PEM file \
-                 GitHub generated for the app (PKCS#1, \"RSA PRIVATE KEY\"), or its PKCS#8 form \
-                 (\"PRIVATE KEY\"), unchanged"
-            ),
-        ));
+        return Err(UsageError::UnusableKey(path));
     }
     crate::output::know(&private_key);
     Ok(Some(AppCredentials {
@@ -282,17 +303,14 @@ pub fn config(
 /// The API URL for a command (`--api-url`, else `GH_HOST`'s, else github.com), through the URL
 /// policy before anything else happens: a refused URL is a usage error that never echoes it.
 pub fn api_url(flag: Option<&str>) -> Result<crate::github::ApiUrl, Failure> {
-    crate::github::ApiUrl::parse(&options::api_url_or_default(flag))
-        .map_err(|e| (USAGE, e.to_string()))
+    Ok(crate::github::ApiUrl::parse(&options::api_url_or_default(
+        flag,
+    ))?)
 }
 
 /// The token for a command, or the error that says how to give one.
-pub fn token(prompt: bool, api_url: &str) -> Result<(SecretValue, TokenSource), String> {
-    crate::token::find_token(prompt, api_url).ok_or_else(|| {
-        "no token: set GH_TOKEN (or GITHUB_TOKEN), or log in with `gh auth login`; \
-         a token is never taken from a flag"
-            .to_owned()
-    })
+pub fn token(prompt: bool, api_url: &str) -> Result<(SecretValue, TokenSource), UsageError> {
+    crate::token::find_token(prompt, api_url).ok_or(UsageError::NoToken)
 }
 
 /// A single-threaded runtime for one command, SIGINT and SIGTERM handled (see [`crate::cancel`]).

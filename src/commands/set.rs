@@ -92,7 +92,7 @@ pub fn run(args: SetArgs) -> ExitCode {
     }
     let api_url = match super::api_url(args.api_url.as_deref()) {
         Ok(u) => u.to_string(),
-        Err((code, e)) => return super::fail(code, &e),
+        Err(e) => return super::fail(e.exit_code(), &e.to_string()),
     };
     if args.dry_run {
         return dry_run(&args, &names, &targets, visibility, &api_url);
@@ -100,7 +100,7 @@ pub fn run(args: SetArgs) -> ExitCode {
     // Giving the app's flags means the app: no token is looked for.
     let credential = match Credential::find(&args.github_app, true, &api_url) {
         Ok(c) => c,
-        Err((_, e)) => return super::fail(USAGE, &format!("{e}; nothing was written")),
+        Err(e) => return super::fail(USAGE, &format!("{e}; nothing was written")),
     };
     let (value, origin) = match read_value(&names, args.from_file.as_deref()) {
         Ok(v) => v,
@@ -608,7 +608,7 @@ fn dry_run(
     let style = Style::stdout();
     let list = name_list(names);
     let credential = match super::app_credentials(&args.github_app) {
-        Err((_, e)) => return super::fail(USAGE, &e),
+        Err(e) => return super::fail(USAGE, &e.to_string()),
         Ok(Some(creds)) => Credential::App(creds),
         Ok(None) => match crate::token::find_token(false, api_url) {
             Some((token, source)) => Credential::Token(token, source),

@@ -125,12 +125,12 @@ pub fn run(args: StatusArgs) -> ExitCode {
     };
     let api_url = match super::api_url(args.api_url.as_deref()) {
         Ok(u) => u.to_string(),
-        Err((code, e)) => return super::fail(code, &e),
+        Err(e) => return super::fail(e.exit_code(), &e.to_string()),
     };
     // Giving the app's flags means the app: no token is looked for.
     let credential = match Credential::find(&args.github_app, true, &api_url) {
         Ok(c) => c,
-        Err((_, e)) => return super::fail(USAGE, &e),
+        Err(e) => return super::fail(USAGE, &e.to_string()),
     };
     let runtime = match super::runtime() {
         Ok(r) => r,

@@ -5,8 +5,42 @@ use http::StatusCode;
 use serde::Deserialize;
 
 use crate::github::wire::{Login, RepoName};
-use crate::github::{Answer, Client};
+use crate::github::{Answer, ApiError, Client};
 use crate::target::Repo;
+
+/// Why a repository read failed. Names the owner or repository, never a token.
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    /// No usable answer (transport, rate limit, body not understood, paging bounds).
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error("could not read the token's user: {0}")]
+    User(Refusal),
+    #[error("no user or organisation `{0}` is visible to the token")]
+    NoOwner(String),
+    #[error("could not list the repositories of {0}")]
+    NotListed(String),
+    #[error("could not list repositories: {0}")]
+    Listing(Refusal),
+    #[error("could not find repository {repo} for `selected-repositories`: {refusal}")]
+    Selected { repo: Repo, refusal: Refusal },
+}
+
+/// GitHub's answer to a read it refused: its status and message.
+#[derive(Debug)]
+pub struct Refusal {
+    status: u16,
+    message: Option<String>,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.message {
+            Some(m) => write!(f, "GitHub answered {} ({m})", self.status),
+            None => write!(f, "GitHub answered {}", self.status),
+        }
+    }
+}
 
 #[derive(Deserialize)]
 struct UserDoc {
@@ -23,26 +57,21 @@ struct RepoDoc {
 }
 
 /// The login of the token's user (`GET /user`).
-pub async fn token_login(client: &Client) -> Result<String, String> {
-    let answer = client
-        .get(super::routes::USER)
-        .await
-        .map_err(|e| e.to_string())?;
+pub async fn token_login(client: &Client) -> Result<String, RepoError> {
+    let answer = client.get(super::routes::USER).await?;
     if answer.status != StatusCode::OK {
-        return Err(format!(
-            "could not read the token's user: {}",
-            status_text(&answer)
-        ));
+        return Err(RepoError::User(refusal(&answer)));
     }
-    answer
-        .json::<UserDoc>()
-        .map(|u| u.login.into_string())
-        .map_err(|e| e.to_string())
+    Ok(answer.json::<UserDoc>().map(|u| u.login.into_string())?)
 }
 
 /// Every non-archived repository of `owner`: `/user/repos` when the owner is the token's user
 /// (private ones included), else `/orgs/{owner}/repos`, else `/users/{owner}/repos`.
-pub async fn list_owner_repos(client: &Client, owner: &str, me: &str) -> Result<Vec<Repo>, String> {
+pub async fn list_owner_repos(
+    client: &Client,
+    owner: &str,
+    me: &str,
+) -> Result<Vec<Repo>, RepoError> {
     let first = if owner.eq_ignore_ascii_case(me) {
         super::routes::MY_REPOSITORIES.to_owned()
     } else {
@@ -53,11 +82,9 @@ pub async fn list_owner_repos(client: &Client, owner: &str, me: &str) -> Result<
         None if !owner.eq_ignore_ascii_case(me) => {
             list_pages(client, &super::routes::user_repositories(owner))
                 .await?
-                .ok_or_else(|| {
-                    format!("no user or organisation `{owner}` is visible to the token")
-                })?
+                .ok_or_else(|| RepoError::NoOwner(owner.to_owned()))?
         }
-        None => return Err(format!("could not list the repositories of {owner}")),
+        None => return Err(RepoError::NotListed(owner.to_owned())),
     };
     Ok(docs
         .into_iter()
@@ -71,49 +98,40 @@ pub async fn list_owner_repos(client: &Client, owner: &str, me: &str) -> Result<
 
 /// Every page of a repository listing (the one pager follows `rel="next"`). `None` when the
 /// first page is 404.
-async fn list_pages(client: &Client, first: &str) -> Result<Option<Vec<RepoDoc>>, String> {
+async fn list_pages(client: &Client, first: &str) -> Result<Option<Vec<RepoDoc>>, RepoError> {
     let mut all = Vec::new();
     let mut pages = client.pages(first.to_owned());
     let mut first_page = true;
     while let Some(answer) = pages.next().await {
-        let answer = answer.map_err(|e| e.to_string())?;
+        let answer = answer?;
         if answer.status == StatusCode::NOT_FOUND && first_page {
             return Ok(None);
         }
         first_page = false;
         if answer.status != StatusCode::OK {
-            return Err(format!(
-                "could not list repositories: {}",
-                status_text(&answer)
-            ));
+            return Err(RepoError::Listing(refusal(&answer)));
         }
-        let docs: Vec<RepoDoc> = answer.json().map_err(|e| e.to_string())?;
+        let docs: Vec<RepoDoc> = answer.json()?;
         all.extend(docs);
     }
     Ok(Some(all))
 }
 
 /// The id of a repository (`GET /repos/{owner}/{repo}`).
-pub async fn repo_id(client: &Client, repo: &Repo) -> Result<u64, String> {
-    let answer = client
-        .get(&super::routes::repository(repo))
-        .await
-        .map_err(|e| e.to_string())?;
+pub async fn repo_id(client: &Client, repo: &Repo) -> Result<u64, RepoError> {
+    let answer = client.get(&super::routes::repository(repo)).await?;
     if answer.status != StatusCode::OK {
-        return Err(format!(
-            "could not find repository {repo} for `selected-repositories`: {}",
-            status_text(&answer)
-        ));
+        return Err(RepoError::Selected {
+            repo: repo.clone(),
+            refusal: refusal(&answer),
+        });
     }
-    answer
-        .json::<RepoDoc>()
-        .map(|d| d.id)
-        .map_err(|e| e.to_string())
+    Ok(answer.json::<RepoDoc>().map(|d| d.id)?)
 }
 
-fn status_text(answer: &Answer) -> String {
-    match answer.message() {
-        Some(m) => format!("GitHub answered {} ({m})", answer.status.as_u16()),
-        None => format!("GitHub answered {}", answer.status.as_u16()),
+fn refusal(answer: &Answer) -> Refusal {
+    Refusal {
+        status: answer.status.as_u16(),
+        message: answer.message(),
     }
 }
