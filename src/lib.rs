@@ -4,6 +4,8 @@
 //! [`seal`] → [`github`] client → [`report`]. Values stay in [`secret::SecretValue`] from the
 //! moment they are read until they are sealed.
 
+// Every `pub` item is reachable from the crate's root: no `pub` that only looks public.
+#![warn(unreachable_pub)]
 // The release build aborts on a panic: no summary, no outputs, no revocation of a minted token.
 // So production code may not panic on data: no unwrap, expect, panic! or unchecked indexing
 // (unit tests may).

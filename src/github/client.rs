@@ -598,7 +598,7 @@ fn install_crypto_provider() {
 }
 
 /// What every request says it is: GitHub asks for a User-Agent that names the tool.
-pub const USER_AGENT: &str = concat!("secret-refresh/", env!("CARGO_PKG_VERSION"));
+pub(crate) const USER_AGENT: &str = concat!("secret-refresh/", env!("CARGO_PKG_VERSION"));
 
 /// octocrab over our own service stack. Its default builder always adds `User-Agent: octocrab`
 /// (appended, so a second value would not replace it); built from parts, every request carries
@@ -650,7 +650,7 @@ mod bytes_body {
     use http_body_util::{BodyExt, LengthLimitError, Limited};
 
     /// Why a body could not be read whole.
-    pub enum Collect {
+    pub(crate) enum Collect {
         /// Over the limit: reading stopped there.
         TooLarge,
         /// The connection failed mid-body.
@@ -658,7 +658,7 @@ mod bytes_body {
     }
 
     /// The body, reading at most `limit` bytes (memory stays bounded, whatever is sent).
-    pub async fn collect<B>(body: B, limit: usize) -> Result<Vec<u8>, Collect>
+    pub(crate) async fn collect<B>(body: B, limit: usize) -> Result<Vec<u8>, Collect>
     where
         B: http_body::Body,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,

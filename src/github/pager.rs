@@ -17,10 +17,10 @@ use super::client::{Answer, ApiError, Client};
 /// The most pages one listing may take (100 items a page: 100 000 items).
 pub const MAX_PAGES: usize = 1000;
 /// The most items one listing may hold.
-pub const MAX_ITEMS: usize = 100_000;
+pub(crate) const MAX_ITEMS: usize = 100_000;
 /// The most body bytes one listing may read, all pages together (a full repository object is
 /// about 6 KiB: ~40 000 repositories).
-pub const MAX_LISTING_BYTES: usize = 256 * 1024 * 1024;
+pub(crate) const MAX_LISTING_BYTES: usize = 256 * 1024 * 1024;
 /// GitHub's page size when `per_page` is not given.
 const DEFAULT_PER_PAGE: usize = 30;
 
