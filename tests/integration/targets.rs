@@ -662,3 +662,39 @@ fn audit_log_records_every_decision_without_values() {
         }
     }
 }
+
+/// GitHub's owner and repository names are case-insensitive: `acme/api` and `ACME/Api` are one
+/// repository, so the action writes it once (one key, one write), as the commands always did.
+#[test]
+fn one_repository_spelled_twice_is_written_once() {
+    let api = world();
+    api.add_repo("acme/api");
+    let ran = Step::new(&api)
+        .token_value(ADMIN)
+        .secrets(&[("SESSION", "session-value-1")])
+        .input("repositories", "acme/api\nACME/Api")
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    let requests: Vec<(String, String)> = api
+        .requests()
+        .into_iter()
+        .map(|r| (r.method, r.path))
+        .collect();
+    assert_eq!(
+        requests,
+        vec![
+            (
+                "GET".to_owned(),
+                "/repos/acme/api/actions/secrets/public-key".to_owned()
+            ),
+            (
+                "PUT".to_owned(),
+                "/repos/acme/api/actions/secrets/SESSION".to_owned()
+            ),
+        ]
+    );
+    let stored = api
+        .secret(&Scope::repo("acme/api"), "SESSION")
+        .expect("stored");
+    assert_eq!(stored.writes, 1);
+}
