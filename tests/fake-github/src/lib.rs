@@ -381,6 +381,10 @@ pub struct Options {
     /// beyond it: 403 secondary rate limit with `retry-after` (real seconds, unless
     /// `retry_after_scaled`).
     pub secondary_limit_per_minute: Option<u32>,
+    /// Content-creating requests allowed per token per scaled hour (GitHub's second secondary
+    /// window: 500); beyond it, the same 403 with `retry-after` until the hour has room. Held
+    /// with `secondary_limit_per_minute` when both are set.
+    pub secondary_limit_per_hour: Option<u32>,
     /// Give the secondary limit's `retry-after` in scaled seconds (the real wait ×
     /// `time_scale`), for a client that shrinks every wait by the same factor
     /// (`SECRET_REFRESH_TIME_SCALE = 1 / time_scale`). Off by default: real seconds.
@@ -400,6 +404,7 @@ impl Default for Options {
             latency: Duration::ZERO,
             time_scale: 1.0,
             secondary_limit_per_minute: None,
+            secondary_limit_per_hour: None,
             retry_after_scaled: false,
             primary_limit: None,
             tls: None,

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! fake-github --world world.json [--port N] [--latency-ms N] [--time-scale F]
-//!             [--secondary-limit-per-minute N] [--primary-limit N]
+//!             [--secondary-limit-per-minute N] [--secondary-limit-per-hour N] [--primary-limit N]
 //!             [--tls-cert PEM --tls-key PEM | --tls-self-signed CERT_OUT]
 //!             [--request-log PATH] [--url-file PATH]
 //! ```
@@ -25,7 +25,7 @@ struct Args {
 }
 
 const USAGE: &str = "usage: fake-github --world PATH [--port N] [--latency-ms N] [--time-scale F] \
-[--secondary-limit-per-minute N] [--primary-limit N] [--tls-cert PEM --tls-key PEM | --tls-self-signed CERT_OUT] \
+[--secondary-limit-per-minute N] [--secondary-limit-per-hour N] [--primary-limit N] [--tls-cert PEM --tls-key PEM | --tls-self-signed CERT_OUT] \
 [--request-log PATH] [--url-file PATH]";
 
 fn parse_args() -> Result<Args, String> {
@@ -61,6 +61,9 @@ fn parse_args() -> Result<Args, String> {
             }
             "--secondary-limit-per-minute" => {
                 a.opts.secondary_limit_per_minute = Some(num(val()?)? as u32)
+            }
+            "--secondary-limit-per-hour" => {
+                a.opts.secondary_limit_per_hour = Some(num(val()?)? as u32)
             }
             "--primary-limit" => a.opts.primary_limit = Some(num(val()?)? as u32),
             "--tls-cert" => cert = Some(val()?.into()),

@@ -362,25 +362,48 @@ impl State {
         }
     }
 
-    /// For a content-creating request: `Err(retry_after_secs)` when over the secondary limit,
-    /// else count it.
+    /// For a content-creating request: `Err(retry_after_secs)` when over a secondary limit (a
+    /// minute's or an hour's, rolling), else count it. A refused request is not counted.
     pub fn secondary_check(&mut self, token: &str) -> Result<(), u64> {
-        let Some(limit) = self.opts.secondary_limit_per_minute else {
+        let windows: Vec<(u32, Duration)> = [
+            (
+                self.opts.secondary_limit_per_minute,
+                self.secondary_window(),
+            ),
+            (self.opts.secondary_limit_per_hour, self.primary_window()),
+        ]
+        .into_iter()
+        .filter_map(|(limit, window)| limit.map(|l| (l, window)))
+        .collect();
+        let Some(longest) = windows.iter().map(|(_, w)| *w).max() else {
             return Ok(());
         };
-        let window = self.secondary_window();
         let rs = self.rate.entry(token.to_string()).or_default();
         let now = Instant::now();
         while rs
             .writes
             .front()
-            .is_some_and(|t| now.duration_since(*t) >= window)
+            .is_some_and(|t| now.duration_since(*t) >= longest)
         {
             rs.writes.pop_front();
         }
-        if rs.writes.len() as u64 >= u64::from(limit) {
-            let oldest = rs.writes.front().copied().unwrap_or(now);
-            let mut wait = window.saturating_sub(now.duration_since(oldest));
+        // The longest wait any full window asks for: until enough of its writes age out.
+        let mut wait: Option<Duration> = None;
+        for (limit, window) in windows {
+            let inside: Vec<Instant> = rs
+                .writes
+                .iter()
+                .copied()
+                .filter(|t| now.duration_since(*t) < window)
+                .collect();
+            let limit = limit as usize;
+            if inside.len() >= limit {
+                let leaving = inside[inside.len() - limit.max(1)];
+                let w = window.saturating_sub(now.duration_since(leaving));
+                wait = Some(wait.map_or(w, |x| x.max(w)));
+            }
+        }
+        if let Some(mut wait) = wait {
             if self.opts.retry_after_scaled && self.opts.time_scale > 0.0 {
                 wait = wait.mul_f64(self.opts.time_scale);
             }

@@ -823,6 +823,64 @@ fn secondary_retry_after_in_scaled_seconds_when_asked() {
 }
 
 #[test]
+fn secondary_limits_of_the_minute_and_the_hour_hold_together() {
+    let gh = FakeGitHub::start_with(Options {
+        secondary_limit_per_minute: Some(2),
+        secondary_limit_per_hour: Some(3),
+        time_scale: 600.0, // a minute lasts 100 ms, an hour 6 s
+        retry_after_scaled: true,
+        ..Options::default()
+    });
+    gh.add_repo("octo/app");
+    gh.add_token(TOKEN, TokenSpec::classic("octo", &["repo"]));
+    let key = get(
+        &gh,
+        "/repos/octo/app/actions/secrets/public-key",
+        Some(TOKEN),
+    )
+    .json();
+    let body = json!({"encrypted_value": seal(key["key"].as_str().unwrap_or(""), "v"), "key_id": key["key_id"]});
+    let put_one = |name: &str| {
+        put(
+            &gh,
+            &format!("/repos/octo/app/actions/secrets/{name}"),
+            Some(TOKEN),
+            &body,
+        )
+    };
+    let retry_after = |r: &Response| -> u64 {
+        r.header("retry-after")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0)
+    };
+    assert_eq!(put_one("A").status, 201);
+    assert_eq!(put_one("B").status, 201);
+    // The minute is full: wait for it, at most a (scaled) minute.
+    let third = put_one("C");
+    assert_eq!(third.status, 403);
+    assert!(
+        third.body.contains("secondary rate limit"),
+        "{}",
+        third.body
+    );
+    assert!((1..=60).contains(&retry_after(&third)));
+    std::thread::sleep(Duration::from_millis(150));
+    assert_eq!(put_one("C").status, 201);
+    std::thread::sleep(Duration::from_millis(150));
+    // The minute has room again but the hour is full: the wait is the hour's, longer than a
+    // minute, and a refused request is not counted.
+    let fourth = put_one("D");
+    assert_eq!(fourth.status, 403);
+    assert!(
+        (61..=3600).contains(&retry_after(&fourth)),
+        "retry-after {}",
+        retry_after(&fourth)
+    );
+    assert_eq!(gh.count("PUT", "/actions/secrets/"), 5);
+    assert!(gh.secret(&Scope::repo("octo/app"), "D").is_none());
+}
+
+#[test]
 fn api_v3_prefix_and_recorded_raw_paths() {
     let gh = world();
     let r = get(
