@@ -1,9 +1,8 @@
 //! The GitHub client: octocrab's generic request methods, plus what a careful client adds —
 //! retries of 5xx answers and dropped connections with backoff and jitter, waits that honour
 //! `retry-after` and `x-ratelimit-reset` within a bounded budget, and pacing of writes under
-//! GitHub's limit on content-creating requests.
+//! GitHub's limits on content-creating requests (a minute's and an hour's, [`super::pacer`]).
 
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -12,6 +11,7 @@ use bytes_body::{collect, Collect};
 use http::{HeaderMap, Method, StatusCode};
 use octocrab::Octocrab;
 
+use super::pacer::{Pacing, Window, GITHUB_WINDOWS};
 use super::url::{ApiUrl, UrlError};
 use crate::secret::SecretValue;
 
@@ -30,9 +30,9 @@ pub struct Policy {
     pub max_rate_limit_wait: Duration,
     /// One request's deadline.
     pub request_timeout: Duration,
-    /// Content-creating requests allowed in any `write_window`.
-    pub writes_per_window: usize,
-    pub write_window: Duration,
+    /// Content-creating requests allowed in each rolling window, all held at once (GitHub's
+    /// minute and hour limits, with margins: [`GITHUB_WINDOWS`]).
+    pub write_windows: Vec<Window>,
     pub time_scale: f64,
     /// The most of one response body that is read.
     pub max_body_bytes: usize,
@@ -46,9 +46,9 @@ impl Default for Policy {
             backoff_max: Duration::from_secs(8),
             max_rate_limit_wait: Duration::from_secs(300),
             request_timeout: Duration::from_secs(30),
-            // GitHub allows about 80 content-creating requests a minute; stay below it.
-            writes_per_window: 72,
-            write_window: Duration::from_secs(60),
+            // GitHub allows 80 content-creating requests a minute and 500 an hour; stay below
+            // both (the margins are explained at GITHUB_WINDOWS).
+            write_windows: GITHUB_WINDOWS.to_vec(),
             time_scale: 1.0,
             max_body_bytes: MAX_BODY_BYTES,
         }
@@ -249,7 +249,8 @@ pub struct Client {
     api: ApiUrl,
     policy: Policy,
     pub stats: Arc<Stats>,
-    writes: Mutex<VecDeque<Instant>>,
+    /// Content-creating requests under GitHub's secondary limits.
+    pacing: Pacing,
     waited: Mutex<Duration>,
     /// `github-authentication-token-expiration` of the first answer that carried it.
     expiry: Mutex<Option<Option<String>>>,
@@ -270,9 +271,9 @@ impl Client {
         Ok(Self {
             crab,
             api,
+            pacing: Pacing::new(&policy.write_windows, policy.time_scale),
             policy,
             stats: Arc::default(),
-            writes: Mutex::default(),
             waited: Mutex::default(),
             expiry: Mutex::default(),
             scopes: Mutex::default(),
@@ -342,9 +343,11 @@ impl Client {
             if is_write {
                 self.pace().await;
             }
+            let sent_at = Instant::now();
             let result =
                 tokio::time::timeout(self.policy.request_timeout, self.once(&method, path, body))
                     .await;
+            self.pacing.observe_round_trip(sent_at.elapsed());
             // Only requests that reached the server count: a refused connection sent nothing.
             if matches!(result, Ok(Err(Sent::NotConnected(_)))) {
                 self.stats.unreached.fetch_add(1, Ordering::Relaxed);
@@ -496,32 +499,22 @@ impl Client {
         self.waited.lock().map(|w| *w).unwrap_or_default()
     }
 
-    /// Waits until one more write fits in the sliding window.
+    /// Waits until one more write fits in every window of the pacer.
     async fn pace(&self) {
-        let window = self.policy.scaled(self.policy.write_window);
-        loop {
-            let wait = {
-                let Ok(mut writes) = self.writes.lock() else {
-                    return;
-                };
-                let now = Instant::now();
-                while writes
-                    .front()
-                    .is_some_and(|t| now.duration_since(*t) >= window)
-                {
-                    writes.pop_front();
-                }
-                if writes.len() < self.policy.writes_per_window {
-                    writes.push_back(now);
-                    return;
-                }
-                writes
-                    .front()
-                    .map(|t| window.saturating_sub(now.duration_since(*t)))
-                    .unwrap_or_default()
-            };
+        while let Some(wait) = self.pacing.admit() {
             tokio::time::sleep(wait).await;
         }
+    }
+
+    /// This client's pacing, for estimates ([`Pacing::eta`]) that outlive a borrow of it.
+    pub fn pacing(&self) -> Pacing {
+        self.pacing.clone()
+    }
+
+    /// How long `writes` more content-creating requests will take from now, on GitHub's clock
+    /// (unscaled): [`Pacing::eta`].
+    pub fn eta(&self, writes: usize) -> Duration {
+        self.pacing.eta(writes)
     }
 }
 

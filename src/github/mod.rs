@@ -4,6 +4,7 @@
 
 mod client;
 pub mod endpoints;
+mod pacer;
 mod pager;
 pub mod repos;
 pub mod routes;
@@ -14,6 +15,7 @@ pub mod wire;
 pub use client::{
     check_token, Answer, ApiError, Client, Policy, Stats, TokenError, MAX_BODY_BYTES,
 };
+pub use pacer::{floor as pacing_floor, Pacer, Pacing, Window, GITHUB_WINDOWS, LONG_RUN};
 pub use pager::{PageError, Pages, MAX_PAGES};
 pub(crate) use store::{Sealed, SecretStore};
 pub use url::{ApiUrl, UrlError};
