@@ -118,11 +118,29 @@ pub fn execute(
             return ExitCode::from(1);
         }
     };
+    // Both closures speak through the one reporter, one at a time.
+    let shared = std::cell::RefCell::new(&mut *reporter);
     let report = runtime.block_on(crate::engine::run_with(
         &config,
         Policy::from_env(),
-        &mut |_| {},
-        &mut |token| reporter.mask_new(token),
+        &mut |p| {
+            if let crate::engine::Progress::Planned { writes, pacing, .. } = p {
+                // Said before the first write: in a workflow, the step's timeout must allow the
+                // whole run (`sync` on a terminal gets the command line's note).
+                let mut r = shared.borrow_mut();
+                let action = r.is_action();
+                if let Some((title, message)) =
+                    crate::report::long_run(writes, pacing.floor(writes), action)
+                {
+                    if action {
+                        r.warning(title, &message);
+                    } else {
+                        r.notice(title, &message);
+                    }
+                }
+            }
+        },
+        &mut |token| shared.borrow_mut().mask_new(token),
     ));
     // The clock is read here, once; the report only compares with it.
     crate::report::print(&report, &config, reporter, time::OffsetDateTime::now_utc());

@@ -55,7 +55,13 @@ pub async fn run(config: &Config, policy: Policy) -> Report {
 /// Progress of the writes, for a progress bar: the number of writes planned, then each row as
 /// soon as its write is decided.
 pub enum Progress<'a> {
-    Planned { writes: usize, targets: usize },
+    /// Before the first write. `pacing` estimates how long writes left will take (its `eta`)
+    /// and the least they can take (its `floor`, what says a run will outlast an hour).
+    Planned {
+        writes: usize,
+        targets: usize,
+        pacing: crate::github::Pacing,
+    },
     Done(&'a Row),
 }
 
@@ -542,6 +548,7 @@ impl<S: SecretStore> Writer<'_, S> {
         observe(Progress::Planned {
             writes: plans.iter().flatten().filter(|(_, d)| d.is_none()).count(),
             targets: targets.len(),
+            pacing: self.store.pacing(),
         });
         self.write_all(targets, plans, keys, selected_ids, observe, report)
             .await;

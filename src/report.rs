@@ -312,6 +312,63 @@ pub fn text(report: &Report) -> String {
     s
 }
 
+/// A duration as an estimate is read: `40 s`, `6 min`, `2 h 1 min` (rounded up: whole seconds
+/// below a minute, whole minutes from there).
+pub fn approx_duration(d: std::time::Duration) -> String {
+    let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    if secs < 60 {
+        return format!("{secs} s");
+    }
+    match (secs.div_ceil(60) / 60, secs.div_ceil(60) % 60) {
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    }
+}
+
+/// What is said before writing when the writes will outlast an hour under GitHub's limits on
+/// content-creating requests (`floor`: the pacing alone, the least they can take), as (title,
+/// message); `None` for a shorter run. `action`: said in a workflow, whose step and job time
+/// out.
+pub fn long_run(
+    writes: usize,
+    floor: std::time::Duration,
+    action: bool,
+) -> Option<(&'static str, String)> {
+    if floor < crate::github::LONG_RUN {
+        return None;
+    }
+    let paced = crate::github::GITHUB_WINDOWS
+        .iter()
+        .map(|w| match w.length.as_secs() {
+            60 => format!("{} a minute", w.limit),
+            3600 => format!("{} an hour", w.limit),
+            s => format!("{} per {s} s", w.limit),
+        })
+        .collect::<Vec<_>>()
+        .join(" and ");
+    let why = format!(
+        "{} will take at least {}: GitHub allows 80 content-creating requests a minute and 500 \
+         an hour, and secret-refresh paces them at {paced}",
+        plural(writes, "write", "writes"),
+        approx_duration(floor)
+    );
+    Some(if action {
+        (
+            "run longer than an hour",
+            format!(
+                "{why}; the step's `timeout-minutes` and the job's (360 minutes unless set) must \
+                 allow it"
+            ),
+        )
+    } else {
+        (
+            "long run",
+            format!("{why}; if it is interrupted, running the same command again is safe"),
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -377,5 +434,39 @@ mod tests {
         assert_eq!(left("2099-11-26 12:00:00 UTC"), Some(-2));
         assert_eq!(expiry_days_left(None, now), None);
         assert_eq!(left("soon"), None);
+    }
+    #[test]
+    fn durations_read_as_estimates() {
+        use std::time::Duration;
+        let cases = [
+            (Duration::ZERO, "0 s"),
+            (Duration::from_millis(1500), "2 s"),
+            (Duration::from_secs(59), "59 s"),
+            (Duration::from_secs(60), "1 min"),
+            (Duration::from_secs(61), "2 min"),
+            (Duration::from_secs(3600), "1 h"),
+            (Duration::from_secs(7260), "2 h 1 min"),
+        ];
+        for (d, text) in cases {
+            assert_eq!(approx_duration(d), text, "{d:?}");
+        }
+    }
+
+    #[test]
+    fn only_a_run_over_an_hour_is_announced() {
+        let hour = crate::github::LONG_RUN;
+        assert_eq!(
+            long_run(450, hour - std::time::Duration::from_secs(1), true),
+            None
+        );
+        let (title, cli) = long_run(451, hour, false).expect("an hour");
+        assert_eq!(title, "long run");
+        assert!(
+            cli.starts_with("451 writes will take at least 1 h: "),
+            "{cli}"
+        );
+        assert!(cli.contains("72 a minute and 450 an hour"), "{cli}");
+        let (_, action) = long_run(451, hour, true).expect("an hour");
+        assert!(action.contains("`timeout-minutes`"), "{action}");
     }
 }

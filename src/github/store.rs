@@ -45,9 +45,19 @@ pub(crate) trait SecretStore {
         name: &str,
         sealed: &Sealed<'_>,
     ) -> impl Future<Output = Result<Written, ApiError>>;
+
+    /// The pacing its writes go through, for estimates; a store that does not pace (in
+    /// memory) estimates what the writes would take at GitHub's limits from a standing start.
+    fn pacing(&self) -> super::Pacing {
+        super::Pacing::new(&super::GITHUB_WINDOWS, 1.0)
+    }
 }
 
 impl SecretStore for Client {
+    fn pacing(&self) -> super::Pacing {
+        Client::pacing(self)
+    }
+
     async fn public_key(&self, target: &Target) -> Result<PublicKey, ApiError> {
         endpoints::public_key(self, target).await
     }

@@ -10,6 +10,7 @@ mod common;
 mod faults;
 #[path = "../support/leak_check.rs"]
 mod leak_check;
+mod pacing;
 #[path = "../support/process.rs"]
 mod process;
 mod targets;
