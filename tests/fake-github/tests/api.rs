@@ -827,7 +827,7 @@ fn secondary_limits_of_the_minute_and_the_hour_hold_together() {
     let gh = FakeGitHub::start_with(Options {
         secondary_limit_per_minute: Some(2),
         secondary_limit_per_hour: Some(3),
-        time_scale: 600.0, // a minute lasts 100 ms, an hour 6 s
+        time_scale: 60.0, // a minute lasts 1 s, an hour 60 s
         retry_after_scaled: true,
         ..Options::default()
     });
@@ -864,11 +864,10 @@ fn secondary_limits_of_the_minute_and_the_hour_hold_together() {
         third.body
     );
     assert!((1..=60).contains(&retry_after(&third)));
-    std::thread::sleep(Duration::from_millis(150));
+    std::thread::sleep(Duration::from_millis(1100));
     assert_eq!(put_one("C").status, 201);
-    std::thread::sleep(Duration::from_millis(150));
-    // The minute has room again but the hour is full: the wait is the hour's, longer than a
-    // minute, and a refused request is not counted.
+    // The minute has room (it holds C alone) but the hour is full: the wait is the hour's,
+    // longer than a minute, and a refused request is not counted.
     let fourth = put_one("D");
     assert_eq!(fourth.status, 403);
     assert!(
