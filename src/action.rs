@@ -111,7 +111,7 @@ pub fn execute(
             return ExitCode::from(2);
         }
     };
-    let runtime = match crate::cancel::runtime() {
+    let runtime = match crate::token_guard::runtime() {
         Ok(rt) => rt,
         Err(e) => {
             reporter.error("secret-refresh", &format!("cannot start: {e}"));

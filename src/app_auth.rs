@@ -5,7 +5,8 @@
 //! installation token limited to the target repositories and to the secret permissions the
 //! targets need. Repository patterns are first resolved with a token that may only read
 //! metadata. Every minted token is handed to a masking callback the moment it exists, and is
-//! revoked (`DELETE /installation/token`) before the run ends, whatever happened.
+//! held by a [`crate::token_guard::InstallationToken`], which sees it revoked
+//! (`DELETE /installation/token`) before the run ends, whatever happened.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -22,6 +23,7 @@ use crate::github::endpoints::{self, Installation, InstallationOf};
 use crate::github::{ApiError, Client, Policy, Stats};
 use crate::secret::SecretValue;
 use crate::target::{App, Repo, Target};
+use crate::token_guard::{InstallationToken, RevokeError};
 
 /// Seconds `iat` is set in the past, so a runner clock slightly ahead of GitHub's still works.
 pub const IAT_BACKDATE_SECS: u64 = 60;
@@ -178,43 +180,31 @@ pub fn read_permissions_for(
 /// How the run talks to GitHub: the client to write with, targets already resolved (when
 /// patterns were resolved as part of authenticating), and what to revoke at the end.
 pub struct Session {
-    pub client: Client,
+    pub client: Arc<Client>,
     /// Targets resolved while authenticating (patterns under a GitHub App); `None` when the
     /// engine resolves them itself.
     pub targets: Option<Vec<Target>>,
-    /// Whether `client` holds an installation token that must be revoked.
-    installation_token: bool,
+    /// The installation token `client` holds, until [`Session::close`] revokes it.
+    token: std::sync::Mutex<Option<InstallationToken>>,
+    app: bool,
 }
 
 impl Session {
     /// Whether the run authenticates as a GitHub App.
     pub fn is_app(&self) -> bool {
-        self.installation_token
+        self.app
     }
 
-    /// Revokes the installation token, if any (`DELETE /installation/token`). Idempotent in
-    /// effect: a second call is answered 401 and reported.
-    pub async fn close(&self) -> Result<(), String> {
-        if !self.installation_token {
-            return Ok(());
-        }
-        // After a signal the runner kills the step within seconds: the revocation is bounded.
-        let revoking = revoke(&self.client);
-        tokio::pin!(revoking);
-        tokio::select! {
-            done = &mut revoking => done,
-            _ = crate::cancel::cancelled() => {
-                tokio::time::timeout(crate::cancel::REVOKE_LIMIT, revoking)
-                    .await
-                    .unwrap_or_else(|_| {
-                        Err(format!(
-                            "could not revoke the installation token within {} s of the \
-                             cancellation; it expires by itself within the hour",
-                            crate::cancel::REVOKE_LIMIT.as_secs()
-                        ))
-                    })
-            }
-        }
+    /// Revokes the installation token, if any (`DELETE /installation/token`), and any token
+    /// left behind on the way; bounded once a signal has come. A second call does nothing.
+    pub async fn close(&self) -> Result<(), RevokeError> {
+        let token = self.token.lock().ok().and_then(|mut t| t.take());
+        let own = match token {
+            Some(token) => token.revoke().await,
+            None => Ok(()),
+        };
+        let left = crate::token_guard::revoke_left_behind().await;
+        own.and(left)
     }
 }
 
@@ -249,10 +239,13 @@ pub async fn open_with(
     };
     match &config.auth {
         Auth::Token(token) => Ok(Session {
-            client: Client::new(&config.api_url, token, policy)
-                .map_err(|e| fail(e.to_string(), &stats))?,
+            client: Arc::new(
+                Client::new(&config.api_url, token, policy)
+                    .map_err(|e| fail(e.to_string(), &stats))?,
+            ),
             targets: None,
-            installation_token: false,
+            token: std::sync::Mutex::new(None),
+            app: false,
         }),
         Auth::App(creds) => {
             let clients = Clients {
@@ -297,7 +290,7 @@ async fn open_app(
     };
     let signer = AppSigner::new(&creds.app_id, &creds.private_key)?;
     let owner = single_owner(config)?;
-    let jwt = clients.client(&signer.sign(now_secs())?)?;
+    let jwt = Arc::new(clients.client(&signer.sign(now_secs())?)?);
 
     let installation = match creds.installation_id {
         Some(id) => id,
@@ -308,15 +301,15 @@ async fn open_app(
         if repos.iter().any(|r| matches!(r, RepoSpec::Pattern { .. })));
     let mut targets = None;
     if patterns {
-        // Resolve with a token that can read nothing but metadata, then revoke it.
+        // Resolve with a token that can read nothing but metadata, then revoke it (abandoned
+        // half-way, its guard leaves it to `token_guard::revoke_left_behind`).
         let metadata = BTreeMap::from([("metadata", "read")]);
-        let token = mint(&jwt, installation, None, &metadata).await?;
-        on_token(&token);
-        let reader = clients.client(&token)?;
-        let resolved = resolve_patterns(&reader, config).await;
-        let revoked = revoke(&reader).await;
+        let reader = mint(&jwt, installation, None, &metadata).await?;
+        on_token(reader.token());
+        let resolved = resolve_patterns(reader.client(), config).await;
+        let revoked = reader.revoke().await;
         let resolved = resolved?;
-        revoked?;
+        revoked.map_err(|e| e.to_string())?;
         targets = Some(resolved);
     }
 
@@ -343,11 +336,12 @@ async fn open_app(
         names
     });
     let token = mint(&jwt, installation, repositories.as_deref(), &permissions).await?;
-    on_token(&token);
+    on_token(token.token());
     Ok(Session {
-        client: clients.client(&token)?,
+        client: token.client().clone(),
         targets,
-        installation_token: true,
+        token: std::sync::Mutex::new(Some(token)),
+        app: true,
     })
 }
 
@@ -450,32 +444,34 @@ fn check_granted(
     ))
 }
 
-/// `POST /app/installations/{id}/access_tokens`, limited to `repositories` and `permissions`.
-async fn mint(
+/// `POST /app/installations/{id}/access_tokens`, limited to `repositories` and `permissions`:
+/// the token, in the guard that sees it revoked (see [`crate::token_guard`]). The request runs
+/// to its end even when the caller is abandoned.
+pub async fn mint(
+    jwt: &Arc<Client>,
+    installation: u64,
+    repositories: Option<&[String]>,
+    permissions: &BTreeMap<&'static str, &'static str>,
+) -> Result<InstallationToken, String> {
+    let (client, repositories, permissions) = (
+        Arc::clone(jwt),
+        repositories.map(<[String]>::to_vec),
+        permissions.clone(),
+    );
+    crate::token_guard::mint(jwt, async move {
+        request_token(&client, installation, repositories.as_deref(), &permissions).await
+    })
+    .await
+    .map_err(|e| e.to_string())
+}
+
+/// The mint's request and the checks of its answer: the token and its `expires_at`.
+async fn request_token(
     jwt: &Client,
     installation: u64,
     repositories: Option<&[String]>,
     permissions: &BTreeMap<&'static str, &'static str>,
-) -> Result<SecretValue, String> {
-    mint_token(jwt, installation, repositories, permissions)
-        .await
-        .map(|m| m.token)
-}
-
-/// A minted installation token and when GitHub says it expires.
-pub struct Minted {
-    pub token: SecretValue,
-    /// `expires_at` of GitHub's answer (RFC 3339), when given.
-    pub expires_at: Option<String>,
-}
-
-/// [`mint`], with the token's expiry (for `check-token`).
-pub async fn mint_token(
-    jwt: &Client,
-    installation: u64,
-    repositories: Option<&[String]>,
-    permissions: &BTreeMap<&'static str, &'static str>,
-) -> Result<Minted, String> {
+) -> Result<(SecretValue, Option<String>), String> {
     let mut body = json!({ "permissions": permissions });
     if let Some(names) = repositories {
         if let Some(fields) = body.as_object_mut() {
@@ -495,10 +491,7 @@ pub async fn mint_token(
     crate::github::check_token(&token, "installation token GitHub minted").map_err(|e| {
         format!("{e}: it cannot be used, nor revoked (it expires by itself within the hour)")
     })?;
-    Ok(Minted {
-        token,
-        expires_at: minted.expires_at,
-    })
+    Ok((token, minted.expires_at))
 }
 
 /// Why GitHub would not mint an installation token, and the fix.
@@ -560,20 +553,6 @@ pub fn jwt_failure(e: &ApiError, doing: &str) -> String {
         );
     }
     format!("could not {doing}: GitHub answered {status}{shown}")
-}
-
-/// `DELETE /installation/token` with the token itself.
-pub async fn revoke(client: &Client) -> Result<(), String> {
-    match endpoints::revoke_installation_token(client).await {
-        Ok(()) => Ok(()),
-        Err(e) => match e.status().filter(|_| e.is_refusal()) {
-            Some(status) => Err(format!(
-                "could not revoke the installation token (GitHub answered {status}); it \
-                 expires by itself within the hour"
-            )),
-            None => Err(format!("could not revoke the installation token: {e}")),
-        },
-    }
 }
 
 /// Targets for the configured repositories, patterns matched against

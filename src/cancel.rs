@@ -106,6 +106,14 @@ pub async fn or_abandon<F: Future>(fut: F) -> Result<F::Output, Signal> {
     tokio::time::timeout(GRACE, fut).await.map_err(|_| signal)
 }
 
+/// [`or_abandon`], except that `fut` is never started once a signal has come.
+pub async fn unless_cancelled<F: Future>(fut: F) -> Result<F::Output, Signal> {
+    match requested() {
+        Some(signal) => Err(signal),
+        None => or_abandon(fut).await,
+    }
+}
+
 /// A single-threaded runtime for one command, with the SIGINT and SIGTERM handlers installed.
 /// From here on the signals no longer end the process: the command ends itself, cleanly.
 pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {

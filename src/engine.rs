@@ -89,44 +89,64 @@ pub async fn run_with(
         return report;
     }
 
+    // After a signal: every pair not yet decided is cancelled.
+    let cancel_rest = |report: &mut Report, signal: crate::cancel::Signal| {
+        report.fatal = Some(crate::cancel::how_to_finish(signal));
+        plan.not_attempted(report);
+        for r in report
+            .rows
+            .iter_mut()
+            .filter(|r| r.outcome == Outcome::NotAttempted)
+        {
+            r.outcome = Outcome::Cancelled;
+        }
+    };
+
     // Authenticate: a token as given, or a GitHub App's installation token (revoked in finish).
     let session = match crate::cancel::or_abandon(crate::app_auth::open(config, policy, mask)).await
     {
         Ok(Ok(s)) => s,
         Err(signal) => {
-            report.fatal = Some(crate::cancel::how_to_finish(signal));
-            plan.not_attempted(&mut report);
-            for r in report
-                .rows
-                .iter_mut()
-                .filter(|r| r.outcome == Outcome::NotAttempted)
-            {
-                r.outcome = Outcome::Cancelled;
+            cancel_rest(&mut report, signal);
+            // Abandoned half-way: a token minted on the way (to resolve patterns, or the one
+            // to write with) is revoked here, within the bound.
+            if let Err(e) = crate::token_guard::revoke_left_behind().await {
+                add_fatal(&mut report, e.to_string());
             }
             return report;
         }
         Ok(Err(e)) => {
             report.fatal = Some(e.message);
             report.requests = e.requests;
+            if let Err(e) = crate::token_guard::revoke_left_behind().await {
+                add_fatal(&mut report, e.to_string());
+            }
             plan.not_attempted(&mut report);
             return report;
         }
     };
 
-    // Resolve patterns and repository ids: reads, only because there is something to write.
-    let (targets, selected_ids) = match resolve(config, &session).await {
-        Ok(resolved) => resolved,
-        Err(e) => {
-            report.fatal = Some(e.to_string());
-            plan.not_attempted(&mut report);
-            finish(&session, &mut report).await;
-            return report;
-        }
-    };
+    // Resolve patterns and repository ids: reads, only because there is something to write;
+    // none starts after a signal (one that came while the session opened included).
+    let (targets, selected_ids) =
+        match crate::cancel::unless_cancelled(resolve(config, &session)).await {
+            Ok(Ok(resolved)) => resolved,
+            Ok(Err(e)) => {
+                report.fatal = Some(e.to_string());
+                plan.not_attempted(&mut report);
+                finish(&session, &mut report).await;
+                return report;
+            }
+            Err(signal) => {
+                cancel_rest(&mut report, signal);
+                finish(&session, &mut report).await;
+                return report;
+            }
+        };
 
     // Seal and write, target by target; then the run's totals.
     let writer = Writer {
-        store: &session.client,
+        store: session.client.as_ref(),
         config,
     };
     writer
@@ -363,6 +383,15 @@ fn static_row(secret: &str, target: &(String, Option<Target>), outcome: Outcome)
     }
 }
 
+/// Adds `problem` to the report's fatal line: a token left alive is said even after a
+/// cancellation or another failure.
+fn add_fatal(report: &mut Report, problem: String) {
+    report.fatal = Some(match report.fatal.take() {
+        Some(first) => format!("{first}; {problem}"),
+        None => problem,
+    });
+}
+
 /// What to do with a secret in a target: `None` = write it; else its outcome (and the key id of
 /// an earlier write) without a request.
 type Decision = Option<(Outcome, Option<String>)>;
@@ -415,7 +444,7 @@ fn kind_of(e: &ApiError) -> FailureKind {
 /// Revokes an installation token (success or failure), then records the client's stats.
 async fn finish(session: &Session, report: &mut Report) {
     if let Err(e) = session.close().await {
-        report.fatal.get_or_insert(e);
+        add_fatal(report, e.to_string());
     }
     let client = &session.client;
     let stats = &client.stats;
@@ -567,7 +596,7 @@ impl<S: SecretStore> Writer<'_, S> {
         if self.config.fail_fast {
             return targets.iter().map(|_| None).collect();
         }
-        stream::iter(targets.iter().zip(plans))
+        let reading = stream::iter(targets.iter().zip(plans))
             .map(|(t, plan)| async move {
                 if plan.iter().any(|(_, d)| d.is_none()) {
                     Some(self.fetch_key(t).await)
@@ -576,8 +605,11 @@ impl<S: SecretStore> Writer<'_, S> {
                 }
             })
             .buffered(4)
-            .collect()
+            .collect();
+        // Cut short by a signal: no key, and every write is cancelled (`write_all`).
+        crate::cancel::unless_cancelled(reading)
             .await
+            .unwrap_or_else(|_| targets.iter().map(|_| None).collect())
     }
 
     /// Writes every planned pair, target by target, serially, pushing a row for each.

@@ -39,6 +39,7 @@ pub mod seal;
 pub mod secret;
 pub mod target;
 pub mod token;
+pub mod token_guard;
 pub mod workspace;
 
 #[cfg(test)]

@@ -9,13 +9,15 @@ use clap::Args;
 
 use super::options::AppArgs;
 use super::{Style, Tone, FAILED, USAGE};
-use crate::app_auth::{AppSigner, Minted};
+use crate::app_auth::AppSigner;
+use crate::cancel::unless_cancelled;
 use crate::config::AppCredentials;
 use crate::github::endpoints::{self, Installation, InstallationOf};
 use crate::github::{ApiError, Client, Policy};
 use crate::secret::SecretValue;
 use crate::target::{App, Repo, Target};
 use crate::token::{TokenKind, TokenSource};
+use crate::token_guard::InstallationToken;
 
 #[derive(Args, Debug)]
 pub struct CheckTokenArgs {
@@ -89,14 +91,15 @@ pub fn run(args: CheckTokenArgs) -> ExitCode {
         Ok(c) => c,
         Err(e) => return super::fail(USAGE, &e.to_string()),
     };
-    let user = match runtime.block_on(endpoints::user_login(&client)) {
-        Err(e) if !e.is_refusal() && !matches!(e, ApiError::BadBody(_)) => {
+    let user = match runtime.block_on(unless_cancelled(endpoints::user_login(&client))) {
+        Err(signal) => return super::cancelled(signal, ""),
+        Ok(Err(e)) if !e.is_refusal() && !matches!(e, ApiError::BadBody(_)) => {
             return super::fail(
                 FAILED,
                 &format!("{e}\n  fix: check the network and --api-url"),
             )
         }
-        user => user,
+        Ok(user) => user,
     };
     let valid = !matches!(user, Err(ApiError::Unauthorized { .. }));
     let target = repo.map(|repo| Target::Repo {
@@ -104,7 +107,12 @@ pub fn run(args: CheckTokenArgs) -> ExitCode {
         app: App::Actions,
     });
     let key = match &target {
-        Some(t) if valid => Some(runtime.block_on(endpoints::public_key(&client, t))),
+        Some(t) if valid => {
+            match runtime.block_on(unless_cancelled(endpoints::public_key(&client, t))) {
+                Ok(key) => Some(key),
+                Err(signal) => return super::cancelled(signal, ""),
+            }
+        }
         _ => None,
     };
 
@@ -423,24 +431,39 @@ fn run_app(args: &CheckTokenArgs, creds: &AppCredentials, repo: Option<Repo>) ->
         Err(e) => return super::fail(FAILED, &e),
     };
     let jwt = match Client::new(&api_url, &jwt, Policy::from_env()) {
-        Ok(c) => c,
+        Ok(c) => std::sync::Arc::new(c),
         Err(e) => return super::fail(USAGE, &e.to_string()),
     };
     let mut found = Findings::default();
-    let revoked = runtime.block_on(check_app(&jwt, &api_url, creds, repo.as_ref(), &mut found));
+    // A signal stops the checks: the request in flight gets the grace, no other starts, and a
+    // minted token is revoked (abandoned half-way, by its guard: `revoke_left_behind`).
+    let checked = runtime.block_on(crate::cancel::or_abandon(check_app(
+        &jwt,
+        creds,
+        repo.as_ref(),
+        &mut found,
+    )));
+    let mut revoked = matches!(checked, Ok(true));
+    if let Err(e) = runtime.block_on(crate::token_guard::revoke_left_behind()) {
+        found.line("Revoked", "no: see below", Tone::Bad);
+        found.problem(e.to_string());
+        revoked = false;
+    }
     let then = if revoked {
         "; the token was revoked"
     } else {
         ""
     };
+    if let Some(signal) = crate::cancel::requested() {
+        found.problem(format!("cancelled by {}: stopped{then}", signal.name()));
+    }
     found.finish("the GitHub App", &requests_text(jwt.requests(), then))
 }
 
 /// The checks, stopping at the first that leaves nothing more to learn. Returns whether a
 /// minted token was revoked.
 async fn check_app(
-    jwt: &Client,
-    api_url: &str,
+    jwt: &std::sync::Arc<Client>,
     creds: &AppCredentials,
     repo: Option<&Repo>,
     found: &mut Findings,
@@ -463,32 +486,21 @@ async fn check_app(
         (Some(_), true) => std::collections::BTreeMap::from([("secrets", "read")]),
         _ => std::collections::BTreeMap::from([("metadata", "read")]),
     };
-    let Some(token) = mint_findings(jwt, installation.id, repo, &permissions, found).await else {
+    let Some(minted) = mint_findings(jwt, installation.id, repo, &permissions, found).await else {
         return false;
     };
-    let client = match Client::new(api_url, &token, jwt.policy().clone()) {
-        Ok(mut c) => {
-            c.stats = jwt.stats.clone();
-            c
-        }
-        Err(e) => {
-            found.problem(format!(
-                "{e}: the minted token could not be used, nor revoked; it expires within the hour"
-            ));
-            return false;
-        }
-    };
-    if let Some(r) = repo {
-        repo_secrets_findings(&client, r, can_read_secrets, found).await;
+    // No read starts after a signal; the token is revoked all the same.
+    if let (Some(r), None) = (repo, crate::cancel::requested()) {
+        repo_secrets_findings(minted.client(), r, can_read_secrets, found).await;
     }
-    match crate::app_auth::revoke(&client).await {
+    match minted.revoke().await {
         Ok(()) => {
             found.line("Revoked", "yes: the token no longer works", Tone::Good);
             true
         }
         Err(e) => {
             found.line("Revoked", "no: see below", Tone::Bad);
-            found.problem(e);
+            found.problem(e.to_string());
             false
         }
     }
@@ -635,28 +647,41 @@ fn describe_installation(installation: &Installation, found: &mut Findings) -> S
     account
 }
 
-/// Mints an installation token limited to `repo` and `permissions`, and says what it is.
+/// Mints an installation token limited to `repo` and `permissions` (none after a signal), and
+/// says what it is.
 async fn mint_findings(
-    jwt: &Client,
+    jwt: &std::sync::Arc<Client>,
     installation: u64,
     repo: Option<&Repo>,
     permissions: &std::collections::BTreeMap<&'static str, &'static str>,
     found: &mut Findings,
-) -> Option<SecretValue> {
+) -> Option<InstallationToken> {
     let repositories: Option<Vec<String>> = repo.map(|r| vec![r.name.clone()]);
-    let minted =
-        match crate::app_auth::mint_token(jwt, installation, repositories.as_deref(), permissions)
-            .await
-        {
-            Ok(m) => m,
-            Err(e) => {
-                found.line("Token", "none: see below", Tone::Bad);
-                found.problem(e);
-                return None;
-            }
-        };
-    let Minted { token, expires_at } = minted;
-    crate::output::know(&token);
+    if let Some(signal) = crate::cancel::requested() {
+        found.line(
+            "Token",
+            format!("not minted: cancelled by {}", signal.name()),
+            Tone::Bad,
+        );
+        return None;
+    }
+    let minted = match crate::app_auth::mint(
+        jwt,
+        installation,
+        repositories.as_deref(),
+        permissions,
+    )
+    .await
+    {
+        Ok(m) => m,
+        Err(e) => {
+            found.line("Token", "none: see below", Tone::Bad);
+            found.problem(e);
+            return None;
+        }
+    };
+    let token = minted.token();
+    let expires_at = minted.expires_at().map(str::to_owned);
     let limits = format!(
         "{}{}",
         repo.map(|r| format!("limited to {r}, "))
@@ -667,7 +692,7 @@ async fn mint_findings(
             .collect::<Vec<_>>()
             .join(", ")
     );
-    let kind = TokenKind::of(&token);
+    let kind = TokenKind::of(token);
     let kind = kind
         .prefix()
         .map(|p| format!("{} (prefix {p})", kind.describe()))
@@ -687,7 +712,7 @@ async fn mint_findings(
         },
         Tone::Plain,
     );
-    Some(token)
+    Some(minted)
 }
 
 /// Whether the minted token reads `--repo`'s secrets public key.

@@ -313,9 +313,10 @@ pub fn token(prompt: bool, api_url: &str) -> Result<(SecretValue, TokenSource), 
     crate::token::find_token(prompt, api_url).ok_or(UsageError::NoToken)
 }
 
-/// A single-threaded runtime for one command, SIGINT and SIGTERM handled (see [`crate::cancel`]).
-pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    crate::cancel::runtime().map_err(|e| format!("cannot start: {e}"))
+/// A single-threaded runtime for one command, SIGINT and SIGTERM handled (see [`crate::cancel`]);
+/// a minted token left unrevoked is revoked before it shuts down (see [`crate::token_guard`]).
+pub fn runtime() -> Result<crate::token_guard::Runtime, String> {
+    crate::token_guard::runtime().map_err(|e| format!("cannot start: {e}"))
 }
 
 /// `code`, or 130/143 when a signal cancelled the command.
@@ -324,6 +325,15 @@ pub fn exit(code: ExitCode) -> ExitCode {
         Some(signal) => ExitCode::from(signal.exit_code()),
         None => code,
     }
+}
+
+/// A command stopped by a signal: says so on standard error; the exit code is 130 or 143
+/// ([`exit`]). `after` tells what became of what the command had started (its token).
+pub fn cancelled(signal: crate::cancel::Signal, after: &str) -> ExitCode {
+    fail(
+        signal.exit_code(),
+        &format!("cancelled by {}: stopped{after}", signal.name()),
+    )
 }
 
 /// How a command's output looks: colour only on a terminal, never with `NO_COLOR`.

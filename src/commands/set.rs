@@ -654,13 +654,21 @@ fn dry_run(
         credential.auth(),
         api_url,
     );
-    let session = match runtime.block_on(crate::app_auth::open(
+    let session = match runtime.block_on(crate::cancel::unless_cancelled(crate::app_auth::open(
         &config,
         Policy::from_env(),
         &mut |t: &SecretValue| crate::output::know(t),
-    )) {
-        Ok(s) => s,
-        Err(e) => {
+    ))) {
+        Err(signal) => {
+            // Abandoned half-way: a token minted on the way is revoked by its guard.
+            let after = match runtime.block_on(crate::token_guard::revoke_left_behind()) {
+                Ok(()) => "; nothing was written".to_owned(),
+                Err(e) => format!("; nothing was written; {e}"),
+            };
+            return super::cancelled(signal, &after);
+        }
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => {
             let (code, after) = match &credential {
                 Credential::Token(..) => (USAGE, String::new()),
                 Credential::App(_) => (
@@ -675,15 +683,27 @@ fn dry_run(
         }
     };
     let client = &session.client;
+    // A signal stops the checks: the read in flight gets the grace, no other starts.
     let checks: Vec<(Target, Result<(), Problem>)> = runtime.block_on(async {
         let mut out = Vec::new();
         for t in targets {
-            out.push((t.clone(), can_read_key(client, t, &credential).await));
+            match crate::cancel::unless_cancelled(can_read_key(client, t, &credential)).await {
+                Ok(checked) => out.push((t.clone(), checked)),
+                Err(_) => break,
+            }
         }
         out
     });
     // The installation token is revoked before anything is printed: it served its purpose.
     let closed = runtime.block_on(session.close());
+    if let Some(signal) = crate::cancel::requested() {
+        let after = match &closed {
+            Ok(()) if session.is_app() => "; nothing was written; the token was revoked".to_owned(),
+            Ok(()) => "; nothing was written".to_owned(),
+            Err(e) => format!("; nothing was written; {e}"),
+        };
+        return super::cancelled(signal, &after);
+    }
     let requests = client.requests();
     let req = format!(
         "{requests} {}{}",
@@ -703,7 +723,7 @@ fn print_dry_run(
     list: &str,
     targets: &[Target],
     checks: &[(Target, Result<(), Problem>)],
-    closed: &Result<(), String>,
+    closed: &Result<(), crate::token_guard::RevokeError>,
     req: &str,
     credential: &Credential,
 ) -> ExitCode {
@@ -724,7 +744,7 @@ fn print_dry_run(
         }
     }
     if let Err(e) = closed {
-        err.error("", e);
+        err.error("", &e.to_string());
     }
     err.flush();
     let mut out = super::table(style, &["TARGET", "RESULT"], &rows);

@@ -140,29 +140,41 @@ pub fn run(args: StatusArgs) -> ExitCode {
     let _entered = runtime.enter();
     let config = super::config(&args.targets, &targets, None, credential.auth(), &api_url);
     // An app's token may only read: listing names and dates needs nothing more.
-    let session = match runtime.block_on(crate::app_auth::open_with(
-        &config,
-        Policy::from_env(),
-        Access::Read,
-        &mut |t: &crate::secret::SecretValue| crate::output::know(t),
-    )) {
-        Ok(s) => s,
-        Err(e) => {
-            let code = match credential {
-                Credential::Token(..) => USAGE,
-                Credential::App(_) => FAILED,
-            };
-            return super::fail(code, &e.message);
-        }
-    };
-    let listed: Vec<Result<Vec<SecretMeta>, TargetError>> = runtime.block_on(
-        stream::iter(targets.iter())
-            .map(|t| list(&session.client, t, &credential))
-            .buffered(4)
-            .collect(),
-    );
+    // A signal stops the command: the request in flight gets the grace, no other starts, and a
+    // minted token is revoked (abandoned half-way, by its guard: `revoke_left_behind`).
+    let session =
+        match runtime.block_on(crate::cancel::unless_cancelled(crate::app_auth::open_with(
+            &config,
+            Policy::from_env(),
+            Access::Read,
+            &mut |t: &crate::secret::SecretValue| crate::output::know(t),
+        ))) {
+            Err(signal) => {
+                let revoked = runtime.block_on(crate::token_guard::revoke_left_behind());
+                return cancelled(signal, revoked);
+            }
+            Ok(Ok(s)) => s,
+            Ok(Err(e)) => {
+                let code = match credential {
+                    Credential::Token(..) => USAGE,
+                    Credential::App(_) => FAILED,
+                };
+                return super::fail(code, &e.message);
+            }
+        };
+    let listed: Result<Vec<Result<Vec<SecretMeta>, TargetError>>, _> =
+        runtime.block_on(crate::cancel::unless_cancelled(
+            stream::iter(targets.iter())
+                .map(|t| list(&session.client, t, &credential))
+                .buffered(4)
+                .collect(),
+        ));
     // Revoked whatever the listing found; a token that outlives the command is a failure.
     let closed = runtime.block_on(session.close());
+    let listed = match (listed, crate::cancel::requested()) {
+        (Ok(listed), None) => listed,
+        (_, Some(signal)) | (Err(signal), None) => return cancelled(signal, closed),
+    };
 
     let max = args.max_age.as_ref().map(|m| m.seconds);
     let (rows, errors, empty) = tabulate(&targets, listed, &names, OffsetDateTime::now_utc(), max);
@@ -181,7 +193,7 @@ fn print_status(
     errors: &[TargetError],
     empty: &[String],
     names: &[SecretName],
-    closed: &Result<(), String>,
+    closed: &Result<(), crate::token_guard::RevokeError>,
 ) -> bool {
     let missing = rows.iter().filter(|r| r.status == "missing").count();
     let stale = rows.iter().filter(|r| r.stale).count();
@@ -198,7 +210,7 @@ fn print_status(
         let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
         super::print(&format!("{text}\n"));
         if let Err(e) = closed {
-            super::fail(FAILED, e);
+            super::fail(FAILED, &e.to_string());
         }
     } else {
         let mut err = crate::output::Reporter::stdio(super::options::human_mode());
@@ -206,7 +218,7 @@ fn print_status(
             err.error("", &format!("{}: {}\n  fix: {}", e.target, e.error, e.fix));
         }
         if let Err(e) = closed {
-            err.error("", e);
+            err.error("", &e.to_string());
         }
         err.flush();
         super::print(&human(rows, empty, errors, args.max_age.as_ref(), names));
@@ -271,6 +283,17 @@ fn tabulate(
         }
     }
     (rows, errors, empty)
+}
+
+/// Stopped by a signal: nothing is shown but that, and what became of the token.
+fn cancelled(
+    signal: crate::cancel::Signal,
+    revoked: Result<(), crate::token_guard::RevokeError>,
+) -> ExitCode {
+    match revoked {
+        Ok(()) => super::cancelled(signal, ""),
+        Err(e) => super::cancelled(signal, &format!("; {e}")),
+    }
 }
 
 /// The TARGET / SECRET / STATUS / LAST UPDATED / AGE table (empty when there are no rows).

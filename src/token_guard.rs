@@ -1,0 +1,273 @@
+//! Every minted GitHub App installation token is revoked, whatever way the run leaves: success,
+//! an error, a signal, or a future abandoned half-way (the grace after a signal ran out).
+//!
+//! One guard, [`InstallationToken`], is the only way to hold a minted token, and [`mint`] the
+//! only way to get one. Its explicit end is [`InstallationToken::revoke`]
+//! (`DELETE /installation/token`, bounded to [`crate::cancel::REVOKE_LIMIT`] once a signal has
+//! come). A guard dropped unrevoked (an early return, a dropped future) leaves its token on a
+//! list that [`revoke_left_behind`] empties; the command's [`Runtime`] empties it too before it
+//! shuts down, so a path that forgets still revokes.
+//!
+//! The mint itself (`POST …/access_tokens`) is never abandoned: once sent, GitHub may have
+//! minted a token whether or not its answer is awaited. It runs as a task of its own; a token
+//! it brings after its caller was abandoned goes on the list, and [`revoke_left_behind`] waits
+//! (within the bound) for mints still in flight.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use tokio::sync::{oneshot, watch};
+
+use crate::cancel::REVOKE_LIMIT;
+use crate::github::{endpoints, ApiError, Client};
+use crate::secret::SecretValue;
+
+/// Why an installation token may still be alive. Never holds the token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RevokeError {
+    #[error(
+        "could not revoke the installation token (GitHub answered {status}); it expires by \
+         itself within the hour"
+    )]
+    Refused { status: u16 },
+    #[error("could not revoke the installation token: {cause}")]
+    Failed { cause: String },
+    #[error(
+        "could not revoke the installation token within {secs} s of the cancellation; it \
+         expires by itself within the hour"
+    )]
+    TimedOut { secs: u64 },
+}
+
+impl From<ApiError> for RevokeError {
+    fn from(e: ApiError) -> Self {
+        match e.status().filter(|_| e.is_refusal()) {
+            Some(status) => RevokeError::Refused { status },
+            None => RevokeError::Failed {
+                cause: e.to_string(),
+            },
+        }
+    }
+}
+
+/// Why [`mint`] brought no token.
+#[derive(Debug, thiserror::Error)]
+pub enum MintError<E: std::fmt::Display> {
+    /// The request failed, or its answer was refused: the caller's own error.
+    #[error("{0}")]
+    Request(E),
+    /// No client could be made for the token (it passed the token check, so this is rare).
+    #[error(
+        "{0}: the minted token cannot be used, nor revoked; it expires by itself within the hour"
+    )]
+    Client(ApiError),
+    /// The mint's task ended without an answer (the runtime shut down under it).
+    #[error("the installation token request ended without an answer")]
+    Lost,
+}
+
+/// A minted installation token, and a client that authenticates with it. Revoke it with
+/// [`InstallationToken::revoke`]; dropped unrevoked, it is revoked by [`revoke_left_behind`].
+pub struct InstallationToken {
+    client: Arc<Client>,
+    token: SecretValue,
+    expires_at: Option<String>,
+    live: bool,
+}
+
+impl std::fmt::Debug for InstallationToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InstallationToken")
+            .field("token", &self.token)
+            .field("expires_at", &self.expires_at)
+            .field("live", &self.live)
+            .finish()
+    }
+}
+
+impl InstallationToken {
+    /// The client that authenticates with the token (counting into the JWT client's stats).
+    pub fn client(&self) -> &Arc<Client> {
+        &self.client
+    }
+
+    /// The token, for masking and for telling its kind; never for printing.
+    pub fn token(&self) -> &SecretValue {
+        &self.token
+    }
+
+    /// `expires_at` of GitHub's answer (RFC 3339), when given.
+    pub fn expires_at(&self) -> Option<&str> {
+        self.expires_at.as_deref()
+    }
+
+    /// `DELETE /installation/token`, bounded to [`REVOKE_LIMIT`] once a signal has come.
+    pub async fn revoke(mut self) -> Result<(), RevokeError> {
+        self.live = false;
+        bounded(revoke_with(&self.client)).await
+    }
+}
+
+impl Drop for InstallationToken {
+    fn drop(&mut self) {
+        if self.live {
+            if let Ok(mut left) = LEFT.lock() {
+                left.push(self.client.clone());
+            }
+        }
+    }
+}
+
+/// Clients of tokens whose guard was dropped unrevoked.
+static LEFT: Mutex<Vec<Arc<Client>>> = Mutex::new(Vec::new());
+
+/// How many mints are in flight.
+fn minting() -> &'static watch::Sender<usize> {
+    static MINTING: OnceLock<watch::Sender<usize>> = OnceLock::new();
+    MINTING.get_or_init(|| watch::Sender::new(0))
+}
+
+/// Counts one mint in flight while it lives.
+struct InFlight;
+
+impl InFlight {
+    fn start() -> Self {
+        minting().send_modify(|n| *n += 1);
+        InFlight
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        minting().send_modify(|n| *n = n.saturating_sub(1));
+    }
+}
+
+/// Mints a token: `request` (the `POST …/access_tokens` and the checks of its answer) runs as
+/// a task of its own, so dropping the caller never drops a request GitHub may have answered;
+/// the answer becomes a guard inside the task, with a client for `jwt`'s URL and policy that
+/// counts into `jwt`'s stats. Must be called inside a tokio runtime.
+pub async fn mint<F, E>(jwt: &Client, request: F) -> Result<InstallationToken, MintError<E>>
+where
+    F: Future<Output = Result<(SecretValue, Option<String>), E>> + Send + 'static,
+    E: std::fmt::Display + Send + 'static,
+{
+    let api_url = jwt.api_url().as_str().to_owned();
+    let policy = jwt.policy().clone();
+    let stats = jwt.stats.clone();
+    let (tx, rx) = oneshot::channel();
+    tokio::spawn(async move {
+        // Declared first, dropped last: a token the caller no longer waits for is on the list
+        // before the count says no mint is in flight.
+        let _in_flight = InFlight::start();
+        let answer = match request.await {
+            Err(e) => Err(MintError::Request(e)),
+            Ok((token, expires_at)) => match Client::new(&api_url, &token, policy) {
+                Err(e) => Err(MintError::Client(e)),
+                Ok(mut client) => {
+                    client.stats = stats;
+                    Ok(InstallationToken {
+                        client: Arc::new(client),
+                        token,
+                        expires_at,
+                        live: true,
+                    })
+                }
+            },
+        };
+        // The caller is gone: the guard comes back and is dropped here, onto the list.
+        let _ = tx.send(answer);
+    });
+    rx.await.unwrap_or(Err(MintError::Lost))
+}
+
+/// Revokes every token whose guard was dropped unrevoked, after waiting for mints still in
+/// flight; bounded to [`REVOKE_LIMIT`] once a signal has come. The first failure is returned
+/// (all are tried).
+pub async fn revoke_left_behind() -> Result<(), RevokeError> {
+    bounded(async {
+        let mut rx = minting().subscribe();
+        let _ = rx.wait_for(|n| *n == 0).await;
+        let left: Vec<Arc<Client>> = LEFT.lock().map(|mut l| l.split_off(0)).unwrap_or_default();
+        let results = futures_util::future::join_all(left.iter().map(|c| revoke_with(c))).await;
+        results
+            .into_iter()
+            .collect::<Result<Vec<()>, _>>()
+            .map(drop)
+    })
+    .await
+}
+
+/// Whether a token was left behind (or a mint is in flight) and not yet revoked.
+pub fn any_left_behind() -> bool {
+    *minting().borrow() > 0 || LEFT.lock().map(|l| !l.is_empty()).unwrap_or(false)
+}
+
+async fn revoke_with(client: &Client) -> Result<(), RevokeError> {
+    endpoints::revoke_installation_token(client)
+        .await
+        .map_err(RevokeError::from)
+}
+
+/// Runs `fut` to its end, or, once a signal has come, for [`REVOKE_LIMIT`] more at most: the
+/// runner kills the step within seconds of its signals.
+async fn bounded<F>(fut: F) -> Result<(), RevokeError>
+where
+    F: Future<Output = Result<(), RevokeError>>,
+{
+    tokio::pin!(fut);
+    tokio::select! {
+        done = &mut fut => done,
+        _ = crate::cancel::cancelled() => {
+            tokio::time::timeout(REVOKE_LIMIT, fut)
+                .await
+                .unwrap_or(Err(RevokeError::TimedOut { secs: REVOKE_LIMIT.as_secs() }))
+        }
+    }
+}
+
+/// A command's runtime ([`crate::cancel::runtime`]: SIGINT and SIGTERM handled) that revokes
+/// whatever token was left behind before it shuts down: the last line of defence, for a path
+/// that returned without revoking. What it could not revoke is said on standard error.
+pub struct Runtime(tokio::runtime::Runtime);
+
+/// [`Runtime`], built.
+pub fn runtime() -> std::io::Result<Runtime> {
+    crate::cancel::runtime().map(Runtime)
+}
+
+impl std::ops::Deref for Runtime {
+    type Target = tokio::runtime::Runtime;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        // `block_on` may not run inside a runtime's context; nothing here is then.
+        if any_left_behind() && tokio::runtime::Handle::try_current().is_err() {
+            if let Err(e) = self.0.block_on(revoke_left_behind()) {
+                let mut r =
+                    crate::output::Reporter::stdio(crate::output::Mode::Human { color: false });
+                r.error("secret-refresh", &e.to_string());
+                r.flush();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn revocation_errors_name_no_token_and_say_when_it_expires() {
+        let refused = RevokeError::from(ApiError::Forbidden { reason: None });
+        assert_eq!(refused, RevokeError::Refused { status: 403 });
+        for e in [refused, RevokeError::TimedOut { secs: 3 }] {
+            assert!(e.to_string().contains("expires by itself"), "{e}");
+        }
+    }
+}
