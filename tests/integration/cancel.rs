@@ -329,3 +329,305 @@ fn set_as_an_app_interrupted_during_a_write_revokes_and_exits_130() {
     );
     ran.assert_no_leak();
 }
+
+/// The engine's token phases the tests above leave out: a signal while repository patterns are
+/// resolved with the metadata token, and one while a mint is in flight past the grace.
+#[test]
+fn a_signal_while_patterns_are_resolved_revokes_the_metadata_token() {
+    for sig in BOTH {
+        let api = app_fake();
+        api.add_repo("acme/service-a");
+        // The listing with the metadata token outlasts the grace: resolution is abandoned.
+        hold(
+            &api,
+            "GET",
+            "/installation/repositories",
+            Duration::from_secs(30),
+        );
+        let step = step(&api).input("repositories", "acme/service-*");
+        let start = Instant::now();
+        let (ran, seen) = run_signalled(&api, &step, sig);
+        assert!(start.elapsed() < Duration::from_secs(7), "{sig:?}");
+        assert_cancelled(&api, &ran, seen, sig);
+        let minted = api.minted_tokens();
+        assert_eq!(minted.len(), 1, "{sig:?}: only the metadata token");
+        assert_eq!(api.count("DELETE", "/installation/token"), 1, "{sig:?}");
+        assert_eq!(
+            audit(&ran),
+            [
+                row("ALPHA", "acme/service-*", "cancelled"),
+                row("BETA", "acme/service-*", "cancelled"),
+            ],
+            "{sig:?}"
+        );
+    }
+}
+
+#[test]
+fn a_mint_in_flight_past_the_grace_is_awaited_and_its_token_revoked() {
+    let sig = Sig::Term;
+    let api = app_fake();
+    // GitHub answers the mint 3 s after the signal: the run abandons it after the 2 s grace,
+    // but the token GitHub minted all the same is revoked once it arrives (within the 3 s
+    // bound of revocation).
+    hold(&api, "POST", "/access_tokens", Duration::from_secs(3));
+    let start = Instant::now();
+    let (ran, seen) = run_signalled(&api, &step(&api), sig);
+    assert!(
+        start.elapsed() < Duration::from_secs(7),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_cancelled(&api, &ran, seen, sig);
+    assert_eq!(api.minted_tokens().len(), 1);
+    assert_eq!(api.count("DELETE", "/installation/token"), 1);
+    assert_eq!(
+        audit(&ran),
+        [
+            row("ALPHA", "acme/api", "cancelled"),
+            row("BETA", "acme/api", "cancelled"),
+        ]
+    );
+}
+
+/// A command for people, as the app, its key in `app.pem`.
+fn app_cli<'a>(api: &'a FakeGitHub, args: &[&str]) -> Step<'a> {
+    let url = api.url();
+    let mut all: Vec<&str> = args.to_vec();
+    let id = APP_ID.to_string();
+    all.extend([
+        "--api-url",
+        &url,
+        "--app-id",
+        &id,
+        "--app-key-file",
+        "app.pem",
+    ]);
+    Step::new(api)
+        .remove_env("GITHUB_ACTIONS")
+        .file("app.pem", &AppKey::shared().pkcs1_pem)
+        .args(&all)
+}
+
+/// `status`, `check-token` and `set --dry-run`, as the app, signalled at each phase: they stop
+/// (no request starts after the signal but the revocation), revoke what they minted, say so,
+/// and exit 130/143 within the runner's few seconds.
+#[test]
+fn status_check_token_and_set_dry_run_stop_revoke_and_exit_on_a_signal() {
+    struct Case {
+        what: &'static str,
+        args: &'static [&'static str],
+        /// (method, path) of the request in flight when the signal comes, and for how long.
+        hold: (&'static str, &'static str, u64),
+        minted: usize,
+    }
+    let cases = [
+        Case {
+            what: "status, listing",
+            args: &["status", "ALPHA", "--repo", "acme/api"],
+            hold: ("GET", "/repos/acme/api/actions/secrets", 30),
+            minted: 1,
+        },
+        Case {
+            what: "status, mint in flight past the grace",
+            args: &["status", "ALPHA", "--repo", "acme/api"],
+            hold: ("POST", "/access_tokens", 3),
+            minted: 1,
+        },
+        Case {
+            what: "status, before the mint",
+            args: &["status", "ALPHA", "--repo", "acme/api"],
+            hold: ("GET", "/repos/acme/api/installation", 30),
+            minted: 0,
+        },
+        Case {
+            what: "check-token, public key read",
+            args: &["check-token", "--repo", "acme/api"],
+            hold: ("GET", "/public-key", 30),
+            minted: 1,
+        },
+        Case {
+            what: "check-token, mint in flight past the grace",
+            args: &["check-token", "--repo", "acme/api"],
+            hold: ("POST", "/access_tokens", 3),
+            minted: 1,
+        },
+        Case {
+            what: "check-token, before the mint",
+            args: &["check-token", "--repo", "acme/api"],
+            hold: ("GET", "/repos/acme/api/installation", 30),
+            minted: 0,
+        },
+        Case {
+            what: "set --dry-run, public key read",
+            args: &["set", "ALPHA", "--dry-run", "--repo", "acme/api"],
+            hold: ("GET", "/public-key", 30),
+            minted: 1,
+        },
+    ];
+    for case in cases {
+        for sig in BOTH {
+            let api = app_fake();
+            let (method, path, secs) = case.hold;
+            hold(&api, method, path, Duration::from_secs(secs));
+            let step = app_cli(&api, case.args);
+            let start = Instant::now();
+            let (ran, seen) = run_signalled(&api, &step, sig);
+            let ctx = format!("{} ({sig:?}): {}", case.what, ran.screen());
+            assert!(start.elapsed() < Duration::from_secs(7), "{ctx}");
+            assert_eq!(ran.code, sig.code(), "{ctx}");
+            assert!(
+                ran.stderr.contains(&format!("cancelled by {}", sig.name())),
+                "{ctx}"
+            );
+            let minted = api.minted_tokens();
+            assert_eq!(minted.len(), case.minted, "{ctx}");
+            assert!(minted.iter().all(|(_, revoked)| *revoked), "{ctx}");
+            // After the signal (the held request was logged when it came): nothing but the
+            // revocation.
+            let after: Vec<String> = api.requests()[seen..]
+                .iter()
+                .filter(|r| !(r.method == "DELETE" && r.path == "/installation/token"))
+                .map(|r| format!("{} {}", r.method, r.path))
+                .collect();
+            assert!(after.is_empty(), "{ctx}: {after:?}");
+            let mut ran = ran;
+            for (token, _) in &minted {
+                ran = ran.value(&token.token);
+            }
+            ran.assert_no_leak();
+        }
+    }
+}
+
+#[test]
+fn check_token_with_a_token_stops_on_a_signal() {
+    for sig in BOTH {
+        let api = fake();
+        hold(&api, "GET", "/user", Duration::from_secs(30));
+        let url = api.url();
+        let step = Step::new(&api)
+            .remove_env("GITHUB_ACTIONS")
+            .env("GH_TOKEN", crate::common::TOKEN)
+            .value(crate::common::TOKEN)
+            .args(&["check-token", "--repo", "acme/api", "--api-url", &url]);
+        let start = Instant::now();
+        let (ran, _) = run_signalled(&api, &step, sig);
+        assert!(start.elapsed() < Duration::from_secs(7), "{}", ran.screen());
+        assert_eq!(ran.code, sig.code(), "{}", ran.screen());
+        assert!(ran.stderr.contains(&format!("cancelled by {}", sig.name())));
+        assert_eq!(api.count("GET", "/public-key"), 0, "{}", ran.screen());
+        ran.assert_no_leak();
+    }
+}
+
+/// "Run again to write what was not attempted": the re-run of a cancelled attempt (same run,
+/// same job, the audit log kept) writes exactly the pairs the signal left unwritten, and the
+/// one whose write was abandoned (GitHub may or may not have stored it); nothing else.
+#[test]
+fn a_rerun_after_a_cancellation_writes_exactly_what_was_left() {
+    let api = app_fake();
+    hold(
+        &api,
+        "GET",
+        "/repos/acme/web/actions/secrets/public-key",
+        Duration::from_millis(500),
+    );
+    let first = step(&api)
+        .input("repositories", "acme/api\nacme/web")
+        .input("fail-fast", "true")
+        .env("GITHUB_JOB", "refresh");
+    let (ran, _) = run_signalled(&api, &first, Sig::Term);
+    assert_eq!(ran.code, 143, "{}", ran.transcript());
+    let log = ran.audit.clone();
+    api.clear_requests();
+    let rerun = step(&api)
+        .input("repositories", "acme/api\nacme/web")
+        .input("fail-fast", "true")
+        .env("GITHUB_JOB", "refresh")
+        .env("GITHUB_RUN_ATTEMPT", "2")
+        .file_bytes("audit.jsonl", log.as_bytes());
+    let ran = rerun.run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    let mut puts: Vec<String> = api
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PUT")
+        .map(|r| r.path.clone())
+        .collect();
+    puts.sort();
+    assert_eq!(
+        puts,
+        [
+            "/repos/acme/web/actions/secrets/ALPHA",
+            "/repos/acme/web/actions/secrets/BETA",
+        ]
+    );
+    for repo in ["acme/api", "acme/web"] {
+        for (name, value) in [("ALPHA", "alpha-value-new"), ("BETA", "beta-value-new")] {
+            let stored = api.secret(&Scope::repo(repo), name).expect("stored");
+            assert_eq!(
+                (stored.value.as_str(), stored.writes),
+                (value, 1),
+                "{repo} {name}"
+            );
+        }
+    }
+    assert_eq!(
+        ran.output("updated"),
+        r#"["acme/web:ALPHA","acme/web:BETA"]"#
+    );
+    for (_, revoked) in api.minted_tokens() {
+        assert!(revoked);
+    }
+
+    // An abandoned write is uncertain: the re-run writes it again.
+    let api = app_fake();
+    hold(&api, "PUT", "/secrets/ALPHA", Duration::from_secs(30));
+    let first = step(&api).env("GITHUB_JOB", "refresh");
+    let (ran, _) = run_signalled(&api, &first, Sig::Int);
+    assert_eq!(ran.code, 130, "{}", ran.transcript());
+    let log = ran.audit.clone();
+    api.clear_requests();
+    let ran = step(&api)
+        .env("GITHUB_JOB", "refresh")
+        .env("GITHUB_RUN_ATTEMPT", "2")
+        .file_bytes("audit.jsonl", log.as_bytes())
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    assert_eq!(api.count("PUT", "/secrets/ALPHA"), 1);
+    assert_eq!(api.count("PUT", "/secrets/BETA"), 1);
+    assert_eq!(
+        api.secret(&Scope::repo("acme/api"), "ALPHA")
+            .expect("stored")
+            .value,
+        "alpha-value-new"
+    );
+    assert_eq!(ran.output("updated"), r#"["ALPHA","BETA"]"#);
+}
+
+#[test]
+fn a_token_that_arrives_within_the_grace_is_revoked_and_no_other_request_starts() {
+    for sig in BOTH {
+        let api = app_fake();
+        // The mint is answered 0.5 s after the signal, well within the grace: the session
+        // opens, and then nothing but the revocation is sent.
+        hold(&api, "POST", "/access_tokens", Duration::from_millis(500));
+        let (ran, seen) = run_signalled(&api, &step(&api), sig);
+        assert_cancelled(&api, &ran, seen, sig);
+        let after: Vec<String> = api.requests()[seen..]
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect();
+        assert_eq!(after, ["DELETE /installation/token"], "{sig:?}");
+        assert_eq!(api.minted_tokens().len(), 1, "{sig:?}");
+        assert_eq!(
+            audit(&ran),
+            [
+                row("ALPHA", "acme/api", "cancelled"),
+                row("BETA", "acme/api", "cancelled"),
+            ],
+            "{sig:?}"
+        );
+    }
+}

@@ -13,4 +13,5 @@ mod leak_check;
 mod pacing;
 #[path = "../support/process.rs"]
 mod process;
+mod revocation;
 mod targets;

@@ -1,0 +1,163 @@
+//! Issue 15: every installation token a run mints is revoked, whichever way the run ends —
+//! success, each kind of failure, a failed revocation said out loud. (Signals: cancel.rs.)
+
+use fake_github::{AppKey, FakeGitHub, Fault, FaultKind, Scope};
+
+use crate::common::{fake, Step};
+
+const APP_ID: u64 = 4343;
+
+fn app_fake() -> FakeGitHub {
+    let api = fake();
+    for r in ["acme/web", "acme/service-a", "acme/service-b"] {
+        api.add_repo(r);
+    }
+    api.add_app(APP_ID, &AppKey::shared().public_pem);
+    api.add_installation(
+        APP_ID,
+        "acme",
+        None,
+        &[("secrets", "write"), ("metadata", "read")],
+    );
+    api
+}
+
+fn step(api: &FakeGitHub) -> Step<'_> {
+    let key = AppKey::shared().pkcs1_pem.clone();
+    let mut step = Step::new(api)
+        .input("app-id", &APP_ID.to_string())
+        .input("app-private-key", &key)
+        .secrets(&[("ALPHA", "alpha-value-r"), ("BETA", "beta-value-r")]);
+    step.values.push(key);
+    step
+}
+
+#[test]
+fn every_path_out_of_a_run_revokes_every_token_it_minted() {
+    struct Case {
+        what: &'static str,
+        repositories: &'static str,
+        faults: Vec<Fault>,
+        code: i32,
+        minted: usize,
+        /// Text the step's output must hold (the failure, said).
+        says: &'static str,
+    }
+    let status = |code: u16, method: &str, path: &str, times: u32| {
+        Fault::new(FaultKind::Status(code))
+            .on(method, path)
+            .times(times)
+    };
+    let cases = [
+        Case {
+            what: "success",
+            repositories: "acme/api",
+            faults: vec![],
+            code: 0,
+            minted: 1,
+            says: "",
+        },
+        Case {
+            what: "success with patterns (a metadata token, then the write token)",
+            repositories: "acme/service-*",
+            faults: vec![],
+            code: 0,
+            minted: 2,
+            says: "",
+        },
+        Case {
+            what: "a write fails",
+            repositories: "acme/api",
+            faults: vec![status(500, "PUT", "/secrets/BETA", 10)],
+            code: 1,
+            minted: 1,
+            says: "BETA",
+        },
+        Case {
+            what: "the public key is refused",
+            repositories: "acme/api",
+            faults: vec![status(403, "GET", "/public-key", 1)],
+            code: 1,
+            minted: 1,
+            says: "403",
+        },
+        Case {
+            what: "a pattern matches nothing",
+            repositories: "acme/nothing-*",
+            faults: vec![],
+            code: 1,
+            minted: 1,
+            says: "matches no repository",
+        },
+        Case {
+            what: "listing the installation's repositories fails",
+            repositories: "acme/service-*",
+            faults: vec![status(500, "GET", "/installation/repositories", 10)],
+            code: 1,
+            minted: 1,
+            says: "500",
+        },
+    ];
+    for case in cases {
+        let api = app_fake();
+        for f in case.faults {
+            api.inject(f);
+        }
+        let ran = step(&api).input("repositories", case.repositories).run();
+        let ctx = format!("{}: {}", case.what, ran.transcript());
+        assert_eq!(ran.code, case.code, "{ctx}");
+        assert!(ran.stdout.contains(case.says), "{ctx}");
+        let minted = api.minted_tokens();
+        assert_eq!(minted.len(), case.minted, "{ctx}");
+        assert!(minted.iter().all(|(_, revoked)| *revoked), "{ctx}");
+        assert_eq!(
+            api.count("DELETE", "/installation/token"),
+            case.minted,
+            "{ctx}"
+        );
+        // The write token's revocation is the run's last request.
+        let last = api.requests().pop().expect("requests");
+        assert_eq!(
+            (last.method.as_str(), last.path.as_str()),
+            ("DELETE", "/installation/token"),
+            "{ctx}"
+        );
+        let mut ran = ran;
+        for (t, _) in &minted {
+            ran = ran.value(&t.token);
+        }
+        ran.assert_no_leak();
+    }
+}
+
+#[test]
+fn a_revocation_github_refuses_is_said_and_fails_the_step() {
+    let api = app_fake();
+    api.inject(
+        Fault::new(FaultKind::Status(500))
+            .on("DELETE", "/installation/token")
+            .times(10),
+    );
+    let ran = step(&api).input("audit-log", "audit.jsonl").run();
+    assert_eq!(ran.code, 1, "{}", ran.transcript());
+    // Everything was written, and the report says so; the token is said to be alive.
+    assert!(api.secret(&Scope::repo("acme/api"), "BETA").is_some());
+    assert_eq!(ran.output("updated"), r#"["ALPHA","BETA"]"#);
+    assert!(
+        ran.stdout
+            .contains("could not revoke the installation token"),
+        "{}",
+        ran.transcript()
+    );
+    assert!(
+        ran.summary
+            .contains("could not revoke the installation token"),
+        "{}",
+        ran.summary
+    );
+    let minted = api.minted_tokens();
+    assert_eq!(minted.len(), 1);
+    assert!(!minted[0].1, "the fake refused the revocation");
+    let ran = ran.value(&minted[0].0.token);
+    ran.assert_no_leak();
+}
