@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use fake_github::{FakeGitHub, Scope, TokenSpec};
+use fake_github::{AppKey, FakeGitHub, Fault, FaultKind, Scope, TokenSpec};
 use secret_refresh::output::parse_outputs;
 
 #[path = "support/leak_check.rs"]
@@ -107,6 +107,7 @@ fn container_action_runs_as_the_runner_runs_it() {
     resolves_host_names_in_the_empty_image(&image);
     skips_quietly_without_a_token(&image);
     dry_run_reaches_the_binary_through_a_hyphenated_name(&image);
+    a_signal_at_each_phase_revokes_reports_and_exits(&image);
 }
 
 fn mib(bytes: u64) -> f64 {
@@ -300,6 +301,170 @@ fn dry_run_reaches_the_binary_through_a_hyphenated_name(image: &Image<'_>) {
     assert_eq!(ran.output("updated"), "[]");
     assert_eq!(ran.output("unchanged"), r#"["A"]"#);
     ran.assert_no_leak(&[]);
+}
+
+/// Issue 15: the binary is the container's PID 1, which the kernel shields from every signal it
+/// has no handler for. `podman kill` sends SIGTERM (and SIGINT) at each phase of a run as a
+/// GitHub App, the fake holding one request so the signal lands in it: the minted token is
+/// revoked, no write starts after the signal, the summary, the outputs and the audit record
+/// say what was written and what was not, and the exit code is 143 (130).
+fn a_signal_at_each_phase_revokes_reports_and_exits(image: &Image<'_>) {
+    const APP_ID: u64 = 4242;
+    struct Phase {
+        what: &'static str,
+        /// The request in flight when the signal comes: method, path, how long it is held.
+        hold: (&'static str, &'static str, Duration),
+        repositories: &'static str,
+        minted: usize,
+        /// (secret, target, outcome) of the audit records, sorted.
+        audit: &'static [(&'static str, &'static str, &'static str)],
+        updated: &'static str,
+    }
+    let long = Duration::from_secs(30);
+    let short = Duration::from_millis(500);
+    let phases = [
+        Phase {
+            what: "before the token is minted",
+            hold: ("GET", "/repos/acme/api/installation", long),
+            repositories: "acme/api",
+            minted: 0,
+            audit: &[
+                ("ALPHA", "acme/api", "cancelled"),
+                ("BETA", "acme/api", "cancelled"),
+            ],
+            updated: "[]",
+        },
+        Phase {
+            what: "after the token is minted",
+            hold: ("GET", "/public-key", short),
+            repositories: "acme/api",
+            minted: 1,
+            audit: &[
+                ("ALPHA", "acme/api", "cancelled"),
+                ("BETA", "acme/api", "cancelled"),
+            ],
+            updated: "[]",
+        },
+        Phase {
+            what: "between writes",
+            hold: ("GET", "/repos/acme/web/actions/secrets/public-key", short),
+            repositories: "acme/api\nacme/web",
+            minted: 1,
+            audit: &[
+                ("ALPHA", "acme/api", "created"),
+                ("ALPHA", "acme/web", "cancelled"),
+                ("BETA", "acme/api", "created"),
+                ("BETA", "acme/web", "cancelled"),
+            ],
+            updated: r#"["acme/api:ALPHA","acme/api:BETA"]"#,
+        },
+        Phase {
+            what: "during a write",
+            hold: ("PUT", "/secrets/ALPHA", short),
+            repositories: "acme/api",
+            minted: 1,
+            audit: &[
+                ("ALPHA", "acme/api", "created"),
+                ("BETA", "acme/api", "cancelled"),
+            ],
+            updated: r#"["ALPHA"]"#,
+        },
+    ];
+    for phase in &phases {
+        for (signal, code) in [("TERM", 143), ("INT", 130)] {
+            let api = fake();
+            api.add_repo("acme/web");
+            api.add_app(APP_ID, &AppKey::shared().public_pem);
+            api.add_installation(
+                APP_ID,
+                "acme",
+                None,
+                &[("secrets", "write"), ("metadata", "read")],
+            );
+            let (method, path, hold) = phase.hold;
+            api.inject(
+                Fault::new(FaultKind::Latency(hold))
+                    .method(method)
+                    .path(path)
+                    .times(1),
+            );
+            let key = AppKey::shared().pkcs1_pem.clone();
+            let mut step = Step::new(&api.url())
+                .input("app-id", &APP_ID.to_string())
+                .input("app-private-key", &key)
+                .input("repositories", phase.repositories)
+                .input("fail-fast", "true")
+                .input("audit-log", "audit.jsonl")
+                .secret_input("ALPHA", "alpha-value-pid1")
+                .secret_input("BETA", "beta-value-pid1");
+            step.values.push(key);
+            let mut seen = 0;
+            let ran = step.run_while(image, |name| {
+                let start = std::time::Instant::now();
+                while api.faults_hit() == 0 {
+                    assert!(
+                        start.elapsed() < Duration::from_secs(120),
+                        "{}: the held request never came",
+                        phase.what
+                    );
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                seen = api.requests().len();
+                image.podman.ok(&["kill", "--signal", signal, name]);
+            });
+            let ctx = format!("SIG{signal} {}: {}", phase.what, ran.transcript());
+            assert_eq!(ran.code, code, "{ctx}");
+            let minted = api.minted_tokens();
+            assert_eq!(minted.len(), phase.minted, "{ctx}");
+            assert!(minted.iter().all(|(_, revoked)| *revoked), "{ctx}");
+            assert_eq!(
+                api.count("DELETE", "/installation/token"),
+                phase.minted,
+                "{ctx}"
+            );
+            let writes_after: Vec<String> = api.requests()[seen..]
+                .iter()
+                .filter(|r| r.method == "PUT")
+                .map(|r| r.path.clone())
+                .collect();
+            assert!(writes_after.is_empty(), "{ctx}: {writes_after:?}");
+            // The report is true: the audit records, the outputs and the summary say what the
+            // fake holds.
+            let audit = ran.workspace_file("audit.jsonl");
+            let mut records: Vec<(String, String, String)> = audit
+                .lines()
+                .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("audit json"))
+                .map(|v| {
+                    let field = |k: &str| v[k].as_str().unwrap_or_default().to_owned();
+                    (field("secret"), field("target"), field("outcome"))
+                })
+                .collect();
+            records.sort();
+            let expected: Vec<(String, String, String)> = phase
+                .audit
+                .iter()
+                .map(|(s, t, o)| (s.to_string(), t.to_string(), o.to_string()))
+                .collect();
+            assert_eq!(records, expected, "{ctx}");
+            for (secret, target, outcome) in phase.audit {
+                let stored = api.secret(&Scope::repo(target), secret);
+                assert_eq!(
+                    stored.is_some(),
+                    *outcome == "created",
+                    "{ctx}: {secret} {target}"
+                );
+            }
+            assert_eq!(ran.output("updated"), phase.updated, "{ctx}");
+            assert!(
+                ran.summary.contains(&format!("cancelled by SIG{signal}")),
+                "{ctx}"
+            );
+            let mut ran = ran;
+            ran.values
+                .extend(minted.iter().map(|(t, _)| t.token.clone()));
+            ran.assert_no_leak(&[&audit]);
+        }
+    }
 }
 
 // ---- the static binary ----------------------------------------------------------------------
@@ -627,6 +792,12 @@ impl Step {
     /// passed by name (`-e NAME`), their values in podman's own environment, which carries
     /// newlines and hyphenated names untouched.
     fn run(self, image: &Image<'_>) -> Ran {
+        self.run_while(image, |_| {})
+    }
+
+    /// [`Step::run`], calling `during` with the container's name once podman runs it (to
+    /// signal it with `podman kill`).
+    fn run_while(self, image: &Image<'_>, during: impl FnOnce(&str)) -> Ran {
         use std::sync::atomic::{AtomicU32, Ordering};
         static N: AtomicU32 = AtomicU32::new(0);
         let mount = |sub: &str, at: &str| format!("{}:{at}", self.dir.path().join(sub).display());
@@ -667,7 +838,10 @@ impl Step {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let out: Output = Spawned::spawn("podman run", &mut cmd).output_within(RUN_LIMIT);
+        let podman = Spawned::spawn("podman run", &mut cmd);
+        // The step prints a few lines only: its pipes hold them until they are read.
+        during(&name);
+        let out: Output = podman.output_within(RUN_LIMIT);
         let read = |p: PathBuf| std::fs::read_to_string(p).unwrap_or_default();
         let outputs_raw = read(self.dir.path().join("file_commands/output"));
         Ran {
