@@ -91,6 +91,10 @@ pub fn run(args: CheckTokenArgs) -> ExitCode {
         Ok(c) => c,
         Err(e) => return super::fail(USAGE, &e.to_string()),
     };
+    // GitHub refuses GET /user to an installation: what it reaches is shown instead.
+    if TokenKind::of(&token).is_installation() {
+        return super::installation_token::report(&runtime, &client, source, repo, args.warn_days);
+    }
     let user = match runtime.block_on(unless_cancelled(endpoints::user_login(&client))) {
         Err(signal) => return super::cancelled(signal, ""),
         Ok(Err(e)) if !e.is_refusal() && !matches!(e, ApiError::BadBody(_)) => {

@@ -916,12 +916,16 @@ fn check_token_recognises_an_app_installation_token() {
         .run();
     assert_eq!(ran.code, 0, "{}", ran.transcript());
     assert!(
-        ran.stdout.contains(
-            "GitHub App installation token (prefix ghs_; GitHub refuses GET /user to an integration)"
-        ),
+        ran.stdout
+            .contains("Kind:         GitHub App installation token (prefix ghs_)\n"),
         "{}",
         ran.stdout
     );
+    // Judged by its prefix: GET /user, refused to an installation, is not asked.
+    assert_eq!(api.count("GET", "/user"), 0);
+    assert!(ran.stdout.contains(
+        "Repositories: not listed: GitHub answered 403 (Resource not accessible by integration)"
+    ));
     ran.assert_no_leak();
 }
 

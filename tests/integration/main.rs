@@ -15,3 +15,4 @@ mod pacing;
 mod process;
 mod revocation;
 mod targets;
+mod tokens;

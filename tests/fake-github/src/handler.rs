@@ -1756,7 +1756,7 @@ fn mint_token(s: &mut State, r: &Req, inst: &crate::Installation) -> Reply {
             )
         }
     };
-    let token = format!("ghs_{}", random_alnum(36));
+    let token = stateless_token(inst.app_id);
     let expires = s.now() + time::Duration::hours(1);
     let effective = names.clone().or_else(|| inst.repositories.clone());
     s.tokens.insert(
@@ -1797,13 +1797,21 @@ fn mint_token(s: &mut State, r: &Req, inst: &crate::Installation) -> Reply {
     Reply::json(201, out)
 }
 
-fn random_alnum(n: usize) -> String {
+/// An installation token in GitHub's stateless form: `ghs_`, the app id, then a JWT-like body
+/// with dots, `-` and `_`, about 520 characters (GitHub's pattern `ghs_[A-Za-z0-9._-]{36,}`).
+/// Clients must treat it as opaque: nothing about its length or characters is fixed.
+fn stateless_token(app_id: u64) -> String {
     use rand::Rng as _;
-    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    const B64URL: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut rng = rand::rngs::OsRng;
-    (0..n)
-        .map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char)
-        .collect()
+    let mut part = |n: usize| -> String {
+        (0..n)
+            .map(|_| B64URL[rng.gen_range(0..B64URL.len())] as char)
+            .collect()
+    };
+    // Header, claims and signature, as a JWT's are; `-` and `_` guaranteed in the body.
+    let (header, claims, signature) = (part(36), part(250), part(210));
+    format!("ghs_{app_id}.{header}-_.{claims}.{signature}")
 }
 
 /// `DELETE /installation/token`: revokes the installation token used (204).
@@ -1819,8 +1827,12 @@ fn revoke_installation_token(s: &mut State, tok: &str, spec: &TokenSpec) -> Repl
 
 /// `GET /installation/repositories`: the repositories an installation token reaches, paged.
 fn installation_repos(s: &State, r: &Req, spec: &TokenSpec) -> Reply {
-    let TokenKind::Installation { repositories, .. } = &spec.kind else {
-        return Reply::error(403, "Resource not accessible by personal access token");
+    let repositories = match &spec.kind {
+        TokenKind::Installation { repositories, .. } => repositories,
+        TokenKind::GithubToken => {
+            return Reply::error(403, "Resource not accessible by integration");
+        }
+        _ => return Reply::error(403, "Resource not accessible by personal access token"),
     };
     let mut repos: Vec<Repo> = s
         .repos

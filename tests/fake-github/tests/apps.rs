@@ -146,6 +146,21 @@ fn minted_tokens_are_limited_enforced_and_revocable() {
     assert_eq!(r.status, 201);
     let token = r.json()["token"].as_str().expect("token").to_owned();
     assert!(token.starts_with("ghs_"));
+    // GitHub's stateless form: long, with dots and dashes (`ghs_[A-Za-z0-9._-]{36,}`).
+    assert!(token.len() > 500, "{}", token.len());
+    assert!(token.contains('.') && token.contains('-'));
+    assert!(token[4..]
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)));
+    let me = call(&gh, "GET", "/user", &token, None);
+    assert_eq!(me.status, 403);
+    assert_eq!(
+        me.json()["message"],
+        "Resource not accessible by integration"
+    );
+    let reach = call(&gh, "GET", "/installation/repositories", &token, None);
+    assert_eq!(reach.status, 200);
+    assert_eq!(reach.json()["repositories"][0]["full_name"], "acme/api");
     let expires = time::OffsetDateTime::parse(
         r.json()["expires_at"].as_str().expect("expires_at"),
         &time::format_description::well_known::Rfc3339,
