@@ -136,6 +136,42 @@ pub fn records(report: &Report, config: &Config, now: time::OffsetDateTime) -> V
         .collect()
 }
 
+/// The record of one `delete` decision: `secret.delete` when the secret was removed or already
+/// absent, `secret.fail` or `secret.skip` otherwise. Data only: no value exists to leak.
+pub fn delete_record(
+    secret: &str,
+    target: &crate::target::Target,
+    outcome: OutcomeCode,
+    result: &str,
+    actor: &str,
+    now: time::OffsetDateTime,
+) -> Record {
+    Record {
+        time: now
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        run_repository: None,
+        run_id: None,
+        run_attempt: None,
+        job: None,
+        actor: non_empty(actor),
+        secret: secret.to_owned(),
+        target: target.to_string(),
+        target_type: Some(target.kind().to_owned()),
+        app: Some(target.app().as_str().to_owned()),
+        repository: target.repo().map(|r| r.to_string()),
+        action: match outcome {
+            OutcomeCode::Deleted | OutcomeCode::AlreadyAbsent => "secret.delete",
+            OutcomeCode::Failed => "secret.fail",
+            _ => "secret.skip",
+        }
+        .to_owned(),
+        outcome,
+        key_id: None,
+        result: result.to_owned(),
+    }
+}
+
 /// The audit log at a path, kept inside a workspace: read and appended through
 /// [`LogFile`], the workspace boundary.
 #[derive(Debug, Clone)]
@@ -226,6 +262,8 @@ impl Ledger {
                 }
                 // Unchanged per `current`, dry runs, skips: no news about the pair.
                 OutcomeCode::Unchanged | OutcomeCode::WouldWrite | OutcomeCode::NotWritten => {}
+                // `delete` records: not the refresh's business.
+                OutcomeCode::Deleted | OutcomeCode::AlreadyAbsent => {}
             }
         }
         ledger

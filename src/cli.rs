@@ -27,6 +27,9 @@ pub enum Command {
     /// Set one value (typed at a hidden prompt) into secrets of many targets.
     #[command(after_help = crate::commands::set::AFTER_HELP)]
     Set(crate::commands::set::SetArgs),
+    /// Delete secrets from many targets, after showing the plan (off-boarding, clean-up).
+    #[command(after_help = crate::commands::delete::AFTER_HELP)]
+    Delete(crate::commands::delete::DeleteArgs),
     /// Show which secrets each target has and how old they are; fail when missing or stale.
     #[command(after_help = crate::commands::status::AFTER_HELP)]
     Status(crate::commands::status::StatusArgs),

@@ -67,6 +67,7 @@ pub fn run() -> ExitCode {
     commands::exit(match cli.command {
         cli::Command::Sync(args) => commands::sync::run(args),
         cli::Command::Set(args) => commands::set::run(args),
+        cli::Command::Delete(args) => commands::delete::run(args),
         cli::Command::Status(args) => commands::status::run(args),
         cli::Command::CheckToken(args) => commands::check_token::run(args),
         cli::Command::Completions(args) => commands::completions::run(args, cli::Cli::command()),

@@ -69,6 +69,10 @@ pub enum OutcomeCode {
     NotAttempted,
     AlreadyWritten,
     Cancelled,
+    /// `delete`: the secret was removed.
+    Deleted,
+    /// `delete`: the secret was already absent.
+    AlreadyAbsent,
 }
 
 impl Outcome {

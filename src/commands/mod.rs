@@ -4,6 +4,7 @@
 
 pub mod check_token;
 pub mod completions;
+pub mod delete;
 mod installation_token;
 pub mod options;
 pub mod repos_file;

@@ -583,7 +583,7 @@ fn resume_advice(args: &SetArgs, remaining: &[&Target]) -> String {
 }
 
 /// Writes the remaining repositories next to where the person is, never over an existing file.
-fn write_remaining(text: &str) -> std::io::Result<PathBuf> {
+pub(super) fn write_remaining(text: &str) -> std::io::Result<PathBuf> {
     use std::io::Write;
     for i in 1..100 {
         let path = PathBuf::from(if i == 1 {

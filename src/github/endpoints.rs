@@ -63,6 +63,30 @@ pub async fn put_secret(
     }
 }
 
+/// What a delete found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deleted {
+    /// 204: the secret was there and is gone.
+    Removed,
+    /// 404: no such secret here, or a target the token may not see (GitHub answers both the
+    /// same way); the caller tells them apart.
+    NotFound,
+}
+
+/// Deletes one secret (`DELETE …/secrets/{name}`): 204 as GitHub documents, 404 when absent.
+pub async fn delete_secret(
+    client: &Client,
+    target: &Target,
+    name: &str,
+) -> Result<Deleted, ApiError> {
+    match client.delete(&target.secret_path(name)).await?.check() {
+        Ok(answer) if answer.status == StatusCode::NO_CONTENT => Ok(Deleted::Removed),
+        Ok(answer) => Err(unexpected(&answer)),
+        Err(ApiError::NotFound { .. }) => Ok(Deleted::NotFound),
+        Err(e) => Err(e),
+    }
+}
+
 /// A success status the route does not document: refused like any other unexpected answer.
 fn unexpected(answer: &Answer) -> ApiError {
     ApiError::Unexpected {

@@ -513,12 +513,12 @@ sys.stdout.buffer.write(screen)
 sys.exit(os.waitstatus_to_exitcode(status))
 "#;
 
-struct Screen {
-    code: i32,
-    text: String,
+pub(crate) struct Screen {
+    pub(crate) code: i32,
+    pub(crate) text: String,
 }
 
-fn on_terminal(
+pub(crate) fn on_terminal(
     api: &FakeGitHub,
     args: &[&str],
     env: &[(&str, &str)],

@@ -7,6 +7,7 @@ mod app_cli;
 mod cancel;
 mod cli;
 mod common;
+mod delete;
 mod faults;
 #[path = "../support/leak_check.rs"]
 mod leak_check;

@@ -1,0 +1,549 @@
+//! `secret-refresh delete NAME...`: off-boarding and clean-up. The same targets as `set`
+//! (`--repo`, `--repos-file`, `--env`, `--org`, `--app`), resolved by the same [`TargetArgs`].
+//!
+//! The plan is printed first; on a terminal it is confirmed by typing `yes` (`--yes` skips the
+//! question; without a terminal `--yes` is required, else nothing is sent). `--dry-run` prints
+//! the plan and sends nothing. Deletes are serial and paced like writes; a secret already absent
+//! is not a failure (a 404 is told apart from a target the token cannot see by reading the
+//! target's public key, once, only then); the first failure stops the run, and the report names
+//! what was deleted, what failed, what was not tried, and the command that finishes the rest.
+//! Running it again is safe. After SIGINT/SIGTERM no delete starts; the report is printed and
+//! the exit code is 130/143. The action has no delete.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::{Credential, Style, TargetArgs, Tone, FAILED, USAGE};
+use crate::cli::AppArgs;
+use crate::github::endpoints::{self, Deleted};
+use crate::github::{ApiError, Client, Policy};
+use crate::names::SecretName;
+use crate::outcome::OutcomeCode;
+use crate::secret::SecretValue;
+use crate::target::Target;
+
+/// Over this many targets, the remaining ones go to a file instead of the command line.
+const MAX_TARGETS_ON_COMMAND_LINE: usize = 10;
+
+#[derive(Args, Debug)]
+pub struct DeleteArgs {
+    /// Secret names to delete from every target.
+    #[arg(required = true, value_name = "NAME")]
+    pub names: Vec<String>,
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    /// Delete without asking for confirmation (required when there is no terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Print the plan; send nothing (no request is made, no token is needed).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Append one JSON line per secret and target to this file (below the current directory).
+    #[arg(long, value_name = "PATH")]
+    pub audit_log: Option<PathBuf>,
+    /// REST base URL (default: $GH_HOST's API, else https://api.github.com).
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+    #[command(flatten)]
+    pub github_app: AppArgs,
+}
+
+pub const AFTER_HELP: &str = "\
+The plan (every secret in every target) is printed first. On a terminal you confirm it by
+typing `yes`; --yes skips the question, and without a terminal --yes is required (else nothing
+is sent). --dry-run prints the plan and sends no request at all.
+
+A secret that is already absent is not a failure: it is reported as \"already absent\" (the
+target's public key is read once to tell it from a target the token cannot see). The run stops
+at the first failure and prints what was deleted, what failed, what was not tried, and the
+command that finishes the rest; running the whole command again is safe too. The token comes
+from GH_TOKEN, else GITHUB_TOKEN, else `gh auth token`, else a hidden prompt; with --app-id
+and --app-key-file, the GitHub App's installation token (the same write permission as `set`).
+
+Examples:
+  secret-refresh delete OLD_PAT --repo acme/api --repo acme/web
+  secret-refresh delete OLD_PAT LEGACY_KEY --repos-file repos.txt --dry-run
+  secret-refresh delete DEPLOY_KEY --repo acme/api --env production --yes
+  secret-refresh delete OLD_PAT --org acme --app dependabot --yes --audit-log delete.jsonl
+
+Exit codes: 0 every secret is gone (deleted or already absent), 1 a delete failed, 2 usage or
+input error, or no terminal and no --yes (nothing was sent), 130/143 cancelled by a signal.";
+
+/// What happened to one secret in one target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Fate {
+    Deleted,
+    AlreadyAbsent,
+    /// The cause and its fix.
+    Failed(String, String),
+    NotTried,
+    Cancelled,
+}
+
+impl Fate {
+    fn gone(&self) -> bool {
+        matches!(self, Fate::Deleted | Fate::AlreadyAbsent)
+    }
+
+    fn text(&self) -> &'static str {
+        match self {
+            Fate::Deleted => "deleted",
+            Fate::AlreadyAbsent => "already absent",
+            Fate::Failed(..) => "failed",
+            Fate::NotTried => "not tried",
+            Fate::Cancelled => "not tried: cancelled",
+        }
+    }
+
+    fn code(&self) -> OutcomeCode {
+        match self {
+            Fate::Deleted => OutcomeCode::Deleted,
+            Fate::AlreadyAbsent => OutcomeCode::AlreadyAbsent,
+            Fate::Failed(..) => OutcomeCode::Failed,
+            Fate::NotTried => OutcomeCode::NotAttempted,
+            Fate::Cancelled => OutcomeCode::Cancelled,
+        }
+    }
+}
+
+struct Row {
+    secret: String,
+    target: Target,
+    result: Fate,
+}
+
+pub fn run(args: DeleteArgs) -> ExitCode {
+    let names = match SecretName::parse_unique(&args.names) {
+        Ok(n) => n,
+        Err(e) => return super::fail(USAGE, &e.to_string()),
+    };
+    let targets = match args.targets.targets() {
+        Ok(t) => t,
+        Err(e) => return super::fail(USAGE, &e),
+    };
+    let api_url = match super::api_url(args.api_url.as_deref()) {
+        Ok(u) => u.to_string(),
+        Err((code, e)) => return super::fail(code, &e),
+    };
+    let style = Style::stdout();
+    let plan = plan_text(style, &names, &targets);
+    if args.dry_run {
+        super::print(&format!(
+            "{plan}Dry run: nothing was deleted and no request was made.\n"
+        ));
+        return ExitCode::SUCCESS;
+    }
+    let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if !args.yes && !terminal {
+        return super::fail(
+            USAGE,
+            "delete asks for confirmation on a terminal; without one, give --yes; nothing was \
+             sent",
+        );
+    }
+    let credential = match Credential::find(&args.github_app, true, &api_url) {
+        Ok(c) => c,
+        Err((_, e)) => return super::fail(USAGE, &format!("{e}; nothing was deleted")),
+    };
+    super::print(&plan);
+    if !args.yes {
+        match confirm(names.len() * targets.len()) {
+            Ok(true) => {}
+            Ok(false) => return super::fail(USAGE, "not confirmed: nothing was deleted"),
+            Err(e) => return super::fail(USAGE, &format!("{e}; nothing was deleted")),
+        }
+    }
+    let runtime = match super::runtime() {
+        Ok(r) => r,
+        Err(e) => return super::fail(FAILED, &e),
+    };
+    // octocrab's client spawns its service on the runtime it is built in.
+    let _entered = runtime.enter();
+    let config = super::config(&args.targets, &targets, None, credential.auth(), &api_url);
+    let session = match runtime.block_on(crate::app_auth::open(
+        &config,
+        Policy::from_env(),
+        &mut |t: &SecretValue| crate::output::know(t),
+    )) {
+        Ok(s) => s,
+        Err(e) => return super::fail(USAGE, &format!("{}; nothing was deleted", e.message)),
+    };
+    let rows = runtime.block_on(delete_all(&session.client, &names, &targets, &credential));
+    let closed = runtime.block_on(session.close());
+    let requests = session.client.requests();
+    // A signal's exit code (130/143) is decided by the caller, from `cancel`.
+    report(&args, style, &rows, &targets, requests, closed.err())
+}
+
+/// The plan: each target and the secrets deleted from it.
+fn plan_text(style: Style, names: &[SecretName], targets: &[Target]) -> String {
+    let list = names
+        .iter()
+        .map(SecretName::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows: Vec<(Vec<String>, Tone)> = targets
+        .iter()
+        .map(|t| (vec![t.to_string(), format!("delete {list}")], Tone::Plain))
+        .collect();
+    let n = names.len() * targets.len();
+    format!(
+        "{}Plan: delete {} from {}.\n",
+        super::table(style, &["TARGET", "ACTION"], &rows),
+        plural(n, "secret", "secrets"),
+        plural(targets.len(), "target", "targets"),
+    )
+}
+
+/// Asks on the terminal; only `yes` goes on.
+fn confirm(n: usize) -> Result<bool, String> {
+    super::print(&format!(
+        "Delete {}? This cannot be undone. Type yes to go on: ",
+        plural(n, "secret", "secrets")
+    ));
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|e| format!("cannot read the answer at the terminal: {e}"))?;
+    Ok(answer.trim().eq_ignore_ascii_case("yes"))
+}
+
+/// Deletes serially, stopping at the first failure or a signal.
+async fn delete_all(
+    client: &Client,
+    names: &[SecretName],
+    targets: &[Target],
+    credential: &Credential,
+) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let mut stopped: Option<Fate> = None;
+    for target in targets {
+        // Whether the token can see this target, learnt on its first 404.
+        let mut visible: Option<Result<(), (String, String)>> = None;
+        for name in names {
+            let secret = name.as_str().to_owned();
+            if let Some(rest) = &stopped {
+                rows.push(Row {
+                    secret,
+                    target: target.clone(),
+                    result: rest.clone(),
+                });
+                continue;
+            }
+            if crate::cancel::requested().is_some() {
+                stopped = Some(Fate::Cancelled);
+                rows.push(Row {
+                    secret,
+                    target: target.clone(),
+                    result: Fate::Cancelled,
+                });
+                continue;
+            }
+            let answer =
+                crate::cancel::or_abandon(endpoints::delete_secret(client, target, &secret)).await;
+            let result = match answer {
+                Err(_signal) => {
+                    stopped = Some(Fate::Cancelled);
+                    Fate::Failed(
+                        "cancelled while the delete was in flight: it may or may not have \
+                         happened"
+                            .into(),
+                        "run the same command again (a secret already gone is reported as \
+                         already absent)"
+                            .into(),
+                    )
+                }
+                Ok(Ok(Deleted::Removed)) => Fate::Deleted,
+                Ok(Ok(Deleted::NotFound)) => {
+                    if visible.is_none() {
+                        visible = Some(can_see(client, target, credential).await);
+                    }
+                    match &visible {
+                        Some(Err((cause, fix))) => Fate::Failed(cause.clone(), fix.clone()),
+                        _ => Fate::AlreadyAbsent,
+                    }
+                }
+                Ok(Err(e)) => {
+                    let (cause, fix) = problem(&e, target, credential);
+                    Fate::Failed(cause, fix)
+                }
+            };
+            if matches!(result, Fate::Failed(..)) && stopped.is_none() {
+                stopped = Some(Fate::NotTried);
+            }
+            rows.push(Row {
+                secret,
+                target: target.clone(),
+                result,
+            });
+        }
+    }
+    rows
+}
+
+/// After a 404: the target's public key tells "no such secret" (readable) from "the token
+/// cannot see this target" (GitHub answers 404 for both).
+async fn can_see(
+    client: &Client,
+    target: &Target,
+    credential: &Credential,
+) -> Result<(), (String, String)> {
+    match endpoints::public_key(client, target).await {
+        Ok(_) => Ok(()),
+        Err(e) => Err(problem(&e, target, credential)),
+    }
+}
+
+/// A cause and its fix for an error of `target`.
+fn problem(e: &ApiError, target: &Target, credential: &Credential) -> (String, String) {
+    match e {
+        ApiError::Unauthorized { .. } => (e.to_string(), credential.unauthorized_fix()),
+        e if e.is_refusal() => (
+            match e.status() {
+                Some(status) => format!(
+                    "GitHub answered {status}: the token cannot delete the secrets of \
+                     {target}{}",
+                    e.server_message()
+                        .map(|m| format!(" ({m})"))
+                        .unwrap_or_default()
+                ),
+                None => e.to_string(),
+            },
+            credential.permission_hint(target),
+        ),
+        e => (e.to_string(), "check the network and --api-url".into()),
+    }
+}
+
+fn report(
+    args: &DeleteArgs,
+    style: Style,
+    rows: &[Row],
+    targets: &[Target],
+    requests: u64,
+    revoke_error: Option<String>,
+) -> ExitCode {
+    let mut err = crate::output::Reporter::stdio(crate::cli::human_mode());
+    for row in rows {
+        if let Fate::Failed(cause, fix) = &row.result {
+            err.error(
+                "",
+                &format!("{} in {}: {cause}\n  fix: {fix}", row.secret, row.target),
+            );
+        }
+    }
+    if let Some(e) = &revoke_error {
+        err.error("", e);
+    }
+    if let Some(path) = &args.audit_log {
+        let actor = std::env::var("USER").unwrap_or_default();
+        let now = time::OffsetDateTime::now_utc();
+        let records: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                let result = match &r.result {
+                    Fate::Failed(cause, _) => format!("failed: {cause}"),
+                    other => other.text().to_owned(),
+                };
+                crate::audit::delete_record(
+                    &r.secret,
+                    &r.target,
+                    r.result.code(),
+                    &result,
+                    &actor,
+                    now,
+                )
+            })
+            .collect();
+        let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        if let Err(e) = crate::audit::AuditLog::new(path, &here).append(&records) {
+            err.warning("", &format!("the audit log was not written: {e}"));
+        }
+    }
+    err.flush();
+
+    let table_rows: Vec<(Vec<String>, Tone)> = rows
+        .iter()
+        .map(|r| {
+            let tone = match r.result {
+                Fate::Deleted => Tone::Good,
+                Fate::AlreadyAbsent => Tone::Plain,
+                Fate::Failed(..) => Tone::Bad,
+                _ => Tone::Warn,
+            };
+            (
+                vec![
+                    r.secret.clone(),
+                    r.target.to_string(),
+                    r.result.text().to_owned(),
+                ],
+                tone,
+            )
+        })
+        .collect();
+    let mut out = super::table(style, &["SECRET", "TARGET", "RESULT"], &table_rows);
+    let req = plural(requests as usize, "request", "requests");
+    let done: Vec<&Target> = targets
+        .iter()
+        .filter(|t| {
+            rows.iter()
+                .filter(|r| &r.target == *t)
+                .all(|r| r.result.gone())
+        })
+        .collect();
+    let remaining: Vec<&Target> = targets.iter().filter(|t| !done.contains(t)).collect();
+    let deleted = rows.iter().filter(|r| r.result == Fate::Deleted).count();
+    let absent = rows
+        .iter()
+        .filter(|r| r.result == Fate::AlreadyAbsent)
+        .count();
+    if remaining.is_empty() {
+        out.push_str(&style.paint(
+            &format!(
+                "Done: {deleted} deleted{} in {} with {req} to GitHub.\n",
+                if absent > 0 {
+                    format!(", {absent} already absent")
+                } else {
+                    String::new()
+                },
+                plural(targets.len(), "target", "targets"),
+            ),
+            Tone::Good,
+        ));
+        super::print(&out);
+        return if revoke_error.is_some() {
+            ExitCode::from(FAILED)
+        } else {
+            ExitCode::SUCCESS
+        };
+    }
+    let cancelled = crate::cancel::requested();
+    out.push_str(&style.paint(
+        &match cancelled {
+            Some(signal) => format!(
+                "Cancelled by {} after {req} to GitHub: no delete started after it.\n",
+                signal.name()
+            ),
+            None => format!("Stopped at the first failure after {req} to GitHub.\n"),
+        },
+        Tone::Bad,
+    ));
+    let list = |ts: &[&Target]| {
+        if ts.is_empty() {
+            "none".to_owned()
+        } else {
+            ts.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    let failed: Vec<&Target> = remaining
+        .iter()
+        .copied()
+        .filter(|t| {
+            rows.iter()
+                .any(|r| &r.target == *t && matches!(r.result, Fate::Failed(..)))
+        })
+        .collect();
+    let not_tried: Vec<&Target> = remaining
+        .iter()
+        .copied()
+        .filter(|t| !failed.contains(t))
+        .collect();
+    out.push_str(&format!("Done ({}): {}\n", done.len(), list(&done)));
+    out.push_str(&format!("Failed ({}): {}\n", failed.len(), list(&failed)));
+    out.push_str(&format!(
+        "Not tried ({}): {}\n",
+        not_tried.len(),
+        list(&not_tried)
+    ));
+    let lead = if cancelled.is_some() {
+        "Finish with"
+    } else {
+        "Fix the cause above, then finish with"
+    };
+    out.push_str(&resume_advice(args, &remaining, lead));
+    super::print(&out);
+    ExitCode::from(FAILED)
+}
+
+/// The command that finishes the job: the same, for the targets not done yet.
+fn resume_advice(args: &DeleteArgs, remaining: &[&Target], lead: &str) -> String {
+    let mut cmd: Vec<String> = vec!["secret-refresh".into(), "delete".into()];
+    cmd.extend(args.names.iter().map(|n| super::shell_word(n)));
+    let mut note = String::new();
+    if let Some(org) = &args.targets.org {
+        cmd.extend(["--org".into(), super::shell_word(org)]);
+    } else if remaining.len() > MAX_TARGETS_ON_COMMAND_LINE {
+        let repos: String = remaining
+            .iter()
+            .filter_map(|t| t.repo())
+            .map(|r| format!("{r}\n"))
+            .collect();
+        match super::set::write_remaining(&repos) {
+            Ok(path) => {
+                note = format!("The targets not done are listed in {}.\n", path.display());
+                cmd.extend([
+                    "--repos-file".into(),
+                    super::shell_word(&path.display().to_string()),
+                ]);
+            }
+            Err(e) => {
+                note = format!("(could not write the list of remaining targets: {e})\n");
+                for r in remaining.iter().filter_map(|t| t.repo()) {
+                    cmd.extend(["--repo".into(), r.to_string()]);
+                }
+            }
+        }
+    } else {
+        for r in remaining.iter().filter_map(|t| t.repo()) {
+            cmd.extend(["--repo".into(), r.to_string()]);
+        }
+    }
+    if let Some(env) = &args.targets.environment {
+        cmd.extend(["--env".into(), super::shell_word(env)]);
+    }
+    if args.targets.app != crate::target::App::Actions {
+        cmd.extend(["--app".into(), args.targets.app.as_str().into()]);
+    }
+    if let Some(url) = args
+        .api_url
+        .as_deref()
+        .and_then(|u| crate::github::ApiUrl::parse(u).ok())
+    {
+        cmd.extend(["--api-url".into(), super::shell_word(url.as_str())]);
+    }
+    let app = &args.github_app;
+    if let (Some(id), Some(key)) = (&app.app_id, &app.app_key_file) {
+        cmd.extend([
+            "--app-id".into(),
+            super::shell_word(id),
+            "--app-key-file".into(),
+            super::shell_word(&key.display().to_string()),
+        ]);
+        if let Some(inst) = &app.app_installation_id {
+            cmd.extend(["--app-installation-id".into(), super::shell_word(inst)]);
+        }
+    }
+    if let Some(p) = &args.audit_log {
+        cmd.extend([
+            "--audit-log".into(),
+            super::shell_word(&p.display().to_string()),
+        ]);
+    }
+    if args.yes {
+        cmd.push("--yes".into());
+    }
+    format!(
+        "{note}{lead} (running the whole command again is safe too):\n  {}\n",
+        cmd.join(" ")
+    )
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
