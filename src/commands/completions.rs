@@ -198,6 +198,7 @@ mod tests {
             [
                 "secret-refresh-check-token.1",
                 "secret-refresh-completions.1",
+                "secret-refresh-delete.1",
                 "secret-refresh-man.1",
                 "secret-refresh-set.1",
                 "secret-refresh-status.1",
