@@ -16,8 +16,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use super::options::AppArgs;
 use super::{Credential, Style, TargetArgs, Tone, FAILED, USAGE};
-use crate::cli::AppArgs;
 use crate::github::endpoints::{self, Deleted};
 use crate::github::{ApiError, Client, Policy};
 use crate::names::SecretName;
@@ -326,7 +326,7 @@ fn report(
     requests: u64,
     revoke_error: Option<String>,
 ) -> ExitCode {
-    let mut err = crate::output::Reporter::stdio(crate::cli::human_mode());
+    let mut err = crate::output::Reporter::stdio(super::options::human_mode());
     for row in rows {
         if let Fate::Failed(cause, fix) = &row.result {
             err.error(

@@ -201,7 +201,7 @@ pub(super) fn report(
     if problems.is_empty() {
         return ExitCode::SUCCESS;
     }
-    let mut err = crate::output::Reporter::stdio(crate::cli::human_mode());
+    let mut err = crate::output::Reporter::stdio(super::options::human_mode());
     for p in &problems {
         err.error("", p);
     }
