@@ -126,7 +126,7 @@ pub fn run(args: DeleteArgs) -> ExitCode {
     };
     let api_url = match super::api_url(args.api_url.as_deref()) {
         Ok(u) => u.to_string(),
-        Err((code, e)) => return super::fail(code, &e),
+        Err(e) => return super::fail(e.exit_code(), &e.to_string()),
     };
     let style = Style::stdout();
     let plan = plan_text(style, &names, &targets);
@@ -146,7 +146,7 @@ pub fn run(args: DeleteArgs) -> ExitCode {
     }
     let credential = match Credential::find(&args.github_app, true, &api_url) {
         Ok(c) => c,
-        Err((_, e)) => return super::fail(USAGE, &format!("{e}; nothing was deleted")),
+        Err(e) => return super::fail(USAGE, &format!("{e}; nothing was deleted")),
     };
     super::print(&plan);
     if !args.yes {
