@@ -134,9 +134,9 @@ pub(super) fn report(
             app: App::Actions,
         };
         let label = format!("Secrets of {target}");
-        let key = match runtime.block_on(crate::cancel::unless_cancelled(
-            endpoints::public_key(client, &target),
-        )) {
+        let key = match runtime.block_on(crate::cancel::unless_cancelled(endpoints::public_key(
+            client, &target,
+        ))) {
             Ok(k) => k,
             Err(signal) => return super::cancelled(signal, ""),
         };
