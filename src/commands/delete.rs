@@ -175,7 +175,14 @@ pub fn run(args: DeleteArgs) -> ExitCode {
     let closed = runtime.block_on(session.close());
     let requests = session.client.requests();
     // A signal's exit code (130/143) is decided by the caller, from `cancel`.
-    report(&args, style, &rows, &targets, requests, closed.err())
+    report(
+        &args,
+        style,
+        &rows,
+        &targets,
+        requests,
+        closed.err().map(|e| e.to_string()),
+    )
 }
 
 /// The plan: each target and the secrets deleted from it.
