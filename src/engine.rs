@@ -82,6 +82,19 @@ pub async fn run_with(
     observe: &mut dyn FnMut(Progress<'_>),
     mask: &mut dyn FnMut(&SecretValue),
 ) -> Report {
+    run_with_keys(config, policy, &[], observe, mask).await
+}
+
+/// [`run_with`], sealing with `known` keys where a target's key was already read this run
+/// (`rotate` reads every key while it validates the new token): one key per target per run.
+/// A key GitHub rejects on write is still refetched once.
+pub async fn run_with_keys(
+    config: &Config,
+    policy: Policy,
+    known: &[(Target, SealingKey)],
+    observe: &mut dyn FnMut(Progress<'_>),
+    mask: &mut dyn FnMut(&SecretValue),
+) -> Report {
     // Plan: compare, read what earlier attempts left behind; no request yet.
     let plan = Plan::new(config);
     let mut report = plan.report(config);
@@ -148,6 +161,7 @@ pub async fn run_with(
     let writer = Writer {
         store: session.client.as_ref(),
         config,
+        known,
     };
     writer
         .write_resolved(
@@ -558,6 +572,8 @@ async fn selected_repository_ids(
 struct Writer<'a, S> {
     store: &'a S,
     config: &'a Config,
+    /// Keys already read this run, sealed with as they are.
+    known: &'a [(Target, SealingKey)],
 }
 
 impl<S: SecretStore> Writer<'_, S> {
@@ -588,17 +604,26 @@ impl<S: SecretStore> Writer<'_, S> {
     /// Public keys: one GET per target that has something to write. When every target will be
     /// tried, they are read ahead, a few at a time. Under fail-fast a target after a failure is
     /// never written, so its key is not read ahead either: `write` fetches it when it is needed.
+    /// A key already read this run (`known`) is used as it is.
     async fn keys_ahead(
         &self,
         targets: &[Target],
         plans: &[Vec<(&NewSecret, Decision)>],
     ) -> Vec<Option<Result<SealingKey, Failure>>> {
+        let known = |t: &Target| {
+            self.known
+                .iter()
+                .find(|(k, _)| k == t)
+                .map(|(_, key)| key.clone())
+        };
         if self.config.fail_fast {
-            return targets.iter().map(|_| None).collect();
+            return targets.iter().map(|t| known(t).map(Ok)).collect();
         }
         let reading = stream::iter(targets.iter().zip(plans))
             .map(|(t, plan)| async move {
-                if plan.iter().any(|(_, d)| d.is_none()) {
+                if let Some(key) = known(t) {
+                    Some(Ok(key))
+                } else if plan.iter().any(|(_, d)| d.is_none()) {
                     Some(self.fetch_key(t).await)
                 } else {
                     None
@@ -1033,9 +1058,13 @@ mod tests {
             if plan.nothing_to_write(config, &mut report) {
                 return report;
             }
-            Writer { store, config }
-                .write_resolved(&plan, targets, None, &mut |_| {}, &mut report)
-                .await;
+            Writer {
+                store,
+                config,
+                known: &[],
+            }
+            .write_resolved(&plan, targets, None, &mut |_| {}, &mut report)
+            .await;
             report
         })
     }

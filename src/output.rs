@@ -380,6 +380,46 @@ impl Reporter {
     }
 }
 
+/// A progress bar with an ETA on standard error, drawn only when standard error is a terminal
+/// (never in a pipe, a log or a runner). Its message goes through [`clean`] like every text.
+pub struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    /// `total` steps of `unit` (`writes`), shown when `show` and standard error is a terminal.
+    pub fn new(total: u64, unit: &str, show: bool) -> Self {
+        use std::io::IsTerminal;
+        if !show || !io::stderr().is_terminal() {
+            return Self { bar: None };
+        }
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(total),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        let template = format!("{{bar:30}} {{pos}}/{{len}} {unit}  ETA {{eta}}  {{msg}}");
+        if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
+            bar.set_style(style);
+        }
+        Self { bar: Some(bar) }
+    }
+
+    /// One step done; `message` says which.
+    pub fn step(&self, message: &str) {
+        if let Some(b) = &self.bar {
+            b.set_message(clean(message, false));
+            b.inc(1);
+        }
+    }
+
+    /// Removes the bar: what follows is the report.
+    pub fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
 /// Writes `name=value` pairs to `$GITHUB_OUTPUT` in the runner's multi-line file syntax:
 /// `name<<DELIM`, the value, `DELIM`, with a delimiter that does not occur in the value.
 pub fn write_outputs(path: &std::path::Path, outputs: &[(&str, String)]) -> io::Result<()> {

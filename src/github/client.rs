@@ -262,11 +262,23 @@ impl Client {
     /// policy ([`ApiUrl::parse`]) and the token's check ([`check_token`]) come first, so no
     /// client exists for a URL the policy refuses. No request is made.
     pub fn new(api_url: &str, token: &SecretValue, policy: Policy) -> Result<Self, ApiError> {
+        Self::build(api_url, Some(token), policy)
+    }
+
+    /// A client that sends no `Authorization` at all, for the one route GitHub refuses to
+    /// authenticated callers (`POST /credentials/revoke`). Same URL policy, limits and retries.
+    pub fn unauthenticated(api_url: &str, policy: Policy) -> Result<Self, ApiError> {
+        Self::build(api_url, None, policy)
+    }
+
+    fn build(api_url: &str, token: Option<&SecretValue>, policy: Policy) -> Result<Self, ApiError> {
         let api = ApiUrl::parse(api_url)?;
-        check_token(token, "token")?;
-        // Every credential reaches HTTP here (PAT, the App's JWT, minted installation tokens):
-        // the output layer redacts it from whatever the server echoes back.
-        crate::output::know(token);
+        if let Some(token) = token {
+            check_token(token, "token")?;
+            // Every credential reaches HTTP here (PAT, the App's JWT, minted installation
+            // tokens): the output layer redacts it from whatever the server echoes back.
+            crate::output::know(token);
+        }
         let crab = octocrab_for(&api, token)?;
         Ok(Self {
             crab,
@@ -598,7 +610,7 @@ pub(crate) const USER_AGENT: &str = concat!("secret-refresh/", env!("CARGO_PKG_V
 /// exactly one User-Agent, ours. The stack, outermost first: the base URI, the token (only to
 /// the API's own host), the User-Agent, then hyper over rustls (ring) with the system's roots
 /// (`SSL_CERT_FILE` honoured). Deadlines are [`Policy::request_timeout`], set per request.
-fn octocrab_for(api: &ApiUrl, token: &SecretValue) -> Result<Octocrab, ApiError> {
+fn octocrab_for(api: &ApiUrl, token: Option<&SecretValue>) -> Result<Octocrab, ApiError> {
     use octocrab::service::middleware::auth_header::AuthHeaderLayer;
     use octocrab::service::middleware::base_uri::BaseUriLayer;
     use tower::ServiceBuilder;
@@ -609,9 +621,16 @@ fn octocrab_for(api: &ApiUrl, token: &SecretValue) -> Result<Octocrab, ApiError>
         .as_str()
         .parse()
         .map_err(|_| ApiError::Setup("the API URL was not accepted".into()))?;
-    let mut auth = http::HeaderValue::from_str(&format!("Bearer {}", token.expose()))
-        .map_err(|_| ApiError::Setup("the token is not a header value".into()))?;
-    auth.set_sensitive(true);
+    // No token: no `Authorization` at all (`POST /credentials/revoke` refuses one).
+    let auth = match token {
+        Some(token) => {
+            let mut auth = http::HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+                .map_err(|_| ApiError::Setup("the token is not a header value".into()))?;
+            auth.set_sensitive(true);
+            Some(auth)
+        }
+        None => None,
+    };
     let connector = hyper_rustls::HttpsConnectorBuilder::new()
         .with_provider_and_native_roots(rustls::crypto::ring::default_provider())
         .map_err(|e| {
@@ -626,7 +645,7 @@ fn octocrab_for(api: &ApiUrl, token: &SecretValue) -> Result<Octocrab, ApiError>
         .build(connector);
     let service = ServiceBuilder::new()
         .layer(BaseUriLayer::new(base.clone()))
-        .layer(AuthHeaderLayer::new(Some(auth), base.clone(), base))
+        .layer(AuthHeaderLayer::new(auth, base.clone(), base))
         .layer(SetRequestHeaderLayer::overriding(
             http::header::USER_AGENT,
             http::HeaderValue::from_static(USER_AGENT),

@@ -372,3 +372,25 @@ pub async fn list_secrets(client: &Client, target: &Target) -> Result<Vec<Secret
     }
     Ok(all)
 }
+
+#[derive(Deserialize)]
+struct UpdatedDoc {
+    updated_at: super::wire::Timestamp,
+}
+
+/// When a secret was last written (`GET …/secrets/{name}`): `None` when there is no such
+/// secret (404). A date that is not RFC 3339 fails the answer.
+pub async fn secret_updated_at(
+    client: &Client,
+    target: &Target,
+    name: &str,
+) -> Result<Option<super::wire::Timestamp>, ApiError> {
+    match client.get(&target.secret_path(name)).await?.check() {
+        Ok(answer) if answer.status == StatusCode::OK => {
+            Ok(Some(answer.json::<UpdatedDoc>()?.updated_at))
+        }
+        Ok(answer) => Err(unexpected(&answer)),
+        Err(ApiError::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}

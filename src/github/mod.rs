@@ -3,6 +3,7 @@
 //! the routes, and a typed [`ApiError`] that carries no value or token.
 
 mod client;
+pub mod credentials;
 pub mod endpoints;
 mod pacer;
 mod pager;

@@ -54,6 +54,9 @@ pub const INSTALLATION_TOKEN: &str = "/installation/token";
 /// `GET /installation/repositories`: every repository an installation token reaches.
 pub const INSTALLATION_REPOSITORIES: &str = "/installation/repositories?per_page=100";
 
+/// `POST /credentials/revoke`: GitHub's credential revocation, sent without authentication.
+pub const CREDENTIALS_REVOKE: &str = "/credentials/revoke";
+
 /// `GET /repos/{owner}/{repo}`.
 pub fn repository(repo: &Repo) -> String {
     format!("/repos/{}/{}", segment(&repo.owner), segment(&repo.name))

@@ -95,6 +95,20 @@ impl ApiUrl {
         }
     }
 
+    /// Whether GitHub's credential revocation API is sent here: `api.github.com` (the only
+    /// place GitHub serves it without authentication), or this machine (a test double).
+    /// GitHub Enterprise Server and any other host are refused.
+    pub fn serves_credential_revocation(&self) -> bool {
+        let github = self.url.scheme() == "https"
+            && self
+                .url
+                .host_str()
+                .is_some_and(|h| h.eq_ignore_ascii_case("api.github.com"))
+            && self.url.port().is_none()
+            && self.url.path().trim_end_matches('/').is_empty();
+        github || is_loopback(self.url.host())
+    }
+
     pub(crate) fn url(&self) -> &Url {
         &self.url
     }
@@ -225,5 +239,29 @@ mod tests {
             ApiUrl::parse("https://host/?x=1"),
             Err(UrlError::QueryOrFragment)
         ));
+    }
+}
+
+#[cfg(test)]
+mod revocation_tests {
+    use super::ApiUrl;
+
+    #[test]
+    fn credential_revocation_goes_to_github_com_or_this_machine_only() {
+        for (url, serves) in [
+            ("https://api.github.com", true),
+            ("https://API.GitHub.com/", true),
+            ("http://127.0.0.1:8080", true),
+            ("http://localhost:1", true),
+            ("http://[::1]:9", true),
+            ("https://ghes.example.com/api/v3", false),
+            ("https://api.acme.ghe.com", false),
+            ("https://api.github.com.evil.example", false),
+            ("https://api.github.com:8443", false),
+            ("https://api.github.com/api/v3", false),
+        ] {
+            let u = ApiUrl::parse(url).expect("url");
+            assert_eq!(u.serves_credential_revocation(), serves, "{url}");
+        }
     }
 }

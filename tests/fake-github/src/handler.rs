@@ -128,6 +128,8 @@ struct Req {
     query: Option<String>,
     body: Vec<u8>,
     token: Option<String>,
+    /// Whether the request carried an `Authorization` header at all (any scheme).
+    authorized: bool,
     /// scheme://host plus `/api/v3` when the request used that prefix (GitHub Enterprise
     /// style, as `gh` sends for a non-github.com host).
     base: String,
@@ -232,11 +234,14 @@ pub(crate) async fn handle(AxState(ctx): AxState<Arc<Ctx>>, req: Request) -> Res
         query,
         body,
         token: authorization.as_deref().and_then(parse_auth),
+        authorized: authorization.is_some(),
         base: format!("{}://{}{}", ctx.scheme, host, prefix),
         request_id,
     };
     let reply = ctx.lock(|s| {
         let mut reply = process(s, &r, fault.as_ref());
+        // GitHub dates every answer; the fake from its own clock, so a set clock shows here.
+        reply.set("date", http_date(s.now()));
         match &fault {
             Some(FaultKind::Link(link)) => reply.set("link", link.replace("{base}", &r.base)),
             Some(FaultKind::Hostile { find, replace }) => {
@@ -339,6 +344,14 @@ async fn drop_connection(kill: Option<ConnKill>) -> Response {
 }
 
 fn process(s: &mut State, r: &Req, fault: Option<&FaultKind>) -> Reply {
+    if segments(&r.raw_path) == ["credentials", "revoke"] {
+        let mut reply = match fault.and_then(|f| fault_reply(f, s.now())) {
+            Some(f) => f,
+            None => credentials_revoke(s, r),
+        };
+        reply.set("x-github-request-id", r.request_id.clone());
+        return reply;
+    }
     if let Some(jwt) = r
         .token
         .as_deref()
@@ -1859,4 +1872,104 @@ fn installation_repos(s: &State, r: &Req, spec: &TokenSpec) -> Reply {
         reply.set("link", l);
     }
     reply
+}
+
+/// An HTTP date (IMF-fixdate), as GitHub's `Date` header: `Tue, 01 Dec 2099 06:33:35 GMT`.
+fn http_date(t: OffsetDateTime) -> String {
+    let f = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    t.to_offset(time::UtcOffset::UTC)
+        .format(f)
+        .unwrap_or_default()
+}
+
+/// The most credentials GitHub takes in one revocation request.
+const MAX_REVOKED_PER_REQUEST: usize = 1000;
+
+/// `POST /credentials/revoke`: GitHub's credential revocation. Only without authentication
+/// (any `Authorization` gets 403); 60 requests an hour (scaled like the primary window), the
+/// 61st gets 422 ("the endpoint has been spammed", as GitHub documents it); the body is
+/// `{"credentials": [..]}` with 1 to 1000 strings (not JSON → 400, anything else → 422).
+/// 202 `{}` on success, whether or not the fake knew a credential (GitHub tells the caller
+/// nothing about them); each known token, `ghs_` excepted, is revoked.
+fn credentials_revoke(s: &mut State, r: &Req) -> Reply {
+    if r.method != "POST" {
+        return Reply::not_found();
+    }
+    if r.authorized {
+        return Reply::error(
+            403,
+            "Credential revocation requests must not be authenticated",
+        );
+    }
+    let window = s.primary_window();
+    let now = std::time::Instant::now();
+    while s
+        .revocations
+        .front()
+        .is_some_and(|t| now.duration_since(*t) >= window)
+    {
+        s.revocations.pop_front();
+    }
+    let limit = 60usize;
+    let remaining = limit.saturating_sub(s.revocations.len());
+    let headers = |reply: Reply, remaining: usize| {
+        reply
+            .header("x-ratelimit-limit", limit.to_string())
+            .header("x-ratelimit-remaining", remaining.to_string())
+    };
+    if remaining == 0 {
+        return headers(
+            Reply::error(
+                422,
+                "Validation failed, or the endpoint has been spammed: at most 60 credential \
+                 revocation requests an hour",
+            ),
+            0,
+        );
+    }
+    s.revocations.push_back(now);
+    let remaining = remaining - 1;
+    let body: Value = match serde_json::from_slice(&r.body) {
+        Ok(v) => v,
+        Err(_) => return headers(Reply::error(400, "Problems parsing JSON"), remaining),
+    };
+    let invalid = |message: &str| {
+        Reply::json(
+            422,
+            json!({
+                "message": "Validation Failed",
+                "errors": [{"resource": "CredentialRevocation", "code": "invalid", "field": "credentials", "message": message}],
+                "documentation_url": "https://docs.github.com/rest/credentials/revoke#revoke-a-list-of-credentials",
+                "status": "422",
+            }),
+        )
+    };
+    let list = match body.get("credentials").and_then(Value::as_array) {
+        Some(l) => l,
+        None => return headers(invalid("credentials is missing or not an array"), remaining),
+    };
+    if list.is_empty() || list.len() > MAX_REVOKED_PER_REQUEST {
+        return headers(invalid("credentials must hold 1 to 1000 items"), remaining);
+    }
+    let Some(tokens) = list
+        .iter()
+        .map(|v| v.as_str().filter(|t| !t.is_empty()))
+        .collect::<Option<Vec<&str>>>()
+    else {
+        return headers(
+            invalid("every credential must be a non-empty string"),
+            remaining,
+        );
+    };
+    for t in tokens {
+        if t.starts_with("ghs_") {
+            continue;
+        }
+        if let Some(spec) = s.tokens.get_mut(t) {
+            spec.revoked = true;
+        }
+    }
+    headers(Reply::json(202, json!({})), remaining)
 }

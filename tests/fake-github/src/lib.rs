@@ -522,6 +522,12 @@ impl FakeGitHub {
         })
     }
 
+    /// Whether a token was revoked (by [`FakeGitHub::revoke_token`] or
+    /// `POST /credentials/revoke`).
+    pub fn is_revoked(&self, token: &str) -> bool {
+        self.with(|s| s.tokens.get(token).is_some_and(|t| t.revoked))
+    }
+
     /// Id of a repository, if known.
     pub fn repo_id(&self, full_name: &str) -> Option<u64> {
         self.with(|s| s.repo(full_name).map(|r| r.id))

@@ -101,6 +101,8 @@ pub(crate) struct State {
     pub apps: Vec<crate::app::AppRecord>,
     pub installations: Vec<crate::Installation>,
     pub minted: Vec<crate::MintedToken>,
+    /// When each credential revocation request came (its 60-an-hour limit).
+    pub revocations: VecDeque<Instant>,
     next_id: u64,
     seq: u64,
 }
@@ -142,6 +144,7 @@ impl State {
             apps: Vec::new(),
             installations: Vec::new(),
             minted: Vec::new(),
+            revocations: VecDeque::new(),
             next_id: 1_000_000,
             seq: 0,
         }

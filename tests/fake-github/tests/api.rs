@@ -975,3 +975,77 @@ fn a_set_clock_drives_token_expiry_and_reset_times() {
     let r = get(&gh, "/repos/octo/app/actions/secrets/K", Some(TOKEN));
     assert_eq!(r.json()["updated_at"], "2099-06-01T12:00:00Z");
 }
+
+/// `POST /credentials/revoke` as GitHub documents it: never authenticated (403 when it is),
+/// 202 for a good body (known tokens revoked), 400 for a body that is not JSON, 422 for a
+/// body without 1 to 1000 credential strings, 60 an hour (then 422, "spammed").
+#[test]
+fn credential_revocation_is_unauthenticated_validated_and_limited() {
+    let gh = world();
+    gh.add_token("ghp_old", TokenSpec::classic("octo", &["repo"]));
+    let post = |token: Option<&str>, body: &str| {
+        request(&gh.url(), "POST", "/credentials/revoke", token, Some(body)).expect("answer")
+    };
+    let good = json!({"credentials": ["ghp_old"]}).to_string();
+    let r = post(Some(TOKEN), &good);
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert!(!gh.is_revoked("ghp_old"));
+    for (body, status) in [
+        ("not json", 400),
+        ("{}", 422),
+        (r#"{"credentials": "ghp_old"}"#, 422),
+        (r#"{"credentials": []}"#, 422),
+        (r#"{"credentials": [1]}"#, 422),
+        (r#"{"credentials": [""]}"#, 422),
+    ] {
+        let r = post(None, body);
+        assert_eq!(r.status, status, "{body}: {}", r.body);
+    }
+    let too_many = json!({"credentials": vec!["ghp_x"; 1001]}).to_string();
+    assert_eq!(post(None, &too_many).status, 422);
+    assert!(!gh.is_revoked("ghp_old"));
+    let r = post(None, &good);
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert!(gh.is_revoked("ghp_old"));
+    assert_eq!(get(&gh, "/user", Some("ghp_old")).status, 401);
+    // An unknown credential is accepted all the same: GitHub says nothing about it.
+    assert_eq!(
+        post(None, r#"{"credentials": ["ghp_unknown"]}"#).status,
+        202
+    );
+    // 9 requests so far counted; the 61st in the hour is refused.
+    for _ in 0..51 {
+        assert_eq!(
+            post(None, r#"{"credentials": ["ghp_unknown"]}"#).status,
+            202
+        );
+    }
+    let r = post(None, &good);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("spammed"), "{}", r.body);
+    assert_eq!(r.header("x-ratelimit-remaining"), Some("0"));
+    // Logged without any Authorization.
+    assert!(gh
+        .requests()
+        .iter()
+        .filter(|q| q.path == "/credentials/revoke")
+        .skip(1)
+        .all(|q| q.authorization.is_none()));
+}
+
+/// Every answer carries a `Date` from the fake's clock, so a set clock shows to clients.
+#[test]
+fn answers_are_dated_by_the_fakes_clock() {
+    let gh = world();
+    let at = time::OffsetDateTime::now_utc() + time::Duration::days(400);
+    gh.set_now(at);
+    let r = get(&gh, "/user", Some(TOKEN));
+    let date = r.header("date").expect("date");
+    let f = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    let parsed = time::PrimitiveDateTime::parse(date, f)
+        .expect("IMF-fixdate")
+        .assume_utc();
+    assert_eq!(parsed.unix_timestamp(), at.unix_timestamp());
+}
