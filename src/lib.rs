@@ -70,6 +70,7 @@ pub fn run() -> ExitCode {
         cli::Command::Delete(args) => commands::delete::run(args),
         cli::Command::Status(args) => commands::status::run(args),
         cli::Command::CheckToken(args) => commands::check_token::run(args),
+        cli::Command::Rotate(args) => commands::rotate::run(args),
         cli::Command::Completions(args) => commands::completions::run(args, cli::Cli::command()),
         cli::Command::Man(args) => commands::completions::run_man(args, cli::Cli::command()),
     })

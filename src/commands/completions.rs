@@ -127,7 +127,15 @@ mod tests {
     fn every_shell_gets_a_script_that_names_every_command() {
         for shell in Shell::value_variants() {
             let script = String::from_utf8(completion_script(*shell, tree())).expect("UTF-8");
-            for cmd in ["sync", "set", "status", "check-token", "completions", "man"] {
+            for cmd in [
+                "sync",
+                "set",
+                "status",
+                "check-token",
+                "rotate",
+                "completions",
+                "man",
+            ] {
                 assert!(script.contains(cmd), "{shell}: no {cmd}");
             }
             assert!(script.contains("repos-file"), "{shell}: no --repos-file");
@@ -200,6 +208,7 @@ mod tests {
                 "secret-refresh-completions.1",
                 "secret-refresh-delete.1",
                 "secret-refresh-man.1",
+                "secret-refresh-rotate.1",
                 "secret-refresh-set.1",
                 "secret-refresh-status.1",
                 "secret-refresh-sync.1",

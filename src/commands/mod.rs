@@ -8,6 +8,7 @@ pub mod delete;
 mod installation_token;
 pub mod options;
 pub mod repos_file;
+pub mod rotate;
 pub mod set;
 pub mod status;
 pub mod sync;

@@ -209,23 +209,31 @@ fn read_stdin() -> Result<SecretValue, String> {
 /// Asks twice with echo off; a person's typo must not become the stored secret.
 fn prompt_twice(names: &[SecretName]) -> Result<SecretValue, String> {
     let list = name_list(names);
+    ask_twice(&format!("Value for {list} (input hidden): ")).map_err(|e| {
+        e.unwrap_or_else(|| {
+            format!("{list}: the value was typed differently {PROMPT_ATTEMPTS} times")
+        })
+    })
+}
+
+/// Asks `question` with echo off, then again to confirm, up to [`PROMPT_ATTEMPTS`] times;
+/// `Err(None)` when the two entries never matched. An empty first entry is returned as it is.
+pub(super) fn ask_twice(question: &str) -> Result<SecretValue, Option<String>> {
     for _ in 0..PROMPT_ATTEMPTS {
-        let first = crate::prompt::hidden(&format!("Value for {list} (input hidden): "))
-            .map_err(|e| format!("cannot read the value at the terminal: {e}"))?;
+        let first = crate::prompt::hidden(question)
+            .map_err(|e| Some(format!("cannot read the value at the terminal: {e}")))?;
         if first.is_empty() {
             return Ok(first);
         }
         let again = crate::prompt::hidden("Again, to confirm: ")
-            .map_err(|e| format!("cannot read the value at the terminal: {e}"))?;
+            .map_err(|e| Some(format!("cannot read the value at the terminal: {e}")))?;
         if first.ct_eq(&again) {
             return Ok(first);
         }
         let mut r = crate::output::Reporter::stdio(super::options::human_mode());
         r.warning("", "the two entries differ; type the value again");
     }
-    Err(format!(
-        "{list}: the value was typed differently {PROMPT_ATTEMPTS} times"
-    ))
+    Err(None)
 }
 
 fn name_list(names: &[SecretName]) -> String {
@@ -504,24 +512,53 @@ fn done_and_remaining<'a>(
 fn resume_advice(args: &SetArgs, remaining: &[&Target]) -> String {
     let mut cmd: Vec<String> = vec!["secret-refresh".into(), "set".into()];
     cmd.extend(args.names.iter().map(|n| super::shell_word(n)));
-    let mut note = String::new();
-    if let Some(org) = &args.targets.org {
-        cmd.extend(["--org".into(), super::shell_word(org)]);
+    let (note, words) = target_words(&args.targets, remaining, "The targets not updated");
+    cmd.extend(words);
+    if args.targets.org.is_some() {
         if let Some(v) = &args.visibility {
             cmd.extend(["--visibility".into(), super::shell_word(v)]);
         }
-    } else if remaining.len() > MAX_TARGETS_ON_COMMAND_LINE {
-        let repos: String = remaining
+    }
+    cmd.extend(scope_words(&args.targets));
+    if let Some(p) = &args.from_file {
+        cmd.extend([
+            "--from-file".into(),
+            super::shell_word(&p.display().to_string()),
+        ]);
+    }
+    cmd.extend(connection_words(args.api_url.as_deref(), &args.github_app));
+    if args.keep_going {
+        cmd.push("--keep-going".into());
+    }
+    format!(
+        "{note}Fix the cause above, then finish with the same value (running the whole command \
+         again is safe too):\n  {}\n",
+        cmd.join(" ")
+    )
+}
+
+/// The flags naming `targets` as `args` gave them: `--org ORG`, else `--repo` each, or, over
+/// [`MAX_TARGETS_ON_COMMAND_LINE`], `--repos-file` of a new file listing them, with a note
+/// that starts with `listed` and says where the file is. Shared by the commands that print a
+/// command to finish (or undo) a run.
+pub(super) fn target_words(
+    args: &super::TargetArgs,
+    targets: &[&Target],
+    listed: &str,
+) -> (String, Vec<String>) {
+    let mut cmd = Vec::new();
+    let mut note = String::new();
+    if let Some(org) = &args.org {
+        cmd.extend(["--org".into(), super::shell_word(org)]);
+    } else if targets.len() > MAX_TARGETS_ON_COMMAND_LINE {
+        let repos: String = targets
             .iter()
             .filter_map(|t| t.repo())
             .map(|r| format!("{r}\n"))
             .collect();
         match write_remaining(&repos) {
             Ok(path) => {
-                note = format!(
-                    "The targets not updated are listed in {}.\n",
-                    path.display()
-                );
+                note = format!("{listed} are listed in {}.\n", path.display());
                 cmd.extend([
                     "--repos-file".into(),
                     super::shell_word(&path.display().to_string()),
@@ -529,38 +566,39 @@ fn resume_advice(args: &SetArgs, remaining: &[&Target]) -> String {
             }
             Err(e) => {
                 note = format!("(could not write the list of remaining targets: {e})\n");
-                for r in remaining.iter().filter_map(|t| t.repo()) {
+                for r in targets.iter().filter_map(|t| t.repo()) {
                     cmd.extend(["--repo".into(), r.to_string()]);
                 }
             }
         }
     } else {
-        for r in remaining.iter().filter_map(|t| t.repo()) {
+        for r in targets.iter().filter_map(|t| t.repo()) {
             cmd.extend(["--repo".into(), r.to_string()]);
         }
     }
-    if let Some(env) = &args.targets.environment {
+    (note, cmd)
+}
+
+/// `--env` and `--app` as `args` gave them (nothing for the defaults).
+pub(super) fn scope_words(args: &super::TargetArgs) -> Vec<String> {
+    let mut cmd = Vec::new();
+    if let Some(env) = &args.environment {
         cmd.extend(["--env".into(), super::shell_word(env)]);
     }
-    if args.targets.app != crate::target::App::Actions {
-        cmd.extend(["--app".into(), args.targets.app.as_str().into()]);
+    if args.app != crate::target::App::Actions {
+        cmd.extend(["--app".into(), args.app.as_str().into()]);
     }
-    if let Some(p) = &args.from_file {
-        cmd.extend([
-            "--from-file".into(),
-            super::shell_word(&p.display().to_string()),
-        ]);
-    }
+    cmd
+}
+
+/// `--api-url` and the GitHub App's flags as given.
+pub(super) fn connection_words(api_url: Option<&str>, app: &AppArgs) -> Vec<String> {
+    let mut cmd = Vec::new();
     // The URL as the policy parsed it: never user-info (refused before the run), never a
     // spelling the shell could misread.
-    if let Some(url) = args
-        .api_url
-        .as_deref()
-        .and_then(|u| crate::github::ApiUrl::parse(u).ok())
-    {
+    if let Some(url) = api_url.and_then(|u| crate::github::ApiUrl::parse(u).ok()) {
         cmd.extend(["--api-url".into(), super::shell_word(url.as_str())]);
     }
-    let app = &args.github_app;
     if let (Some(id), Some(key)) = (&app.app_id, &app.app_key_file) {
         cmd.extend([
             "--app-id".into(),
@@ -572,14 +610,7 @@ fn resume_advice(args: &SetArgs, remaining: &[&Target]) -> String {
             cmd.extend(["--app-installation-id".into(), super::shell_word(inst)]);
         }
     }
-    if args.keep_going {
-        cmd.push("--keep-going".into());
-    }
-    format!(
-        "{note}Fix the cause above, then finish with the same value (running the whole command \
-         again is safe too):\n  {}\n",
-        cmd.join(" ")
-    )
+    cmd
 }
 
 /// Writes the remaining repositories next to where the person is, never over an existing file.

@@ -44,7 +44,15 @@ fn no_colour(ran: &Ran) {
 #[test]
 fn every_command_has_help_with_an_example_and_the_exit_codes() {
     let api = fake();
-    for cmd in ["set", "status", "check-token", "sync", "completions", "man"] {
+    for cmd in [
+        "set",
+        "status",
+        "check-token",
+        "sync",
+        "rotate",
+        "completions",
+        "man",
+    ] {
         let ran = Step::new(&api)
             .remove_env("GITHUB_ACTIONS")
             .args(&[cmd, "--help"])

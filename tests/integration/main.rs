@@ -15,5 +15,6 @@ mod pacing;
 #[path = "../support/process.rs"]
 mod process;
 mod revocation;
+mod rotate;
 mod targets;
 mod tokens;
