@@ -125,33 +125,42 @@ pub fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
-/// The permissions an installation token needs for the configured targets, named as in the
-/// `permissions` schema of `POST /app/installations/{id}/access_tokens`.
+/// The GitHub App permission that reaches one kind of secrets, named as in the `permissions`
+/// schema of `POST /app/installations/{id}/access_tokens`: `org` for organisation secrets,
+/// `environment` for environment secrets. The one place these names are spelt.
 ///
 /// That schema has no permission for Codespaces secrets (`codespaces` manages codespaces
 /// themselves), and GitHub does not offer organisation Codespaces secrets to apps at all, so
-/// Codespaces secrets need a token. Dependabot secrets use `dependabot_secrets`, the schema's
-/// only Dependabot permission, for repositories and organisations alike.
-pub fn permissions_for(config: &Config) -> Result<BTreeMap<&'static str, &'static str>, String> {
-    let name = match (&config.destination, config.app) {
-        (_, App::Codespaces) => {
+/// Codespaces secrets need a token (`Err` says so). Dependabot secrets use `dependabot_secrets`,
+/// the schema's only Dependabot permission, for repositories and organisations alike. Agents
+/// secrets use `agent_secrets` (repository) and `organization_agent_secrets` (organisation), the
+/// names GitHub's own permission tables give the "Agent secrets" permissions
+/// (github/docs, `src/github-apps/data/fpt-2026-03-10/server-to-server-permissions.json`).
+pub fn permission_name(app: App, org: bool, environment: bool) -> Result<&'static str, String> {
+    Ok(match (app, org, environment) {
+        (App::Codespaces, ..) => {
             return Err(
                 "a GitHub App cannot be limited to Codespaces secrets (GitHub's token \
                  permissions have none for them): use `token` for Codespaces secrets"
                     .to_owned(),
             )
         }
-        (
-            Destination::Repos {
-                environment: Some(_),
-                ..
-            },
-            _,
-        ) => "environments",
-        (Destination::Repos { .. }, App::Actions) => "secrets",
-        (Destination::Org { .. }, App::Actions) => "organization_secrets",
-        (_, App::Dependabot) => "dependabot_secrets",
+        (_, false, true) => "environments",
+        (App::Actions, false, _) => "secrets",
+        (App::Actions, true, _) => "organization_secrets",
+        (App::Dependabot, ..) => "dependabot_secrets",
+        (App::Agents, false, _) => "agent_secrets",
+        (App::Agents, true, _) => "organization_agent_secrets",
+    })
+}
+
+/// The permissions an installation token needs for the configured targets ([`permission_name`]).
+pub fn permissions_for(config: &Config) -> Result<BTreeMap<&'static str, &'static str>, String> {
+    let (org, environment) = match &config.destination {
+        Destination::Org { .. } => (true, false),
+        Destination::Repos { environment, .. } => (false, environment.is_some()),
     };
+    let name = permission_name(config.app, org, environment)?;
     Ok(BTreeMap::from([(name, "write")]))
 }
 
@@ -167,7 +176,7 @@ pub enum Access {
 /// [`permissions_for`] at `read` level: listing secrets (names and dates) and reading public
 /// keys need only `read` of the same permission, per the token endpoint's schema (each of
 /// `secrets`, `environments`, `organization_secrets`, `dependabot_secrets` is `read` or
-/// `write`).
+/// `write`; so are the two Agent secrets permissions in GitHub's tables).
 pub fn read_permissions_for(
     config: &Config,
 ) -> Result<BTreeMap<&'static str, &'static str>, String> {

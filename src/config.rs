@@ -297,8 +297,8 @@ pub enum Problem {
     ApiUrl(String),
     #[error("{0}")]
     EnvironmentName(#[from] crate::names::EnvironmentNameError),
-    #[error("GitHub has no environment secrets for {0}; environments hold Actions secrets only")]
-    EnvironmentForApp(&'static str),
+    #[error("{0}")]
+    EnvironmentForApp(#[from] crate::target::NoEnvironment),
     #[error("give either {org} or {repository}/{repositories}, not both")]
     OrgAndRepos {
         org: Named,
@@ -929,10 +929,7 @@ impl Loader<'_> {
             &self.raw.allow_pull_request_target,
         );
         let app = App::parse(&self.raw.app).unwrap_or_else(|| {
-            self.error(
-                Input::App,
-                Problem::Expected("`actions`, `dependabot` or `codespaces`"),
-            );
+            self.error(Input::App, Problem::Expected(crate::target::APPS));
             App::Actions
         });
         let api_url = self.api_url();
@@ -1016,8 +1013,8 @@ impl Loader<'_> {
         if raw.is_empty() {
             return None;
         }
-        if app != App::Actions {
-            self.error(Input::Environment, Problem::EnvironmentForApp(app.as_str()));
+        if let Err(why) = app.environments() {
+            self.error(Input::Environment, Problem::EnvironmentForApp(why));
         }
         match environment_name(raw) {
             Ok(name) => Some(name.to_owned()),

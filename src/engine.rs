@@ -938,30 +938,13 @@ fn refusal_failure(e: &ApiError, target: &Target, doing: &str, app: bool) -> Fai
 
 /// The permission a GitHub App installation needs to write a target's secrets.
 pub fn app_permission_hint(target: &Target) -> String {
-    let permission = match target {
-        Target::Repo {
-            app: App::Actions, ..
-        } => "secrets",
-        Target::Env { .. } => "environments",
-        Target::Org {
-            app: App::Actions, ..
-        } => "organization_secrets",
-        Target::Repo {
-            app: App::Dependabot,
-            ..
-        }
-        | Target::Org {
-            app: App::Dependabot,
-            ..
-        } => "dependabot_secrets",
-        Target::Repo {
-            app: App::Codespaces,
-            ..
-        }
-        | Target::Org {
-            app: App::Codespaces,
-            ..
-        } => return "a GitHub App cannot be given Codespaces secrets: use a token".to_owned(),
+    let permission = match crate::app_auth::permission_name(
+        target.app(),
+        target.is_org(),
+        matches!(target, Target::Env { .. }),
+    ) {
+        Ok(name) => name,
+        Err(_) => return "a GitHub App cannot be given Codespaces secrets: use a token".to_owned(),
     };
     let include = target
         .repo()
@@ -979,10 +962,12 @@ pub fn permission_hint(target: &Target) -> String {
         Target::Repo { app: App::Actions, .. } => ("`repo`", "repository permission \"Secrets: Read and write\""),
         Target::Repo { app: App::Dependabot, .. } => ("`repo`", "repository permission \"Dependabot secrets: Read and write\""),
         Target::Repo { app: App::Codespaces, .. } => ("`repo`", "repository permission \"Codespaces secrets: Read and write\""),
+        Target::Repo { app: App::Agents, .. } => ("`repo`", "repository permission \"Agent secrets: Read and write\""),
         Target::Env { .. } => ("`repo`", "repository permission \"Environments: Read and write\" (and the environment must exist)"),
         Target::Org { app: App::Actions, .. } => ("`admin:org`", "organization permission \"Secrets: Read and write\""),
         Target::Org { app: App::Dependabot, .. } => ("`admin:org`", "organization permission \"Dependabot secrets: Read and write\""),
         Target::Org { app: App::Codespaces, .. } => ("`admin:org`", "organization permission \"Codespaces secrets: Read and write\""),
+        Target::Org { app: App::Agents, .. } => ("`admin:org`", "organization permission \"Agent secrets: Read and write\""),
     };
     format!(
         "a classic token needs the {classic} scope; a fine-grained token needs the {fine} on {}; \

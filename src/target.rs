@@ -1,4 +1,4 @@
-//! Where secrets go: repository, environment or organisation secrets of one of three apps. Their
+//! Where secrets go: repository, environment or organisation secrets of one of four apps. Their
 //! REST routes live in `github::routes`.
 
 use std::fmt;
@@ -9,6 +9,21 @@ pub enum App {
     Actions,
     Dependabot,
     Codespaces,
+    /// Agents secrets, read by the Copilot cloud agent: repository and organisation level only.
+    Agents,
+}
+
+/// Why an app's secrets cannot live in an environment: the one place this is decided and worded,
+/// for the action's inputs and every CLI command alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NoEnvironment {
+    #[error("GitHub has no environment secrets for {0}; environments hold Actions secrets only")]
+    NotActions(&'static str),
+    #[error(
+        "Agents secrets have no environment level: GitHub keeps them per repository and per \
+         organisation only"
+    )]
+    Agents,
 }
 
 impl App {
@@ -17,6 +32,7 @@ impl App {
             "" | "actions" => Some(App::Actions),
             "dependabot" => Some(App::Dependabot),
             "codespaces" => Some(App::Codespaces),
+            "agents" => Some(App::Agents),
             _ => None,
         }
     }
@@ -26,9 +42,32 @@ impl App {
             App::Actions => "actions",
             App::Dependabot => "dependabot",
             App::Codespaces => "codespaces",
+            App::Agents => "agents",
+        }
+    }
+
+    /// The name people know the secrets by: `Actions`, `Dependabot`, `Codespaces`, `Agents`.
+    pub fn title(self) -> &'static str {
+        match self {
+            App::Actions => "Actions",
+            App::Dependabot => "Dependabot",
+            App::Codespaces => "Codespaces",
+            App::Agents => "Agents",
+        }
+    }
+
+    /// Whether this app's secrets may live in an environment (Actions only), and why not.
+    pub fn environments(self) -> Result<(), NoEnvironment> {
+        match self {
+            App::Actions => Ok(()),
+            App::Agents => Err(NoEnvironment::Agents),
+            other => Err(NoEnvironment::NotActions(other.as_str())),
         }
     }
 }
+
+/// What `--app` and the action's `app` input accept, for messages.
+pub const APPS: &str = "`actions`, `dependabot`, `codespaces` or `agents`";
 
 /// `owner/name` of a repository, validated loosely (GitHub's own characters).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -108,7 +147,7 @@ impl Target {
 }
 
 /// Short, unambiguous labels: `acme/api`, `acme/api/environments/staging`, `orgs/acme`, with
-/// ` (dependabot)` or ` (codespaces)` for the other apps.
+/// ` (dependabot)`, ` (codespaces)` or ` (agents)` for the other apps.
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -197,5 +236,25 @@ mod tests {
         for bad in ["a", "a/", "/b", "a/b/c", "a b/c", "a/..", "a/b?x"] {
             assert!(Repo::parse(bad).is_none(), "{bad}");
         }
+    }
+
+    #[test]
+    fn apps_and_environments() {
+        assert_eq!(App::parse(" Agents "), Some(App::Agents));
+        assert_eq!(App::Agents.as_str(), "agents");
+        assert_eq!(App::Actions.environments(), Ok(()));
+        assert_eq!(App::Agents.environments(), Err(NoEnvironment::Agents));
+        assert_eq!(
+            App::Agents.environments().map_err(|e| e.to_string()),
+            Err(
+                "Agents secrets have no environment level: GitHub keeps them per repository \
+                 and per organisation only"
+                    .to_owned()
+            )
+        );
+        assert_eq!(
+            App::Dependabot.environments(),
+            Err(NoEnvironment::NotActions("dependabot"))
+        );
     }
 }

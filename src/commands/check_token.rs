@@ -21,9 +21,12 @@ use crate::token_guard::InstallationToken;
 
 #[derive(Args, Debug)]
 pub struct CheckTokenArgs {
-    /// Also check that the token can read this repository's Actions secrets public key.
+    /// Also check that the token can read this repository's secrets public key (of --app).
     #[arg(long, value_name = "OWNER/NAME")]
     pub repo: Option<String>,
+    /// Whose secrets --repo is checked for: `actions`, `dependabot`, `codespaces` or `agents`.
+    #[arg(long, value_name = "KIND", default_value = "actions", value_parser = super::parse_app)]
+    pub app: App,
     /// Fail when the token expires within this many days.
     #[arg(long, value_name = "DAYS", default_value_t = 14)]
     pub warn_days: u32,
@@ -108,7 +111,7 @@ pub fn run(args: CheckTokenArgs) -> ExitCode {
     let valid = !matches!(user, Err(ApiError::Unauthorized { .. }));
     let target = repo.map(|repo| Target::Repo {
         repo,
-        app: App::Actions,
+        app: args.app,
     });
     let key = match &target {
         Some(t) if valid => {
@@ -231,7 +234,7 @@ fn key_findings(t: &Target, answer: Result<endpoints::PublicKey, ApiError>, foun
     match answer {
         Ok(_) => found.line(
             &label,
-            "can read the Actions secrets public key",
+            format!("can read the {} secrets public key", t.app().title()),
             Tone::Good,
         ),
         Err(e) if e.is_refusal() => {
@@ -445,6 +448,7 @@ fn run_app(args: &CheckTokenArgs, creds: &AppCredentials, repo: Option<Repo>) ->
         &jwt,
         creds,
         repo.as_ref(),
+        args.app,
         &mut found,
     )));
     let mut revoked = matches!(checked, Ok(true));
@@ -470,6 +474,7 @@ async fn check_app(
     jwt: &std::sync::Arc<Client>,
     creds: &AppCredentials,
     repo: Option<&Repo>,
+    app: App,
     found: &mut Findings,
 ) -> bool {
     // The app itself: proves the key and the id go together.
@@ -482,12 +487,17 @@ async fn check_app(
 
     // A token with the least that proves something: reading --repo's secrets public key when
     // the installation may, else metadata only.
-    let can_read_secrets = installation
-        .permissions
-        .get("secrets")
-        .is_some_and(|l| matches!(l.as_str(), "read" | "write" | "admin"));
-    let permissions = match (repo, can_read_secrets) {
-        (Some(_), true) => std::collections::BTreeMap::from([("secrets", "read")]),
+    let needed = crate::app_auth::permission_name(app, false, false);
+    let can_read_secrets = needed.as_ref().is_ok_and(|name| {
+        installation
+            .permissions
+            .get(*name)
+            .is_some_and(|l| matches!(l.as_str(), "read" | "write" | "admin"))
+    });
+    let permissions = match (repo, &needed) {
+        (Some(_), Ok(name)) if can_read_secrets => {
+            std::collections::BTreeMap::from([(*name, "read")])
+        }
         _ => std::collections::BTreeMap::from([("metadata", "read")]),
     };
     let Some(minted) = mint_findings(jwt, installation.id, repo, &permissions, found).await else {
@@ -495,7 +505,12 @@ async fn check_app(
     };
     // No read starts after a signal; the token is revoked all the same.
     if let (Some(r), None) = (repo, crate::cancel::requested()) {
-        repo_secrets_findings(minted.client(), r, can_read_secrets, found).await;
+        let target = Target::Repo {
+            repo: r.clone(),
+            app,
+        };
+        let needed = needed.map(|_| can_read_secrets);
+        repo_secrets_findings(minted.client(), &target, needed, found).await;
     }
     match minted.revoke().await {
         Ok(()) => {
@@ -720,34 +735,48 @@ async fn mint_findings(
 }
 
 /// Whether the minted token reads `--repo`'s secrets public key.
+/// `can_read`: whether the installation carries the permission the target's kind needs (`Err`:
+/// no App permission reaches that kind).
 async fn repo_secrets_findings(
     client: &Client,
-    r: &Repo,
-    can_read_secrets: bool,
+    target: &Target,
+    can_read: Result<bool, String>,
     found: &mut Findings,
 ) {
+    let r = target.repo().map(ToString::to_string).unwrap_or_default();
+    let title = target.app().title();
     let label = format!("Secrets of {r}");
-    if !can_read_secrets {
-        found.line(
-            &label,
-            "not checked: the installation has no `secrets` permission",
-            Tone::Bad,
-        );
+    if can_read != Ok(true) {
+        let (shown, fix) = match can_read {
+            Err(e) => ("not checked: see below".to_owned(), e),
+            Ok(_) => (
+                format!(
+                    "not checked: the installation has no `{}` permission",
+                    crate::app_auth::permission_name(target.app(), false, false)
+                        .unwrap_or_default()
+                ),
+                format!(
+                    "add the repository permission \"{}: Read and write\" in the app's \
+                     settings, then accept the new permissions on the installation",
+                    match target.app() {
+                        App::Actions => "Secrets",
+                        App::Dependabot => "Dependabot secrets",
+                        App::Codespaces => "Codespaces secrets",
+                        App::Agents => "Agent secrets",
+                    }
+                ),
+            ),
+        };
+        found.line(&label, shown, Tone::Bad);
         found.problem(format!(
-            "the GitHub App's installation cannot read or write the secrets of {r}\n  fix: \
-             add the repository permission \"Secrets: Read and write\" in the app's \
-             settings, then accept the new permissions on the installation"
+            "the GitHub App's installation cannot read or write the secrets of {r}\n  fix: {fix}"
         ));
         return;
     }
-    let target = Target::Repo {
-        repo: r.clone(),
-        app: App::Actions,
-    };
-    match endpoints::public_key(client, &target).await {
+    match endpoints::public_key(client, target).await {
         Ok(_) => found.line(
             &label,
-            "can read the Actions secrets public key",
+            format!("can read the {title} secrets public key"),
             Tone::Good,
         ),
         Err(e) if e.is_refusal() => {

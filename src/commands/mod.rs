@@ -51,7 +51,8 @@ pub struct TargetArgs {
     /// This organisation's secrets, instead of repositories'.
     #[arg(long = "org", value_name = "ORG", conflicts_with_all = ["repos", "repos_file", "environment"])]
     pub org: Option<String>,
-    /// Whose secrets: `actions`, `dependabot` or `codespaces`.
+    /// Whose secrets: `actions`, `dependabot`, `codespaces` or `agents` (the Copilot cloud
+    /// agent's).
     #[arg(long, default_value = "actions", value_parser = parse_app)]
     pub app: App,
 }
@@ -68,8 +69,8 @@ impl Default for TargetArgs {
     }
 }
 
-fn parse_app(s: &str) -> Result<App, String> {
-    App::parse(s).ok_or_else(|| "expected `actions`, `dependabot` or `codespaces`".to_owned())
+pub(crate) fn parse_app(s: &str) -> Result<App, String> {
+    App::parse(s).ok_or_else(|| format!("expected {}", crate::target::APPS))
 }
 
 impl TargetArgs {
@@ -95,9 +96,9 @@ impl TargetArgs {
                 Err(e) => return Err(format!("--env: {e}")),
                 Ok(_) => {}
             }
-            if self.app != App::Actions {
+            if let Err(why) = self.app.environments() {
                 return Err(format!(
-                    "--env holds Actions secrets only: leave out --app {}",
+                    "--env with --app {}: {why}; leave out one of them",
                     self.app.as_str()
                 ));
             }

@@ -506,6 +506,18 @@ fn read_hint(target: &Target) -> String {
             "`admin:org`",
             "organization permission \"Codespaces secrets: Read-only\"",
         ),
+        Target::Repo {
+            app: App::Agents, ..
+        } => (
+            "`repo`",
+            "repository permission \"Agent secrets: Read-only\"",
+        ),
+        Target::Org {
+            app: App::Agents, ..
+        } => (
+            "`admin:org`",
+            "organization permission \"Agent secrets: Read-only\"",
+        ),
     };
     format!(
         "check the name; a classic token needs the {classic} scope, a fine-grained token the {fine} on {target}"

@@ -74,7 +74,7 @@ pub struct SyncArgs {
     /// With `--visibility selected`: `owner/name`; repeatable.
     #[arg(long = "selected-repo", value_name = "REPO")]
     pub selected_repositories: Vec<String>,
-    /// `actions`, `dependabot` or `codespaces`.
+    /// `actions`, `dependabot`, `codespaces` or `agents`.
     #[arg(long, default_value = "actions")]
     pub app: String,
     /// Compute and report; write nothing.

@@ -419,12 +419,33 @@ impl Client {
         path: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<Result<Answer, ApiError>, Sent> {
-        let response = match *method {
-            Method::GET => self.crab._get(path).await,
-            Method::PUT => self.crab._put(path, body).await,
-            Method::POST => self.crab._post(path, body).await,
-            Method::DELETE => self.crab._delete(path, body).await,
-            Method::PATCH => self.crab._patch(path, body).await,
+        let response = match (super::routes::api_version(path), method) {
+            // Agents secrets routes ask for their own API version: the request is built by
+            // octocrab (its headers, its body encoding), its version header replaced (never sent
+            // twice), and sent by octocrab's `execute`.
+            (
+                Some(version),
+                &(Method::GET | Method::PUT | Method::POST | Method::DELETE | Method::PATCH),
+            ) => {
+                let uri = http::Uri::try_from(path)
+                    .map_err(|_| Sent::NotConnected("the request path is not a URI".to_owned()))?;
+                let builder = http::Request::builder().method(method.clone()).uri(uri);
+                match self.crab.build_request(builder, body) {
+                    Ok(mut request) => {
+                        request.headers_mut().insert(
+                            http::HeaderName::from_static("x-github-api-version"),
+                            http::HeaderValue::from_static(version),
+                        );
+                        self.crab.execute(request).await
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            (_, &Method::GET) => self.crab._get(path).await,
+            (_, &Method::PUT) => self.crab._put(path, body).await,
+            (_, &Method::POST) => self.crab._post(path, body).await,
+            (_, &Method::DELETE) => self.crab._delete(path, body).await,
+            (_, &Method::PATCH) => self.crab._patch(path, body).await,
             _ => return Err(Sent::Failed(format!("method {method} is not supported"))),
         }
         .map_err(|e| {

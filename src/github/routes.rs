@@ -3,7 +3,7 @@
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
-use crate::target::{Repo, Target};
+use crate::target::{App, Repo, Target};
 
 /// Everything but unreserved characters is encoded in path segments.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -43,6 +43,29 @@ impl Target {
     pub fn secret_path(&self, name: &str) -> String {
         format!("{}/{}", self.secrets_path(), segment(name))
     }
+}
+
+/// The REST API version Agents secrets calls ask for. One client library sends it on these calls
+/// because they are said to be served only by that version; every other call keeps octocrab's
+/// `2022-11-28`.
+pub const AGENTS_API_VERSION: &str = "2026-03-10";
+
+/// The `X-GitHub-Api-Version` a request to `path` must carry when it is not the default: Agents
+/// secrets routes, by name (`/repos/{o}/{r}/agents/…`, `/orgs/{org}/agents/…`) or in the id form
+/// GitHub's `Link` headers use (`/repositories/{id}/agents/…`, `/organizations/{id}/agents/…`),
+/// so every page of a listing carries it too (a GitHub Enterprise `Link` keeps `/api/v3`).
+/// Judged by position, so a repository or organisation *named* `agents` is not mistaken for the
+/// route.
+pub fn api_version(path: &str) -> Option<&'static str> {
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    let path = path.strip_prefix("/api/v3").unwrap_or(path);
+    let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let at = match segs.first().copied() {
+        Some("repos") => 3,
+        Some("orgs" | "repositories" | "organizations") => 2,
+        _ => return None,
+    };
+    (segs.get(at) == Some(&App::Agents.as_str())).then_some(AGENTS_API_VERSION)
 }
 
 /// `GET /user`: the token's user.
@@ -143,5 +166,45 @@ mod tests {
             "/orgs/acme/dependabot/secrets/public-key"
         );
         assert_eq!(t.to_string(), "orgs/acme (dependabot)");
+        let t = Target::Org {
+            org: "acme".into(),
+            app: App::Agents,
+        };
+        assert_eq!(t.secret_path("X"), "/orgs/acme/agents/secrets/X");
+        assert_eq!(t.to_string(), "orgs/acme (agents)");
+    }
+
+    #[test]
+    fn only_agents_routes_ask_for_the_newer_api_version() {
+        use super::{api_version, AGENTS_API_VERSION as V};
+        let agents = Target::Repo {
+            repo: repo("acme/api"),
+            app: App::Agents,
+        };
+        for path in [
+            agents.public_key_path(),
+            agents.secret_path("X"),
+            format!("{}?per_page=100", agents.secrets_path()),
+            "/repositories/42/agents/secrets?per_page=100&page=2".to_owned(),
+            "/orgs/acme/agents/secrets/X/repositories".to_owned(),
+            "/organizations/7/agents/secrets?page=2".to_owned(),
+            "/api/v3/repositories/42/agents/secrets?page=2".to_owned(),
+        ] {
+            assert_eq!(api_version(&path), Some(V), "{path}");
+        }
+        let actions = Target::Repo {
+            repo: repo("agents/agents"),
+            app: App::Actions,
+        };
+        for path in [
+            actions.public_key_path(),
+            "/orgs/agents/actions/secrets".to_owned(),
+            "/repos/acme/agents".to_owned(),
+            "/user".to_owned(),
+            "/users/agents/repos".to_owned(),
+            super::INSTALLATION_REPOSITORIES.to_owned(),
+        ] {
+            assert_eq!(api_version(&path), None, "{path}");
+        }
     }
 }
