@@ -898,6 +898,7 @@ fn check_token_invalid_or_without_access_fails() {
                 org_secrets_write: false,
                 dependabot_write: false,
                 codespaces_write: false,
+                agents_write: false,
             },
             expires_at: None,
             revoked: false,

@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 use tokio::sync::Notify;
 
 use crate::state::{lc, Account, Repo, ScopeKey, State};
-use crate::{App, FaultKind, Recorded, Stored, TokenKind, TokenSpec};
+use crate::{App, FaultKind, Recorded, Stored, TokenKind, TokenSpec, AGENTS_API_VERSION};
 
 pub(crate) struct Ctx {
     pub shared: Arc<Mutex<State>>,
@@ -130,6 +130,8 @@ struct Req {
     token: Option<String>,
     /// Whether the request carried an `Authorization` header at all (any scheme).
     authorized: bool,
+    /// `X-GitHub-Api-Version` as sent (several values joined by `, `).
+    api_version: Option<String>,
     /// scheme://host plus `/api/v3` when the request used that prefix (GitHub Enterprise
     /// style, as `gh` sends for a non-github.com host).
     base: String,
@@ -168,6 +170,13 @@ pub(crate) async fn handle(AxState(ctx): AxState<Arc<Ctx>>, req: Request) -> Res
         .iter()
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
         .collect();
+    let versions: Vec<&str> = parts
+        .headers
+        .get_all("x-github-api-version")
+        .iter()
+        .map(|v| v.to_str().unwrap_or("(not text)"))
+        .collect();
+    let api_version = (!versions.is_empty()).then(|| versions.join(", "));
     let host = parts
         .headers
         .get(header::HOST)
@@ -192,6 +201,7 @@ pub(crate) async fn handle(AxState(ctx): AxState<Arc<Ctx>>, req: Request) -> Res
             body: String::from_utf8_lossy(&body).into_owned(),
             authorization: authorization.clone(),
             user_agents,
+            api_version: api_version.clone(),
             fault: fault.as_ref().map(FaultKind::label),
             at: s.started.elapsed(),
             seq,
@@ -235,6 +245,7 @@ pub(crate) async fn handle(AxState(ctx): AxState<Arc<Ctx>>, req: Request) -> Res
         body,
         token: authorization.as_deref().and_then(parse_auth),
         authorized: authorization.is_some(),
+        api_version,
         base: format!("{}://{}{}", ctx.scheme, host, prefix),
         request_id,
     };
@@ -574,8 +585,14 @@ fn authed(
                 .header("retry-after", wait.to_string());
         }
     }
+    if let Some(refused) = agents_version_gate(r, &seg) {
+        return refused;
+    }
     match (m, seg.as_slice()) {
         ("POST", ["graphql"] | ["api", "graphql"]) => graphql_query(s, r, spec),
+        ("GET", ["repos", o, n, "agents", "organization-secrets"]) => {
+            repo_org_secrets(s, r, spec, &format!("{o}/{n}"), App::Agents)
+        }
         ("GET", ["user"]) => me(s, spec),
         ("DELETE", ["installation", "token"]) => revoke_installation_token(s, tok, spec),
         ("GET", ["installation", "repositories"]) => installation_repos(s, r, spec),
@@ -621,6 +638,58 @@ fn authed(
         }
         _ => Reply::not_found(),
     }
+}
+
+/// Agents secrets routes are served only to requests that ask for `X-GitHub-Api-Version:
+/// 2026-03-10` (exactly once). Any other request for them (no header, `2022-11-28`, the header
+/// sent twice) gets `404 Not Found`: GitHub's answer to a route the requested version does not
+/// serve. This is stricter than GitHub may be (the 2022-11-28 description lists these routes
+/// too), on purpose: it proves that a client sends the version these routes are said to need.
+fn agents_version_gate(r: &Req, seg: &[&str]) -> Option<Reply> {
+    let agents = matches!(
+        seg,
+        ["repos", _, _, "agents", ..] | ["orgs", _, "agents", ..]
+    );
+    (agents && r.api_version.as_deref() != Some(AGENTS_API_VERSION)).then(Reply::not_found)
+}
+
+/// `GET /repos/{owner}/{repo}/{app}/organization-secrets`: the organisation secrets this
+/// repository can use (visibility `all`; `private` for a private repository; `selected` when it
+/// is selected), without values, paged. Needs the repository's read permission of the app.
+fn repo_org_secrets(s: &State, r: &Req, spec: &TokenSpec, full: &str, app: App) -> Reply {
+    let t = Target::Repo(full.to_string(), app);
+    let perm = match resolve(s, spec, &t, false) {
+        Ok((_, perm)) => perm,
+        Err(e) => return e,
+    };
+    let Some(repo) = s.repo(full).cloned() else {
+        return Reply::not_found();
+    };
+    let usable = |st: &Stored| match st.visibility.as_deref() {
+        Some("all") => true,
+        Some("selected") => st.selected_repository_ids.contains(&repo.id),
+        _ => repo.private,
+    };
+    let all: Vec<Value> = s
+        .secrets
+        .get(&ScopeKey::Org(lc(&repo.owner), app))
+        .map(|m| {
+            m.iter()
+                .filter(|(_, st)| usable(st))
+                .map(|(n, st)| {
+                    json!({"name": n, "created_at": ts(st.created_at), "updated_at": ts(st.updated_at)})
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let total = all.len();
+    let (items, link) = paginate(s, r, all);
+    let mut reply = Reply::json(200, json!({"total_count": total, "secrets": items}));
+    if let Some(l) = link {
+        reply.set("link", l);
+    }
+    reply.set("x-accepted-github-permissions", perm);
+    reply
 }
 
 // ---- permissions ------------------------------------------------------------------------
@@ -672,6 +741,7 @@ fn needs(t: &Target) -> (&'static [&'static str], &'static str) {
         Target::Repo(_, App::Actions) => (&["repo"], "secrets=write"),
         Target::Repo(_, App::Dependabot) => (&["repo"], "dependabot_secrets=write"),
         Target::Repo(_, App::Codespaces) => (&["repo"], "codespaces_secrets=write"),
+        Target::Repo(_, App::Agents) => (&["repo"], "agent_secrets=write"),
         Target::Env(..) => (&["repo"], "environments=write"),
         Target::Org(_, App::Actions) => (&["admin:org"], "organization_secrets=write"),
         Target::Org(_, App::Dependabot) => {
@@ -680,6 +750,7 @@ fn needs(t: &Target) -> (&'static [&'static str], &'static str) {
         Target::Org(_, App::Codespaces) => {
             (&["admin:org"], "organization_codespaces_secrets=write")
         }
+        Target::Org(_, App::Agents) => (&["admin:org"], "organization_agent_secrets=write"),
         Target::User => (
             &["codespace", "codespace:secrets"],
             "codespaces_user_secrets=write",
@@ -705,6 +776,7 @@ fn permit(spec: &TokenSpec, t: &Target, write: bool) -> Result<(), Reply> {
             org_secrets_write,
             dependabot_write,
             codespaces_write,
+            agents_write,
             ..
         } => {
             let ok = match t {
@@ -717,6 +789,7 @@ fn permit(spec: &TokenSpec, t: &Target, write: bool) -> Result<(), Reply> {
                 Target::Repo(_, App::Codespaces)
                 | Target::Org(_, App::Codespaces)
                 | Target::User => *codespaces_write,
+                Target::Repo(_, App::Agents) | Target::Org(_, App::Agents) => *agents_write,
             };
             if ok {
                 Ok(())
@@ -754,6 +827,8 @@ fn app_permission(t: &Target) -> Option<&'static str> {
         Target::Repo(_, App::Codespaces) => "codespaces_secrets",
         Target::Env(..) => "environments",
         Target::Org(_, App::Actions) => "organization_secrets",
+        Target::Repo(_, App::Agents) => "agent_secrets",
+        Target::Org(_, App::Agents) => "organization_agent_secrets",
         Target::Org(_, App::Codespaces) | Target::User => return None,
     })
 }
@@ -1267,16 +1342,28 @@ fn selected_one(s: &mut State, key: &ScopeKey, name: &str, id: &str, add: bool) 
 
 // ---- users and repositories ---------------------------------------------------------------
 
+/// A `simple-user`, with every property the description requires.
 fn account_json(base: &str, a: &Account) -> Value {
+    let user = format!("{base}/users/{}", enc(&a.login));
     json!({
         "login": a.login,
         "id": a.id,
         "node_id": B64.encode(format!("04:{}{}", if a.is_org { "Organization" } else { "User" }, a.id)),
+        "avatar_url": format!("https://avatars.githubusercontent.com/u/{}?v=4", a.id),
+        "gravatar_id": "",
         "type": if a.is_org { "Organization" } else { "User" },
         "site_admin": false,
-        "url": format!("{base}/users/{}", enc(&a.login)),
+        "url": user,
         "html_url": format!("https://github.com/{}", a.login),
-        "repos_url": format!("{base}/users/{}/repos", enc(&a.login)),
+        "followers_url": format!("{user}/followers"),
+        "following_url": format!("{user}/following{{/other_user}}"),
+        "gists_url": format!("{user}/gists{{/gist_id}}"),
+        "starred_url": format!("{user}/starred{{/owner}}{{/repo}}"),
+        "subscriptions_url": format!("{user}/subscriptions"),
+        "organizations_url": format!("{user}/orgs"),
+        "repos_url": format!("{user}/repos"),
+        "events_url": format!("{user}/events{{/privacy}}"),
+        "received_events_url": format!("{user}/received_events"),
     })
 }
 
@@ -1291,7 +1378,7 @@ fn owner_of(s: &State, repo: &Repo) -> Account {
 fn minimal_repo_json(s: &State, base: &str, repo: &Repo) -> Value {
     let owner = owner_of(s, repo);
     let full = repo.full_name();
-    json!({
+    let mut v = json!({
         "id": repo.id,
         "node_id": B64.encode(format!("010:Repository{}", repo.id)),
         "name": repo.name,
@@ -1309,7 +1396,56 @@ fn minimal_repo_json(s: &State, base: &str, repo: &Repo) -> Value {
         "created_at": ts(repo.created_at),
         "updated_at": ts(repo.created_at),
         "pushed_at": ts(repo.created_at),
-    })
+    });
+    // The `minimal-repository` URL properties the description requires, as GitHub spells them.
+    let api = format!("{base}/repos/{full}");
+    let templated = [
+        ("archive_url", "/{archive_format}{/ref}"),
+        ("assignees_url", "/assignees{/user}"),
+        ("blobs_url", "/git/blobs{/sha}"),
+        ("branches_url", "/branches{/branch}"),
+        ("collaborators_url", "/collaborators{/collaborator}"),
+        ("comments_url", "/comments{/number}"),
+        ("commits_url", "/commits{/sha}"),
+        ("compare_url", "/compare/{base}...{head}"),
+        ("contents_url", "/contents/{+path}"),
+        ("contributors_url", "/contributors"),
+        ("deployments_url", "/deployments"),
+        ("downloads_url", "/downloads"),
+        ("events_url", "/events"),
+        ("forks_url", "/forks"),
+        ("git_commits_url", "/git/commits{/sha}"),
+        ("git_refs_url", "/git/refs{/sha}"),
+        ("git_tags_url", "/git/tags{/sha}"),
+        ("hooks_url", "/hooks"),
+        ("issue_comment_url", "/issues/comments{/number}"),
+        ("issue_events_url", "/issues/events{/number}"),
+        ("issues_url", "/issues{/number}"),
+        ("keys_url", "/keys{/key_id}"),
+        ("labels_url", "/labels{/name}"),
+        ("languages_url", "/languages"),
+        ("merges_url", "/merges"),
+        ("milestones_url", "/milestones{/number}"),
+        (
+            "notifications_url",
+            "/notifications{?since,all,participating}",
+        ),
+        ("pulls_url", "/pulls{/number}"),
+        ("releases_url", "/releases{/id}"),
+        ("stargazers_url", "/stargazers"),
+        ("statuses_url", "/statuses/{sha}"),
+        ("subscribers_url", "/subscribers"),
+        ("subscription_url", "/subscription"),
+        ("tags_url", "/tags"),
+        ("teams_url", "/teams"),
+        ("trees_url", "/git/trees{/sha}"),
+    ];
+    if let Some(o) = v.as_object_mut() {
+        for (k, suffix) in templated {
+            o.insert(k.into(), json!(format!("{api}{suffix}")));
+        }
+    }
+    v
 }
 
 fn repo_json(s: &State, base: &str, repo: &Repo, spec: &TokenSpec) -> Value {

@@ -1,6 +1,7 @@
 //! A test double of GitHub's REST API for secrets, served over real HTTP on 127.0.0.1.
 //!
-//! It follows `shared/github-openapi-secrets.json` for paths, bodies and status codes, holds a
+//! It follows `shared/github-openapi-secrets.json` (and, for Agents secrets,
+//! `descriptions/agents-secrets.json`) for paths, bodies and status codes, holds a
 //! real Curve25519 key pair per secret scope, opens every sealed box it receives and keeps the
 //! plaintext, records every request (raw body: sealed values only), enforces token permissions,
 //! primary and secondary rate limits, and injects faults on demand.
@@ -44,15 +45,23 @@ pub enum App {
     Actions,
     Dependabot,
     Codespaces,
+    /// Agents secrets (the Copilot cloud agent's): repository and organisation scopes only,
+    /// served only to requests that ask for `X-GitHub-Api-Version: 2026-03-10`.
+    Agents,
 }
 
+/// The API version the fake requires on Agents secrets calls.
+pub const AGENTS_API_VERSION: &str = "2026-03-10";
+
 impl App {
-    /// The path segment GitHub uses for this app (`actions`, `dependabot`, `codespaces`).
+    /// The path segment GitHub uses for this app (`actions`, `dependabot`, `codespaces`,
+    /// `agents`).
     pub fn segment(self) -> &'static str {
         match self {
             App::Actions => "actions",
             App::Dependabot => "dependabot",
             App::Codespaces => "codespaces",
+            App::Agents => "agents",
         }
     }
 
@@ -61,6 +70,7 @@ impl App {
             "actions" => Some(App::Actions),
             "dependabot" => Some(App::Dependabot),
             "codespaces" => Some(App::Codespaces),
+            "agents" => Some(App::Agents),
             _ => None,
         }
     }
@@ -132,8 +142,9 @@ pub enum TokenKind {
     /// Fine-grained personal access token. `repositories: None` means every repository.
     /// Permissions: `secrets_write` for repository Actions secrets, `environments_write` for
     /// environment secrets, `org_secrets_write` for organisation Actions secrets,
-    /// `dependabot_write` for Dependabot secrets (repository or organisation), and
-    /// `codespaces_write` for Codespaces secrets (repository, organisation or user). Missing →
+    /// `dependabot_write` for Dependabot secrets (repository or organisation),
+    /// `codespaces_write` for Codespaces secrets (repository, organisation or user), and
+    /// `agents_write` for Agents secrets ("Agent secrets", repository or organisation). Missing →
     /// 403 `Resource not accessible by personal access token`; a repository outside
     /// `repositories` → 404.
     FineGrained {
@@ -143,6 +154,8 @@ pub enum TokenKind {
         org_secrets_write: bool,
         dependabot_write: bool,
         codespaces_write: bool,
+        #[serde(default)]
+        agents_write: bool,
     },
     /// Like a workflow's `GITHUB_TOKEN`: reads metadata, every secrets call is 403
     /// `Resource not accessible by integration`.
@@ -195,6 +208,7 @@ impl TokenSpec {
                 org_secrets_write: true,
                 dependabot_write: true,
                 codespaces_write: true,
+                agents_write: true,
             },
             expires_at: None,
             revoked: false,
@@ -245,6 +259,8 @@ pub struct Recorded {
     pub authorization: Option<String>,
     /// Every `User-Agent` value sent, in order (GitHub asks for exactly one naming the tool).
     pub user_agents: Vec<String>,
+    /// The `X-GitHub-Api-Version` header as sent (several values joined by `, `), if any.
+    pub api_version: Option<String>,
     /// The injected fault that hit this request, if any (e.g. `status:503`, `drop`).
     pub fault: Option<String>,
     /// Arrival time since the server started.

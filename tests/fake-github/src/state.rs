@@ -445,6 +445,7 @@ pub(crate) fn requests_jsonl(reqs: &[Recorded]) -> String {
             "status": r.status,
             "body": r.body,
             "authorization": r.authorization,
+            "api_version": r.api_version,
             "fault": r.fault,
             "at_ms": r.at.as_millis() as u64,
         });

@@ -51,6 +51,34 @@ pub fn request(
     request_on(&mut stream, hostport, method, path, auth.as_deref(), body)
 }
 
+/// [`request`] with extra headers, e.g. `("X-GitHub-Api-Version", "2026-03-10")`; a name given
+/// twice is sent twice.
+pub fn request_with_headers(
+    base_url: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> io::Result<Response> {
+    let hostport = base_url
+        .strip_prefix("http://")
+        .ok_or_else(|| io::Error::other("testclient speaks plain http only"))?
+        .trim_end_matches('/');
+    let mut stream = TcpStream::connect(hostport)?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let auth = token.map(|t| format!("Bearer {t}"));
+    send(
+        &mut stream,
+        hostport,
+        method,
+        path,
+        auth.as_deref(),
+        headers,
+        body,
+    )
+}
+
 /// The same over any stream (e.g. a rustls client stream). `authorization` is the whole
 /// header value.
 pub fn request_on<S: Read + Write>(
@@ -61,11 +89,26 @@ pub fn request_on<S: Read + Write>(
     authorization: Option<&str>,
     body: Option<&str>,
 ) -> io::Result<Response> {
+    send(stream, host, method, path, authorization, &[], body)
+}
+
+fn send<S: Read + Write>(
+    stream: &mut S,
+    host: &str,
+    method: &str,
+    path: &str,
+    authorization: Option<&str>,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> io::Result<Response> {
     let mut head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: fake-github-testclient\r\nAccept: application/vnd.github+json\r\nConnection: close\r\n"
     );
     if let Some(a) = authorization {
         head.push_str(&format!("Authorization: {a}\r\n"));
+    }
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
     }
     let body = body.unwrap_or("");
     if !body.is_empty() || matches!(method, "PUT" | "POST" | "PATCH") {

@@ -347,6 +347,7 @@ fn authentication_and_permissions() {
                 org_secrets_write: false,
                 dependabot_write: false,
                 codespaces_write: false,
+                agents_write: false,
             },
             expires_at: None,
             revoked: false,
