@@ -2,6 +2,7 @@
 
 mod action;
 mod adversarial;
+mod agents;
 mod app;
 mod app_cli;
 mod cancel;
