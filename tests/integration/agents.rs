@@ -44,8 +44,11 @@ fn req(
 }
 
 /// Agents routes carry `2026-03-10`, every other call octocrab's `2022-11-28`: each exactly once.
+/// The Agents calls, built apart, still name the tool exactly once.
 fn versions_only_on_agents_calls(api: &FakeGitHub) {
+    let tool = format!("secret-refresh/{}", env!("CARGO_PKG_VERSION"));
     for r in api.requests() {
+        assert_eq!(r.user_agents, vec![tool.clone()], "{} {}", r.method, r.path);
         let want = if r.path.contains("/agents/") {
             AGENTS_API_VERSION
         } else {
