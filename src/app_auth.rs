@@ -131,20 +131,14 @@ pub fn now_secs() -> u64 {
 ///
 /// That schema has no permission for Codespaces secrets (`codespaces` manages codespaces
 /// themselves), and GitHub does not offer organisation Codespaces secrets to apps at all, so
-/// Codespaces secrets need a token (`Err` says so). Dependabot secrets use `dependabot_secrets`,
+/// Codespaces secrets need a token (`None`; [`NO_CODESPACES_PERMISSION`] says so). Dependabot secrets use `dependabot_secrets`,
 /// the schema's only Dependabot permission, for repositories and organisations alike. Agents
 /// secrets use `agent_secrets` (repository) and `organization_agent_secrets` (organisation), the
 /// names GitHub's own permission tables give the "Agent secrets" permissions
 /// (github/docs, `src/github-apps/data/fpt-2026-03-10/server-to-server-permissions.json`).
-pub fn permission_name(app: App, org: bool, environment: bool) -> Result<&'static str, String> {
-    Ok(match (app, org, environment) {
-        (App::Codespaces, ..) => {
-            return Err(
-                "a GitHub App cannot be limited to Codespaces secrets (GitHub's token \
-                 permissions have none for them): use `token` for Codespaces secrets"
-                    .to_owned(),
-            )
-        }
+pub fn permission_name(app: App, org: bool, environment: bool) -> Option<&'static str> {
+    Some(match (app, org, environment) {
+        (App::Codespaces, ..) => return None,
         (_, false, true) => "environments",
         (App::Actions, false, _) => "secrets",
         (App::Actions, true, _) => "organization_secrets",
@@ -154,13 +148,18 @@ pub fn permission_name(app: App, org: bool, environment: bool) -> Result<&'stati
     })
 }
 
+/// Why a GitHub App token cannot be limited to Codespaces secrets.
+pub const NO_CODESPACES_PERMISSION: &str = "a GitHub App cannot be limited to Codespaces secrets \
+     (GitHub's token permissions have none for them): use `token` for Codespaces secrets";
+
 /// The permissions an installation token needs for the configured targets ([`permission_name`]).
 pub fn permissions_for(config: &Config) -> Result<BTreeMap<&'static str, &'static str>, String> {
     let (org, environment) = match &config.destination {
         Destination::Org { .. } => (true, false),
         Destination::Repos { environment, .. } => (false, environment.is_some()),
     };
-    let name = permission_name(config.app, org, environment)?;
+    let name = permission_name(config.app, org, environment)
+        .ok_or_else(|| NO_CODESPACES_PERMISSION.to_owned())?;
     Ok(BTreeMap::from([(name, "write")]))
 }
 

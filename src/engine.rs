@@ -943,8 +943,8 @@ pub fn app_permission_hint(target: &Target) -> String {
         target.is_org(),
         matches!(target, Target::Env { .. }),
     ) {
-        Ok(name) => name,
-        Err(_) => return "a GitHub App cannot be given Codespaces secrets: use a token".to_owned(),
+        Some(name) => name,
+        None => return "a GitHub App cannot be given Codespaces secrets: use a token".to_owned(),
     };
     let include = target
         .repo()

@@ -488,15 +488,15 @@ async fn check_app(
     // A token with the least that proves something: reading --repo's secrets public key when
     // the installation may, else metadata only.
     let needed = crate::app_auth::permission_name(app, false, false);
-    let can_read_secrets = needed.as_ref().is_ok_and(|name| {
+    let can_read_secrets = needed.is_some_and(|name| {
         installation
             .permissions
-            .get(*name)
+            .get(name)
             .is_some_and(|l| matches!(l.as_str(), "read" | "write" | "admin"))
     });
-    let permissions = match (repo, &needed) {
-        (Some(_), Ok(name)) if can_read_secrets => {
-            std::collections::BTreeMap::from([(*name, "read")])
+    let permissions = match (repo, needed) {
+        (Some(_), Some(name)) if can_read_secrets => {
+            std::collections::BTreeMap::from([(name, "read")])
         }
         _ => std::collections::BTreeMap::from([("metadata", "read")]),
     };
@@ -735,21 +735,24 @@ async fn mint_findings(
 }
 
 /// Whether the minted token reads `--repo`'s secrets public key.
-/// `can_read`: whether the installation carries the permission the target's kind needs (`Err`:
+/// `can_read`: whether the installation carries the permission the target's kind needs (`None`:
 /// no App permission reaches that kind).
 async fn repo_secrets_findings(
     client: &Client,
     target: &Target,
-    can_read: Result<bool, String>,
+    can_read: Option<bool>,
     found: &mut Findings,
 ) {
     let r = target.repo().map(ToString::to_string).unwrap_or_default();
     let title = target.app().title();
     let label = format!("Secrets of {r}");
-    if can_read != Ok(true) {
+    if can_read != Some(true) {
         let (shown, fix) = match can_read {
-            Err(e) => ("not checked: see below".to_owned(), e),
-            Ok(_) => (
+            None => (
+                "not checked: see below".to_owned(),
+                crate::app_auth::NO_CODESPACES_PERMISSION.to_owned(),
+            ),
+            Some(_) => (
                 format!(
                     "not checked: the installation has no `{}` permission",
                     crate::app_auth::permission_name(target.app(), false, false)
