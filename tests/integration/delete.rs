@@ -133,6 +133,7 @@ fn a_target_the_token_cannot_see_fails_and_stops_the_run_with_the_rerun_command(
                 org_secrets_write: false,
                 dependabot_write: false,
                 codespaces_write: false,
+                agents_write: false,
             },
             expires_at: None,
             revoked: false,
