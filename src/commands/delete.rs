@@ -25,9 +25,6 @@ use crate::outcome::OutcomeCode;
 use crate::secret::SecretValue;
 use crate::target::Target;
 
-/// Over this many targets, the remaining ones go to a file instead of the command line.
-const MAX_TARGETS_ON_COMMAND_LINE: usize = 10;
-
 #[derive(Args, Debug)]
 pub struct DeleteArgs {
     /// Secret names to delete from every target.
@@ -482,60 +479,13 @@ fn report(
 fn resume_advice(args: &DeleteArgs, remaining: &[&Target], lead: &str) -> String {
     let mut cmd: Vec<String> = vec!["secret-refresh".into(), "delete".into()];
     cmd.extend(args.names.iter().map(|n| super::shell_word(n)));
-    let mut note = String::new();
-    if let Some(org) = &args.targets.org {
-        cmd.extend(["--org".into(), super::shell_word(org)]);
-    } else if remaining.len() > MAX_TARGETS_ON_COMMAND_LINE {
-        let repos: String = remaining
-            .iter()
-            .filter_map(|t| t.repo())
-            .map(|r| format!("{r}\n"))
-            .collect();
-        match super::set::write_remaining(&repos) {
-            Ok(path) => {
-                note = format!("The targets not done are listed in {}.\n", path.display());
-                cmd.extend([
-                    "--repos-file".into(),
-                    super::shell_word(&path.display().to_string()),
-                ]);
-            }
-            Err(e) => {
-                note = format!("(could not write the list of remaining targets: {e})\n");
-                for r in remaining.iter().filter_map(|t| t.repo()) {
-                    cmd.extend(["--repo".into(), r.to_string()]);
-                }
-            }
-        }
-    } else {
-        for r in remaining.iter().filter_map(|t| t.repo()) {
-            cmd.extend(["--repo".into(), r.to_string()]);
-        }
-    }
-    if let Some(env) = &args.targets.environment {
-        cmd.extend(["--env".into(), super::shell_word(env)]);
-    }
-    if args.targets.app != crate::target::App::Actions {
-        cmd.extend(["--app".into(), args.targets.app.as_str().into()]);
-    }
-    if let Some(url) = args
-        .api_url
-        .as_deref()
-        .and_then(|u| crate::github::ApiUrl::parse(u).ok())
-    {
-        cmd.extend(["--api-url".into(), super::shell_word(url.as_str())]);
-    }
-    let app = &args.github_app;
-    if let (Some(id), Some(key)) = (&app.app_id, &app.app_key_file) {
-        cmd.extend([
-            "--app-id".into(),
-            super::shell_word(id),
-            "--app-key-file".into(),
-            super::shell_word(&key.display().to_string()),
-        ]);
-        if let Some(inst) = &app.app_installation_id {
-            cmd.extend(["--app-installation-id".into(), super::shell_word(inst)]);
-        }
-    }
+    let (note, words) = super::set::target_words(&args.targets, remaining, "The targets not done");
+    cmd.extend(words);
+    cmd.extend(super::set::scope_words(&args.targets));
+    cmd.extend(super::set::connection_words(
+        args.api_url.as_deref(),
+        &args.github_app,
+    ));
     if let Some(p) = &args.audit_log {
         cmd.extend([
             "--audit-log".into(),
