@@ -257,7 +257,7 @@ fn key_findings(t: &Target, answer: Result<endpoints::PublicKey, ApiError>, foun
 }
 
 /// `N request(s)` and what follows it in the closing line.
-fn requests_text(requests: u64, then: &str) -> String {
+pub(super) fn requests_text(requests: u64, then: &str) -> String {
     format!(
         "{requests} {}{then}",
         if requests == 1 { "request" } else { "requests" }
@@ -282,7 +282,7 @@ fn days_text(days: i64) -> String {
 }
 
 /// The status and ` (GitHub's message)` of a refusal.
-fn refusal(e: &ApiError) -> (u16, String) {
+pub(super) fn refusal(e: &ApiError) -> (u16, String) {
     let message = e
         .server_message()
         .map(|m| format!(" ({m})"))
@@ -350,23 +350,23 @@ fn prompt_token() -> Result<SecretValue, super::UsageError> {
 
 /// What `check-token` prints: `Key: value` lines and the problems found.
 #[derive(Default)]
-struct Findings {
-    lines: Vec<(String, String, Tone)>,
-    problems: Vec<String>,
+pub(super) struct Findings {
+    pub(super) lines: Vec<(String, String, Tone)>,
+    pub(super) problems: Vec<String>,
 }
 
 impl Findings {
-    fn line(&mut self, key: &str, value: impl Into<String>, tone: Tone) {
+    pub(super) fn line(&mut self, key: &str, value: impl Into<String>, tone: Tone) {
         self.lines.push((key.to_owned(), value.into(), tone));
     }
 
-    fn problem(&mut self, text: impl Into<String>) {
+    pub(super) fn problem(&mut self, text: impl Into<String>) {
         self.problems.push(text.into());
     }
 
     /// Prints the lines and the verdict on `subject`, then each problem as an error; the exit
     /// code says whether there was one.
-    fn finish(self, subject: &str, requests: &str) -> ExitCode {
+    pub(super) fn finish(self, subject: &str, requests: &str) -> ExitCode {
         let style = Style::stdout();
         let width = self
             .lines

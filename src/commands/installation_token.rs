@@ -7,7 +7,8 @@
 
 use std::process::ExitCode;
 
-use super::{Style, Tone, FAILED};
+use super::check_token::{refusal, requests_text, Findings};
+use super::Tone;
 use crate::github::endpoints;
 use crate::github::{ApiError, Client};
 use crate::target::{App, Repo, Target};
@@ -16,7 +17,8 @@ use crate::token::{TokenKind, TokenSource};
 /// At most this many repositories are named; the rest are counted.
 const NAMED_REPOSITORIES: usize = 10;
 
-/// Checks the installation token behind `client` and prints what it found.
+/// Checks the installation token behind `client` and prints what it found: the token's kind,
+/// what it reaches, its expiry and, with `repo`, whether it can read that repository's secrets.
 pub(super) fn report(
     runtime: &tokio::runtime::Runtime,
     client: &Client,
@@ -24,25 +26,8 @@ pub(super) fn report(
     repo: Option<Repo>,
     warn_days: u32,
 ) -> ExitCode {
-    let mut lines: Vec<(String, String, Tone)> = Vec::new();
-    let mut problems: Vec<String> = Vec::new();
-    let mut line = |k: &str, v: String, t: Tone| lines.push((k.to_owned(), v, t));
-    line("Token", format!("from {}", source.describe()), Tone::Plain);
-    let kind = TokenKind::Installation;
-    line(
-        "Kind",
-        format!(
-            "{} (prefix {})",
-            kind.describe(),
-            kind.prefix().unwrap_or_default()
-        ),
-        Tone::Plain,
-    );
-    line(
-        "User",
-        "none: an installation acts for no user (GET /user is refused to it, so not asked)".into(),
-        Tone::Plain,
-    );
+    let mut found = Findings::default();
+    header_findings(&source, &mut found);
 
     let reach = match runtime.block_on(crate::cancel::unless_cancelled(
         endpoints::installation_repositories(client),
@@ -51,15 +36,61 @@ pub(super) fn report(
         Err(signal) => return super::cancelled(signal, ""),
     };
     let valid = !matches!(reach, Err(ApiError::Unauthorized { .. }));
-    match &reach {
-        Ok(repos) => line("Repositories", reach_text(repos), Tone::Plain),
+    reach_findings(&reach, &source, &mut found);
+
+    if valid {
+        let now = time::OffsetDateTime::now_utc();
+        expiry_findings(client.token_expiry(), now, warn_days, &mut found);
+    }
+
+    if let (Some(repo), true) = (repo, valid) {
+        let target = Target::Repo {
+            repo,
+            app: App::Actions,
+        };
+        let key = match runtime.block_on(crate::cancel::unless_cancelled(endpoints::public_key(
+            client, &target,
+        ))) {
+            Ok(k) => k,
+            Err(signal) => return super::cancelled(signal, ""),
+        };
+        key_findings(&target, key, &mut found);
+    }
+
+    found.finish("the token", &requests_text(client.requests(), ""))
+}
+
+/// Where the token came from, its kind, and why no user is asked for.
+fn header_findings(source: &TokenSource, found: &mut Findings) {
+    found.line("Token", format!("from {}", source.describe()), Tone::Plain);
+    let kind = TokenKind::Installation;
+    found.line(
+        "Kind",
+        format!(
+            "{} (prefix {})",
+            kind.describe(),
+            kind.prefix().unwrap_or_default()
+        ),
+        Tone::Plain,
+    );
+    found.line(
+        "User",
+        "none: an installation acts for no user (GET /user is refused to it, so not asked)",
+        Tone::Plain,
+    );
+}
+
+/// What `GET /installation/repositories` said: the repositories reached, or why none are known.
+fn reach_findings(reach: &Result<Vec<Repo>, ApiError>, source: &TokenSource, found: &mut Findings) {
+    match reach {
+        Ok(repos) => found.line("Repositories", reach_text(repos), Tone::Plain),
         Err(ApiError::Unauthorized { .. }) => {
-            line(
+            found.line(
                 "Repositories",
-                "none: GitHub answered 401 (the token is invalid, expired or revoked)".into(),
+                "none: GitHub answered 401 (the token is invalid, expired or revoked)",
                 Tone::Bad,
             );
-            problems.push(format!(
+            found.problem(format!(
                 "the token from {} is invalid, expired or revoked\n  fix: installation tokens \
                  live an hour: mint a new one",
                 source.describe()
@@ -69,144 +100,102 @@ pub(super) fn report(
             let (status, message) = refusal(e);
             // Not a problem of the token itself: a workflow's GITHUB_TOKEN, for one, may not
             // list its installation's repositories.
-            line(
+            found.line(
                 "Repositories",
                 format!("not listed: GitHub answered {status}{message}"),
                 Tone::Warn,
             );
         }
         Err(e) => {
-            line("Repositories", format!("not listed: {e}"), Tone::Bad);
-            problems.push(format!(
+            found.line("Repositories", format!("not listed: {e}"), Tone::Bad);
+            found.problem(format!(
                 "GET /installation/repositories: {e}\n  fix: check the network and --api-url"
             ));
         }
     }
+}
 
-    if valid {
-        let expiry = client.token_expiry();
-        let now = time::OffsetDateTime::now_utc();
-        match expiry
-            .as_deref()
-            .and_then(crate::report::parse_expiry)
-            .map(|at| (at - now).whole_seconds())
-        {
-            Some(secs) => {
-                let when = expiry.clone().unwrap_or_default();
-                let soon = secs < i64::from(warn_days) * 86_400;
-                let left = match secs {
-                    s if s < 0 => "already expired".to_owned(),
-                    s if s < 2 * 3600 => format!("in {} minutes", (s + 30) / 60),
-                    s => format!("in {} hours", s / 3600),
-                };
-                // An installation token lives an hour: expiring "soon" is its nature, not a
-                // problem, unless it has already expired.
-                let expired = secs < 0;
-                line(
-                    "Expires",
-                    format!("{when} ({left}; installation tokens live an hour)"),
-                    if expired {
-                        Tone::Bad
-                    } else if soon {
-                        Tone::Warn
-                    } else {
-                        Tone::Good
-                    },
-                );
-                if expired {
-                    problems.push("the token has expired\n  fix: mint a new one".to_owned());
-                }
-            }
-            None => line(
+/// The token's expiry as GitHub's header reported it, counted from `now`.
+fn expiry_findings(
+    expiry: Option<String>,
+    now: time::OffsetDateTime,
+    warn_days: u32,
+    found: &mut Findings,
+) {
+    match expiry
+        .as_deref()
+        .and_then(crate::report::parse_expiry)
+        .map(|at| (at - now).whole_seconds())
+    {
+        Some(secs) => {
+            let when = expiry.clone().unwrap_or_default();
+            let soon = secs < i64::from(warn_days) * 86_400;
+            let left = match secs {
+                s if s < 0 => "already expired".to_owned(),
+                s if s < 2 * 3600 => format!("in {} minutes", (s + 30) / 60),
+                s => format!("in {} hours", s / 3600),
+            };
+            // An installation token lives an hour: expiring "soon" is its nature, not a
+            // problem, unless it has already expired.
+            let expired = secs < 0;
+            found.line(
                 "Expires",
-                match expiry {
-                    Some(raw) => format!("{raw} (not understood)"),
-                    None => "not said (GitHub sent no expiry date)".into(),
+                format!("{when} ({left}; installation tokens live an hour)"),
+                if expired {
+                    Tone::Bad
+                } else if soon {
+                    Tone::Warn
+                } else {
+                    Tone::Good
                 },
-                Tone::Plain,
-            ),
-        }
-    }
-
-    if let (Some(repo), true) = (repo, valid) {
-        let target = Target::Repo {
-            repo,
-            app: App::Actions,
-        };
-        let label = format!("Secrets of {target}");
-        let key = match runtime.block_on(crate::cancel::unless_cancelled(endpoints::public_key(
-            client, &target,
-        ))) {
-            Ok(k) => k,
-            Err(signal) => return super::cancelled(signal, ""),
-        };
-        match key {
-            Ok(_) => line(
-                &label,
-                "can read the Actions secrets public key".into(),
-                Tone::Good,
-            ),
-            Err(e) if e.is_refusal() => {
-                let (status, message) = refusal(&e);
-                line(
-                    &label,
-                    format!("cannot read the public key: GitHub answered {status}{message}"),
-                    Tone::Bad,
-                );
-                problems.push(format!(
-                    "the token cannot read the secrets of {target}\n  fix: {}",
-                    crate::engine::app_permission_hint(&target)
-                ));
-            }
-            Err(e) => {
-                line(&label, format!("not checked: {e}"), Tone::Bad);
-                problems.push(format!(
-                    "{target}: {e}\n  fix: check the network and --api-url"
-                ));
+            );
+            if expired {
+                found.problem("the token has expired\n  fix: mint a new one");
             }
         }
+        None => found.line(
+            "Expires",
+            match expiry {
+                Some(raw) => format!("{raw} (not understood)"),
+                None => "not said (GitHub sent no expiry date)".into(),
+            },
+            Tone::Plain,
+        ),
     }
+}
 
-    let style = Style::stdout();
-    let width = lines.iter().map(|(k, _, _)| k.len()).max().unwrap_or(0) + 1;
-    let mut out = String::new();
-    for (k, v, tone) in &lines {
-        out.push_str(&format!(
-            "{:<width$} {}\n",
-            format!("{k}:"),
-            style.paint(v, *tone)
-        ));
-    }
-    let requests = client.requests();
-    let req = format!(
-        "{requests} {}",
-        if requests == 1 { "request" } else { "requests" }
-    );
-    if problems.is_empty() {
-        out.push_str(&style.paint(
-            &format!("OK: the token works (checked with {req}).\n"),
+/// Whether the token could read `target`'s Actions secrets public key.
+fn key_findings(
+    target: &Target,
+    key: Result<endpoints::PublicKey, ApiError>,
+    found: &mut Findings,
+) {
+    let label = format!("Secrets of {target}");
+    match key {
+        Ok(_) => found.line(
+            &label,
+            "can read the Actions secrets public key",
             Tone::Good,
-        ));
-    } else {
-        let n = problems.len();
-        out.push_str(&style.paint(
-            &format!(
-                "Not OK: {n} {} (checked with {req}).\n",
-                if n == 1 { "problem" } else { "problems" }
-            ),
-            Tone::Bad,
-        ));
+        ),
+        Err(e) if e.is_refusal() => {
+            let (status, message) = refusal(&e);
+            found.line(
+                &label,
+                format!("cannot read the public key: GitHub answered {status}{message}"),
+                Tone::Bad,
+            );
+            found.problem(format!(
+                "the token cannot read the secrets of {target}\n  fix: {}",
+                crate::engine::app_permission_hint(target)
+            ));
+        }
+        Err(e) => {
+            found.line(&label, format!("not checked: {e}"), Tone::Bad);
+            found.problem(format!(
+                "{target}: {e}\n  fix: check the network and --api-url"
+            ));
+        }
     }
-    super::print(&out);
-    if problems.is_empty() {
-        return ExitCode::SUCCESS;
-    }
-    let mut err = crate::output::Reporter::stdio(super::options::human_mode());
-    for p in &problems {
-        err.error("", p);
-    }
-    err.flush();
-    ExitCode::from(FAILED)
 }
 
 /// "3 (not archived): acme/api, acme/web, acme/x", the first [`NAMED_REPOSITORIES`] named.
@@ -232,11 +221,100 @@ fn reach_text(repos: &[Repo]) -> String {
     )
 }
 
-/// The status and ` (GitHub's message)` of a refusal.
-fn refusal(e: &ApiError) -> (u16, String) {
-    let message = e
-        .server_message()
-        .map(|m| format!(" ({m})"))
-        .unwrap_or_default();
-    (e.status().unwrap_or_default(), message)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repos(n: usize) -> Vec<Repo> {
+        (0..n)
+            .filter_map(|i| Repo::parse(&format!("acme/r{i}")))
+            .collect()
+    }
+
+    fn expiry(at: &str, warn_days: u32) -> Findings {
+        let now = time::macros::datetime!(2099-06-01 12:00:00 UTC);
+        let mut found = Findings::default();
+        expiry_findings(Some(at.to_owned()), now, warn_days, &mut found);
+        found
+    }
+
+    #[test]
+    fn reach_names_ten_repositories_and_counts_the_rest() {
+        let mut found = Findings::default();
+        reach_findings(&Ok(repos(12)), &TokenSource::GhTokenVar, &mut found);
+        assert_eq!(
+            found.lines,
+            vec![(
+                "Repositories".to_owned(),
+                "12 (archived ones not counted): acme/r0, acme/r1, acme/r2, acme/r3, acme/r4, \
+                 acme/r5, acme/r6, acme/r7, acme/r8, acme/r9, and 2 more"
+                    .to_owned(),
+                Tone::Plain
+            )]
+        );
+        assert!(found.problems.is_empty());
+    }
+
+    #[test]
+    fn reach_refused_is_a_warning_and_401_a_problem_naming_the_source() {
+        let mut found = Findings::default();
+        let refused = Err(ApiError::Forbidden {
+            reason: Some("Resource not accessible by integration".into()),
+        });
+        reach_findings(&refused, &TokenSource::GithubTokenVar, &mut found);
+        assert_eq!(found.lines[0].2, Tone::Warn);
+        assert_eq!(
+            found.lines[0].1,
+            "not listed: GitHub answered 403 (Resource not accessible by integration)"
+        );
+        assert!(found.problems.is_empty());
+
+        let mut found = Findings::default();
+        let invalid = Err(ApiError::Unauthorized { message: None });
+        reach_findings(&invalid, &TokenSource::GithubTokenVar, &mut found);
+        assert_eq!(found.lines[0].2, Tone::Bad);
+        assert_eq!(found.problems.len(), 1);
+        assert!(found.problems[0].starts_with("the token from GITHUB_TOKEN is invalid"));
+    }
+
+    #[test]
+    fn expiry_within_the_hour_is_fine_and_a_past_one_a_problem() {
+        let found = expiry("2099-06-01 12:45:00 UTC", 0);
+        assert_eq!(
+            found.lines,
+            vec![(
+                "Expires".to_owned(),
+                "2099-06-01 12:45:00 UTC (in 45 minutes; installation tokens live an hour)"
+                    .to_owned(),
+                Tone::Good
+            )]
+        );
+        assert!(found.problems.is_empty());
+
+        let found = expiry("2099-06-01 12:45:00 UTC", 14);
+        assert_eq!(found.lines[0].2, Tone::Warn);
+        assert!(found.problems.is_empty());
+
+        let found = expiry("2099-06-01 15:00:00 UTC", 0);
+        assert!(found.lines[0].1.contains("(in 3 hours;"));
+
+        let found = expiry("2099-06-01 11:00:00 UTC", 14);
+        assert_eq!(found.lines[0].2, Tone::Bad);
+        assert!(found.lines[0].1.contains("(already expired;"));
+        assert_eq!(
+            found.problems,
+            vec!["the token has expired\n  fix: mint a new one".to_owned()]
+        );
+    }
+
+    #[test]
+    fn expiry_not_sent_or_not_understood_is_said_plainly() {
+        let found = expiry("in an hour", 14);
+        assert_eq!(found.lines[0].1, "in an hour (not understood)");
+        let mut found = Findings::default();
+        expiry_findings(None, time::OffsetDateTime::UNIX_EPOCH, 14, &mut found);
+        assert_eq!(found.lines[0].1, "not said (GitHub sent no expiry date)");
+        assert_eq!(found.lines[0].2, Tone::Plain);
+        assert!(found.problems.is_empty());
+    }
 }
