@@ -322,6 +322,8 @@ fn problem(e: &ApiError, target: &Target, credential: &Credential) -> (String, S
     }
 }
 
+/// Reports the run: failures (and a failed revocation) as errors, the audit log, the results
+/// table, then either the closing line or what was not done and the command that finishes it.
 fn report(
     args: &DeleteArgs,
     style: Style,
@@ -331,6 +333,39 @@ fn report(
     revoke_error: Option<String>,
 ) -> ExitCode {
     let mut err = crate::output::Reporter::stdio(super::options::human_mode());
+    report_failures(&mut err, rows, revoke_error.as_deref());
+    if let Some(path) = &args.audit_log {
+        write_audit(&mut err, path, rows);
+    }
+    err.flush();
+
+    let mut out = results_table(style, rows);
+    let req = plural(requests as usize, "request", "requests");
+    let (done, remaining) = done_and_remaining(targets, rows);
+    if remaining.is_empty() {
+        out.push_str(&style.paint(&done_line(rows, targets.len(), &req), Tone::Good));
+        super::print(&out);
+        return if revoke_error.is_some() {
+            ExitCode::from(FAILED)
+        } else {
+            ExitCode::SUCCESS
+        };
+    }
+    let cancelled = crate::cancel::requested();
+    out.push_str(&style.paint(&stopped_line(cancelled, &req), Tone::Bad));
+    out.push_str(&progress_lines(rows, &done, &remaining));
+    let lead = if cancelled.is_some() {
+        "Finish with"
+    } else {
+        "Fix the cause above, then finish with"
+    };
+    out.push_str(&resume_advice(args, &remaining, lead));
+    super::print(&out);
+    ExitCode::from(FAILED)
+}
+
+/// Each failed delete, with its cause and fix, and a failed revocation, as errors.
+fn report_failures(err: &mut crate::output::Reporter, rows: &[Row], revoke_error: Option<&str>) {
     for row in rows {
         if let Fate::Failed(cause, fix) = &row.result {
             err.error(
@@ -339,36 +374,40 @@ fn report(
             );
         }
     }
-    if let Some(e) = &revoke_error {
+    if let Some(e) = revoke_error {
         err.error("", e);
     }
-    if let Some(path) = &args.audit_log {
-        let actor = std::env::var("USER").unwrap_or_default();
-        let now = time::OffsetDateTime::now_utc();
-        let records: Vec<_> = rows
-            .iter()
-            .map(|r| {
-                let result = match &r.result {
-                    Fate::Failed(cause, _) => format!("failed: {cause}"),
-                    other => other.text().to_owned(),
-                };
-                crate::audit::delete_record(
-                    &r.secret,
-                    &r.target,
-                    r.result.code(),
-                    &result,
-                    &actor,
-                    now,
-                )
-            })
-            .collect();
-        let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-        if let Err(e) = crate::audit::AuditLog::new(path, &here).append(&records) {
-            err.warning("", &format!("the audit log was not written: {e}"));
-        }
-    }
-    err.flush();
+}
 
+/// Appends a record per row to `--audit-log`; a log that cannot be written is a warning.
+fn write_audit(err: &mut crate::output::Reporter, path: &std::path::Path, rows: &[Row]) {
+    let actor = std::env::var("USER").unwrap_or_default();
+    let records = audit_records(rows, &actor, time::OffsetDateTime::now_utc());
+    let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    if let Err(e) = crate::audit::AuditLog::new(path, &here).append(&records) {
+        err.warning("", &format!("the audit log was not written: {e}"));
+    }
+}
+
+/// The audit records of the rows, a failure with its cause.
+fn audit_records(
+    rows: &[Row],
+    actor: &str,
+    now: time::OffsetDateTime,
+) -> Vec<crate::audit::Record> {
+    rows.iter()
+        .map(|r| {
+            let result = match &r.result {
+                Fate::Failed(cause, _) => format!("failed: {cause}"),
+                other => other.text().to_owned(),
+            };
+            crate::audit::delete_record(&r.secret, &r.target, r.result.code(), &result, actor, now)
+        })
+        .collect()
+}
+
+/// SECRET, TARGET, RESULT: one row per secret and target, coloured by its fate.
+fn results_table(style: Style, rows: &[Row]) -> String {
     let table_rows: Vec<(Vec<String>, Tone)> = rows
         .iter()
         .map(|r| {
@@ -388,8 +427,14 @@ fn report(
             )
         })
         .collect();
-    let mut out = super::table(style, &["SECRET", "TARGET", "RESULT"], &table_rows);
-    let req = plural(requests as usize, "request", "requests");
+    super::table(style, &["SECRET", "TARGET", "RESULT"], &table_rows)
+}
+
+/// The targets whose every secret is gone, and the others, each in `targets`' order.
+fn done_and_remaining<'a>(
+    targets: &'a [Target],
+    rows: &[Row],
+) -> (Vec<&'a Target>, Vec<&'a Target>) {
     let done: Vec<&Target> = targets
         .iter()
         .filter(|t| {
@@ -399,42 +444,40 @@ fn report(
         })
         .collect();
     let remaining: Vec<&Target> = targets.iter().filter(|t| !done.contains(t)).collect();
+    (done, remaining)
+}
+
+/// "Done: 2 deleted, 1 already absent in 3 targets with 5 requests to GitHub."
+fn done_line(rows: &[Row], targets: usize, req: &str) -> String {
     let deleted = rows.iter().filter(|r| r.result == Fate::Deleted).count();
     let absent = rows
         .iter()
         .filter(|r| r.result == Fate::AlreadyAbsent)
         .count();
-    if remaining.is_empty() {
-        out.push_str(&style.paint(
-            &format!(
-                "Done: {deleted} deleted{} in {} with {req} to GitHub.\n",
-                if absent > 0 {
-                    format!(", {absent} already absent")
-                } else {
-                    String::new()
-                },
-                plural(targets.len(), "target", "targets"),
-            ),
-            Tone::Good,
-        ));
-        super::print(&out);
-        return if revoke_error.is_some() {
-            ExitCode::from(FAILED)
+    format!(
+        "Done: {deleted} deleted{} in {} with {req} to GitHub.\n",
+        if absent > 0 {
+            format!(", {absent} already absent")
         } else {
-            ExitCode::SUCCESS
-        };
-    }
-    let cancelled = crate::cancel::requested();
-    out.push_str(&style.paint(
-        &match cancelled {
-            Some(signal) => format!(
-                "Cancelled by {} after {req} to GitHub: no delete started after it.\n",
-                signal.name()
-            ),
-            None => format!("Stopped at the first failure after {req} to GitHub.\n"),
+            String::new()
         },
-        Tone::Bad,
-    ));
+        plural(targets, "target", "targets"),
+    )
+}
+
+/// Why the run ended before every target was done.
+fn stopped_line(cancelled: Option<crate::cancel::Signal>, req: &str) -> String {
+    match cancelled {
+        Some(signal) => format!(
+            "Cancelled by {} after {req} to GitHub: no delete started after it.\n",
+            signal.name()
+        ),
+        None => format!("Stopped at the first failure after {req} to GitHub.\n"),
+    }
+}
+
+/// The Done / Failed / Not tried lines of a run that stopped.
+fn progress_lines(rows: &[Row], done: &[&Target], remaining: &[&Target]) -> String {
     let list = |ts: &[&Target]| {
         if ts.is_empty() {
             "none".to_owned()
@@ -458,21 +501,15 @@ fn report(
         .copied()
         .filter(|t| !failed.contains(t))
         .collect();
-    out.push_str(&format!("Done ({}): {}\n", done.len(), list(&done)));
-    out.push_str(&format!("Failed ({}): {}\n", failed.len(), list(&failed)));
-    out.push_str(&format!(
-        "Not tried ({}): {}\n",
+    format!(
+        "Done ({}): {}\nFailed ({}): {}\nNot tried ({}): {}\n",
+        done.len(),
+        list(done),
+        failed.len(),
+        list(&failed),
         not_tried.len(),
         list(&not_tried)
-    ));
-    let lead = if cancelled.is_some() {
-        "Finish with"
-    } else {
-        "Fix the cause above, then finish with"
-    };
-    out.push_str(&resume_advice(args, &remaining, lead));
-    super::print(&out);
-    ExitCode::from(FAILED)
+    )
 }
 
 /// The command that finishes the job: the same, for the targets not done yet.
@@ -503,4 +540,108 @@ fn resume_advice(args: &DeleteArgs, remaining: &[&Target], lead: &str) -> String
 
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::{App, Repo};
+
+    fn target(name: &str) -> Target {
+        Target::Repo {
+            repo: Repo::parse(name).unwrap_or_else(|| panic!("{name}")),
+            app: App::Actions,
+        }
+    }
+
+    fn row(secret: &str, t: &Target, result: Fate) -> Row {
+        Row {
+            secret: secret.into(),
+            target: t.clone(),
+            result,
+        }
+    }
+
+    fn failed() -> Fate {
+        Fate::Failed("GitHub answered 403".into(), "grant secrets: write".into())
+    }
+
+    #[test]
+    fn a_target_is_done_when_every_secret_in_it_is_gone() {
+        let (a, b, c) = (target("acme/a"), target("acme/b"), target("acme/c"));
+        let targets = [a.clone(), b.clone(), c.clone()];
+        let rows = [
+            row("X", &a, Fate::Deleted),
+            row("Y", &a, Fate::AlreadyAbsent),
+            row("X", &b, Fate::Deleted),
+            row("Y", &b, failed()),
+            row("X", &c, Fate::NotTried),
+        ];
+        let (done, remaining) = done_and_remaining(&targets, &rows);
+        assert_eq!(done, vec![&a]);
+        assert_eq!(remaining, vec![&b, &c]);
+        assert_eq!(
+            progress_lines(&rows, &done, &remaining),
+            "Done (1): acme/a\nFailed (1): acme/b\nNot tried (1): acme/c\n"
+        );
+    }
+
+    #[test]
+    fn progress_lines_say_none_for_an_empty_list() {
+        let a = target("acme/a");
+        let rows = [row("X", &a, Fate::Cancelled)];
+        assert_eq!(
+            progress_lines(&rows, &[], &[&a]),
+            "Done (0): none\nFailed (0): none\nNot tried (1): acme/a\n"
+        );
+    }
+
+    #[test]
+    fn done_line_counts_deleted_and_absent_secrets() {
+        let (a, b) = (target("acme/a"), target("acme/b"));
+        let rows = [row("X", &a, Fate::Deleted), row("X", &b, Fate::Deleted)];
+        assert_eq!(
+            done_line(&rows, 2, "2 requests"),
+            "Done: 2 deleted in 2 targets with 2 requests to GitHub.\n"
+        );
+        let rows = [row("X", &a, Fate::AlreadyAbsent)];
+        assert_eq!(
+            done_line(&rows, 1, "1 request"),
+            "Done: 0 deleted, 1 already absent in 1 target with 1 request to GitHub.\n"
+        );
+    }
+
+    #[test]
+    fn stopped_line_says_why_the_run_ended() {
+        assert_eq!(
+            stopped_line(None, "3 requests"),
+            "Stopped at the first failure after 3 requests to GitHub.\n"
+        );
+        assert_eq!(
+            stopped_line(Some(crate::cancel::Signal::Interrupt), "1 request"),
+            "Cancelled by SIGINT after 1 request to GitHub: no delete started after it.\n"
+        );
+    }
+
+    #[test]
+    fn results_table_and_audit_records_have_a_row_per_secret_and_target() {
+        let a = target("acme/a");
+        let rows = [row("X", &a, Fate::Deleted), row("Y", &a, failed())];
+        let table = results_table(Style { color: false }, &rows);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 3, "{table}");
+        assert!(lines[0].starts_with("SECRET"), "{table}");
+        assert!(
+            lines[2].contains("acme/a") && lines[2].ends_with("failed"),
+            "{table}"
+        );
+
+        let now = time::macros::datetime!(2099-06-01 12:00:00 UTC);
+        let records = audit_records(&rows, "ops", now);
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[0].outcome, OutcomeCode::Deleted);
+        assert_eq!(records[1].outcome, OutcomeCode::Failed);
+        assert_eq!(records[1].result, "failed: GitHub answered 403");
+        assert_eq!(records[1].time, "2099-06-01T12:00:00Z");
+    }
 }
