@@ -685,8 +685,32 @@ fn dry_run(
         credential.auth(),
         api_url,
     );
-    let session = match runtime.block_on(crate::cancel::unless_cancelled(crate::app_auth::open(
-        &config,
+    let session = match open_dry_run_session(&runtime, &config, &credential) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let checks = runtime.block_on(check_targets(&session.client, targets, &credential));
+    // The installation token is revoked before anything is printed: it served its purpose.
+    let closed = runtime.block_on(session.close());
+    if let Some(signal) = crate::cancel::requested() {
+        return super::cancelled(signal, &after_cancel(&closed, session.is_app()));
+    }
+    let req = dry_run_requests(
+        session.client.requests(),
+        session.is_app() && closed.is_ok(),
+    );
+    print_dry_run(style, &list, targets, &checks, &closed, &req, &credential)
+}
+
+/// Opens the dry run's session (for the app, mints its installation token); a failure or a
+/// signal is the exit code, after its message.
+fn open_dry_run_session(
+    runtime: &tokio::runtime::Runtime,
+    config: &crate::config::Config,
+    credential: &Credential,
+) -> Result<crate::app_auth::Session, ExitCode> {
+    match runtime.block_on(crate::cancel::unless_cancelled(crate::app_auth::open(
+        config,
         Policy::from_env(),
         &mut |t: &SecretValue| crate::output::know(t),
     ))) {
@@ -696,56 +720,61 @@ fn dry_run(
                 Ok(()) => "; nothing was written".to_owned(),
                 Err(e) => format!("; nothing was written; {e}"),
             };
-            return super::cancelled(signal, &after);
+            Err(super::cancelled(signal, &after))
         }
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => {
-            let (code, after) = match &credential {
-                Credential::Token(..) => (USAGE, String::new()),
-                Credential::App(_) => (
-                    FAILED,
-                    format!(
-                        "\nDry run: access could not be checked ({} made); nothing was written.",
-                        plural(e.requests as usize, "request", "requests")
-                    ),
-                ),
-            };
-            return super::fail(code, &format!("{}{after}", e.message));
-        }
-    };
-    let client = &session.client;
-    // A signal stops the checks: the read in flight gets the grace, no other starts.
-    let checks: Vec<(Target, Result<(), Problem>)> = runtime.block_on(async {
-        let mut out = Vec::new();
-        for t in targets {
-            match crate::cancel::unless_cancelled(can_read_key(client, t, &credential)).await {
-                Ok(checked) => out.push((t.clone(), checked)),
-                Err(_) => break,
+        Ok(Ok(s)) => Ok(s),
+        // A token refused is a usage error; the app's failure says the requests it made.
+        Ok(Err(e)) => Err(match credential {
+            Credential::Token(..) => super::fail(USAGE, &e.message),
+            Credential::App(_) => {
+                super::fail(FAILED, &format!("{}{}", e.message, not_checked(e.requests)))
             }
-        }
-        out
-    });
-    // The installation token is revoked before anything is printed: it served its purpose.
-    let closed = runtime.block_on(session.close());
-    if let Some(signal) = crate::cancel::requested() {
-        let after = match &closed {
-            Ok(()) if session.is_app() => "; nothing was written; the token was revoked".to_owned(),
-            Ok(()) => "; nothing was written".to_owned(),
-            Err(e) => format!("; nothing was written; {e}"),
-        };
-        return super::cancelled(signal, &after);
+        }),
     }
-    let requests = client.requests();
-    let req = format!(
+}
+
+/// What follows the app's failure to open a session.
+fn not_checked(requests: u64) -> String {
+    format!(
+        "\nDry run: access could not be checked ({} made); nothing was written.",
+        plural(requests as usize, "request", "requests")
+    )
+}
+
+/// One public-key read per target, in order. A signal stops the checks: the read in flight
+/// gets the grace, no other starts.
+async fn check_targets(
+    client: &Client,
+    targets: &[Target],
+    credential: &Credential,
+) -> Vec<(Target, Result<(), Problem>)> {
+    let mut out = Vec::new();
+    for t in targets {
+        match crate::cancel::unless_cancelled(can_read_key(client, t, credential)).await {
+            Ok(checked) => out.push((t.clone(), checked)),
+            Err(_) => break,
+        }
+    }
+    out
+}
+
+/// What follows "cancelled" once the session is closed: nothing was written, and the token's
+/// fate.
+fn after_cancel(closed: &Result<(), crate::token_guard::RevokeError>, is_app: bool) -> String {
+    match closed {
+        Ok(()) if is_app => "; nothing was written; the token was revoked".to_owned(),
+        Ok(()) => "; nothing was written".to_owned(),
+        Err(e) => format!("; nothing was written; {e}"),
+    }
+}
+
+/// "3 requests" and, when the app's token was revoked, ", the token revoked".
+fn dry_run_requests(requests: u64, revoked: bool) -> String {
+    format!(
         "{requests} {}{}",
         if requests == 1 { "request" } else { "requests" },
-        if session.is_app() && closed.is_ok() {
-            ", the token revoked"
-        } else {
-            ""
-        }
-    );
-    print_dry_run(style, &list, targets, &checks, &closed, &req, &credential)
+        if revoked { ", the token revoked" } else { "" }
+    )
 }
 
 /// The dry run's table and verdict; failures (and a failed revocation) as errors first.
@@ -855,5 +884,45 @@ async fn can_read_key(
             },
             credential.permission_hint(target),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dry_run_requests_say_when_the_token_was_revoked() {
+        assert_eq!(dry_run_requests(1, false), "1 request");
+        assert_eq!(dry_run_requests(4, true), "4 requests, the token revoked");
+    }
+
+    #[test]
+    fn after_cancel_names_the_revocation_of_the_app_token_only() {
+        assert_eq!(after_cancel(&Ok(()), false), "; nothing was written");
+        assert_eq!(
+            after_cancel(&Ok(()), true),
+            "; nothing was written; the token was revoked"
+        );
+        let refused = Err(crate::token_guard::RevokeError::Refused { status: 500 });
+        assert_eq!(
+            after_cancel(&refused, true),
+            format!(
+                "; nothing was written; {}",
+                crate::token_guard::RevokeError::Refused { status: 500 }
+            )
+        );
+    }
+
+    #[test]
+    fn a_session_the_app_could_not_open_says_the_requests_made() {
+        assert_eq!(
+            not_checked(2),
+            "\nDry run: access could not be checked (2 requests made); nothing was written."
+        );
+        assert_eq!(
+            not_checked(1),
+            "\nDry run: access could not be checked (1 request made); nothing was written."
+        );
     }
 }
