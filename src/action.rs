@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::config::{load, FrontEnd, RawInputs, RunContext, StepEnv};
+use crate::config::{load, Config, FrontEnd, RawInputs, RunContext, StepEnv};
+use crate::engine::Report;
 use crate::github::Policy;
 use crate::output::{write_outputs, Mode, Reporter};
 use crate::secret::SecretValue;
@@ -100,14 +101,7 @@ pub fn execute(
             for e in &errors {
                 reporter.error("invalid input", &e.to_string());
             }
-            reporter.info(&format!(
-                "Nothing was written: {} in the inputs.",
-                if errors.len() == 1 {
-                    "1 error".to_owned()
-                } else {
-                    format!("{} errors", errors.len())
-                }
-            ));
+            reporter.info(&nothing_written(errors.len()));
             return ExitCode::from(2);
         }
     };
@@ -118,66 +112,126 @@ pub fn execute(
             return ExitCode::from(1);
         }
     };
-    // Both closures speak through the one reporter, one at a time.
-    let shared = std::cell::RefCell::new(&mut *reporter);
-    let report = runtime.block_on(crate::engine::run_with(
-        &config,
-        Policy::from_env(),
-        &mut |p| {
-            if let crate::engine::Progress::Planned { writes, pacing, .. } = p {
-                // Said before the first write: in a workflow, the step's timeout must allow the
-                // whole run (`sync` on a terminal gets the command line's note).
-                let mut r = shared.borrow_mut();
-                let action = r.is_action();
-                if let Some((title, message)) =
-                    crate::report::long_run(writes, pacing.floor(writes), action)
-                {
-                    if action {
-                        r.warning(title, &message);
-                    } else {
-                        r.notice(title, &message);
-                    }
-                }
-            }
-        },
-        &mut |token| shared.borrow_mut().mask_new(token),
-    ));
+    let report = runtime.block_on(run_engine(&config, reporter));
     // The clock is read here, once; the report only compares with it.
     crate::report::print(&report, &config, reporter, time::OffsetDateTime::now_utc());
-    let mut io_failed = false;
-    if let Some(path) = outputs_file {
-        if let Err(e) = write_outputs(&path, &crate::report::outputs(&report)) {
-            reporter.error(
-                "secret-refresh",
-                &format!("cannot write the step outputs: {e}"),
-            );
-            io_failed = true;
-        }
-    }
-    let summary = crate::report::summary(&report);
-    if let Some(path) = summary_file {
-        if let Err(e) = crate::output::append(&path, &summary) {
-            reporter.error(
-                "secret-refresh",
-                &format!("cannot write the step summary: {e}"),
-            );
-            io_failed = true;
-        }
-    }
-    if let Some(log) = crate::audit::AuditLog::of(&config) {
-        let records = crate::audit::records(&report, &config, time::OffsetDateTime::now_utc());
-        if let Err(e) = log.append(&records) {
-            reporter.error(
-                "secret-refresh",
-                &format!("cannot write the audit log: {e}"),
-            );
-            io_failed = true;
-        }
-    }
+    let io_failed = !write_results(&report, &config, reporter, outputs_file, summary_file);
     reporter.flush();
     if report.failed() || io_failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// "Nothing was written: N error(s) in the inputs."
+fn nothing_written(errors: usize) -> String {
+    format!(
+        "Nothing was written: {} in the inputs.",
+        if errors == 1 {
+            "1 error".to_owned()
+        } else {
+            format!("{errors} errors")
+        }
+    )
+}
+
+/// Runs the engine, the reporter saying a long run's length before the first write and masking
+/// each minted token as soon as it exists.
+async fn run_engine(config: &Config, reporter: &mut Reporter) -> Report {
+    // Both closures speak through the one reporter, one at a time.
+    let shared = std::cell::RefCell::new(reporter);
+    crate::engine::run_with(
+        config,
+        Policy::from_env(),
+        &mut |p| {
+            if let crate::engine::Progress::Planned { writes, pacing, .. } = p {
+                announce_long_run(&mut shared.borrow_mut(), writes, &pacing);
+            }
+        },
+        &mut |token| shared.borrow_mut().mask_new(token),
+    )
+    .await
+}
+
+/// Said before the first write: in a workflow, the step's timeout must allow the whole run
+/// (`sync` on a terminal gets the command line's note).
+fn announce_long_run(r: &mut Reporter, writes: usize, pacing: &crate::github::Pacing) {
+    let action = r.is_action();
+    if let Some((title, message)) = crate::report::long_run(writes, pacing.floor(writes), action) {
+        if action {
+            r.warning(title, &message);
+        } else {
+            r.notice(title, &message);
+        }
+    }
+}
+
+/// Writes the step outputs, the step summary and the audit log, each when asked for; `false`
+/// when one could not be written (said as an error).
+fn write_results(
+    report: &Report,
+    config: &Config,
+    reporter: &mut Reporter,
+    outputs_file: Option<PathBuf>,
+    summary_file: Option<PathBuf>,
+) -> bool {
+    let mut written = true;
+    if let Some(path) = outputs_file {
+        let result = write_outputs(&path, &crate::report::outputs(report));
+        written &= said(reporter, "the step outputs", result);
+    }
+    let summary = crate::report::summary(report);
+    if let Some(path) = summary_file {
+        let result = crate::output::append(&path, &summary);
+        written &= said(reporter, "the step summary", result);
+    }
+    if let Some(log) = crate::audit::AuditLog::of(config) {
+        let records = crate::audit::records(report, config, time::OffsetDateTime::now_utc());
+        written &= said(reporter, "the audit log", log.append(&records));
+    }
+    written
+}
+
+/// Whether `result` is a success; a failure is said as "cannot write `what`".
+fn said<E: std::fmt::Display>(reporter: &mut Reporter, what: &str, result: Result<(), E>) -> bool {
+    match result {
+        Ok(()) => true,
+        Err(e) => {
+            reporter.error("secret-refresh", &format!("cannot write {what}: {e}"));
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_written_counts_the_input_errors() {
+        assert_eq!(
+            nothing_written(1),
+            "Nothing was written: 1 error in the inputs."
+        );
+        assert_eq!(
+            nothing_written(3),
+            "Nothing was written: 3 errors in the inputs."
+        );
+    }
+
+    #[test]
+    fn said_reports_a_failed_write_as_an_error_naming_what() {
+        let mut r = Reporter::new(
+            Mode::Human { color: false },
+            Box::new(std::io::sink()),
+            Box::new(std::io::sink()),
+        );
+        assert!(said::<std::io::Error>(&mut r, "the step summary", Ok(())));
+        assert!(!said(
+            &mut r,
+            "the step summary",
+            Err(std::io::Error::other("disk full"))
+        ));
     }
 }
