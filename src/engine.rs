@@ -102,60 +102,16 @@ pub async fn run_with_keys(
         return report;
     }
 
-    // After a signal: every pair not yet decided is cancelled.
-    let cancel_rest = |report: &mut Report, signal: crate::cancel::Signal| {
-        report.fatal = Some(crate::cancel::how_to_finish(signal));
-        plan.not_attempted(report);
-        for r in report
-            .rows
-            .iter_mut()
-            .filter(|r| r.outcome == Outcome::NotAttempted)
-        {
-            r.outcome = Outcome::Cancelled;
-        }
-    };
-
     // Authenticate: a token as given, or a GitHub App's installation token (revoked in finish).
-    let session = match crate::cancel::or_abandon(crate::app_auth::open(config, policy, mask)).await
-    {
-        Ok(Ok(s)) => s,
-        Err(signal) => {
-            cancel_rest(&mut report, signal);
-            // Abandoned half-way: a token minted on the way (to resolve patterns, or the one
-            // to write with) is revoked here, within the bound.
-            if let Err(e) = crate::token_guard::revoke_left_behind().await {
-                add_fatal(&mut report, e.to_string());
-            }
-            return report;
-        }
-        Ok(Err(e)) => {
-            report.fatal = Some(e.message);
-            report.requests = e.requests;
-            if let Err(e) = crate::token_guard::revoke_left_behind().await {
-                add_fatal(&mut report, e.to_string());
-            }
-            plan.not_attempted(&mut report);
-            return report;
-        }
+    let Some(session) = authenticate(config, policy, mask, &plan, &mut report).await else {
+        return report;
     };
 
-    // Resolve patterns and repository ids: reads, only because there is something to write;
-    // none starts after a signal (one that came while the session opened included).
-    let (targets, selected_ids) =
-        match crate::cancel::unless_cancelled(resolve(config, &session)).await {
-            Ok(Ok(resolved)) => resolved,
-            Ok(Err(e)) => {
-                report.fatal = Some(e.to_string());
-                plan.not_attempted(&mut report);
-                finish(&session, &mut report).await;
-                return report;
-            }
-            Err(signal) => {
-                cancel_rest(&mut report, signal);
-                finish(&session, &mut report).await;
-                return report;
-            }
-        };
+    // Resolve patterns and repository ids: reads, only because there is something to write.
+    let Some((targets, selected_ids)) = resolve_or_stop(config, &session, &plan, &mut report).await
+    else {
+        return report;
+    };
 
     // Seal and write, target by target; then the run's totals.
     let writer = Writer {
@@ -179,6 +135,64 @@ pub async fn run_with_keys(
     }
     finish(&session, &mut report).await;
     report
+}
+
+/// Opens the session; `None` when it could not be opened or a signal came first, the report
+/// then saying why, every pair to write not attempted (or cancelled), and a token minted on the
+/// way revoked.
+async fn authenticate(
+    config: &Config,
+    policy: Policy,
+    mask: &mut dyn FnMut(&SecretValue),
+    plan: &Plan,
+    report: &mut Report,
+) -> Option<Session> {
+    match crate::cancel::or_abandon(crate::app_auth::open(config, policy, mask)).await {
+        Ok(Ok(s)) => Some(s),
+        Err(signal) => {
+            plan.cancel_rest(report, signal);
+            // Abandoned half-way: a token minted on the way (to resolve patterns, or the one
+            // to write with) is revoked here, within the bound.
+            if let Err(e) = crate::token_guard::revoke_left_behind().await {
+                add_fatal(report, e.to_string());
+            }
+            None
+        }
+        Ok(Err(e)) => {
+            report.fatal = Some(e.message);
+            report.requests = e.requests;
+            if let Err(e) = crate::token_guard::revoke_left_behind().await {
+                add_fatal(report, e.to_string());
+            }
+            plan.not_attempted(report);
+            None
+        }
+    }
+}
+
+/// The resolved targets and repository ids; `None` when they could not be resolved or a signal
+/// came first (one that came while the session opened included): none starts after it. The
+/// session is then finished and the report says why.
+async fn resolve_or_stop(
+    config: &Config,
+    session: &Session,
+    plan: &Plan,
+    report: &mut Report,
+) -> Option<(Vec<Target>, Option<Vec<u64>>)> {
+    match crate::cancel::unless_cancelled(resolve(config, session)).await {
+        Ok(Ok(resolved)) => Some(resolved),
+        Ok(Err(e)) => {
+            report.fatal = Some(e.to_string());
+            plan.not_attempted(report);
+            finish(session, report).await;
+            None
+        }
+        Err(signal) => {
+            plan.cancel_rest(report, signal);
+            finish(session, report).await;
+            None
+        }
+    }
 }
 
 /// Why nothing is written although something changed, if so. An explicit dry run wins: it was
@@ -349,6 +363,20 @@ impl Plan {
         }
         report.rows.extend(self.unchanged_rows());
         sort_rows(&mut report.rows, &self.planned);
+    }
+
+    /// After a signal: every pair not yet decided is cancelled, and the report says how to
+    /// finish.
+    fn cancel_rest(&self, report: &mut Report, signal: crate::cancel::Signal) {
+        report.fatal = Some(crate::cancel::how_to_finish(signal));
+        self.not_attempted(report);
+        for r in report
+            .rows
+            .iter_mut()
+            .filter(|r| r.outcome == Outcome::NotAttempted)
+        {
+            r.outcome = Outcome::Cancelled;
+        }
     }
 
     /// Unchanged secrets are the same in every target (`current` describes them all).
@@ -1289,5 +1317,30 @@ mod tests {
             &targets,
         );
         assert!(fresh.rows.iter().all(|r| r.outcome == Outcome::Created));
+    }
+
+    #[test]
+    fn a_signal_before_any_write_cancels_every_pair_to_write_and_keeps_the_unchanged() {
+        let targets = [repo("api"), repo("web")];
+        let mut config = config(vec![secret("A", "new"), secret("B", "same")], &targets);
+        config.current = Some([("B".to_owned(), SecretValue::from("same"))].into());
+        let plan = Plan::new(&config);
+        let mut report = plan.report(&config);
+        plan.cancel_rest(&mut report, crate::cancel::Signal::Terminate);
+        assert_eq!(
+            outcomes(&report),
+            [
+                "A acme/api Cancelled",
+                "A acme/web Cancelled",
+                "B acme/api Unchanged",
+                "B acme/web Unchanged",
+            ]
+        );
+        assert_eq!(
+            report.fatal,
+            Some(crate::cancel::how_to_finish(
+                crate::cancel::Signal::Terminate
+            ))
+        );
     }
 }
