@@ -98,7 +98,24 @@ pub fn run(args: CheckTokenArgs) -> ExitCode {
     if TokenKind::of(&token).is_installation() {
         return super::installation_token::report(&runtime, &client, source, repo, args.warn_days);
     }
-    let user = match runtime.block_on(unless_cancelled(endpoints::user_login(&client))) {
+    let target = repo.map(|repo| Target::Repo {
+        repo,
+        app: args.app,
+    });
+    check_user_token(&runtime, &client, &token, source, target, args.warn_days)
+}
+
+/// Checks a token that acts for a user: `GET /user`, then (when the token is valid) the
+/// target's public key; prints what was found.
+fn check_user_token(
+    runtime: &tokio::runtime::Runtime,
+    client: &Client,
+    token: &SecretValue,
+    source: TokenSource,
+    target: Option<Target>,
+    warn_days: u32,
+) -> ExitCode {
+    let user = match runtime.block_on(unless_cancelled(endpoints::user_login(client))) {
         Err(signal) => return super::cancelled(signal, ""),
         Ok(Err(e)) if !e.is_refusal() && !matches!(e, ApiError::BadBody(_)) => {
             return super::fail(
@@ -109,13 +126,9 @@ pub fn run(args: CheckTokenArgs) -> ExitCode {
         Ok(user) => user,
     };
     let valid = !matches!(user, Err(ApiError::Unauthorized { .. }));
-    let target = repo.map(|repo| Target::Repo {
-        repo,
-        app: args.app,
-    });
     let key = match &target {
         Some(t) if valid => {
-            match runtime.block_on(unless_cancelled(endpoints::public_key(&client, t))) {
+            match runtime.block_on(unless_cancelled(endpoints::public_key(client, t))) {
                 Ok(key) => Some(key),
                 Err(signal) => return super::cancelled(signal, ""),
             }
@@ -133,11 +146,11 @@ pub fn run(args: CheckTokenArgs) -> ExitCode {
     let scopes = client.token_scopes();
     found.line(
         "Kind",
-        kind(&token, scopes.as_deref(), integration, valid),
+        kind(token, scopes.as_deref(), integration, valid),
         Tone::Plain,
     );
     if valid {
-        token_findings(&client, scopes.as_deref(), args.warn_days, &mut found);
+        token_findings(client, scopes.as_deref(), warn_days, &mut found);
     }
     if let (Some(t), Some(answer)) = (&target, key) {
         key_findings(t, answer, &mut found);
