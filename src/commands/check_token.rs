@@ -153,7 +153,7 @@ fn check_user_token(
         token_findings(client, scopes.as_deref(), warn_days, &mut found);
     }
     if let (Some(t), Some(answer)) = (&target, key) {
-        key_findings(t, answer, &mut found);
+        key_findings(t, answer, crate::engine::permission_hint, &mut found);
     }
     found.finish("the token", &requests_text(client.requests(), ""))
 }
@@ -241,8 +241,13 @@ fn token_findings(client: &Client, scopes: Option<&str>, warn_days: u32, found: 
     }
 }
 
-/// Whether the token could read `--repo`'s public key.
-fn key_findings(t: &Target, answer: Result<endpoints::PublicKey, ApiError>, found: &mut Findings) {
+/// Whether the token could read `--repo`'s public key; `hint` says the permission it lacks.
+pub(super) fn key_findings(
+    t: &Target,
+    answer: Result<endpoints::PublicKey, ApiError>,
+    hint: fn(&Target) -> String,
+    found: &mut Findings,
+) {
     let label = format!("Secrets of {t}");
     match answer {
         Ok(_) => found.line(
@@ -259,7 +264,7 @@ fn key_findings(t: &Target, answer: Result<endpoints::PublicKey, ApiError>, foun
             );
             found.problem(format!(
                 "the token cannot read the secrets of {t}\n  fix: {}",
-                crate::engine::permission_hint(t)
+                hint(t)
             ));
         }
         Err(e) => {

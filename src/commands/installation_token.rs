@@ -7,7 +7,7 @@
 
 use std::process::ExitCode;
 
-use super::check_token::{refusal, requests_text, Findings};
+use super::check_token::{key_findings, refusal, requests_text, Findings};
 use super::Tone;
 use crate::github::endpoints;
 use crate::github::{ApiError, Client};
@@ -54,7 +54,7 @@ pub(super) fn report(
             Ok(k) => k,
             Err(signal) => return super::cancelled(signal, ""),
         };
-        key_findings(&target, key, &mut found);
+        key_findings(&target, key, crate::engine::app_permission_hint, &mut found);
     }
 
     found.finish("the token", &requests_text(client.requests(), ""))
@@ -161,40 +161,6 @@ fn expiry_findings(
             },
             Tone::Plain,
         ),
-    }
-}
-
-/// Whether the token could read `target`'s Actions secrets public key.
-fn key_findings(
-    target: &Target,
-    key: Result<endpoints::PublicKey, ApiError>,
-    found: &mut Findings,
-) {
-    let label = format!("Secrets of {target}");
-    match key {
-        Ok(_) => found.line(
-            &label,
-            "can read the Actions secrets public key",
-            Tone::Good,
-        ),
-        Err(e) if e.is_refusal() => {
-            let (status, message) = refusal(&e);
-            found.line(
-                &label,
-                format!("cannot read the public key: GitHub answered {status}{message}"),
-                Tone::Bad,
-            );
-            found.problem(format!(
-                "the token cannot read the secrets of {target}\n  fix: {}",
-                crate::engine::app_permission_hint(target)
-            ));
-        }
-        Err(e) => {
-            found.line(&label, format!("not checked: {e}"), Tone::Bad);
-            found.problem(format!(
-                "{target}: {e}\n  fix: check the network and --api-url"
-            ));
-        }
     }
 }
 
