@@ -146,7 +146,8 @@ async fn run_engine(config: &Config, reporter: &mut Reporter) -> Report {
         Policy::from_env(),
         &mut |p| {
             if let crate::engine::Progress::Planned { writes, pacing, .. } = p {
-                announce_long_run(&mut shared.borrow_mut(), writes, &pacing);
+                let app = matches!(config.auth, crate::config::Auth::App(_));
+                announce_long_run(&mut shared.borrow_mut(), writes, &pacing, app);
             }
         },
         &mut |token| shared.borrow_mut().mask_new(token),
@@ -155,10 +156,13 @@ async fn run_engine(config: &Config, reporter: &mut Reporter) -> Report {
 }
 
 /// Said before the first write: in a workflow, the step's timeout must allow the whole run
-/// (`sync` on a terminal gets the command line's note).
-fn announce_long_run(r: &mut Reporter, writes: usize, pacing: &crate::github::Pacing) {
+/// (`sync` on a terminal gets the command line's note); written as a GitHub App (`app`), that
+/// its installation token will not last the run.
+fn announce_long_run(r: &mut Reporter, writes: usize, pacing: &crate::github::Pacing, app: bool) {
     let action = r.is_action();
-    if let Some((title, message)) = crate::report::long_run(writes, pacing.floor(writes), action) {
+    if let Some((title, message)) =
+        crate::report::long_run(writes, pacing.floor(writes), action, app)
+    {
         if action {
             r.warning(title, &message);
         } else {

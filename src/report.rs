@@ -329,11 +329,13 @@ pub fn approx_duration(d: std::time::Duration) -> String {
 /// What is said before writing when the writes will outlast an hour under GitHub's limits on
 /// content-creating requests (`floor`: the pacing alone, the least they can take), as (title,
 /// message); `None` for a shorter run. `action`: said in a workflow, whose step and job time
-/// out.
+/// out. `app`: the run writes with a GitHub App's installation token, which expires an hour
+/// after it is minted and is not renewed during a run ([`APP_TOKEN_HOUR`]).
 pub fn long_run(
     writes: usize,
     floor: std::time::Duration,
     action: bool,
+    app: bool,
 ) -> Option<(&'static str, String)> {
     if floor < crate::github::LONG_RUN {
         return None;
@@ -353,21 +355,35 @@ pub fn long_run(
         plural(writes, "write", "writes"),
         approx_duration(floor)
     );
+    let token = if app { APP_TOKEN_HOUR } else { "" };
     Some(if action {
         (
             "run longer than an hour",
             format!(
                 "{why}; the step's `timeout-minutes` and the job's (360 minutes unless set) must \
-                 allow it"
+                 allow it{token}"
             ),
         )
     } else {
         (
             "long run",
-            format!("{why}; if it is interrupted, running the same command again is safe"),
+            format!("{why}; if it is interrupted, running the same command again is safe{token}"),
         )
     })
 }
+
+/// Added to [`long_run`]'s message for a run that writes as a GitHub App. The installation
+/// token is minted once, when the run starts, and GitHub expires it an hour later; the run does
+/// not mint another (the client that writes holds one token, and its pacer, for the whole run;
+/// swapping both mid-run is more machinery than this needs), so a run paced past the hour would
+/// meet 401 on its later writes. It is said up front, with what happens then and how to avoid
+/// it, rather than refused: the first hour's writes are good, and a rerun (a new token)
+/// finishes the rest safely.
+pub const APP_TOKEN_HOUR: &str = ". The GitHub App's installation token expires an hour after \
+     it is minted and this run does not mint another: writes still to go after that hour would \
+     fail (GitHub answers 401) and the report would name them; running again mints a new token \
+     and finishes the rest. To finish in one run, split the targets into runs of at most 450 \
+     writes, or write with a token instead of the app";
 
 #[cfg(test)]
 mod tests {
@@ -456,17 +472,24 @@ mod tests {
     fn only_a_run_over_an_hour_is_announced() {
         let hour = crate::github::LONG_RUN;
         assert_eq!(
-            long_run(450, hour - std::time::Duration::from_secs(1), true),
+            long_run(450, hour - std::time::Duration::from_secs(1), true, true),
             None
         );
-        let (title, cli) = long_run(451, hour, false).expect("an hour");
+        let (title, cli) = long_run(451, hour, false, false).expect("an hour");
         assert_eq!(title, "long run");
         assert!(
             cli.starts_with("451 writes will take at least 1 h: "),
             "{cli}"
         );
         assert!(cli.contains("72 a minute and 450 an hour"), "{cli}");
-        let (_, action) = long_run(451, hour, true).expect("an hour");
+        let (_, action) = long_run(451, hour, true, false).expect("an hour");
         assert!(action.contains("`timeout-minutes`"), "{action}");
+        assert!(!action.contains("installation token"), "{action}");
+        // Written as a GitHub App, both also say that its token will not last the run.
+        for action in [false, true] {
+            let (_, app) = long_run(451, hour, action, true).expect("an hour");
+            assert!(app.ends_with(APP_TOKEN_HOUR), "{app}");
+        }
+        assert_eq!(long_run(450, hour / 2, true, true), None);
     }
 }

@@ -7,6 +7,7 @@ pub mod completions;
 pub mod delete;
 mod installation_token;
 pub mod options;
+mod progress;
 pub mod repos_file;
 pub mod rotate;
 pub mod set;

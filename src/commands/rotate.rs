@@ -38,8 +38,6 @@ use crate::secret::{secret_from_bytes, SecretValue};
 use crate::target::Target;
 use crate::token::TokenKind;
 
-/// From this many targets on, a progress bar is drawn (on a terminal).
-const PROGRESS_FROM_TARGETS: usize = 5;
 /// GitHub's clocks (the answer's `Date`, the secret's `updated_at`) may differ by a little.
 const CLOCK_SKEW_SECS: i64 = 5;
 
@@ -602,39 +600,24 @@ async fn read_key(client: &Client, target: &Target) -> Result<SealingKey, Proble
     })
 }
 
-/// Runs the engine with a progress bar (and ETA) on a terminal.
+/// Runs the engine with a progress bar on a terminal, its ETA the pacer's; a propagation that
+/// will outlast an hour is announced before the first write (as `set` does).
 async fn propagate(
     config: &crate::config::Config,
     policy: Policy,
     keys: &[(Target, SealingKey)],
     targets: usize,
 ) -> Report {
-    let mut bar: Option<crate::output::Progress> = None;
-    let mut observe = |p: Progress<'_>| match p {
-        Progress::Planned { writes, .. } => {
-            bar = Some(crate::output::Progress::new(
-                writes as u64,
-                "writes",
-                targets >= PROGRESS_FROM_TARGETS,
-            ));
-        }
-        Progress::Done(row) => {
-            if let Some(b) = &bar {
-                b.step(&row.target);
-            }
-        }
-    };
+    let mut paced = super::progress::Paced::new(targets, matches!(config.auth, Auth::App(_)));
     let report = crate::engine::run_with_keys(
         config,
         policy,
         keys,
-        &mut observe,
+        &mut |p: Progress<'_>| paced.observe(p),
         &mut |t: &SecretValue| crate::output::know(t),
     )
     .await;
-    if let Some(b) = bar {
-        b.finish();
-    }
+    paced.finish();
     report
 }
 

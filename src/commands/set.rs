@@ -20,8 +20,6 @@ use crate::target::Target;
 
 /// Over this many targets, the remaining ones go to a file instead of the command line.
 const MAX_TARGETS_ON_COMMAND_LINE: usize = 10;
-/// From this many targets on, a progress bar is drawn (on a terminal).
-const PROGRESS_FROM_TARGETS: usize = 5;
 /// Attempts at typing the value twice the same.
 const PROMPT_ATTEMPTS: usize = 3;
 
@@ -282,65 +280,17 @@ fn config(
 /// Runs the engine with a progress bar on standard error for runs over many targets, its ETA
 /// from the client's pacing; a run that will outlast an hour is announced before it writes.
 async fn run_with_progress(config: &Config, targets: usize) -> Report {
-    let show = targets >= PROGRESS_FROM_TARGETS && std::io::stderr().is_terminal();
-    let mut bar: Option<(indicatif::ProgressBar, crate::github::Pacing)> = None;
-    let mut observe = |p: Progress<'_>| match p {
-        Progress::Planned { writes, pacing, .. } => {
-            if let Some((title, message)) =
-                crate::report::long_run(writes, pacing.floor(writes), false)
-            {
-                crate::output::Reporter::stdio(super::options::human_mode())
-                    .notice(title, &message);
-            }
-            if show {
-                let b = indicatif::ProgressBar::with_draw_target(
-                    Some(writes as u64),
-                    indicatif::ProgressDrawTarget::stderr(),
-                );
-                if let Ok(style) = indicatif::ProgressStyle::with_template(
-                    "{bar:30} {pos}/{len} writes{prefix}  {msg}",
-                ) {
-                    b.set_style(style);
-                }
-                b.set_prefix(eta_prefix(&pacing, writes));
-                bar = Some((b, pacing));
-            }
-        }
-        Progress::Done(row) => {
-            if let Some((b, pacing)) = &bar {
-                b.set_message(row.target.clone());
-                b.inc(1);
-                let left = b.length().unwrap_or(0).saturating_sub(b.position());
-                b.set_prefix(eta_prefix(
-                    pacing,
-                    usize::try_from(left).unwrap_or(usize::MAX),
-                ));
-            }
-        }
-    };
+    let mut paced =
+        super::progress::Paced::new(targets, matches!(config.auth, crate::config::Auth::App(_)));
     let report = crate::engine::run_with(
         config,
         Policy::from_env(),
-        &mut observe,
+        &mut |p: Progress<'_>| paced.observe(p),
         &mut |t: &SecretValue| crate::output::know(t),
     )
     .await;
-    if let Some((b, _)) = bar {
-        b.finish_and_clear();
-    }
+    paced.finish();
     report
-}
-
-/// `, about 6 min left` once a round trip has been measured (before, the pacing alone would
-/// say a small job takes no time).
-fn eta_prefix(pacing: &crate::github::Pacing, writes_left: usize) -> String {
-    if writes_left == 0 || !pacing.measured() {
-        return String::new();
-    }
-    format!(
-        ", about {} left",
-        crate::report::approx_duration(pacing.eta(writes_left))
-    )
 }
 
 fn print_report(

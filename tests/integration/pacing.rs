@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use fake_github::{FakeGitHub, Options, TokenSpec};
+use fake_github::{AppKey, FakeGitHub, Options, TokenSpec};
 
 use crate::common::{Ran, Step, TOKEN};
 
@@ -180,4 +180,177 @@ fn a_run_under_the_hour_window_says_nothing_of_it() {
     assert_eq!(ran.code, 0, "{}", ran.screen());
     assert_eq!(api.requests().len(), 10);
     assert!(!ran.stdout.contains("an hour"), "{}", ran.screen());
+}
+
+#[test]
+fn rotate_over_450_targets_says_first_that_it_will_take_more_than_an_hour() {
+    // As `set` above: an hour lasts 0.1 s, so the note is from the pacer's floor alone.
+    const SCALE: f64 = 36_000.0;
+    const NEW: &str = "github_pat_11PACED_rotatedNewToken0123456789";
+    let api = fake_enforcing_both_windows(SCALE);
+    api.add_token(NEW, TokenSpec::fine_grained_all("octo"));
+    let targets = repos(&api, 451);
+    let step = Step::new(&api)
+        .remove_env("GITHUB_ACTIONS")
+        .env("GH_TOKEN", TOKEN)
+        .env("SECRET_REFRESH_TIME_SCALE", &(1.0 / SCALE).to_string())
+        .value(TOKEN)
+        .value(NEW)
+        .stdin(NEW);
+    std::fs::write(step.workspace().join("repos.txt"), targets.join("\n")).expect("repos");
+    let url = api.url();
+    let ran = step
+        .args(&[
+            "rotate",
+            "PAT_TOKEN",
+            "--repos-file",
+            "repos.txt",
+            "--api-url",
+            &url,
+        ])
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.screen());
+    // One GET /user, one key per repository (read while validating, reused by the writes), one
+    // write and one read-back each; no secondary-limit answer.
+    assert_eq!(api.count("GET", "/user"), 1);
+    assert_eq!(api.count("GET", "/actions/secrets/public-key"), 451);
+    assert_eq!(api.count("PUT", "/actions/secrets/PAT_TOKEN"), 451);
+    assert_eq!(api.count("GET", "/actions/secrets/PAT_TOKEN"), 451);
+    assert_eq!(api.requests().len(), 1 + 3 * 451);
+    assert_eq!(refused(&api, 403), 0);
+    // The same note as `set`'s, from the same function.
+    assert!(
+        ran.stderr
+            .contains("note: 451 writes will take at least 1 h"),
+        "{}",
+        ran.screen()
+    );
+    insta::assert_snapshot!(lines_with(&ran.stderr, "an hour"));
+    ran.assert_no_leak();
+}
+
+#[test]
+fn rotate_under_the_hour_window_says_nothing_of_it() {
+    const NEW: &str = "github_pat_11PACED_rotatedNewToken0123456789";
+    let api = fake_enforcing_both_windows(36_000.0);
+    api.add_token(NEW, TokenSpec::fine_grained_all("octo"));
+    let targets = repos(&api, 6);
+    let mut args: Vec<String> = vec!["rotate".into(), "PAT_TOKEN".into()];
+    for r in &targets {
+        args.extend(["--repo".into(), r.clone()]);
+    }
+    args.extend(["--api-url".into(), api.url()]);
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let ran = Step::new(&api)
+        .remove_env("GITHUB_ACTIONS")
+        .env("GH_TOKEN", TOKEN)
+        .value(TOKEN)
+        .value(NEW)
+        .stdin(NEW)
+        .args(&argv)
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.screen());
+    assert_eq!(api.requests().len(), 1 + 3 * 6);
+    assert!(!ran.stderr.contains("an hour"), "{}", ran.screen());
+}
+
+const APP_ID: u64 = 4242;
+
+/// [`fake_enforcing_both_windows`] with `n` repositories and an app installed on all of
+/// `acme` with Actions secrets.
+fn app_world(scale: f64, n: usize) -> (FakeGitHub, Vec<String>) {
+    let api = fake_enforcing_both_windows(scale);
+    let targets = repos(&api, n);
+    api.add_app(APP_ID, &AppKey::shared().public_pem);
+    api.add_installation(
+        APP_ID,
+        "acme",
+        None,
+        &[("secrets", "write"), ("metadata", "read")],
+    );
+    (api, targets)
+}
+
+#[test]
+fn the_action_as_an_app_past_the_hour_warns_first_that_its_token_expires() {
+    const SCALE: f64 = 36_000.0;
+    let (api, targets) = app_world(SCALE, 451);
+    let key = AppKey::shared().pkcs1_pem.clone();
+    let mut step = Step::new(&api)
+        .input("app-id", &APP_ID.to_string())
+        .input("app-private-key", &key)
+        .secrets(&[("ONE", "one-value-new")])
+        .input("repositories", &targets.join("\n"))
+        .env("SECRET_REFRESH_TIME_SCALE", &(1.0 / SCALE).to_string());
+    step.values.push(key);
+    let ran = step.run();
+    assert_eq!(ran.code, 0, "{}", ran.screen());
+    // The installation, one token for the run, a key and a write per repository, the revoke.
+    assert_eq!(api.count("GET", "/repos/acme/p1/installation"), 1);
+    assert_eq!(api.count("POST", "/access_tokens"), 1);
+    assert_eq!(api.count("GET", "/actions/secrets/public-key"), 451);
+    assert_eq!(api.count("PUT", "/actions/secrets/ONE"), 451);
+    assert_eq!(api.count("DELETE", "/installation/token"), 1);
+    assert_eq!(api.requests().len(), 2 * 451 + 3);
+    assert_eq!(refused(&api, 403), 0);
+    let warning = lines_with(&ran.stdout, "::warning title=run longer than an hour::");
+    assert!(warning.contains("`timeout-minutes`"), "{}", ran.screen());
+    assert!(
+        warning.contains("installation token expires an hour after it is minted"),
+        "{}",
+        ran.screen()
+    );
+    insta::assert_snapshot!(warning);
+    ran.assert_no_leak();
+}
+
+#[test]
+fn rotate_as_an_app_past_the_hour_says_first_that_its_token_expires() {
+    const SCALE: f64 = 36_000.0;
+    const NEW: &str = "github_pat_11PACED_rotatedNewToken0123456789";
+    let (api, targets) = app_world(SCALE, 451);
+    api.add_token(NEW, TokenSpec::fine_grained_all("octo"));
+    let step = Step::new(&api)
+        .remove_env("GITHUB_ACTIONS")
+        .env("SECRET_REFRESH_TIME_SCALE", &(1.0 / SCALE).to_string())
+        .value(NEW)
+        .stdin(NEW)
+        .file("app.pem", &AppKey::shared().pkcs1_pem);
+    std::fs::write(step.workspace().join("repos.txt"), targets.join("\n")).expect("repos");
+    let url = api.url();
+    let app_id = APP_ID.to_string();
+    let ran = step
+        .args(&[
+            "rotate",
+            "PAT_TOKEN",
+            "--repos-file",
+            "repos.txt",
+            "--from-file",
+            "-",
+            "--api-url",
+            &url,
+            "--app-id",
+            &app_id,
+            "--app-key-file",
+            "app.pem",
+        ])
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.screen());
+    // Validated with the new token (GET /user, every key), written as the app (one token),
+    // read back with the new token.
+    assert_eq!(api.count("GET", "/user"), 1);
+    assert_eq!(api.count("POST", "/access_tokens"), 1);
+    assert_eq!(api.count("GET", "/actions/secrets/public-key"), 451);
+    assert_eq!(api.count("PUT", "/actions/secrets/PAT_TOKEN"), 451);
+    assert_eq!(api.count("GET", "/actions/secrets/PAT_TOKEN"), 451);
+    assert_eq!(api.count("DELETE", "/installation/token"), 1);
+    assert_eq!(api.requests().len(), 1 + 3 * 451 + 3);
+    let note = lines_with(&ran.stderr, "an hour");
+    assert!(
+        note.contains("installation token expires an hour after it is minted"),
+        "{}",
+        ran.screen()
+    );
+    insta::assert_snapshot!(note);
+    ran.assert_no_leak();
 }
