@@ -622,3 +622,246 @@ fn every_page_of_an_agents_listing_asks_for_the_version() {
     }
     assert!(ran.stdout.contains("KEY_129"), "{}", ran.stdout);
 }
+
+// ---- delete and rotate ---------------------------------------------------------------------
+
+#[test]
+fn delete_removes_agents_secrets_through_their_routes_and_version_only() {
+    let api = world();
+    api.add_repo("acme/web");
+    api.set_secret(&agents(), "COPILOT_MCP_KEY", VALUE);
+    // The same name as an Actions secret: not touched by `--app agents`.
+    api.set_secret(
+        &Scope::repo("acme/api"),
+        "COPILOT_MCP_KEY",
+        "actions-value-1",
+    );
+    // acme/web has no such Agents secret: already absent, told by its Agents public key.
+    let ran = cli(
+        &api,
+        ADMIN,
+        &[
+            "delete",
+            "COPILOT_MCP_KEY",
+            "--repo",
+            "acme/api",
+            "--repo",
+            "acme/web",
+            "--app",
+            "agents",
+            "--yes",
+        ],
+    )
+    .run();
+    ok(&ran);
+    let v = AGENTS_API_VERSION;
+    assert_eq!(
+        shape(&api),
+        [
+            req(
+                "DELETE",
+                "/repos/acme/api/agents/secrets/COPILOT_MCP_KEY",
+                204,
+                v
+            ),
+            req(
+                "DELETE",
+                "/repos/acme/web/agents/secrets/COPILOT_MCP_KEY",
+                404,
+                v
+            ),
+            req("GET", "/repos/acme/web/agents/secrets/public-key", 200, v),
+        ]
+    );
+    versions_only_on_agents_calls(&api);
+    assert!(api.secret(&agents(), "COPILOT_MCP_KEY").is_none());
+    assert_eq!(
+        api.secret(&Scope::repo("acme/api"), "COPILOT_MCP_KEY")
+            .map(|s| s.value)
+            .as_deref(),
+        Some("actions-value-1"),
+        "the Actions secret of the same name is kept"
+    );
+    assert!(ran.stdout.contains("already absent"), "{}", ran.screen());
+}
+
+#[test]
+fn delete_from_an_organisations_agents_secrets() {
+    let api = world();
+    api.set_secret(&org_agents(), "SHARED", "old-shared-value");
+    let ran = cli(
+        &api,
+        ADMIN,
+        &[
+            "delete", "SHARED", "--org", "acme", "--app", "agents", "--yes",
+        ],
+    )
+    .run();
+    ok(&ran);
+    assert_eq!(
+        shape(&api),
+        [req(
+            "DELETE",
+            "/orgs/acme/agents/secrets/SHARED",
+            204,
+            AGENTS_API_VERSION
+        )]
+    );
+    assert!(api.secret(&org_agents(), "SHARED").is_none());
+}
+
+/// The new token of the rotations below: fine-grained, with "Agent secrets" among the rest.
+const NEW: &str = "github_pat_11AGENTS_rotatedNewToken0123456789";
+
+#[test]
+fn rotate_writes_verifies_and_the_fake_decrypts_under_agents() {
+    let api = world();
+    api.add_repo("acme/web");
+    api.add_token(NEW, TokenSpec::fine_grained_all("octo"));
+    api.set_secret(&agents(), "COPILOT_MCP_TOKEN", "the-old-token-value");
+    // The step holds the workspace the audit log is in: kept until the log is read.
+    let step = cli(
+        &api,
+        ADMIN,
+        &[
+            "rotate",
+            "COPILOT_MCP_TOKEN",
+            "--repo",
+            "acme/api",
+            "--repo",
+            "acme/web",
+            "--app",
+            "agents",
+            "--audit-log",
+            "audit.jsonl",
+        ],
+    )
+    .value(NEW)
+    .stdin(NEW);
+    let ran = step.run();
+    ok(&ran);
+    // GET /user (not an Agents call), each Agents key once (validation, reused to seal), one
+    // write and one read-back per repository.
+    let v = AGENTS_API_VERSION;
+    let mut got = shape(&api);
+    got[1..3].sort();
+    assert_eq!(
+        got,
+        [
+            req("GET", "/user", 200, "2022-11-28"),
+            req("GET", "/repos/acme/api/agents/secrets/public-key", 200, v),
+            req("GET", "/repos/acme/web/agents/secrets/public-key", 200, v),
+            req(
+                "PUT",
+                "/repos/acme/api/agents/secrets/COPILOT_MCP_TOKEN",
+                204,
+                v
+            ),
+            req(
+                "PUT",
+                "/repos/acme/web/agents/secrets/COPILOT_MCP_TOKEN",
+                201,
+                v
+            ),
+            req(
+                "GET",
+                "/repos/acme/api/agents/secrets/COPILOT_MCP_TOKEN",
+                200,
+                v
+            ),
+            req(
+                "GET",
+                "/repos/acme/web/agents/secrets/COPILOT_MCP_TOKEN",
+                200,
+                v
+            ),
+        ]
+    );
+    versions_only_on_agents_calls(&api);
+    // The fake opened both sealed boxes with the Agents keys: the new token, as Agents secrets.
+    for repo in ["acme/api", "acme/web"] {
+        let scope = Scope::repo_app(repo, fake_github::App::Agents);
+        assert_eq!(
+            api.secret(&scope, "COPILOT_MCP_TOKEN")
+                .map(|s| s.value)
+                .as_deref(),
+            Some(NEW),
+            "{repo}"
+        );
+        assert!(api
+            .secret(&Scope::repo(repo), "COPILOT_MCP_TOKEN")
+            .is_none());
+    }
+    assert!(ran
+        .stdout
+        .contains("Rotated COPILOT_MCP_TOKEN in 2 targets"));
+    let audit = std::fs::read_to_string(ran.workspace.join("audit.jsonl"))
+        .unwrap_or_else(|e| panic!("{e}: {}", ran.screen()));
+    assert!(audit.contains("acme/api (agents)"), "{audit}");
+    assert!(!audit.contains(NEW));
+}
+
+#[test]
+fn rotate_dry_run_reads_only_the_agents_keys() {
+    let api = world();
+    api.add_token(NEW, TokenSpec::fine_grained_all("octo"));
+    let ran = cli(
+        &api,
+        ADMIN,
+        &[
+            "rotate",
+            "COPILOT_MCP_TOKEN",
+            "--repo",
+            "acme/api",
+            "--app",
+            "agents",
+            "--dry-run",
+        ],
+    )
+    .value(NEW)
+    .stdin(NEW)
+    .run();
+    ok(&ran);
+    assert_eq!(
+        shape(&api),
+        [
+            req("GET", "/user", 200, "2022-11-28"),
+            req(
+                "GET",
+                "/repos/acme/api/agents/secrets/public-key",
+                200,
+                AGENTS_API_VERSION
+            ),
+        ]
+    );
+    assert!(api.secret(&agents(), "COPILOT_MCP_TOKEN").is_none());
+}
+
+#[test]
+fn delete_and_rotate_refuse_agents_with_an_environment_before_any_request() {
+    let api = world();
+    api.add_environment("acme/api", "prod");
+    api.set_secret(&agents(), "A", VALUE);
+    let mut transcript = String::new();
+    for args in [
+        &[
+            "delete", "A", "--repo", "acme/api", "--env", "prod", "--app", "agents", "--yes",
+        ][..],
+        &[
+            "rotate", "A", "--repo", "acme/api", "--env", "prod", "--app", "agents",
+        ][..],
+    ] {
+        let ran = cli(&api, ADMIN, args).value(NEW).stdin(NEW).run();
+        assert_eq!(ran.code, 2, "{args:?}: {}", ran.transcript());
+        ran.assert_no_leak();
+        let first = ran
+            .stderr
+            .lines()
+            .find(|l| l.starts_with("error"))
+            .unwrap_or("");
+        transcript.push_str(&format!("## {}\n{first}\n", args.join(" ")));
+    }
+    assert_eq!(api.requests().len(), 0);
+    assert!(api.secret(&agents(), "A").is_some());
+    insta::assert_snapshot!(transcript);
+}
