@@ -486,7 +486,10 @@ pub fn load(
     };
     // Masks first: the token, the app key, then every value as it is read.
     let token = SecretValue::from(raw.token.expose().trim());
-    mask(reporter, &token);
+    if !is_trivial_value(token.expose()) {
+        // Whole, and each long dot-separated part of a stateless installation token.
+        reporter.mask_token(&token);
+    }
     let app_key = SecretValue::from(raw.app_private_key.expose().trim());
     mask(reporter, &app_key);
 

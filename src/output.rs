@@ -57,6 +57,35 @@ fn mask_parts(v: &str) -> Vec<&str> {
     parts
 }
 
+/// The shortest dot-separated part of a token that is masked on its own ([`token_parts`]).
+///
+/// A stateless installation token (`ghs_`, the app id, then a JWT-like body: about 520
+/// characters with dots) may be logged in pieces, by another step or tool that splits it on its
+/// dots as JWT tools do, and the runner masks only whole registered strings. A part of 16
+/// characters or more from a base64url alphabet carries about 96 bits or more: on its own it is
+/// token material worth hiding, and a string that long and random will not occur in ordinary
+/// log text, so masking it cannot blank anything else. Shorter parts are the public prefix
+/// (`ghs_` and the app id, which the workflow names anyway) or too short to be worth anything
+/// alone, and the runner would blank every occurrence of such a short string across the log.
+pub const MIN_TOKEN_PART: usize = 16;
+
+/// Of a token with dots, each dot-separated part that is masked (and redacted) on its own:
+/// at least [`MIN_TOKEN_PART`] characters and [`maskable`]. Empty for a token without dots
+/// (classic and fine-grained PATs), whose whole is registered as it is.
+pub fn token_parts(token: &str) -> Vec<&str> {
+    let token = token.trim();
+    if !token.contains('.') {
+        return Vec::new();
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for part in token.split('.') {
+        if part.chars().count() >= MIN_TOKEN_PART && maskable(part) && !parts.contains(&part) {
+            parts.push(part);
+        }
+    }
+    parts
+}
+
 /// Every secret the process knows (values, tokens), for redaction.
 static KNOWN: std::sync::Mutex<Vec<SecretValue>> = std::sync::Mutex::new(Vec::new());
 
@@ -301,13 +330,24 @@ impl Reporter {
         let _ = self.out.flush();
     }
 
-    /// Registers a value created during the run (a minted installation token) with the
-    /// runner's masker, as soon as it exists. Unlike [`Reporter::mask`] this may come after
-    /// other output: nothing printed before can contain a value that did not exist yet.
+    /// [`Reporter::mask`] for a token: the whole, then each long dot-separated part of it on its
+    /// own ([`token_parts`]), so a stateless installation token logged in pieces is still
+    /// hidden. Every part is also redacted from our own output.
+    pub fn mask_token(&mut self, token: &SecretValue) {
+        self.mask(token);
+        for part in token_parts(token.expose()) {
+            self.mask(&SecretValue::from(part));
+        }
+    }
+
+    /// Registers a token created during the run (a minted installation token) with the
+    /// runner's masker as [`Reporter::mask_token`] does, as soon as it exists. Unlike
+    /// [`Reporter::mask`] this may come after other output: nothing printed before can contain
+    /// a value that did not exist yet.
     pub fn mask_new(&mut self, value: &SecretValue) {
         let printed = self.printed;
         self.printed = false;
-        self.mask(value);
+        self.mask_token(value);
         self.printed = printed;
     }
 
@@ -567,6 +607,30 @@ mod tests {
         assert_eq!(eta_text(&pacing, 451), ", about 1 h 1 min left");
         assert_eq!(eta_text(&pacing, 10), ", about 10 s left");
         assert_eq!(eta_text(&pacing, 0), "");
+    }
+
+    #[test]
+    fn a_token_with_dots_is_masked_whole_and_by_each_long_part() {
+        let out = Buf::default();
+        let mut r = Reporter::new(Mode::Action, Box::new(out.clone()), Box::new(io::sink()));
+        let (body, sig) = ("eyJhbGciOiJSUzI1NiJ9-_", "c2lnbmF0dXJlLXBhcnQtMDEyMw");
+        let token = format!("ghs_4242.{body}.short.{sig}");
+        r.mask_new(&SecretValue::from(token.as_str()));
+        // The public prefix and a short part are not masked on their own.
+        assert_eq!(
+            out.text(),
+            format!("::add-mask::{token}\n::add-mask::{body}\n::add-mask::{sig}\n")
+        );
+        assert_eq!(token_parts(&token), [body, sig]);
+        // A token without dots is registered whole only.
+        assert!(token_parts("ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789").is_empty());
+        // A repeated part is registered once; one of 15 characters is not.
+        assert_eq!(
+            token_parts("a.0123456789abcdef.0123456789abcdef.0123456789abcde"),
+            ["0123456789abcdef"]
+        );
+        // The parts are redacted from our own output too.
+        assert_eq!(redact(&format!("part {sig} here")), "part *** here");
     }
 
     #[test]

@@ -363,3 +363,89 @@ fn sync_takes_the_app_key_from_a_file() {
     assert_eq!(api.count("DELETE", "/installation/token"), 1);
     assert_nothing_leaks(&api, &ran, false);
 }
+
+/// The `::add-mask::` lines of `stdout` that mask exactly `value` (escaped as the runner reads
+/// them). Compared, never printed: a failing assertion shows counts, not token material.
+fn mask_lines_for(stdout: &str, value: &str) -> usize {
+    let line = format!("::add-mask::{}", secret_refresh::output::escape_data(value));
+    stdout.lines().filter(|l| *l == line).count()
+}
+
+/// The dot-separated parts of `token` long enough to be masked on their own (16 characters).
+fn long_parts(token: &str) -> Vec<&str> {
+    token.split('.').filter(|p| p.len() >= 16).collect()
+}
+
+#[test]
+fn a_minted_stateless_token_is_masked_whole_and_by_each_long_dot_separated_part() {
+    let api = app_fake(ALL);
+    let ran = app_step(&api)
+        .secrets(&[("API_KEY", "fresh-value-1")])
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    let minted = api.minted_tokens();
+    assert_eq!(minted.len(), 1);
+    let token = &minted[0].0.token;
+    // The fake's stateless form: `ghs_<app id>`, then three long parts.
+    let prefix = format!("ghs_{APP_ID}");
+    assert!(token.starts_with(&format!("{prefix}.")), "not stateless");
+    let parts = long_parts(token);
+    assert_eq!(parts.len(), 3, "three long parts");
+    // Each registered once, the whole and every long part, before it is used; not the public
+    // prefix (the app id is the `app-id` input, not a secret).
+    assert_eq!(mask_lines_for(&ran.stdout, token), 1, "the whole token");
+    for (i, part) in parts.iter().enumerate() {
+        assert_eq!(mask_lines_for(&ran.stdout, part), 1, "part {i}");
+    }
+    assert_eq!(mask_lines_for(&ran.stdout, &prefix), 0, "the prefix");
+    // Nothing of the token anywhere else: no part outside a mask line, in any output.
+    for (i, part) in parts.iter().enumerate() {
+        let outside = ran
+            .stdout
+            .lines()
+            .filter(|l| !l.starts_with("::add-mask::"))
+            .chain(ran.stderr.lines())
+            .chain(ran.summary.lines())
+            .chain(ran.outputs_raw.lines())
+            .any(|l| l.contains(part));
+        assert!(!outside, "part {i} of the token outside a mask line");
+    }
+    assert_nothing_leaks(&api, &ran, true);
+}
+
+#[test]
+fn a_stateless_token_given_as_input_is_masked_by_its_long_parts_too() {
+    let api = app_fake(ALL);
+    // As actions/create-github-app-token hands one over: `ghs_`, an app id, a JWT-like body.
+    let body = |c: char, n: usize| {
+        std::iter::repeat_n(c, n - 1)
+            .chain(['Z'])
+            .collect::<String>()
+    };
+    let token = format!(
+        "ghs_{APP_ID}.{}-_.{}.{}",
+        body('h', 36),
+        body('c', 250),
+        body('s', 210)
+    );
+    api.add_token(&token, fake_github::TokenSpec::classic("octo", &["repo"]));
+    let ran = Step::new(&api)
+        .token_value(&token)
+        .secrets(&[("API_KEY", "fresh-value-2")])
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    assert_eq!(mask_lines_for(&ran.stdout, &token), 1, "the whole token");
+    let parts = long_parts(&token);
+    assert_eq!(parts.len(), 3);
+    for (i, part) in parts.iter().enumerate() {
+        assert_eq!(mask_lines_for(&ran.stdout, part), 1, "part {i}");
+    }
+    // The masks come first, before any other line.
+    let masks = ran
+        .stdout
+        .lines()
+        .take_while(|l| l.starts_with("::add-mask::"))
+        .count();
+    assert!(masks >= 4, "{masks} mask lines first");
+    ran.assert_no_leak();
+}
