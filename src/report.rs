@@ -337,6 +337,16 @@ pub fn long_run(
     action: bool,
     app: bool,
 ) -> Option<(&'static str, String)> {
+    long_run_of(plural(writes, "write", "writes"), floor, action, app)
+}
+
+/// [`long_run`] for requests counted in other words (`451 deletes`), on the command line.
+pub fn long_run_of(
+    what: String,
+    floor: std::time::Duration,
+    action: bool,
+    app: bool,
+) -> Option<(&'static str, String)> {
     if floor < crate::github::LONG_RUN {
         return None;
     }
@@ -350,9 +360,8 @@ pub fn long_run(
         .collect::<Vec<_>>()
         .join(" and ");
     let why = format!(
-        "{} will take at least {}: GitHub allows 80 content-creating requests a minute and 500 \
-         an hour, and secret-refresh paces them at {paced}",
-        plural(writes, "write", "writes"),
+        "{what} will take at least {}: GitHub allows 80 content-creating requests a minute and \
+         500 an hour, and secret-refresh paces them at {paced}",
         approx_duration(floor)
     );
     let token = if app { APP_TOKEN_HOUR } else { "" };

@@ -168,6 +168,17 @@ pub fn run(args: DeleteArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return super::fail(USAGE, &format!("{}; nothing was deleted", e.message)),
     };
+    // Deletes are content-creating requests, paced like writes: a run past the hour says so
+    // before the first one (as `set` and `rotate` do).
+    let deletes = names.len() * targets.len();
+    if let Some((title, message)) = crate::report::long_run_of(
+        plural(deletes, "delete", "deletes"),
+        session.client.pacing().floor(deletes),
+        false,
+        session.is_app(),
+    ) {
+        crate::output::Reporter::stdio(super::options::human_mode()).notice(title, &message);
+    }
     let rows = runtime.block_on(delete_all(&session.client, &names, &targets, &credential));
     let closed = runtime.block_on(session.close());
     let requests = session.client.requests();

@@ -354,3 +354,44 @@ fn rotate_as_an_app_past_the_hour_says_first_that_its_token_expires() {
     insta::assert_snapshot!(note);
     ran.assert_no_leak();
 }
+
+#[test]
+fn delete_over_450_secrets_says_first_that_it_will_take_more_than_an_hour() {
+    // Deletes are content-creating requests, paced like writes.
+    const SCALE: f64 = 36_000.0;
+    let api = fake_enforcing_both_windows(SCALE);
+    let targets = repos(&api, 451);
+    for r in &targets {
+        api.set_secret(&fake_github::Scope::repo(r), "OLD_PAT", "old-pat-value");
+    }
+    let step = Step::new(&api)
+        .remove_env("GITHUB_ACTIONS")
+        .env("GH_TOKEN", TOKEN)
+        .env("SECRET_REFRESH_TIME_SCALE", &(1.0 / SCALE).to_string())
+        .value(TOKEN);
+    std::fs::write(step.workspace().join("repos.txt"), targets.join("\n")).expect("repos");
+    let url = api.url();
+    let ran = step
+        .args(&[
+            "delete",
+            "OLD_PAT",
+            "--repos-file",
+            "repos.txt",
+            "--yes",
+            "--api-url",
+            &url,
+        ])
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.screen());
+    assert_eq!(api.count("DELETE", "/actions/secrets/OLD_PAT"), 451);
+    assert_eq!(api.requests().len(), 451);
+    assert_eq!(refused(&api, 403), 0);
+    assert!(
+        ran.stderr
+            .contains("note: 451 deletes will take at least 1 h"),
+        "{}",
+        ran.screen()
+    );
+    insta::assert_snapshot!(lines_with(&ran.stderr, "an hour"));
+    ran.assert_no_leak();
+}
