@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use fake_github::{AppKey, FakeGitHub, Fault, FaultKind, Scope, TokenSpec};
+use fake_github::{AppKey, FakeGitHub, Scope, TokenSpec};
 use secret_refresh::output::parse_outputs;
 
 #[path = "support/leak_check.rs"]
@@ -27,6 +27,10 @@ use leak_check::value_parts;
 #[path = "support/process.rs"]
 mod process;
 use process::{OnDrop, Spawned};
+
+#[path = "support/signal_phase.rs"]
+mod signal_phase;
+use signal_phase::{audit_rows, hold, install_app, wait_for_held, APP_ID};
 
 #[path = "support/action_image.rs"]
 mod action_image;
@@ -309,7 +313,6 @@ fn dry_run_reaches_the_binary_through_a_hyphenated_name(image: &Image<'_>) {
 /// revoked, no write starts after the signal, the summary, the outputs and the audit record
 /// say what was written and what was not, and the exit code is 143 (130).
 fn a_signal_at_each_phase_revokes_reports_and_exits(image: &Image<'_>) {
-    const APP_ID: u64 = 4242;
     struct Phase {
         what: &'static str,
         /// The request in flight when the signal comes: method, path, how long it is held.
@@ -374,20 +377,9 @@ fn a_signal_at_each_phase_revokes_reports_and_exits(image: &Image<'_>) {
         for (signal, code) in [("TERM", 143), ("INT", 130)] {
             let api = fake();
             api.add_repo("acme/web");
-            api.add_app(APP_ID, &AppKey::shared().public_pem);
-            api.add_installation(
-                APP_ID,
-                "acme",
-                None,
-                &[("secrets", "write"), ("metadata", "read")],
-            );
-            let (method, path, hold) = phase.hold;
-            api.inject(
-                Fault::new(FaultKind::Latency(hold))
-                    .method(method)
-                    .path(path)
-                    .times(1),
-            );
+            install_app(&api, APP_ID);
+            let (method, path, held) = phase.hold;
+            hold(&api, method, path, held);
             let key = AppKey::shared().pkcs1_pem.clone();
             let mut step = Step::new(&api.url())
                 .input("app-id", &APP_ID.to_string())
@@ -400,16 +392,7 @@ fn a_signal_at_each_phase_revokes_reports_and_exits(image: &Image<'_>) {
             step.values.push(key);
             let mut seen = 0;
             let ran = step.run_while(image, |name| {
-                let start = std::time::Instant::now();
-                while api.faults_hit() == 0 {
-                    assert!(
-                        start.elapsed() < Duration::from_secs(120),
-                        "{}: the held request never came",
-                        phase.what
-                    );
-                    std::thread::sleep(Duration::from_millis(10));
-                }
-                seen = api.requests().len();
+                seen = wait_for_held(&api, Duration::from_secs(120), phase.what);
                 image.podman.ok(&["kill", "--signal", signal, name]);
             });
             let ctx = format!("SIG{signal} {}: {}", phase.what, ran.transcript());
@@ -431,15 +414,7 @@ fn a_signal_at_each_phase_revokes_reports_and_exits(image: &Image<'_>) {
             // The report is true: the audit records, the outputs and the summary say what the
             // fake holds.
             let audit = ran.workspace_file("audit.jsonl");
-            let mut records: Vec<(String, String, String)> = audit
-                .lines()
-                .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("audit json"))
-                .map(|v| {
-                    let field = |k: &str| v[k].as_str().unwrap_or_default().to_owned();
-                    (field("secret"), field("target"), field("outcome"))
-                })
-                .collect();
-            records.sort();
+            let records = audit_rows(&audit);
             let expected: Vec<(String, String, String)> = phase
                 .audit
                 .iter()

@@ -9,12 +9,10 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use fake_github::{AppKey, FakeGitHub, Fault, FaultKind, Scope};
-use serde_json::Value;
+use fake_github::{AppKey, FakeGitHub, Scope};
 
 use crate::common::{fake, Ran, Step};
-
-const APP_ID: u64 = 4242;
+use crate::signal_phase::{audit_rows, hold, install_app, wait_for_held, APP_ID};
 
 #[derive(Clone, Copy, Debug)]
 enum Sig {
@@ -48,13 +46,7 @@ const BOTH: [Sig; 2] = [Sig::Int, Sig::Term];
 fn app_fake() -> FakeGitHub {
     let api = fake();
     api.add_repo("acme/web");
-    api.add_app(APP_ID, &AppKey::shared().public_pem);
-    api.add_installation(
-        APP_ID,
-        "acme",
-        None,
-        &[("secrets", "write"), ("metadata", "read")],
-    );
+    install_app(&api, APP_ID);
     api
 }
 
@@ -70,30 +62,12 @@ fn step(api: &FakeGitHub) -> Step<'_> {
     step
 }
 
-/// Holds the first request whose path contains `path` for `hold`.
-fn hold(api: &FakeGitHub, method: &str, path: &str, hold: Duration) {
-    api.inject(
-        Fault::new(FaultKind::Latency(hold))
-            .method(method)
-            .path(path)
-            .times(1),
-    );
-}
-
 /// Runs `step`, sends `sig` once the held request reached the fake; returns what ran and how
 /// many requests the fake had seen when the signal was sent.
 fn run_signalled(api: &FakeGitHub, step: &Step<'_>, sig: Sig) -> (Ran, usize) {
     let mut seen = 0;
     let ran = step.run_while(|pid| {
-        let start = Instant::now();
-        while api.faults_hit() == 0 {
-            assert!(
-                start.elapsed() < Duration::from_secs(60),
-                "the held request never came"
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        seen = api.requests().len();
+        seen = wait_for_held(api, Duration::from_secs(60), sig.name());
         let status = Command::new("kill")
             .args([sig.flag(), &pid.to_string()])
             .status()
@@ -103,26 +77,21 @@ fn run_signalled(api: &FakeGitHub, step: &Step<'_>, sig: Sig) -> (Ran, usize) {
     (ran, seen)
 }
 
-/// `(secret, target, outcome)` of each audit record.
+/// `(secret, target, outcome)` of each audit record, sorted.
 fn audit(ran: &Ran) -> Vec<(String, String, String)> {
-    let mut rows: Vec<(String, String, String)> = ran
-        .audit
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).expect("audit json"))
-        .map(|v| {
-            (
-                v["secret"].as_str().unwrap_or_default().to_owned(),
-                v["target"].as_str().unwrap_or_default().to_owned(),
-                v["outcome"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect();
-    rows.sort();
-    rows
+    audit_rows(&ran.audit)
 }
 
 fn row(secret: &str, target: &str, outcome: &str) -> (String, String, String) {
     (secret.to_owned(), target.to_owned(), outcome.to_owned())
+}
+
+/// ALPHA and BETA in `target`, both cancelled.
+fn both_cancelled(target: &str) -> [(String, String, String); 2] {
+    [
+        row("ALPHA", target, "cancelled"),
+        row("BETA", target, "cancelled"),
+    ]
 }
 
 /// What holds after every cancelled run: the exit code, every minted token revoked, no write
@@ -151,6 +120,20 @@ fn assert_cancelled(api: &FakeGitHub, ran: &Ran, seen: usize, sig: Sig) {
     ran.assert_no_leak();
 }
 
+/// [`run_signalled`], for a run that must end before the runner kills it: the grace (2 s) and
+/// the revocation fit in the 7.5 s the runner gives. Then [`assert_cancelled`].
+fn run_cancelled_in_time(api: &FakeGitHub, step: &Step<'_>, sig: Sig) -> Ran {
+    let start = Instant::now();
+    let (ran, seen) = run_signalled(api, step, sig);
+    assert!(
+        start.elapsed() < Duration::from_secs(7),
+        "{sig:?}: {:?}",
+        start.elapsed()
+    );
+    assert_cancelled(api, &ran, seen, sig);
+    ran
+}
+
 #[test]
 fn a_signal_before_the_token_is_minted_mints_nothing_and_writes_nothing() {
     for sig in BOTH {
@@ -163,14 +146,7 @@ fn a_signal_before_the_token_is_minted_mints_nothing_and_writes_nothing() {
             api.minted_tokens().is_empty(),
             "{sig:?}: a token was minted"
         );
-        assert_eq!(
-            audit(&ran),
-            [
-                row("ALPHA", "acme/api", "cancelled"),
-                row("BETA", "acme/api", "cancelled"),
-            ],
-            "{sig:?}"
-        );
+        assert_eq!(audit(&ran), both_cancelled("acme/api"), "{sig:?}");
         assert!(ran.summary.contains("not attempted: cancelled"));
         assert_eq!(ran.outputs["updated"], "[]");
     }
@@ -190,14 +166,7 @@ fn a_signal_after_the_token_is_minted_revokes_it_and_writes_nothing() {
             api.requests().iter().all(|r| r.method != "PUT"),
             "{sig:?}: a write started"
         );
-        assert_eq!(
-            audit(&ran),
-            [
-                row("ALPHA", "acme/api", "cancelled"),
-                row("BETA", "acme/api", "cancelled"),
-            ],
-            "{sig:?}"
-        );
+        assert_eq!(audit(&ran), both_cancelled("acme/api"), "{sig:?}");
         assert!(api.secret(&Scope::repo("acme/api"), "ALPHA").is_none());
     }
 }
@@ -267,15 +236,7 @@ fn a_write_that_outlasts_the_grace_is_abandoned_and_reported_as_uncertain() {
     let sig = Sig::Term;
     let api = app_fake();
     hold(&api, "PUT", "/secrets/ALPHA", Duration::from_secs(30));
-    let start = Instant::now();
-    let (ran, seen) = run_signalled(&api, &step(&api), sig);
-    // Grace (2 s) and revocation fit in the 7.5 s the runner gives before it kills.
-    assert!(
-        start.elapsed() < Duration::from_secs(7),
-        "{:?}",
-        start.elapsed()
-    );
-    assert_cancelled(&api, &ran, seen, sig);
+    let ran = run_cancelled_in_time(&api, &step(&api), sig);
     assert_eq!(
         audit(&ran),
         [
@@ -345,21 +306,11 @@ fn a_signal_while_patterns_are_resolved_revokes_the_metadata_token() {
             Duration::from_secs(30),
         );
         let step = step(&api).input("repositories", "acme/service-*");
-        let start = Instant::now();
-        let (ran, seen) = run_signalled(&api, &step, sig);
-        assert!(start.elapsed() < Duration::from_secs(7), "{sig:?}");
-        assert_cancelled(&api, &ran, seen, sig);
+        let ran = run_cancelled_in_time(&api, &step, sig);
         let minted = api.minted_tokens();
         assert_eq!(minted.len(), 1, "{sig:?}: only the metadata token");
         assert_eq!(api.count("DELETE", "/installation/token"), 1, "{sig:?}");
-        assert_eq!(
-            audit(&ran),
-            [
-                row("ALPHA", "acme/service-*", "cancelled"),
-                row("BETA", "acme/service-*", "cancelled"),
-            ],
-            "{sig:?}"
-        );
+        assert_eq!(audit(&ran), both_cancelled("acme/service-*"), "{sig:?}");
     }
 }
 
@@ -371,23 +322,10 @@ fn a_mint_in_flight_past_the_grace_is_awaited_and_its_token_revoked() {
     // but the token GitHub minted all the same is revoked once it arrives (within the 3 s
     // bound of revocation).
     hold(&api, "POST", "/access_tokens", Duration::from_secs(3));
-    let start = Instant::now();
-    let (ran, seen) = run_signalled(&api, &step(&api), sig);
-    assert!(
-        start.elapsed() < Duration::from_secs(7),
-        "{:?}",
-        start.elapsed()
-    );
-    assert_cancelled(&api, &ran, seen, sig);
+    let ran = run_cancelled_in_time(&api, &step(&api), sig);
     assert_eq!(api.minted_tokens().len(), 1);
     assert_eq!(api.count("DELETE", "/installation/token"), 1);
-    assert_eq!(
-        audit(&ran),
-        [
-            row("ALPHA", "acme/api", "cancelled"),
-            row("BETA", "acme/api", "cancelled"),
-        ]
-    );
+    assert_eq!(audit(&ran), both_cancelled("acme/api"));
 }
 
 /// A command for people, as the app, its key in `app.pem`.
@@ -621,13 +559,6 @@ fn a_token_that_arrives_within_the_grace_is_revoked_and_no_other_request_starts(
             .collect();
         assert_eq!(after, ["DELETE /installation/token"], "{sig:?}");
         assert_eq!(api.minted_tokens().len(), 1, "{sig:?}");
-        assert_eq!(
-            audit(&ran),
-            [
-                row("ALPHA", "acme/api", "cancelled"),
-                row("BETA", "acme/api", "cancelled"),
-            ],
-            "{sig:?}"
-        );
+        assert_eq!(audit(&ran), both_cancelled("acme/api"), "{sig:?}");
     }
 }

@@ -17,5 +17,7 @@ mod pacing;
 mod process;
 mod revocation;
 mod rotate;
+#[path = "../support/signal_phase.rs"]
+mod signal_phase;
 mod targets;
 mod tokens;

@@ -4,6 +4,7 @@
 use fake_github::{AppKey, FakeGitHub, Fault, FaultKind, Scope};
 
 use crate::common::{fake, Step};
+use crate::signal_phase::install_app;
 
 const APP_ID: u64 = 4343;
 
@@ -12,13 +13,7 @@ fn app_fake() -> FakeGitHub {
     for r in ["acme/web", "acme/service-a", "acme/service-b"] {
         api.add_repo(r);
     }
-    api.add_app(APP_ID, &AppKey::shared().public_pem);
-    api.add_installation(
-        APP_ID,
-        "acme",
-        None,
-        &[("secrets", "write"), ("metadata", "read")],
-    );
+    install_app(&api, APP_ID);
     api
 }
 
