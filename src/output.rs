@@ -17,7 +17,6 @@
 
 use std::io::{self, Write};
 
-use crate::github::Pacing;
 use crate::secret::SecretValue;
 
 /// Strings shorter than this (in characters, once trimmed) are never registered as a mask nor
@@ -422,17 +421,15 @@ impl Reporter {
 }
 
 /// A progress bar on standard error, drawn only when standard error is a terminal (never in a
-/// pipe, a log or a runner), its ETA from the pacer (the client's [`Pacing`]): the schedule the
-/// writes left will keep under GitHub's limits, not an average of the writes so far (which
-/// says nothing of the hour window until a run is in it). Its message goes through [`clean`]
-/// like every text.
+/// pipe, a log or a runner), with room for an estimate after the count ([`Progress::set_eta`]:
+/// the caller's, from the pacer). Its message goes through [`clean`] like every text.
 pub struct Progress {
-    bar: Option<(indicatif::ProgressBar, Pacing)>,
+    bar: Option<indicatif::ProgressBar>,
 }
 
 impl Progress {
     /// `total` steps of `unit` (`writes`), shown when `show` and standard error is a terminal.
-    pub fn new(total: u64, unit: &str, show: bool, pacing: Pacing) -> Self {
+    pub fn new(total: u64, unit: &str, show: bool) -> Self {
         use std::io::IsTerminal;
         if !show || !io::stderr().is_terminal() {
             return Self { bar: None };
@@ -445,47 +442,37 @@ impl Progress {
         if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
             bar.set_style(style);
         }
-        bar.set_prefix(eta_text(
-            &pacing,
-            usize::try_from(total).unwrap_or(usize::MAX),
-        ));
-        Self {
-            bar: Some((bar, pacing)),
-        }
+        Self { bar: Some(bar) }
     }
 
-    /// One step done; `message` says which.
-    pub fn step(&self, message: &str) {
-        if let Some((b, pacing)) = &self.bar {
-            b.set_message(clean(message, false));
-            b.inc(1);
-            let left = b.length().unwrap_or(0).saturating_sub(b.position());
-            b.set_prefix(eta_text(
-                pacing,
-                usize::try_from(left).unwrap_or(usize::MAX),
-            ));
+    /// Whether the bar is drawn (an estimate is worth computing).
+    pub fn shown(&self) -> bool {
+        self.bar.is_some()
+    }
+
+    /// One step done; `message` says which. Returns the steps left.
+    pub fn step(&self, message: &str) -> u64 {
+        let Some(b) = &self.bar else {
+            return 0;
+        };
+        b.set_message(clean(message, false));
+        b.inc(1);
+        b.length().unwrap_or(0).saturating_sub(b.position())
+    }
+
+    /// The estimate shown after the count (`, about 6 min left`).
+    pub fn set_eta(&self, text: &str) {
+        if let Some(b) = &self.bar {
+            b.set_prefix(clean(text, false));
         }
     }
 
     /// Removes the bar: what follows is the report.
     pub fn finish(&self) {
-        if let Some((b, _)) = &self.bar {
+        if let Some(b) = &self.bar {
             b.finish_and_clear();
         }
     }
-}
-
-/// `, about 6 min left`, the pacer's estimate for `writes_left`, once a round trip has been
-/// measured (before, the pacing alone would say a small job takes no time); empty when nothing
-/// is left.
-pub fn eta_text(pacing: &Pacing, writes_left: usize) -> String {
-    if writes_left == 0 || !pacing.measured() {
-        return String::new();
-    }
-    format!(
-        ", about {} left",
-        crate::report::approx_duration(pacing.eta(writes_left))
-    )
 }
 
 /// Writes `name=value` pairs to `$GITHUB_OUTPUT` in the runner's multi-line file syntax:
@@ -592,21 +579,6 @@ mod tests {
             "::add-mask::50%25%0D%0Asecond line%0A}\n::add-mask::second line\n\
              ::add-mask::ab%0A=%0A %0A----%0Aline two\n::add-mask::line two\n"
         );
-    }
-
-    #[test]
-    fn the_progress_eta_is_the_pacers_schedule() {
-        use crate::github::{Pacing, GITHUB_WINDOWS};
-        use std::time::Duration;
-        let pacing = Pacing::new(&GITHUB_WINDOWS, 1.0);
-        // Nothing measured yet: no estimate rather than "no time".
-        assert_eq!(eta_text(&pacing, 451), "");
-        pacing.observe_round_trip(Duration::from_secs(1));
-        // 451 writes a second apart: an average rate would say 451 s; the pacer knows the
-        // 451st waits for the hour window (3,600 s after the first), then takes its second.
-        assert_eq!(eta_text(&pacing, 451), ", about 1 h 1 min left");
-        assert_eq!(eta_text(&pacing, 10), ", about 10 s left");
-        assert_eq!(eta_text(&pacing, 0), "");
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! What a command shows while the engine writes, for `set` and `rotate` alike: before the first
 //! write, a note when the writes will outlast an hour under GitHub's limits (from the pacer's
-//! floor, [`crate::report::long_run`]); then, on a terminal, a progress bar whose ETA is the
-//! pacer's ([`crate::output::Progress`]).
+//! floor, [`crate::report::long_run`]); then, on a terminal, a progress bar
+//! ([`crate::output::Progress`]) whose ETA is the pacer's: the schedule the writes left will keep
+//! under GitHub's limits, not an average of the writes so far (which says nothing of the hour
+//! window until a run is in it).
 
 use crate::engine::Progress;
+use crate::github::Pacing;
 
 /// From this many targets on, a progress bar is drawn (on a terminal).
 const PROGRESS_FROM_TARGETS: usize = 5;
@@ -12,7 +15,7 @@ const PROGRESS_FROM_TARGETS: usize = 5;
 pub(super) struct Paced {
     show: bool,
     app: bool,
-    bar: Option<crate::output::Progress>,
+    bar: Option<(crate::output::Progress, Pacing)>,
 }
 
 impl Paced {
@@ -35,16 +38,19 @@ impl Paced {
                     crate::output::Reporter::stdio(super::options::human_mode())
                         .notice(title, &message);
                 }
-                self.bar = Some(crate::output::Progress::new(
-                    writes as u64,
-                    "writes",
-                    self.show,
-                    pacing,
-                ));
+                let bar = crate::output::Progress::new(writes as u64, "writes", self.show);
+                bar.set_eta(&eta_text(&pacing, writes));
+                self.bar = Some((bar, pacing));
             }
             Progress::Done(row) => {
-                if let Some(b) = &self.bar {
-                    b.step(&row.target);
+                if let Some((bar, pacing)) = &self.bar {
+                    let left = bar.step(&row.target);
+                    if bar.shown() {
+                        bar.set_eta(&eta_text(
+                            pacing,
+                            usize::try_from(left).unwrap_or(usize::MAX),
+                        ));
+                    }
                 }
             }
         }
@@ -52,8 +58,41 @@ impl Paced {
 
     /// Removes the bar: what follows is the report.
     pub(super) fn finish(&self) {
-        if let Some(b) = &self.bar {
-            b.finish();
+        if let Some((bar, _)) = &self.bar {
+            bar.finish();
         }
+    }
+}
+
+/// `, about 6 min left`, the pacer's estimate for `writes_left`, once a round trip has been
+/// measured (before, the pacing alone would say a small job takes no time); empty when nothing
+/// is left.
+fn eta_text(pacing: &Pacing, writes_left: usize) -> String {
+    if writes_left == 0 || !pacing.measured() {
+        return String::new();
+    }
+    format!(
+        ", about {} left",
+        crate::report::approx_duration(pacing.eta(writes_left))
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_progress_eta_is_the_pacers_schedule() {
+        use crate::github::{Pacing, GITHUB_WINDOWS};
+        use std::time::Duration;
+        let pacing = Pacing::new(&GITHUB_WINDOWS, 1.0);
+        // Nothing measured yet: no estimate rather than "no time".
+        assert_eq!(eta_text(&pacing, 451), "");
+        pacing.observe_round_trip(Duration::from_secs(1));
+        // 451 writes a second apart: an average rate would say 451 s; the pacer knows the
+        // 451st waits for the hour window (3,600 s after the first), then takes its second.
+        assert_eq!(eta_text(&pacing, 451), ", about 1 h 1 min left");
+        assert_eq!(eta_text(&pacing, 10), ", about 10 s left");
+        assert_eq!(eta_text(&pacing, 0), "");
     }
 }
