@@ -7,7 +7,7 @@
 
 use fake_github::{AppKey, FakeGitHub, Recorded, Scope, TokenKind, TokenSpec, AGENTS_API_VERSION};
 
-use crate::common::{fake, Ran, Step, TOKEN};
+use crate::common::{cli_as, fake, Ran, Step, TOKEN};
 
 const ADMIN: &str = "ghp_AgentsAdminToken000000000000000000A1";
 const VALUE: &str = "mcp-api-key-value-0123456789";
@@ -67,18 +67,6 @@ fn versions_only_on_agents_calls(api: &FakeGitHub) {
 fn ok(ran: &Ran) {
     assert_eq!(ran.code, 0, "{}", ran.transcript());
     ran.assert_no_leak();
-}
-
-/// A CLI step: not in Actions, against the fake.
-fn cli<'a>(api: &'a FakeGitHub, token: &str, args: &[&str]) -> Step<'a> {
-    let mut all: Vec<&str> = args.to_vec();
-    let url = api.url();
-    all.extend(["--api-url", &url]);
-    Step::new(api)
-        .remove_env("GITHUB_ACTIONS")
-        .env("GH_TOKEN", token)
-        .value(token)
-        .args(&all)
 }
 
 // ---- the action ---------------------------------------------------------------------------
@@ -257,7 +245,7 @@ fn agents_with_an_environment_is_refused_everywhere_with_why() {
         ][..],
         &["set", "A", "--repo", "acme/api", "--app", "copilot"][..],
     ] {
-        let ran = cli(&api, ADMIN, args).run();
+        let ran = cli_as(&api, ADMIN, args).run();
         assert_eq!(ran.code, 2, "{args:?}: {}", ran.transcript());
         let first = ran
             .stderr
@@ -275,7 +263,7 @@ fn agents_with_an_environment_is_refused_everywhere_with_why() {
 #[test]
 fn sync_writes_agents_secrets_like_the_action() {
     let api = world();
-    let ran = cli(
+    let ran = cli_as(
         &api,
         ADMIN,
         &[
@@ -314,7 +302,7 @@ fn sync_writes_agents_secrets_like_the_action() {
 fn set_writes_an_agents_secret_and_its_dry_run_reads_only_the_key() {
     let api = world();
     api.add_repo("acme/web");
-    let ran = cli(
+    let ran = cli_as(
         &api,
         ADMIN,
         &[
@@ -348,7 +336,7 @@ fn set_writes_an_agents_secret_and_its_dry_run_reads_only_the_key() {
     insta::assert_snapshot!("set", ran.screen());
 
     api.clear_requests();
-    let dry = cli(
+    let dry = cli_as(
         &api,
         ADMIN,
         &[
@@ -378,7 +366,7 @@ fn set_into_an_organisations_agents_secrets_keeps_the_selection() {
     let id = api.repo_id("acme/api").expect("id");
     api.set_secret(&org_agents(), "SHARED", "old-shared-value");
     api.set_org_secret_visibility(&org_agents(), "SHARED", "selected", vec![id]);
-    let ran = cli(
+    let ran = cli_as(
         &api,
         ADMIN,
         &["set", "SHARED", "--org", "acme", "--app", "agents"],
@@ -407,7 +395,7 @@ fn status_lists_agents_secrets_with_one_request_per_target() {
         "COPILOT_MCP_KEY",
         "an Actions secret, not this",
     );
-    let ran = cli(
+    let ran = cli_as(
         &api,
         ADMIN,
         &[
@@ -439,7 +427,7 @@ fn status_lists_agents_secrets_with_one_request_per_target() {
 #[test]
 fn check_token_says_whether_the_token_reaches_agents_secrets() {
     let api = world();
-    let ran = cli(
+    let ran = cli_as(
         &api,
         ADMIN,
         &["check-token", "--repo", "acme/api", "--app", "agents"],
@@ -473,7 +461,7 @@ fn check_token_says_whether_the_token_reaches_agents_secrets() {
         },
     );
     api.clear_requests();
-    let ran = cli(
+    let ran = cli_as(
         &api,
         without,
         &["check-token", "--repo", "acme/api", "--app", "agents"],
@@ -491,7 +479,7 @@ fn check_token_says_whether_the_token_reaches_agents_secrets() {
 
     // The same token reaches Actions secrets: the kind is what was checked.
     api.clear_requests();
-    let ran = cli(&api, without, &["check-token", "--repo", "acme/api"]).run();
+    let ran = cli_as(&api, without, &["check-token", "--repo", "acme/api"]).run();
     assert_eq!(ran.code, 0, "{}", ran.transcript());
     assert_eq!(
         api.count("GET", "/repos/acme/api/actions/secrets/public-key"),
@@ -598,7 +586,7 @@ fn every_page_of_an_agents_listing_asks_for_the_version() {
     for i in 0..130 {
         api.set_secret(&agents(), &format!("KEY_{i:03}"), "v");
     }
-    let ran = cli(
+    let ran = cli_as(
         &api,
         ADMIN,
         &["status", "KEY_129", "--repo", "acme/api", "--app", "agents"],
@@ -637,7 +625,7 @@ fn delete_removes_agents_secrets_through_their_routes_and_version_only() {
         "actions-value-1",
     );
     // acme/web has no such Agents secret: already absent, told by its Agents public key.
-    let ran = cli(
+    let ran = cli_as(
         &api,
         ADMIN,
         &[
@@ -689,7 +677,7 @@ fn delete_removes_agents_secrets_through_their_routes_and_version_only() {
 fn delete_from_an_organisations_agents_secrets() {
     let api = world();
     api.set_secret(&org_agents(), "SHARED", "old-shared-value");
-    let ran = cli(
+    let ran = cli_as(
         &api,
         ADMIN,
         &[
@@ -720,7 +708,7 @@ fn rotate_writes_verifies_and_the_fake_decrypts_under_agents() {
     api.add_token(NEW, TokenSpec::fine_grained_all("octo"));
     api.set_secret(&agents(), "COPILOT_MCP_TOKEN", "the-old-token-value");
     // The step holds the workspace the audit log is in: kept until the log is read.
-    let step = cli(
+    let step = cli_as(
         &api,
         ADMIN,
         &[
@@ -805,7 +793,7 @@ fn rotate_writes_verifies_and_the_fake_decrypts_under_agents() {
 fn rotate_dry_run_reads_only_the_agents_keys() {
     let api = world();
     api.add_token(NEW, TokenSpec::fine_grained_all("octo"));
-    let ran = cli(
+    let ran = cli_as(
         &api,
         ADMIN,
         &[
@@ -851,7 +839,7 @@ fn delete_and_rotate_refuse_agents_with_an_environment_before_any_request() {
             "rotate", "A", "--repo", "acme/api", "--env", "prod", "--app", "agents",
         ][..],
     ] {
-        let ran = cli(&api, ADMIN, args).value(NEW).stdin(NEW).run();
+        let ran = cli_as(&api, ADMIN, args).value(NEW).stdin(NEW).run();
         assert_eq!(ran.code, 2, "{args:?}: {}", ran.transcript());
         ran.assert_no_leak();
         let first = ran

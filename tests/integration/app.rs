@@ -4,7 +4,7 @@
 use fake_github::{AppKey, FakeGitHub, Fault, FaultKind, Scope};
 use serde_json::{json, Value};
 
-use crate::common::{fake, Ran, Step};
+use crate::common::{calls, fake, Ran, Step};
 
 const APP_ID: u64 = 4242;
 
@@ -80,14 +80,6 @@ fn assert_nothing_leaks(api: &FakeGitHub, ran: &Ran, action: bool) {
             assert!(!text.contains(v.as_str()), "leaked in {what}");
         }
     }
-}
-
-/// Requests as `METHOD path` lines, for exact assertions.
-fn calls(api: &FakeGitHub) -> Vec<String> {
-    api.requests()
-        .iter()
-        .map(|r| format!("{} {} {}", r.method, r.path, r.status))
-        .collect()
 }
 
 #[test]

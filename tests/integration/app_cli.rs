@@ -5,7 +5,7 @@
 use fake_github::{AppKey, FakeGitHub, Fault, FaultKind, Scope};
 use serde_json::{json, Value};
 
-use crate::common::{fake, Ran, Step, TOKEN};
+use crate::common::{calls, fake, Ran, Step, TOKEN};
 
 const APP_ID: &str = "4242";
 const VALUE: &str = "rotated-by-the-app-0123456789";
@@ -47,14 +47,6 @@ fn app_cli<'a>(api: &'a FakeGitHub, args: &[&str]) -> Step<'a> {
         .value(TOKEN)
         .file("app.pem", &AppKey::shared().pkcs1_pem)
         .args(&all)
-}
-
-/// Requests as `METHOD path status` lines.
-fn calls(api: &FakeGitHub) -> Vec<String> {
-    api.requests()
-        .iter()
-        .map(|r| format!("{} {} {}", r.method, r.path, r.status))
-        .collect()
 }
 
 /// [`calls`] with `range` sorted: requests the command makes concurrently (public keys, lists)

@@ -6,20 +6,13 @@ use std::process::{Command, Stdio};
 use fake_github::{FakeGitHub, Fault, FaultKind, Scope, TokenKind, TokenSpec};
 use time::{Duration, OffsetDateTime};
 
-use crate::common::{fake, Ran, Step, BIN, TOKEN};
+use crate::common::{cli_as, fake, Ran, Step, BIN, TOKEN};
 
 const VALUE: &str = "github_pat_11NEWVALUE_rotated0123456789";
 
 /// A CLI step: not in Actions, the token given explicitly so `gh auth token` is never asked.
 fn cli<'a>(api: &'a FakeGitHub, args: &[&str]) -> Step<'a> {
-    let mut all: Vec<&str> = args.to_vec();
-    let url = api.url();
-    all.extend(["--api-url", &url]);
-    Step::new(api)
-        .remove_env("GITHUB_ACTIONS")
-        .env("GH_TOKEN", TOKEN)
-        .value(TOKEN)
-        .args(&all)
+    cli_as(api, TOKEN, args)
 }
 
 fn repos(api: &FakeGitHub, n: usize) -> Vec<String> {

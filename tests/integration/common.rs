@@ -28,6 +28,27 @@ pub fn fake() -> FakeGitHub {
     f
 }
 
+/// A command for people, as the holder of `token`: not in Actions, the token in `GH_TOKEN` (so
+/// `gh auth token` is never asked), `--api-url` the fake's.
+pub fn cli_as<'a>(api: &'a FakeGitHub, token: &str, args: &[&str]) -> Step<'a> {
+    let mut all: Vec<&str> = args.to_vec();
+    let url = api.url();
+    all.extend(["--api-url", &url]);
+    Step::new(api)
+        .remove_env("GITHUB_ACTIONS")
+        .env("GH_TOKEN", token)
+        .value(token)
+        .args(&all)
+}
+
+/// The fake's requests as `METHOD path status` lines, for exact assertions.
+pub fn calls(api: &FakeGitHub) -> Vec<String> {
+    api.requests()
+        .iter()
+        .map(|r| format!("{} {} {}", r.method, r.path, r.status))
+        .collect()
+}
+
 /// One action step to run.
 pub struct Step<'a> {
     /// The fake the step talks to, if any: its request log goes into the leak-scan corpus.

@@ -11,21 +11,7 @@ use serde_json::Value;
 use crate::common::*;
 
 fn cli<'a>(api: &'a FakeGitHub, args: &[&str]) -> Step<'a> {
-    let mut all: Vec<&str> = args.to_vec();
-    let url = api.url();
-    all.extend(["--api-url", &url]);
-    Step::new(api)
-        .remove_env("GITHUB_ACTIONS")
-        .env("GH_TOKEN", TOKEN)
-        .value(TOKEN)
-        .args(&all)
-}
-
-fn calls(api: &FakeGitHub) -> Vec<String> {
-    api.requests()
-        .iter()
-        .map(|r| format!("{} {} {}", r.method, r.path, r.status))
-        .collect()
+    cli_as(api, TOKEN, args)
 }
 
 /// `acme/api`, `acme/web`, `acme/db`, each holding OLD_PAT and LEGACY_KEY.

@@ -37,17 +37,7 @@ fn installation_spec(expires_in: time::Duration, api: &FakeGitHub) -> TokenSpec 
     }
 }
 
-fn cli<'a>(api: &'a FakeGitHub, token: &str, args: &[&str]) -> Step<'a> {
-    let mut all: Vec<&str> = args.to_vec();
-    let url = api.url();
-    all.extend(["--api-url", &url]);
-    Step::new(api)
-        .remove_env("GITHUB_ACTIONS")
-        .env("GH_TOKEN", token)
-        .value(token)
-        .args(&all)
-}
-
+/// [`crate::common::calls`], each path with its query.
 fn calls(api: &FakeGitHub) -> Vec<String> {
     api.requests()
         .iter()
@@ -75,7 +65,7 @@ fn check_token_with_an_installation_token_lists_what_it_reaches_and_never_asks_f
     }
     let token = stateless();
     api.add_token(&token, installation_spec(time::Duration::minutes(60), &api));
-    let ran = cli(&api, &token, &["check-token", "--repo", "acme/api"]).run();
+    let ran = cli_as(&api, &token, &["check-token", "--repo", "acme/api"]).run();
     assert_eq!(ran.code, 0, "{}", ran.transcript());
     assert_eq!(api.count("GET", "/user"), 0, "GET /user is refused to apps");
     assert_eq!(
@@ -96,7 +86,7 @@ fn check_token_with_a_revoked_installation_token_says_it_is_invalid() {
     let token = stateless();
     api.add_token(&token, installation_spec(time::Duration::minutes(60), &api));
     api.revoke_token(&token);
-    let ran = cli(&api, &token, &["check-token", "--repo", "acme/api"]).run();
+    let ran = cli_as(&api, &token, &["check-token", "--repo", "acme/api"]).run();
     assert_eq!(ran.code, 1, "{}", ran.transcript());
     // Invalid: the public key is not asked for.
     assert_eq!(
@@ -112,7 +102,7 @@ fn a_stateless_installation_token_works_as_gh_token() {
     let api = fake();
     let token = stateless();
     api.add_token(&token, installation_spec(time::Duration::minutes(60), &api));
-    let ran = cli(&api, &token, &["set", "PAT_TOKEN", "--repo", "acme/api"])
+    let ran = cli_as(&api, &token, &["set", "PAT_TOKEN", "--repo", "acme/api"])
         .stdin("fresh-value-1\n")
         .value("fresh-value-1")
         .run();
@@ -186,7 +176,7 @@ fn a_fragment_of_the_token_echoed_by_the_server_is_redacted() {
     action.assert_no_leak();
 
     echo(&api);
-    let ran = cli(&api, &token, &["set", "PAT_TOKEN", "--repo", "acme/api"])
+    let ran = cli_as(&api, &token, &["set", "PAT_TOKEN", "--repo", "acme/api"])
         .stdin("fresh-value-1\n")
         .value("fresh-value-1")
         .run()
