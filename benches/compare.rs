@@ -452,6 +452,22 @@ struct LimitResult {
     gh_time: Duration,
 }
 
+impl LimitResult {
+    /// The medians of both tools' runs under a secondary limit.
+    fn of(ours: &[Run], gh: &[Run]) -> LimitResult {
+        LimitResult {
+            ours_done: median_count(ours.iter().map(|r| r.done)),
+            gh_done: median_count(gh.iter().map(|r| r.done)),
+            ours_requests: median_count(ours.iter().map(|r| r.requests)),
+            gh_requests: median_count(gh.iter().map(|r| r.requests)),
+            ours_403: median_count(ours.iter().map(|r| r.secondary_403)),
+            gh_403: median_count(gh.iter().map(|r| r.secondary_403)),
+            ours_time: median_time(ours.iter().map(|r| r.elapsed)),
+            gh_time: median_time(gh.iter().map(|r| r.elapsed)),
+        }
+    }
+}
+
 struct Startup {
     skip: Duration,
     unchanged: Duration,
@@ -707,16 +723,7 @@ impl Bench {
             ..Options::default()
         };
         let (ours, gh) = self.pairs(job, runs, &opts, true);
-        LimitResult {
-            ours_done: median_count(ours.iter().map(|r| r.done)),
-            gh_done: median_count(gh.iter().map(|r| r.done)),
-            ours_requests: median_count(ours.iter().map(|r| r.requests)),
-            gh_requests: median_count(gh.iter().map(|r| r.requests)),
-            ours_403: median_count(ours.iter().map(|r| r.secondary_403)),
-            gh_403: median_count(gh.iter().map(|r| r.secondary_403)),
-            ours_time: median_time(ours.iter().map(|r| r.elapsed)),
-            gh_time: median_time(gh.iter().map(|r| r.elapsed)),
-        }
+        LimitResult::of(&ours, &gh)
     }
 
     /// Figure 6: the fake holds both secondary windows on a scaled clock.
@@ -730,16 +737,7 @@ impl Bench {
             ..Options::default()
         };
         let (ours, gh) = self.pairs(job, runs, &opts, true);
-        LimitResult {
-            ours_done: median_count(ours.iter().map(|r| r.done)),
-            gh_done: median_count(gh.iter().map(|r| r.done)),
-            ours_requests: median_count(ours.iter().map(|r| r.requests)),
-            gh_requests: median_count(gh.iter().map(|r| r.requests)),
-            ours_403: median_count(ours.iter().map(|r| r.secondary_403)),
-            gh_403: median_count(gh.iter().map(|r| r.secondary_403)),
-            ours_time: median_time(ours.iter().map(|r| r.elapsed)),
-            gh_time: median_time(gh.iter().map(|r| r.elapsed)),
-        }
+        LimitResult::of(&ours, &gh)
     }
 
     /// The action as the runner starts it (`INPUT_*`), on its two paths that make no request:
