@@ -493,12 +493,7 @@ fn check_token_says_whether_the_token_reaches_agents_secrets() {
 const APP_ID: u64 = 5150;
 
 fn app_step<'a>(api: &'a FakeGitHub) -> Step<'a> {
-    let key = AppKey::shared().pkcs1_pem.clone();
-    let mut step = Step::new(api)
-        .input("app-id", &APP_ID.to_string())
-        .input("app-private-key", &key);
-    step.values.push(key);
-    step
+    Step::new(api).app(APP_ID)
 }
 
 /// The installation token asks for exactly `agent_secrets: write` on the repository (and

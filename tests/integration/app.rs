@@ -28,12 +28,7 @@ const ALL: &[(&str, &str)] = &[
 ];
 
 fn app_step(api: &FakeGitHub) -> Step<'_> {
-    let key = AppKey::shared().pkcs1_pem.clone();
-    let mut step = Step::new(api)
-        .input("app-id", &APP_ID.to_string())
-        .input("app-private-key", &key);
-    step.values.push(key);
-    step
+    Step::new(api).app(APP_ID)
 }
 
 /// Bodies of the token requests, in order.

@@ -52,14 +52,10 @@ fn app_fake() -> FakeGitHub {
 
 /// Two secrets, as the app, with an audit log.
 fn step(api: &FakeGitHub) -> Step<'_> {
-    let key = AppKey::shared().pkcs1_pem.clone();
-    let mut step = Step::new(api)
-        .input("app-id", &APP_ID.to_string())
-        .input("app-private-key", &key)
+    Step::new(api)
+        .app(APP_ID)
         .input("audit-log", "audit.jsonl")
-        .secrets(&[("ALPHA", "alpha-value-new"), ("BETA", "beta-value-new")]);
-    step.values.push(key);
-    step
+        .secrets(&[("ALPHA", "alpha-value-new"), ("BETA", "beta-value-new")])
 }
 
 /// Runs `step`, sends `sig` once the held request reached the fake; returns what ran and how

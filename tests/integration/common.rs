@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use fake_github::{FakeGitHub, TokenSpec};
+use fake_github::{AppKey, FakeGitHub, TokenSpec};
 
 use crate::process::Spawned;
 
@@ -160,6 +160,15 @@ impl<'a> Step<'a> {
     pub fn token_value(mut self, token: &str) -> Self {
         self.values.push(token.to_owned());
         self.input("token", token)
+    }
+
+    /// Authenticates as the GitHub App `id` with the shared test key (`app-id` and
+    /// `app-private-key`); the key is registered as a value for the leak check.
+    pub fn app(mut self, id: u64) -> Self {
+        let key = AppKey::shared().pkcs1_pem.clone();
+        self.values.push(key.clone());
+        self.input("app-id", &id.to_string())
+            .input("app-private-key", &key)
     }
 
     /// A file in the workspace; its content is registered as a value for the leak check.

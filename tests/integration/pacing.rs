@@ -275,15 +275,12 @@ fn app_world(scale: f64, n: usize) -> (FakeGitHub, Vec<String>) {
 fn the_action_as_an_app_past_the_hour_warns_first_that_its_token_expires() {
     const SCALE: f64 = 36_000.0;
     let (api, targets) = app_world(SCALE, 451);
-    let key = AppKey::shared().pkcs1_pem.clone();
-    let mut step = Step::new(&api)
-        .input("app-id", &APP_ID.to_string())
-        .input("app-private-key", &key)
+    let ran = Step::new(&api)
+        .app(APP_ID)
         .secrets(&[("ONE", "one-value-new")])
         .input("repositories", &targets.join("\n"))
-        .env("SECRET_REFRESH_TIME_SCALE", &(1.0 / SCALE).to_string());
-    step.values.push(key);
-    let ran = step.run();
+        .env("SECRET_REFRESH_TIME_SCALE", &(1.0 / SCALE).to_string())
+        .run();
     assert_eq!(ran.code, 0, "{}", ran.screen());
     // The installation, one token for the run, a key and a write per repository, the revoke.
     assert_eq!(api.count("GET", "/repos/acme/p1/installation"), 1);

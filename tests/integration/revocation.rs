@@ -1,7 +1,7 @@
 //! Issue 15: every installation token a run mints is revoked, whichever way the run ends —
 //! success, each kind of failure, a failed revocation said out loud. (Signals: cancel.rs.)
 
-use fake_github::{AppKey, FakeGitHub, Fault, FaultKind, Scope};
+use fake_github::{FakeGitHub, Fault, FaultKind, Scope};
 
 use crate::common::{fake, Step};
 use crate::signal_phase::install_app;
@@ -18,13 +18,9 @@ fn app_fake() -> FakeGitHub {
 }
 
 fn step(api: &FakeGitHub) -> Step<'_> {
-    let key = AppKey::shared().pkcs1_pem.clone();
-    let mut step = Step::new(api)
-        .input("app-id", &APP_ID.to_string())
-        .input("app-private-key", &key)
-        .secrets(&[("ALPHA", "alpha-value-r"), ("BETA", "beta-value-r")]);
-    step.values.push(key);
-    step
+    Step::new(api)
+        .app(APP_ID)
+        .secrets(&[("ALPHA", "alpha-value-r"), ("BETA", "beta-value-r")])
 }
 
 #[test]
