@@ -26,6 +26,18 @@ fn stored(api: &FakeGitHub, repo: &str, name: &str) -> (String, u32) {
     (s.value, s.writes)
 }
 
+/// ALPHA and BETA hold their new values in acme/api, each written once.
+fn assert_both_stored_once(api: &FakeGitHub) {
+    assert_eq!(
+        stored(api, "acme/api", "ALPHA"),
+        ("alpha-value-new".into(), 1)
+    );
+    assert_eq!(
+        stored(api, "acme/api", "BETA"),
+        ("beta-value-new".into(), 1)
+    );
+}
+
 fn headline(ran: &Ran) -> String {
     ran.stdout
         .lines()
@@ -69,14 +81,7 @@ fn server_errors_are_retried_with_backoff() {
     assert_eq!(api.count("GET", A_KEY), 2);
     assert_eq!(api.count("PUT", "/secrets/ALPHA"), 3);
     assert_eq!(api.count("PUT", "/secrets/BETA"), 1);
-    assert_eq!(
-        stored(&api, "acme/api", "ALPHA"),
-        ("alpha-value-new".into(), 1)
-    );
-    assert_eq!(
-        stored(&api, "acme/api", "BETA"),
-        ("beta-value-new".into(), 1)
-    );
+    assert_both_stored_once(&api);
     assert_eq!(
         headline(&ran),
         "Wrote 2 secrets to 1 target with 6 requests to GitHub (3 retried)."
@@ -136,14 +141,7 @@ fn rate_limits_are_waited_out_and_the_wait_is_reported() {
     assert_eq!(api.count("GET", A_KEY), 2);
     assert_eq!(api.count("PUT", "/secrets/ALPHA"), 2);
     assert_eq!(api.count("PUT", "/secrets/BETA"), 2);
-    assert_eq!(
-        stored(&api, "acme/api", "ALPHA"),
-        ("alpha-value-new".into(), 1)
-    );
-    assert_eq!(
-        stored(&api, "acme/api", "BETA"),
-        ("beta-value-new".into(), 1)
-    );
+    assert_both_stored_once(&api);
     let line = headline(&ran);
     // 3 s + 4 s asked, plus 1-2 s until the primary reset.
     let waited = number_before(&line, "s on rate limits").expect(&line);
@@ -175,14 +173,7 @@ fn a_key_rotated_mid_run_is_refetched_once() {
             e("PUT", &format!("{A_PUT}BETA"), 201),
         ]
     );
-    assert_eq!(
-        stored(&api, "acme/api", "ALPHA"),
-        ("alpha-value-new".into(), 1)
-    );
-    assert_eq!(
-        stored(&api, "acme/api", "BETA"),
-        ("beta-value-new".into(), 1)
-    );
+    assert_both_stored_once(&api);
     // Both writes used the new key, and the audit log names it.
     let new_key = api.public_key(&Scope::repo("acme/api")).0;
     for line in ran.audit.lines() {

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use fake_github::{AppKey, FakeGitHub, Options, TokenSpec};
 
-use crate::common::{Ran, Step, TOKEN};
+use crate::common::{cli_as, Ran, Step, TOKEN};
+use crate::signal_phase::install_app;
 
 /// GitHub's hour lasts `3600 / SCALE` real seconds on both sides.
 fn fake_enforcing_both_windows(scale: f64) -> FakeGitHub {
@@ -31,6 +32,22 @@ fn repos(api: &FakeGitHub, n: usize) -> Vec<String> {
             r
         })
         .collect()
+}
+
+/// `args` for a person with [`TOKEN`], `--repos-file repos.txt` naming `targets`, on a clock
+/// `scale` times faster.
+fn over_repos_file<'a>(
+    api: &'a FakeGitHub,
+    scale: f64,
+    targets: &[String],
+    args: &[&str],
+) -> Step<'a> {
+    let mut all = args.to_vec();
+    all.extend(["--repos-file", "repos.txt"]);
+    let step =
+        cli_as(api, TOKEN, &all).env("SECRET_REFRESH_TIME_SCALE", &(1.0 / scale).to_string());
+    std::fs::write(step.workspace().join("repos.txt"), targets.join("\n")).expect("repos");
+    step
 }
 
 /// The fake's answers of that status to content-creating requests.
@@ -138,24 +155,9 @@ fn set_over_450_targets_says_first_that_it_will_take_more_than_an_hour() {
     let api = fake_enforcing_both_windows(SCALE);
     let targets = repos(&api, 460);
     let value = "github_pat_11PACED_rotated0123456789";
-    let step = Step::new(&api)
-        .remove_env("GITHUB_ACTIONS")
-        .env("GH_TOKEN", TOKEN)
-        .env("SECRET_REFRESH_TIME_SCALE", &(1.0 / SCALE).to_string())
-        .value(TOKEN)
+    let ran = over_repos_file(&api, SCALE, &targets, &["set", "PAT_TOKEN"])
         .value(value)
-        .stdin(value);
-    std::fs::write(step.workspace().join("repos.txt"), targets.join("\n")).expect("repos");
-    let url = api.url();
-    let ran = step
-        .args(&[
-            "set",
-            "PAT_TOKEN",
-            "--repos-file",
-            "repos.txt",
-            "--api-url",
-            &url,
-        ])
+        .stdin(value)
         .run();
     assert_eq!(ran.code, 0, "{}", ran.screen());
     // Fail-fast reads each key as it gets there: one GET and one PUT per repository.
@@ -190,24 +192,9 @@ fn rotate_over_450_targets_says_first_that_it_will_take_more_than_an_hour() {
     let api = fake_enforcing_both_windows(SCALE);
     api.add_token(NEW, TokenSpec::fine_grained_all("octo"));
     let targets = repos(&api, 451);
-    let step = Step::new(&api)
-        .remove_env("GITHUB_ACTIONS")
-        .env("GH_TOKEN", TOKEN)
-        .env("SECRET_REFRESH_TIME_SCALE", &(1.0 / SCALE).to_string())
-        .value(TOKEN)
+    let ran = over_repos_file(&api, SCALE, &targets, &["rotate", "PAT_TOKEN"])
         .value(NEW)
-        .stdin(NEW);
-    std::fs::write(step.workspace().join("repos.txt"), targets.join("\n")).expect("repos");
-    let url = api.url();
-    let ran = step
-        .args(&[
-            "rotate",
-            "PAT_TOKEN",
-            "--repos-file",
-            "repos.txt",
-            "--api-url",
-            &url,
-        ])
+        .stdin(NEW)
         .run();
     assert_eq!(ran.code, 0, "{}", ran.screen());
     // One GET /user, one key per repository (read while validating, reused by the writes), one
@@ -261,13 +248,7 @@ const APP_ID: u64 = 4242;
 fn app_world(scale: f64, n: usize) -> (FakeGitHub, Vec<String>) {
     let api = fake_enforcing_both_windows(scale);
     let targets = repos(&api, n);
-    api.add_app(APP_ID, &AppKey::shared().public_pem);
-    api.add_installation(
-        APP_ID,
-        "acme",
-        None,
-        &[("secrets", "write"), ("metadata", "read")],
-    );
+    install_app(&api, APP_ID);
     (api, targets)
 }
 
@@ -361,24 +342,7 @@ fn delete_over_450_secrets_says_first_that_it_will_take_more_than_an_hour() {
     for r in &targets {
         api.set_secret(&fake_github::Scope::repo(r), "OLD_PAT", "old-pat-value");
     }
-    let step = Step::new(&api)
-        .remove_env("GITHUB_ACTIONS")
-        .env("GH_TOKEN", TOKEN)
-        .env("SECRET_REFRESH_TIME_SCALE", &(1.0 / SCALE).to_string())
-        .value(TOKEN);
-    std::fs::write(step.workspace().join("repos.txt"), targets.join("\n")).expect("repos");
-    let url = api.url();
-    let ran = step
-        .args(&[
-            "delete",
-            "OLD_PAT",
-            "--repos-file",
-            "repos.txt",
-            "--yes",
-            "--api-url",
-            &url,
-        ])
-        .run();
+    let ran = over_repos_file(&api, SCALE, &targets, &["delete", "OLD_PAT", "--yes"]).run();
     assert_eq!(ran.code, 0, "{}", ran.screen());
     assert_eq!(api.count("DELETE", "/actions/secrets/OLD_PAT"), 451);
     assert_eq!(api.requests().len(), 451);

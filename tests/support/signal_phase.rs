@@ -1,7 +1,7 @@
 //! The scaffolding of the signal-phase tests every harness shares (tests/integration/cancel.rs,
 //! the binary run directly; tests/container.rs, the binary as the container's PID 1): a GitHub
-//! App installed on acme (revocation.rs installs it too), one request held so the signal lands in
-//! a known phase, and the audit records read back as rows.
+//! App installed on acme (revocation.rs and pacing.rs install it too), one request held so the
+//! signal lands in a known phase, and the audit records read back as rows.
 
 use std::time::{Duration, Instant};
 
