@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use fake_github::{AppKey, FakeGitHub, Scope};
 
-use crate::common::{fake, Ran, Step};
+use crate::common::{cli_as, fake, Ran, Step, TOKEN};
 use crate::signal_phase::{audit_rows, hold, install_app, wait_for_held, APP_ID};
 
 #[derive(Clone, Copy, Debug)]
@@ -56,6 +56,21 @@ fn step(api: &FakeGitHub) -> Step<'_> {
         .app(APP_ID)
         .input("audit-log", "audit.jsonl")
         .secrets(&[("ALPHA", "alpha-value-new"), ("BETA", "beta-value-new")])
+}
+
+/// [`step`] to acme/api and acme/web, fail-fast, held between the writes: fail-fast reads the
+/// second target's key only when it comes to it, so a signal sent while that read is in flight
+/// lands after both writes to acme/api.
+fn between_writes(api: &FakeGitHub) -> Step<'_> {
+    hold(
+        api,
+        "GET",
+        "/repos/acme/web/actions/secrets/public-key",
+        Duration::from_millis(500),
+    );
+    step(api)
+        .input("repositories", "acme/api\nacme/web")
+        .input("fail-fast", "true")
 }
 
 /// Runs `step`, sends `sig` once the held request reached the fake; returns what ran and how
@@ -171,18 +186,7 @@ fn a_signal_after_the_token_is_minted_revokes_it_and_writes_nothing() {
 fn a_signal_between_writes_keeps_what_was_written_and_starts_no_other() {
     for sig in BOTH {
         let api = app_fake();
-        // Fail-fast reads the second target's key only when it comes to it: the signal lands
-        // after both writes to acme/api, while that read is in flight.
-        hold(
-            &api,
-            "GET",
-            "/repos/acme/web/actions/secrets/public-key",
-            Duration::from_millis(500),
-        );
-        let step = step(&api)
-            .input("repositories", "acme/api\nacme/web")
-            .input("fail-fast", "true");
-        let (ran, seen) = run_signalled(&api, &step, sig);
+        let (ran, seen) = run_signalled(&api, &between_writes(&api), sig);
         assert_cancelled(&api, &ran, seen, sig);
         assert_eq!(
             audit(&ran),
@@ -439,12 +443,7 @@ fn check_token_with_a_token_stops_on_a_signal() {
     for sig in BOTH {
         let api = fake();
         hold(&api, "GET", "/user", Duration::from_secs(30));
-        let url = api.url();
-        let step = Step::new(&api)
-            .remove_env("GITHUB_ACTIONS")
-            .env("GH_TOKEN", crate::common::TOKEN)
-            .value(crate::common::TOKEN)
-            .args(&["check-token", "--repo", "acme/api", "--api-url", &url]);
+        let step = cli_as(&api, TOKEN, &["check-token", "--repo", "acme/api"]);
         let start = Instant::now();
         let (ran, _) = run_signalled(&api, &step, sig);
         assert!(start.elapsed() < Duration::from_secs(7), "{}", ran.screen());
@@ -461,16 +460,7 @@ fn check_token_with_a_token_stops_on_a_signal() {
 #[test]
 fn a_rerun_after_a_cancellation_writes_exactly_what_was_left() {
     let api = app_fake();
-    hold(
-        &api,
-        "GET",
-        "/repos/acme/web/actions/secrets/public-key",
-        Duration::from_millis(500),
-    );
-    let first = step(&api)
-        .input("repositories", "acme/api\nacme/web")
-        .input("fail-fast", "true")
-        .env("GITHUB_JOB", "refresh");
+    let first = between_writes(&api).env("GITHUB_JOB", "refresh");
     let (ran, _) = run_signalled(&api, &first, Sig::Term);
     assert_eq!(ran.code, 143, "{}", ran.transcript());
     let log = ran.audit.clone();
