@@ -538,7 +538,7 @@ fn mint_failure(
 /// Explains a failed JWT request; a rejected `iat`/`exp` points at the runner's clock. An
 /// error that is no refusal (the network, a bad body) is told as it is.
 pub fn jwt_failure(e: &ApiError, doing: &str) -> String {
-    let Some(status) = e.status().filter(|_| e.is_refusal()) else {
+    let Some(status) = e.refused_status() else {
         return e.to_string();
     };
     let message = e.server_message().unwrap_or_default().to_owned();
@@ -571,7 +571,7 @@ async fn resolve_patterns(reader: &Client, config: &Config) -> Result<Vec<Target
     };
     let reachable = endpoints::installation_repositories(reader)
         .await
-        .map_err(|e| match e.status().filter(|_| e.is_refusal()) {
+        .map_err(|e| match e.refused_status() {
             Some(status) => format!(
                 "could not list the app installation's repositories: GitHub answered {status}"
             ),

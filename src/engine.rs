@@ -941,7 +941,7 @@ fn refusal_failure(e: &ApiError, target: &Target, doing: &str, app: bool) -> Fai
         ApiError::Forbidden { .. } | ApiError::NotFound { .. } => (
             format!(
                 "GitHub answered {}: the token cannot {doing} secrets of {target}{message}",
-                e.status().unwrap_or_default()
+                e.refused_status().unwrap_or_default()
             ),
             if app {
                 app_permission_hint(target)

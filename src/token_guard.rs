@@ -41,7 +41,7 @@ pub enum RevokeError {
 
 impl From<ApiError> for RevokeError {
     fn from(e: ApiError) -> Self {
-        match e.status().filter(|_| e.is_refusal()) {
+        match e.refused_status() {
             Some(status) => RevokeError::Refused { status },
             None => RevokeError::Failed {
                 cause: e.to_string(),

@@ -305,7 +305,7 @@ pub(super) fn refusal(e: &ApiError) -> (u16, String) {
         .server_message()
         .map(|m| format!(" ({m})"))
         .unwrap_or_default();
-    (e.status().unwrap_or_default(), message)
+    (e.refused_status().unwrap_or_default(), message)
 }
 
 /// The kind from the prefix, with what GitHub's answer says about it.

@@ -317,7 +317,7 @@ fn problem(e: &ApiError, target: &Target, credential: &Credential) -> (String, S
     match e {
         ApiError::Unauthorized { .. } => (e.to_string(), credential.unauthorized_fix()),
         e if e.is_refusal() => (
-            match e.status() {
+            match e.refused_status() {
                 Some(status) => format!(
                     "GitHub answered {status}: the token cannot delete the secrets of \
                      {target}{}",

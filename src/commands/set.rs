@@ -823,7 +823,7 @@ async fn can_read_key(
             Err((e.to_string(), credential.unauthorized_fix()))
         }
         Err(ReadError::Refused(e)) => Err((
-            match e.status() {
+            match e.refused_status() {
                 Some(status) => format!(
                     "GitHub answered {status}: the token cannot read the secrets of {target}{}",
                     e.server_message()

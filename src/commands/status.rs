@@ -444,7 +444,7 @@ async fn list(
                 },
             ),
             ReadError::Refused(e) => fail(
-                match e.status() {
+                match e.refused_status() {
                     Some(status) => format!(
                         "GitHub answered {status}: the token cannot list the secrets of {target}{}",
                         e.server_message()

@@ -93,7 +93,7 @@ pub async fn revoke(api: &ApiUrl, policy: Policy, token: &SecretValue) -> Result
             host: api.gh_hostname(),
         });
     }
-    if crate::token::TokenKind::of(token).is_installation() {
+    if super::TokenKind::of(token).is_installation() {
         return Err(RevokeError::InstallationToken);
     }
     crate::output::know(token);

@@ -130,6 +130,13 @@ impl ApiError {
                 | ApiError::Unexpected { .. }
         )
     }
+
+    /// The status GitHub refused with ([`ApiError::is_refusal`]), for messages ("GitHub
+    /// answered 403"); `None` when no answer was refused (the network, a bad body, a 5xx after
+    /// retries). Callers outside `github` name the refusal by its variant, never by a number.
+    pub fn refused_status(&self) -> Option<u16> {
+        self.status().filter(|_| self.is_refusal())
+    }
 }
 
 #[derive(Deserialize)]

@@ -10,6 +10,7 @@ mod pager;
 pub mod repos;
 pub mod routes;
 mod store;
+mod token_kind;
 mod url;
 pub mod wire;
 
@@ -19,4 +20,5 @@ pub use client::{
 pub use pacer::{floor as pacing_floor, Pacer, Pacing, Window, GITHUB_WINDOWS, LONG_RUN};
 pub use pager::{PageError, Pages, MAX_PAGES};
 pub(crate) use store::{Sealed, SecretStore};
+pub use token_kind::TokenKind;
 pub use url::{ApiUrl, UrlError};
