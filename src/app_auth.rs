@@ -72,23 +72,140 @@ impl fmt::Debug for AppSigner {
     }
 }
 
-/// The error for a key that cannot sign. It never contains any part of the key.
-fn bad_key() -> String {
-    "`app-private-key` is not a usable RSA private key: give the whole PEM file GitHub \
-     generated for the app (PKCS#1, \"RSA PRIVATE KEY\"), or its PKCS#8 form \
-     (\"PRIVATE KEY\"), unchanged"
-        .to_owned()
+/// Why a GitHub App session could not be opened, or a token minted. Names the app's inputs,
+/// the account, the permission or the installation; never any part of the key or a token.
+#[derive(Debug, thiserror::Error)]
+pub enum AppAuthError {
+    /// The key cannot sign.
+    #[error(
+        "`app-private-key` is not a usable RSA private key: give the whole PEM file GitHub \
+         generated for the app (PKCS#1, \"RSA PRIVATE KEY\"), or its PKCS#8 form \
+         (\"PRIVATE KEY\"), unchanged"
+    )]
+    BadKey,
+    /// Codespaces secrets have no app permission ([`NO_CODESPACES_PERMISSION`]).
+    #[error("{}", NO_CODESPACES_PERMISSION)]
+    NoCodespacesPermission,
+    /// No credential at all.
+    #[error("no token")]
+    NoToken,
+    /// A client for a token could not be made.
+    #[error(transparent)]
+    Client(ApiError),
+    /// The targets belong to more than one account.
+    #[error(
+        "a GitHub App installation belongs to one account, but the targets belong to {first} \
+         and {other}: run once per account"
+    )]
+    SeveralOwners { first: String, other: String },
+    /// The installation found belongs to another account.
+    #[error("the app's installation {id} belongs to {login}, not {owner}")]
+    OtherAccount {
+        id: u64,
+        login: String,
+        owner: String,
+    },
+    /// No installation on the account (`shown`: ` (GitHub's message)`, or nothing).
+    #[error(
+        "the GitHub App is not installed on {what}: GitHub answered 404{shown} to {paths}. \
+         Install the app on {what} (or the repositories to write), or give \
+         `app-installation-id`"
+    )]
+    NotInstalled {
+        what: String,
+        shown: String,
+        paths: String,
+    },
+    /// The installation lacks a permission the run needs (`missing`: "`name: level`"s).
+    #[error(
+        "the GitHub App's installation on {what} lacks the permission {missing}: add it in the \
+         app's settings (Permissions), then accept the new permissions on the installation"
+    )]
+    MissingPermission { what: String, missing: String },
+    /// `app-installation-id` names no installation of the app.
+    #[error("the GitHub App has no installation {0}: check `app-installation-id`")]
+    NoInstallation(u64),
+    /// GitHub would not mint the token asked for (`repositories`: ` for a, b`; `shown`:
+    /// ` (GitHub's message)`; either may be empty).
+    #[error(
+        "GitHub refused an installation token with {asked}{repositories}{shown}: the \
+         installation must be granted these permissions and have access to those repositories"
+    )]
+    MintRefused {
+        asked: String,
+        repositories: String,
+        shown: String,
+    },
+    /// A request made with the app's JWT failed.
+    #[error(transparent)]
+    Jwt(#[from] JwtFailure),
+    /// GitHub's answer to the mint held no token.
+    #[error("GitHub's installation token answer had no token")]
+    NoMintedToken,
+    /// The minted token cannot be sent in a header.
+    #[error("{0}: it cannot be used, nor revoked (it expires by itself within the hour)")]
+    UnusableToken(crate::github::TokenError),
+    /// The mint brought no token.
+    #[error(transparent)]
+    Mint(Box<crate::token_guard::MintError<AppAuthError>>),
+    /// The token minted to resolve patterns could not be revoked.
+    #[error(transparent)]
+    Revoke(#[from] RevokeError),
+    /// The installation's repositories could not be listed (GitHub refused with `status`).
+    #[error("could not list the app installation's repositories: GitHub answered {0}")]
+    ListRefused(u16),
+    /// The installation's repositories could not be listed (no answer, or not understood).
+    #[error(transparent)]
+    List(ApiError),
+    /// A repository pattern is not a pattern.
+    #[error(transparent)]
+    Pattern(#[from] crate::target::PatternError),
+    /// A repository pattern matches nothing the app can reach.
+    #[error(
+        "`{0}` matches no repository the GitHub App is installed on (archived repositories are \
+         skipped)"
+    )]
+    NoMatch(String),
+}
+
+/// A request made with the app's JWT that failed: a rejected `iat`/`exp` points at the
+/// runner's clock; an error that is no refusal (the network, a bad body) is told as it is.
+/// `shown` is ` (GitHub's message)`, or nothing.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum JwtFailure {
+    /// The JWT's times were refused.
+    #[error(
+        "GitHub rejected the app's JWT{shown}: its times come from this machine's clock, which \
+         must be within a minute of GitHub's: check the runner's clock"
+    )]
+    Clock { shown: String },
+    /// The JWT was refused otherwise: the app's id or key.
+    #[error(
+        "GitHub rejected the app's JWT{shown}: check that `app-id` is the app's id (or client \
+         id) and `app-private-key` is one of its current private keys"
+    )]
+    Rejected { shown: String },
+    /// Another refusal while `doing` something.
+    #[error("could not {doing}: GitHub answered {status}{shown}")]
+    Refused {
+        doing: &'static str,
+        status: u16,
+        shown: String,
+    },
+    /// No refusal: no answer, or one not understood.
+    #[error(transparent)]
+    Api(ApiError),
 }
 
 impl AppSigner {
     /// Parses the key (PKCS#1 or PKCS#8 PEM) and proves it can sign. No request is made.
-    pub fn new(app_id: &str, private_key: &SecretValue) -> Result<Self, String> {
+    pub fn new(app_id: &str, private_key: &SecretValue) -> Result<Self, AppAuthError> {
         // A PEM pasted through tools that escape newlines arrives as one line with `\n`.
         let mut pem = private_key.expose().trim().to_owned();
         if !pem.contains('\n') && pem.contains("\\n") {
             pem = pem.replace("\\n", "\n");
         }
-        let key = EncodingKey::from_rsa_pem(pem.as_bytes()).map_err(|_| bad_key());
+        let key = EncodingKey::from_rsa_pem(pem.as_bytes()).map_err(|_| AppAuthError::BadKey);
         pem.zeroize();
         let signer = AppSigner {
             iss: Issuer::parse(app_id),
@@ -109,10 +226,10 @@ impl AppSigner {
     }
 
     /// A JWT signed at `now`, RS256.
-    pub fn sign(&self, now: u64) -> Result<SecretValue, String> {
+    pub fn sign(&self, now: u64) -> Result<SecretValue, AppAuthError> {
         jsonwebtoken::encode(&Header::new(Algorithm::RS256), &self.claims(now), &self.key)
             .map(SecretValue::new)
-            .map_err(|_| bad_key())
+            .map_err(|_| AppAuthError::BadKey)
     }
 }
 
@@ -153,13 +270,15 @@ pub const NO_CODESPACES_PERMISSION: &str = "a GitHub App cannot be limited to Co
      (GitHub's token permissions have none for them): use `token` for Codespaces secrets";
 
 /// The permissions an installation token needs for the configured targets ([`permission_name`]).
-pub fn permissions_for(config: &Config) -> Result<BTreeMap<&'static str, &'static str>, String> {
+pub fn permissions_for(
+    config: &Config,
+) -> Result<BTreeMap<&'static str, &'static str>, AppAuthError> {
     let (org, environment) = match &config.destination {
         Destination::Org { .. } => (true, false),
         Destination::Repos { environment, .. } => (false, environment.is_some()),
     };
     let name = permission_name(config.app, org, environment)
-        .ok_or_else(|| NO_CODESPACES_PERMISSION.to_owned())?;
+        .ok_or(AppAuthError::NoCodespacesPermission)?;
     Ok(BTreeMap::from([(name, "write")]))
 }
 
@@ -178,7 +297,7 @@ pub enum Access {
 /// `write`; so are the two Agent secrets permissions in GitHub's tables).
 pub fn read_permissions_for(
     config: &Config,
-) -> Result<BTreeMap<&'static str, &'static str>, String> {
+) -> Result<BTreeMap<&'static str, &'static str>, AppAuthError> {
     Ok(permissions_for(config)?
         .into_keys()
         .map(|name| (name, "read"))
@@ -217,9 +336,10 @@ impl Session {
 }
 
 /// Why a session could not be opened, and how many requests that took.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{error}")]
 pub struct OpenError {
-    pub message: String,
+    pub error: AppAuthError,
     pub requests: u64,
 }
 
@@ -241,15 +361,15 @@ pub async fn open_with(
     on_token: &mut dyn FnMut(&SecretValue),
 ) -> Result<Session, OpenError> {
     let stats: Arc<Stats> = Arc::default();
-    let fail = |message: String, stats: &Stats| OpenError {
-        message,
+    let fail = |error: AppAuthError, stats: &Stats| OpenError {
+        error,
         requests: stats.requests.load(std::sync::atomic::Ordering::Relaxed),
     };
     match &config.auth {
         Auth::Token(token) => Ok(Session {
             client: Arc::new(
                 Client::new(&config.api_url, token, policy)
-                    .map_err(|e| fail(e.to_string(), &stats))?,
+                    .map_err(|e| fail(AppAuthError::Client(e), &stats))?,
             ),
             targets: None,
             token: std::sync::Mutex::new(None),
@@ -265,7 +385,7 @@ pub async fn open_with(
                 .await
                 .map_err(|e| fail(e, &stats))
         }
-        Auth::None => Err(fail("no token".into(), &stats)),
+        Auth::None => Err(fail(AppAuthError::NoToken, &stats)),
     }
 }
 
@@ -277,9 +397,9 @@ struct Clients {
 }
 
 impl Clients {
-    fn client(&self, token: &SecretValue) -> Result<Client, String> {
+    fn client(&self, token: &SecretValue) -> Result<Client, AppAuthError> {
         let mut c =
-            Client::new(&self.api_url, token, self.policy.clone()).map_err(|e| e.to_string())?;
+            Client::new(&self.api_url, token, self.policy.clone()).map_err(AppAuthError::Client)?;
         c.stats = self.stats.clone();
         Ok(c)
     }
@@ -291,7 +411,7 @@ async fn open_app(
     clients: Clients,
     access: Access,
     on_token: &mut dyn FnMut(&SecretValue),
-) -> Result<Session, String> {
+) -> Result<Session, AppAuthError> {
     let permissions = match access {
         Access::Write => permissions_for(config)?,
         Access::Read => read_permissions_for(config)?,
@@ -317,7 +437,7 @@ async fn open_app(
         let resolved = resolve_patterns(reader.client(), config).await;
         let revoked = reader.revoke().await;
         let resolved = resolved?;
-        revoked.map_err(|e| e.to_string())?;
+        revoked?;
         targets = Some(resolved);
     }
 
@@ -354,7 +474,7 @@ async fn open_app(
 }
 
 /// The one account every target belongs to: an installation covers one user or organisation.
-fn single_owner(config: &Config) -> Result<String, String> {
+fn single_owner(config: &Config) -> Result<String, AppAuthError> {
     let owners: Vec<&str> = match &config.destination {
         Destination::Org { org, .. } => vec![org.as_str()],
         Destination::Repos { repos, .. } => repos
@@ -367,10 +487,10 @@ fn single_owner(config: &Config) -> Result<String, String> {
     };
     let first = owners.first().copied().unwrap_or_default();
     if let Some(other) = owners.iter().find(|o| !o.eq_ignore_ascii_case(first)) {
-        return Err(format!(
-            "a GitHub App installation belongs to one account, but the targets belong to \
-             {first} and {other}: run once per account"
-        ));
+        return Err(AppAuthError::SeveralOwners {
+            first: first.to_owned(),
+            other: (*other).to_owned(),
+        });
     }
     Ok(first.to_owned())
 }
@@ -383,7 +503,7 @@ async fn find_installation(
     config: &Config,
     owner: &str,
     needed: &BTreeMap<&'static str, &'static str>,
-) -> Result<u64, String> {
+) -> Result<u64, AppAuthError> {
     let first_repo = match &config.destination {
         Destination::Repos { repos, .. } => repos.iter().find_map(|r| match r {
             RepoSpec::Exact(repo) => Some(repo.clone()),
@@ -405,27 +525,26 @@ async fn find_installation(
             Ok(doc) => {
                 if let Some(login) = &doc.account {
                     if !login.eq_ignore_ascii_case(owner) {
-                        return Err(format!(
-                            "the app's installation {} belongs to {login}, not {owner}",
-                            doc.id
-                        ));
+                        return Err(AppAuthError::OtherAccount {
+                            id: doc.id,
+                            login: login.clone(),
+                            owner: owner.to_owned(),
+                        });
                     }
                 }
                 check_granted(&doc, needed, &what)?;
                 return Ok(doc.id);
             }
             Err(ApiError::NotFound { message }) => last = message,
-            Err(e) => return Err(jwt_failure(&e, "find the app's installation")),
+            Err(e) => return Err(jwt_failure(&e, "find the app's installation").into()),
         }
     }
     let paths: Vec<String> = places.iter().map(InstallationOf::path).collect();
-    let message = last.map(|m| format!(" ({m})")).unwrap_or_default();
-    Err(format!(
-        "the GitHub App is not installed on {what}: GitHub answered 404{message} to {}. \
-         Install the app on {what} (or the repositories to write), or give \
-         `app-installation-id`",
-        paths.join(" and ")
-    ))
+    Err(AppAuthError::NotInstalled {
+        what,
+        shown: last.map(|m| format!(" ({m})")).unwrap_or_default(),
+        paths: paths.join(" and "),
+    })
 }
 
 /// Fails, naming the permission, when the installation lacks one the run needs.
@@ -433,7 +552,7 @@ fn check_granted(
     doc: &Installation,
     needed: &BTreeMap<&'static str, &'static str>,
     what: &str,
-) -> Result<(), String> {
+) -> Result<(), AppAuthError> {
     let missing: Vec<String> = needed
         .iter()
         .filter(|(name, level)| {
@@ -445,11 +564,10 @@ fn check_granted(
     if missing.is_empty() {
         return Ok(());
     }
-    Err(format!(
-        "the GitHub App's installation on {what} lacks the permission {}: add it in the app's \
-         settings (Permissions), then accept the new permissions on the installation",
-        missing.join(" and ")
-    ))
+    Err(AppAuthError::MissingPermission {
+        what: what.to_owned(),
+        missing: missing.join(" and "),
+    })
 }
 
 /// `POST /app/installations/{id}/access_tokens`, limited to `repositories` and `permissions`:
@@ -460,7 +578,7 @@ pub async fn mint(
     installation: u64,
     repositories: Option<&[String]>,
     permissions: &BTreeMap<&'static str, &'static str>,
-) -> Result<InstallationToken, String> {
+) -> Result<InstallationToken, AppAuthError> {
     let (client, repositories, permissions) = (
         Arc::clone(jwt),
         repositories.map(<[String]>::to_vec),
@@ -470,7 +588,7 @@ pub async fn mint(
         request_token(&client, installation, repositories.as_deref(), &permissions).await
     })
     .await
-    .map_err(|e| e.to_string())
+    .map_err(|e| AppAuthError::Mint(Box::new(e)))
 }
 
 /// The mint's request and the checks of its answer: the token and its `expires_at`.
@@ -479,7 +597,7 @@ async fn request_token(
     installation: u64,
     repositories: Option<&[String]>,
     permissions: &BTreeMap<&'static str, &'static str>,
-) -> Result<(SecretValue, Option<String>), String> {
+) -> Result<(SecretValue, Option<String>), AppAuthError> {
     let mut body = json!({ "permissions": permissions });
     if let Some(names) = repositories {
         if let Some(fields) = body.as_object_mut() {
@@ -493,12 +611,11 @@ async fn request_token(
     let token = minted
         .token
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| "GitHub's installation token answer had no token".to_owned())?;
+        .ok_or(AppAuthError::NoMintedToken)?;
     // Checked before anything masks, prints or sends it: a newline in it would end a
     // workflow command early and make octocrab panic on the header.
-    crate::github::check_token(&token, "installation token GitHub minted").map_err(|e| {
-        format!("{e}: it cannot be used, nor revoked (it expires by itself within the hour)")
-    })?;
+    crate::github::check_token(&token, "installation token GitHub minted")
+        .map_err(AppAuthError::UnusableToken)?;
     Ok((token, minted.expires_at))
 }
 
@@ -508,7 +625,7 @@ fn mint_failure(
     installation: u64,
     repositories: Option<&[String]>,
     permissions: &BTreeMap<&'static str, &'static str>,
-) -> String {
+) -> AppAuthError {
     {
         let asked = permissions
             .iter()
@@ -516,30 +633,27 @@ fn mint_failure(
             .collect::<Vec<_>>()
             .join(", ");
         match e {
-            ApiError::NotFound { .. } => format!(
-                "the GitHub App has no installation {installation}: check `app-installation-id`"
-            ),
-            ApiError::Rejected { message } => format!(
-                "GitHub refused an installation token with {asked}{}{}: the installation \
-                 must be granted these permissions and have access to those repositories",
-                repositories
+            ApiError::NotFound { .. } => AppAuthError::NoInstallation(installation),
+            ApiError::Rejected { message } => AppAuthError::MintRefused {
+                asked,
+                repositories: repositories
                     .map(|r| format!(" for {}", r.join(", ")))
                     .unwrap_or_default(),
-                message
+                shown: message
                     .as_deref()
                     .map(|m| format!(" ({m})"))
-                    .unwrap_or_default()
-            ),
-            e => jwt_failure(e, "get an installation token"),
+                    .unwrap_or_default(),
+            },
+            e => jwt_failure(e, "get an installation token").into(),
         }
     }
 }
 
 /// Explains a failed JWT request; a rejected `iat`/`exp` points at the runner's clock. An
 /// error that is no refusal (the network, a bad body) is told as it is.
-pub fn jwt_failure(e: &ApiError, doing: &str) -> String {
+pub fn jwt_failure(e: &ApiError, doing: &'static str) -> JwtFailure {
     let Some(status) = e.refused_status() else {
-        return e.to_string();
+        return JwtFailure::Api(e.clone());
     };
     let message = e.server_message().unwrap_or_default().to_owned();
     let shown = if message.is_empty() {
@@ -550,45 +664,37 @@ pub fn jwt_failure(e: &ApiError, doing: &str) -> String {
     if matches!(e, ApiError::Unauthorized { .. }) {
         let lower = message.to_ascii_lowercase();
         if lower.contains("'iat'") || lower.contains("'exp'") || lower.contains("issued at") {
-            return format!(
-                "GitHub rejected the app's JWT{shown}: its times come from this machine's \
-                 clock, which must be within a minute of GitHub's: check the runner's clock"
-            );
+            return JwtFailure::Clock { shown };
         }
-        return format!(
-            "GitHub rejected the app's JWT{shown}: check that `app-id` is the app's id (or \
-             client id) and `app-private-key` is one of its current private keys"
-        );
+        return JwtFailure::Rejected { shown };
     }
-    format!("could not {doing}: GitHub answered {status}{shown}")
+    JwtFailure::Refused {
+        doing,
+        status,
+        shown,
+    }
 }
 
 /// Targets for the configured repositories, patterns matched against
 /// `GET /installation/repositories` (every repository the installation can reach).
-async fn resolve_patterns(reader: &Client, config: &Config) -> Result<Vec<Target>, String> {
+async fn resolve_patterns(reader: &Client, config: &Config) -> Result<Vec<Target>, AppAuthError> {
     let Destination::Repos { repos, environment } = &config.destination else {
         return Ok(Vec::new());
     };
     let reachable = endpoints::installation_repositories(reader)
         .await
         .map_err(|e| match e.refused_status() {
-            Some(status) => format!(
-                "could not list the app installation's repositories: GitHub answered {status}"
-            ),
-            None => e.to_string(),
+            Some(status) => AppAuthError::ListRefused(status),
+            None => AppAuthError::List(e),
         })?;
     let mut resolved: Vec<Target> = Vec::new();
     for spec in repos {
         let matched: Vec<Repo> = match spec {
             RepoSpec::Exact(r) => vec![r.clone()],
             RepoSpec::Pattern { owner, pattern } => {
-                let found = crate::target::pattern_matches(owner, pattern, &reachable)
-                    .map_err(|e| e.to_string())?;
+                let found = crate::target::pattern_matches(owner, pattern, &reachable)?;
                 if found.is_empty() {
-                    return Err(format!(
-                        "`{spec}` matches no repository the GitHub App is installed on \
-                         (archived repositories are skipped)"
-                    ));
+                    return Err(AppAuthError::NoMatch(spec.to_string()));
                 }
                 found
             }
@@ -668,6 +774,7 @@ mod tests {
         ];
         for case in cases {
             let err = AppSigner::new("1", &SecretValue::from(case.as_str())).expect_err("bad");
+            let err = err.to_string();
             assert!(err.contains("app-private-key"), "{err}");
             for line in case
                 .lines()

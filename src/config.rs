@@ -294,7 +294,7 @@ pub enum Problem {
     #[error("expected {0}")]
     Expected(&'static str),
     #[error("{0}")]
-    ApiUrl(String),
+    ApiUrl(crate::github::UrlError),
     #[error("{0}")]
     EnvironmentName(#[from] crate::names::EnvironmentNameError),
     #[error("{0}")]
@@ -1258,10 +1258,8 @@ fn first_non_empty<'a>(values: &[&'a String]) -> Option<&'a str> {
 
 /// The token is only ever sent over https, or to this machine: the policy lives in
 /// [`crate::github::ApiUrl`], applied again where every client is built.
-pub fn check_api_url(url: &str) -> Result<(), String> {
-    crate::github::ApiUrl::parse(url)
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+pub fn check_api_url(url: &str) -> Result<(), crate::github::UrlError> {
+    crate::github::ApiUrl::parse(url).map(|_| ())
 }
 
 #[cfg(test)]

@@ -159,7 +159,7 @@ async fn authenticate(
             None
         }
         Ok(Err(e)) => {
-            report.fatal = Some(e.message);
+            report.fatal = Some(e.error.to_string());
             report.requests = e.requests;
             if let Err(e) = crate::token_guard::revoke_left_behind().await {
                 add_fatal(report, e.to_string());

@@ -392,7 +392,7 @@ fn corpus_of_bad_repos_files() {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            Err(e) => e,
+            Err(e) => e.to_string(),
         };
         out.push_str(&format!("{text:?}\n  {result}\n"));
     }

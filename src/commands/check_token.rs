@@ -86,7 +86,7 @@ pub fn run(args: CheckTokenArgs) -> ExitCode {
     };
     let runtime = match super::runtime() {
         Ok(r) => r,
-        Err(e) => return super::fail(FAILED, &e),
+        Err(e) => return super::fail(FAILED, &e.to_string()),
     };
     // octocrab's client spawns its service on the runtime it is built in.
     let _entered = runtime.enter();
@@ -445,7 +445,7 @@ fn run_app(args: &CheckTokenArgs, creds: &AppCredentials, repo: Option<Repo>) ->
     };
     let runtime = match super::runtime() {
         Ok(r) => r,
-        Err(e) => return super::fail(FAILED, &e),
+        Err(e) => return super::fail(FAILED, &e.to_string()),
     };
     // octocrab's client spawns its service on the runtime it is built in.
     let _entered = runtime.enter();
@@ -453,7 +453,7 @@ fn run_app(args: &CheckTokenArgs, creds: &AppCredentials, repo: Option<Repo>) ->
         .and_then(|s| s.sign(crate::app_auth::now_secs()))
     {
         Ok(jwt) => jwt,
-        Err(e) => return super::fail(FAILED, &e),
+        Err(e) => return super::fail(FAILED, &e.to_string()),
     };
     let jwt = match Client::new(&api_url, &jwt, Policy::from_env()) {
         Ok(c) => std::sync::Arc::new(c),
@@ -566,7 +566,7 @@ async fn app_findings(jwt: &Client, found: &mut Findings) -> bool {
                 format!("refused: GitHub answered {status}{message}"),
                 Tone::Bad,
             );
-            found.problem(crate::app_auth::jwt_failure(&e, "read the app"));
+            found.problem(crate::app_auth::jwt_failure(&e, "read the app").to_string());
             return false;
         }
         Err(e) => {
@@ -624,10 +624,9 @@ async fn installation_findings(
                 format!("not read: GitHub answered {status}{message}"),
                 Tone::Bad,
             );
-            found.problem(crate::app_auth::jwt_failure(
-                &e,
-                "read the app's installation",
-            ));
+            found.problem(
+                crate::app_auth::jwt_failure(&e, "read the app's installation").to_string(),
+            );
             return None;
         }
         Err(e) => {
@@ -713,7 +712,7 @@ async fn mint_findings(
         Ok(m) => m,
         Err(e) => {
             found.line("Token", "none: see below", Tone::Bad);
-            found.problem(e);
+            found.problem(e.to_string());
             return None;
         }
     };

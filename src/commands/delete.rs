@@ -119,7 +119,7 @@ pub fn run(args: DeleteArgs) -> ExitCode {
     };
     let targets = match args.targets.targets() {
         Ok(t) => t,
-        Err(e) => return super::fail(USAGE, &e),
+        Err(e) => return super::fail(USAGE, &e.to_string()),
     };
     let api_url = match super::api_url(args.api_url.as_deref()) {
         Ok(u) => u.to_string(),
@@ -155,7 +155,7 @@ pub fn run(args: DeleteArgs) -> ExitCode {
     }
     let runtime = match super::runtime() {
         Ok(r) => r,
-        Err(e) => return super::fail(FAILED, &e),
+        Err(e) => return super::fail(FAILED, &e.to_string()),
     };
     // octocrab's client spawns its service on the runtime it is built in.
     let _entered = runtime.enter();
@@ -166,7 +166,7 @@ pub fn run(args: DeleteArgs) -> ExitCode {
         &mut |t: &SecretValue| crate::output::know(t),
     )) {
         Ok(s) => s,
-        Err(e) => return super::fail(USAGE, &format!("{}; nothing was deleted", e.message)),
+        Err(e) => return super::fail(USAGE, &format!("{}; nothing was deleted", e.error)),
     };
     // Deletes are content-creating requests, paced like writes: a run past the hour says so
     // before the first one (as `set` and `rotate` do).
@@ -213,8 +213,13 @@ fn plan_text(style: Style, names: &[SecretName], targets: &[Target]) -> String {
     )
 }
 
+/// The answer to the confirmation could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read the answer at the terminal: {0}")]
+struct ConfirmError(std::io::Error);
+
 /// Asks on the terminal; only `yes` goes on.
-fn confirm(n: usize) -> Result<bool, String> {
+fn confirm(n: usize) -> Result<bool, ConfirmError> {
     super::print(&format!(
         "Delete {}? This cannot be undone. Type yes to go on: ",
         plural(n, "secret", "secrets")
@@ -222,7 +227,7 @@ fn confirm(n: usize) -> Result<bool, String> {
     let mut answer = String::new();
     std::io::stdin()
         .read_line(&mut answer)
-        .map_err(|e| format!("cannot read the answer at the terminal: {e}"))?;
+        .map_err(ConfirmError)?;
     Ok(answer.trim().eq_ignore_ascii_case("yes"))
 }
 

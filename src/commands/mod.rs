@@ -70,19 +70,52 @@ impl Default for TargetArgs {
     }
 }
 
-pub(crate) fn parse_app(s: &str) -> Result<App, String> {
-    App::parse(s).ok_or_else(|| format!("expected {}", crate::target::APPS))
+/// `--app` is none of the kinds of secrets (clap shows it after the flag and the value).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected {}", crate::target::APPS)]
+pub struct AppParseError;
+
+pub(crate) fn parse_app(s: &str) -> Result<App, AppParseError> {
+    App::parse(s).ok_or(AppParseError)
+}
+
+/// Why the targets cannot be known: which flag or line is wrong, and how to write it. Holds
+/// names (organisation, repository, file), never a secret's value.
+#[derive(Debug, thiserror::Error)]
+pub enum TargetArgsError {
+    /// `--org` is no organisation name.
+    #[error("--org `{0}` is not an organisation name (letters, digits, `-`)")]
+    Org(String),
+    /// `--env ""`.
+    #[error("--env is empty: give the environment's name")]
+    EmptyEnvironment,
+    /// `--env` is no environment name.
+    #[error("--env: {0}")]
+    Environment(crate::names::EnvironmentNameError),
+    /// `--env` with an `--app` whose secrets have no environment level.
+    #[error("--env with --app {app}: {why}; leave out one of them")]
+    EnvironmentOfApp {
+        app: &'static str,
+        why: crate::target::NoEnvironment,
+    },
+    /// `--repo` is not `owner/name`.
+    #[error("--repo `{0}` is not a repository: write it as owner/name, e.g. acme/api")]
+    Repo(String),
+    /// `--repos-file` cannot be used.
+    #[error(transparent)]
+    ReposFile(#[from] repos_file::ReposFileError),
+    /// None of `--repo`, `--repos-file`, `--org`.
+    #[error("no target: give --repo owner/name (repeatable), --repos-file FILE or --org ORG")]
+    NoTarget,
 }
 
 impl TargetArgs {
     /// The targets, in the order given, without duplicates. Errors say which flag or line is
     /// wrong and how to write it.
-    pub fn targets(&self) -> Result<Vec<Target>, String> {
+    pub fn targets(&self) -> Result<Vec<Target>, TargetArgsError> {
         if let Some(org) = &self.org {
             if !crate::target::is_owner(org) {
-                return Err(format!(
-                    "--org `{org}` is not an organisation name (letters, digits, `-`)"
-                ));
+                return Err(TargetArgsError::Org(org.clone()));
             }
             return Ok(vec![Target::Org {
                 org: org.clone(),
@@ -92,32 +125,27 @@ impl TargetArgs {
         if let Some(env) = &self.environment {
             match crate::names::environment_name(env) {
                 Err(crate::names::EnvironmentNameError::Empty) => {
-                    return Err("--env is empty: give the environment's name".into())
+                    return Err(TargetArgsError::EmptyEnvironment)
                 }
-                Err(e) => return Err(format!("--env: {e}")),
+                Err(e) => return Err(TargetArgsError::Environment(e)),
                 Ok(_) => {}
             }
             if let Err(why) = self.app.environments() {
-                return Err(format!(
-                    "--env with --app {}: {why}; leave out one of them",
-                    self.app.as_str()
-                ));
+                return Err(TargetArgsError::EnvironmentOfApp {
+                    app: self.app.as_str(),
+                    why,
+                });
             }
         }
         let mut repos: Vec<Repo> = Vec::new();
         for r in &self.repos {
-            repos.push(Repo::parse(r).ok_or_else(|| {
-                format!("--repo `{r}` is not a repository: write it as owner/name, e.g. acme/api")
-            })?);
+            repos.push(Repo::parse(r).ok_or_else(|| TargetArgsError::Repo(r.clone()))?);
         }
         if let Some(path) = &self.repos_file {
             repos.extend(repos_file::read(path)?);
         }
         if repos.is_empty() {
-            return Err(
-                "no target: give --repo owner/name (repeatable), --repos-file FILE or --org ORG"
-                    .into(),
-            );
+            return Err(TargetArgsError::NoTarget);
         }
         let mut targets: Vec<Target> = Vec::new();
         crate::target::add_targets(&mut targets, repos, self.environment.as_deref(), self.app);
@@ -320,9 +348,14 @@ pub fn token(prompt: bool, api_url: &str) -> Result<(SecretValue, TokenSource), 
 
 /// A single-threaded runtime for one command, SIGINT and SIGTERM handled (see [`crate::cancel`]);
 /// a minted token left unrevoked is revoked before it shuts down (see [`crate::token_guard`]).
-pub fn runtime() -> Result<crate::token_guard::Runtime, String> {
-    crate::token_guard::runtime().map_err(|e| format!("cannot start: {e}"))
+pub fn runtime() -> Result<crate::token_guard::Runtime, RuntimeError> {
+    crate::token_guard::runtime().map_err(RuntimeError)
 }
+
+/// The runtime could not be built (a check failed: exit 1).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot start: {0}")]
+pub struct RuntimeError(std::io::Error);
 
 /// `code`, or 130/143 when a signal cancelled the command.
 pub fn exit(code: ExitCode) -> ExitCode {
@@ -506,10 +539,12 @@ mod tests {
         assert!(bad
             .targets()
             .expect_err("bad")
+            .to_string()
             .contains("write it as owner/name"));
         assert!(TargetArgs::default()
             .targets()
             .expect_err("none")
+            .to_string()
             .starts_with("no target"));
         let env = TargetArgs {
             repos: vec!["acme/api".into()],
@@ -517,6 +552,10 @@ mod tests {
             app: App::Dependabot,
             ..TargetArgs::default()
         };
-        assert!(env.targets().expect_err("env").contains("--app dependabot"));
+        assert!(env
+            .targets()
+            .expect_err("env")
+            .to_string()
+            .contains("--app dependabot"));
     }
 }

@@ -13,31 +13,79 @@ use std::path::Path;
 
 use crate::target::Repo;
 
+/// Why `--repos-file` cannot be used. Names the flag, the file and the line.
+#[derive(Debug, thiserror::Error)]
+pub enum ReposFileError {
+    /// The file cannot be read: missing, not UTF-8, or another I/O error.
+    #[error("--repos-file {path}: cannot read it: {}", read_cause(.cause))]
+    Read { path: String, cause: std::io::Error },
+    /// A line is not what either form allows.
+    #[error("--repos-file {path}: {error}")]
+    Parse { path: String, error: ParseError },
+    /// The file names no repository.
+    #[error("--repos-file {path}: no repository in it (one `owner/name` a line)")]
+    Empty { path: String },
+}
+
+fn read_cause(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "not found".to_owned(),
+        std::io::ErrorKind::InvalidData => "not UTF-8 text".to_owned(),
+        _ => e.to_string(),
+    }
+}
+
+/// What is wrong with a line of a repositories file (its number, from 1).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    /// An item that is not `owner/name` (the item is a repository name, never a secret).
+    #[error("line {line}: `{item}` is not a repository: write it as owner/name, e.g. acme/api")]
+    NotARepository { line: usize, item: String },
+    /// The first line of a YAML document is neither a list item nor a key.
+    #[error("line {line}: expected `- owner/name` or `key:`")]
+    ItemOrKey { line: usize },
+    /// A key with no name, or with a space in it.
+    #[error("line {line}: expected a key such as `repositories:`")]
+    Key { line: usize },
+    /// Something after a one-line list.
+    #[error("line {line}: only one list is read: nothing may follow it")]
+    AfterList { line: usize },
+    /// A second key.
+    #[error("line {line}: only one key is read: the file holds one list of repositories")]
+    SecondKey { line: usize },
+    /// A line that is not a list item.
+    #[error("line {line}: expected `- owner/name`")]
+    Item { line: usize },
+    /// `-owner/name`.
+    #[error("line {line}: expected a space after `-`")]
+    SpaceAfterDash { line: usize },
+    /// A one-line list without its brackets.
+    #[error("line {line}: expected a list `[owner/name, …]`")]
+    FlowList { line: usize },
+    /// A quote opened and not closed.
+    #[error("line {line}: unbalanced quote")]
+    UnbalancedQuote { line: usize },
+}
+
 /// Reads and parses a repositories file. Errors name the file and the line.
-pub fn read(path: &Path) -> Result<Vec<Repo>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        format!(
-            "--repos-file {}: cannot read it: {}",
-            path.display(),
-            match e.kind() {
-                std::io::ErrorKind::NotFound => "not found".to_owned(),
-                std::io::ErrorKind::InvalidData => "not UTF-8 text".to_owned(),
-                _ => e.to_string(),
-            }
-        )
+pub fn read(path: &Path) -> Result<Vec<Repo>, ReposFileError> {
+    let shown = || path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|cause| ReposFileError::Read {
+        path: shown(),
+        cause,
     })?;
-    let repos = parse(&text).map_err(|e| format!("--repos-file {}: {e}", path.display()))?;
+    let repos = parse(&text).map_err(|error| ReposFileError::Parse {
+        path: shown(),
+        error,
+    })?;
     if repos.is_empty() {
-        return Err(format!(
-            "--repos-file {}: no repository in it (one `owner/name` a line)",
-            path.display()
-        ));
+        return Err(ReposFileError::Empty { path: shown() });
     }
     Ok(repos)
 }
 
 /// Parses either form; the first meaningful line decides which.
-pub fn parse(text: &str) -> Result<Vec<Repo>, String> {
+pub fn parse(text: &str) -> Result<Vec<Repo>, ParseError> {
     let lines: Vec<(usize, &str)> = text
         .lines()
         .enumerate()
@@ -70,13 +118,14 @@ fn strip_comment(line: &str) -> &str {
     line
 }
 
-fn repo(s: &str, line: usize) -> Result<Repo, String> {
-    Repo::parse(s).ok_or_else(|| {
-        format!("line {line}: `{s}` is not a repository: write it as owner/name, e.g. acme/api")
+fn repo(s: &str, line: usize) -> Result<Repo, ParseError> {
+    Repo::parse(s).ok_or_else(|| ParseError::NotARepository {
+        line,
+        item: s.to_owned(),
     })
 }
 
-fn parse_yaml(lines: &[(usize, &str)]) -> Result<Vec<Repo>, String> {
+fn parse_yaml(lines: &[(usize, &str)]) -> Result<Vec<Repo>, ParseError> {
     let mut out = Vec::new();
     let mut rest = lines;
     if let Some((_, l)) = rest.first() {
@@ -90,19 +139,18 @@ fn parse_yaml(lines: &[(usize, &str)]) -> Result<Vec<Repo>, String> {
         let t = l.trim();
         if !t.starts_with('-') && !t.starts_with('[') {
             let Some((key, value)) = t.split_once(':') else {
-                return Err(format!("line {n}: expected `- owner/name` or `key:`"));
+                return Err(ParseError::ItemOrKey { line: *n });
             };
             if key.trim().is_empty() || key.contains(char::is_whitespace) {
-                return Err(format!("line {n}: expected a key such as `repositories:`"));
+                return Err(ParseError::Key { line: *n });
             }
             key_line = Some(*n);
             let value = value.trim();
             if !value.is_empty() {
                 if rest.len() > 1 {
-                    return Err(format!(
-                        "line {}: only one list is read: nothing may follow it",
-                        rest.get(1).map_or(0, |r| r.0)
-                    ));
+                    return Err(ParseError::AfterList {
+                        line: rest.get(1).map_or(0, |r| r.0),
+                    });
                 }
                 return flow(value, *n);
             }
@@ -117,15 +165,13 @@ fn parse_yaml(lines: &[(usize, &str)]) -> Result<Vec<Repo>, String> {
     for (n, l) in rest {
         let t = l.trim();
         if key_line.is_some() && !l.starts_with(char::is_whitespace) && !t.starts_with('-') {
-            return Err(format!(
-                "line {n}: only one key is read: the file holds one list of repositories"
-            ));
+            return Err(ParseError::SecondKey { line: *n });
         }
         let Some(item) = t.strip_prefix('-') else {
-            return Err(format!("line {n}: expected `- owner/name`"));
+            return Err(ParseError::Item { line: *n });
         };
         if !item.is_empty() && !item.starts_with(' ') {
-            return Err(format!("line {n}: expected a space after `-`"));
+            return Err(ParseError::SpaceAfterDash { line: *n });
         }
         out.push(repo(&unquote(item.trim(), *n)?, *n)?);
     }
@@ -133,11 +179,11 @@ fn parse_yaml(lines: &[(usize, &str)]) -> Result<Vec<Repo>, String> {
 }
 
 /// `[a/b, "c/d"]` on one line.
-fn flow(s: &str, line: usize) -> Result<Vec<Repo>, String> {
+fn flow(s: &str, line: usize) -> Result<Vec<Repo>, ParseError> {
     let inner = s
         .strip_prefix('[')
         .and_then(|s| s.strip_suffix(']'))
-        .ok_or_else(|| format!("line {line}: expected a list `[owner/name, …]`"))?;
+        .ok_or(ParseError::FlowList { line })?;
     inner
         .split(',')
         .map(str::trim)
@@ -146,13 +192,13 @@ fn flow(s: &str, line: usize) -> Result<Vec<Repo>, String> {
         .collect()
 }
 
-fn unquote(s: &str, line: usize) -> Result<String, String> {
+fn unquote(s: &str, line: usize) -> Result<String, ParseError> {
     for q in ['"', '\''] {
         if let Some(rest) = s.strip_prefix(q) {
             return rest
                 .strip_suffix(q)
                 .map(str::to_owned)
-                .ok_or_else(|| format!("line {line}: unbalanced quote"));
+                .ok_or(ParseError::UnbalancedQuote { line });
         }
     }
     Ok(s.to_owned())
@@ -163,7 +209,9 @@ mod tests {
     use super::*;
 
     fn names(text: &str) -> Result<Vec<String>, String> {
-        parse(text).map(|v| v.iter().map(ToString::to_string).collect())
+        parse(text)
+            .map(|v| v.iter().map(ToString::to_string).collect())
+            .map_err(|e| e.to_string())
     }
 
     #[test]

@@ -119,7 +119,7 @@ pub fn run(args: RotateArgs) -> ExitCode {
     };
     let runtime = match super::runtime() {
         Ok(r) => r,
-        Err(e) => return super::fail(FAILED, &e),
+        Err(e) => return super::fail(FAILED, &e.to_string()),
     };
     // octocrab's client spawns its service on the runtime it is built in.
     let _entered = runtime.enter();
@@ -166,7 +166,7 @@ pub fn run(args: RotateArgs) -> ExitCode {
     });
     if let Err(e) = &audit {
         let mut err = crate::output::Reporter::stdio(super::options::human_mode());
-        err.error("", e);
+        err.error("", &e.to_string());
         err.flush();
         return ExitCode::from(FAILED);
     }
@@ -195,7 +195,7 @@ struct Inputs {
 /// Step 1, and every check that needs no request; a refusal is printed and is the exit code.
 fn gather(args: &RotateArgs) -> Result<Inputs, ExitCode> {
     let usage = |e: &str| super::fail(USAGE, e);
-    let (name, targets) = validate(args).map_err(|e| usage(&e))?;
+    let (name, targets) = validate(args).map_err(|e| usage(&e.to_string()))?;
     let api = super::api_url(args.api_url.as_deref())
         .map_err(|e| super::fail(e.exit_code(), &e.to_string()))?;
     // Refused before any token is read or any request made: a half-done runbook is worse.
@@ -230,7 +230,7 @@ fn gather(args: &RotateArgs) -> Result<Inputs, ExitCode> {
 fn read_tokens(
     args: &RotateArgs,
     name: &SecretName,
-) -> Result<(SecretValue, Origin, Option<SecretValue>), String> {
+) -> Result<(SecretValue, Origin, Option<SecretValue>), RotateError> {
     let mut stdin_used = false;
     let (new, origin) = read_token(Which::New, name, args.from_file.as_deref(), &mut stdin_used)?;
     if !args.revoke_old {
@@ -243,17 +243,10 @@ fn read_tokens(
         &mut stdin_used,
     )?;
     if old.ct_eq(&new) {
-        return Err(
-            "the old and the new token are the same: revoking it would break every target".into(),
-        );
+        return Err(RotateError::Same);
     }
     if TokenKind::of(&old).is_installation() {
-        return Err(
-            "--revoke-old: the old token is a GitHub App installation token (ghs_), which \
-             GitHub's credential revocation does not take (it expires within an hour); leave \
-             out --revoke-old"
-                .into(),
-        );
+        return Err(RotateError::OldIsInstallation);
     }
     Ok((new, origin, Some(old)))
 }
@@ -377,21 +370,108 @@ fn rotation_record(
     }
 }
 
+/// Why `rotate` cannot start: names the flag, the file or the secret, never a token (usage or
+/// input errors: nothing was written).
+#[derive(Debug, thiserror::Error)]
+pub enum RotateError {
+    /// The secret's name is wrong.
+    #[error(transparent)]
+    Name(#[from] crate::names::NameError),
+    /// No name.
+    #[error("give the secret's name")]
+    NoName,
+    /// `--repo`, `--repos-file`, `--env`, `--org` or `--app` is wrong.
+    #[error(transparent)]
+    Targets(#[from] super::TargetArgsError),
+    /// Both tokens from standard input.
+    #[error(
+        "--from-file - and --old-from-file - both read standard input: give one of them a file"
+    )]
+    BothFromStdin,
+    /// `--from-file` or `--old-from-file` names no file.
+    #[error("{flag} {path}: no such file; give the file holding the token")]
+    NoFile { flag: &'static str, path: String },
+    /// The app's key and the new token both from standard input.
+    #[error(
+        "--app-key-file - reads the app's key from standard input, so the new token cannot come \
+         from there too: give it with --from-file PATH"
+    )]
+    KeyAndTokenFromStdin,
+    /// A token's file cannot be read (`what`: "the new token" or "the old token").
+    #[error("{what}: cannot read {path}: {cause}")]
+    ReadFile {
+        what: &'static str,
+        path: String,
+        cause: std::io::Error,
+    },
+    /// A token's file holds no UTF-8 text.
+    #[error("{what} in {path} is not UTF-8")]
+    FileNotUtf8 { what: &'static str, path: String },
+    /// The terminal cannot be read.
+    #[error(transparent)]
+    Prompt(super::set::PromptError),
+    /// The two entries at the prompt never matched.
+    #[error("{what} was typed differently 3 times")]
+    Mistyped { what: &'static str },
+    /// Standard input was read for the new token already.
+    #[error("{what}: standard input holds the new token already: give --old-from-file PATH")]
+    StdinUsed { what: &'static str },
+    /// Standard input cannot be read.
+    #[error("cannot read {what} from standard input: {cause}")]
+    ReadStdin {
+        what: &'static str,
+        cause: std::io::Error,
+    },
+    /// Standard input holds no UTF-8 text.
+    #[error("{what} on standard input is not UTF-8")]
+    StdinNotUtf8 { what: &'static str },
+    /// A token is empty.
+    #[error("{what} is empty")]
+    Empty { what: &'static str },
+    /// A token is larger than a secret holds.
+    #[error(
+        "{what} is over {} bytes, more than GitHub stores in a secret",
+        MAX_VALUE_BYTES
+    )]
+    TooLarge { what: &'static str },
+    /// A token cannot be sent in a header.
+    #[error("{what}: {error}")]
+    Token {
+        what: &'static str,
+        error: crate::github::TokenError,
+    },
+    /// `--revoke-old` with an installation token, which the credentials API does not revoke.
+    #[error(
+        "--revoke-old: the old token is a GitHub App installation token (ghs_), which GitHub's \
+         credential revocation does not take (it expires within an hour); leave out --revoke-old"
+    )]
+    OldIsInstallation,
+    /// `--revoke-old` with the new token as the old one.
+    #[error("the old and the new token are the same: revoking it would break every target")]
+    Same,
+}
+
+/// Why the rotation's record was not appended to the audit log.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    /// The current directory is gone or unreadable.
+    #[error("cannot find the current directory: {0}")]
+    Cwd(std::io::Error),
+    /// The log refused the record.
+    #[error("the rotation was not recorded: {0}")]
+    Append(crate::audit::AuditError),
+}
+
 /// Everything that can be checked before a token is read.
-fn validate(args: &RotateArgs) -> Result<(SecretName, Vec<Target>), String> {
-    let name = SecretName::parse_unique(std::slice::from_ref(&args.name))
-        .map_err(|e| e.to_string())?
+fn validate(args: &RotateArgs) -> Result<(SecretName, Vec<Target>), RotateError> {
+    let name = SecretName::parse_unique(std::slice::from_ref(&args.name))?
         .into_iter()
         .next()
-        .ok_or_else(|| "give the secret's name".to_owned())?;
+        .ok_or(RotateError::NoName)?;
     let targets = args.targets.targets()?;
     let is_stdin = |p: &Option<PathBuf>| p.as_deref().is_some_and(|p| p.as_os_str() == "-");
     if is_stdin(&args.from_file) && is_stdin(&args.old_from_file) {
-        return Err(
-            "--from-file - and --old-from-file - both read standard input: give one of them a \
-             file"
-                .into(),
-        );
+        return Err(RotateError::BothFromStdin);
     }
     for (flag, path) in [
         ("--from-file", &args.from_file),
@@ -399,10 +479,10 @@ fn validate(args: &RotateArgs) -> Result<(SecretName, Vec<Target>), String> {
     ] {
         if let Some(p) = path {
             if p.as_os_str() != "-" && !p.is_file() {
-                return Err(format!(
-                    "{flag} {}: no such file; give the file holding the token",
-                    p.display()
-                ));
+                return Err(RotateError::NoFile {
+                    flag,
+                    path: p.display().to_string(),
+                });
             }
         }
     }
@@ -412,11 +492,7 @@ fn validate(args: &RotateArgs) -> Result<(SecretName, Vec<Target>), String> {
         .as_deref()
         .is_some_and(|p| p.as_os_str() == "-");
     if key_from_stdin && (args.from_file.is_none() || is_stdin(&args.from_file)) {
-        return Err(
-            "--app-key-file - reads the app's key from standard input, so the new token cannot \
-             come from there too: give it with --from-file PATH"
-                .into(),
-        );
+        return Err(RotateError::KeyAndTokenFromStdin);
     }
     Ok((name, targets))
 }
@@ -443,7 +519,7 @@ fn read_token(
     name: &SecretName,
     from_file: Option<&Path>,
     stdin_used: &mut bool,
-) -> Result<(SecretValue, Origin), String> {
+) -> Result<(SecretValue, Origin), RotateError> {
     let what = which.label();
     let (raw, origin) = match from_file {
         Some(p) if p.as_os_str() != "-" => {
@@ -454,9 +530,15 @@ fn read_token(
                         .read_to_end(&mut bytes)
                         .map(|_| ())
                 })
-                .map_err(|e| format!("{what}: cannot read {}: {e}", p.display()))?;
-            let v = secret_from_bytes(bytes)
-                .ok_or_else(|| format!("{what} in {} is not UTF-8", p.display()))?;
+                .map_err(|cause| RotateError::ReadFile {
+                    what,
+                    path: p.display().to_string(),
+                    cause,
+                })?;
+            let v = secret_from_bytes(bytes).ok_or_else(|| RotateError::FileNotUtf8 {
+                what,
+                path: p.display().to_string(),
+            })?;
             (v, Origin::File(p.to_path_buf()))
         }
         None if std::io::stdin().is_terminal() => {
@@ -464,26 +546,23 @@ fn read_token(
                 Which::New => format!("New token for {name} (input hidden): "),
                 Which::Old => "Old token, to revoke (input hidden): ".to_owned(),
             };
-            let v = super::set::ask_twice(&question).map_err(|e| {
-                e.unwrap_or_else(|| format!("{what} was typed differently 3 times"))
+            let v = super::set::ask_twice(&question).map_err(|e| match e {
+                super::set::PromptError::Mismatch => RotateError::Mistyped { what },
+                e => RotateError::Prompt(e),
             })?;
             (v, Origin::Prompt)
         }
         _ => {
             if *stdin_used {
-                return Err(format!(
-                    "{what}: standard input holds the new token already: give --old-from-file \
-                     PATH"
-                ));
+                return Err(RotateError::StdinUsed { what });
             }
             *stdin_used = true;
             let mut bytes = Vec::new();
             std::io::stdin()
                 .take(MAX_VALUE_BYTES as u64 + 1)
                 .read_to_end(&mut bytes)
-                .map_err(|e| format!("cannot read {what} from standard input: {e}"))?;
-            let v = secret_from_bytes(bytes)
-                .ok_or_else(|| format!("{what} on standard input is not UTF-8"))?;
+                .map_err(|cause| RotateError::ReadStdin { what, cause })?;
+            let v = secret_from_bytes(bytes).ok_or(RotateError::StdinNotUtf8 { what })?;
             (v, Origin::Input)
         }
     };
@@ -491,14 +570,13 @@ fn read_token(
     let token = SecretValue::new(raw.expose().trim().to_owned());
     crate::output::know(&token);
     if token.is_empty() {
-        return Err(format!("{what} is empty"));
+        return Err(RotateError::Empty { what });
     }
     if token.len() > MAX_VALUE_BYTES {
-        return Err(format!(
-            "{what} is over {MAX_VALUE_BYTES} bytes, more than GitHub stores in a secret"
-        ));
+        return Err(RotateError::TooLarge { what });
     }
-    crate::github::check_token(&token, "token").map_err(|e| format!("{what}: {e}"))?;
+    crate::github::check_token(&token, "token")
+        .map_err(|error| RotateError::Token { what, error })?;
     Ok((token, origin))
 }
 
@@ -889,14 +967,13 @@ fn plan(args: &RotateArgs, inputs: &Inputs, who: &str, requests: u64) -> String 
 
 /// The rotation's record, appended to the log next to where it is asked to be: the log's own
 /// directory is the root it must stay in (no link out of it, no file with another name).
-fn record_rotation(path: &Path, record: &RotationRecord) -> Result<PathBuf, String> {
-    let cwd =
-        std::env::current_dir().map_err(|e| format!("cannot find the current directory: {e}"))?;
+fn record_rotation(path: &Path, record: &RotationRecord) -> Result<PathBuf, RecordError> {
+    let cwd = std::env::current_dir().map_err(RecordError::Cwd)?;
     let full = cwd.join(path);
     let root = full.parent().map(Path::to_path_buf).unwrap_or(cwd);
     AuditLog::new(&full, &root)
         .append_rotation(record)
-        .map_err(|e| format!("the rotation was not recorded: {e}"))?;
+        .map_err(RecordError::Append)?;
     Ok(path.to_path_buf())
 }
 
@@ -905,7 +982,7 @@ struct Final<'a> {
     args: &'a RotateArgs,
     inputs: &'a Inputs,
     done: &'a Done,
-    audit: Result<&'a Path, &'a String>,
+    audit: Result<&'a Path, &'a RecordError>,
     style: Style,
 }
 

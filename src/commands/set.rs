@@ -75,7 +75,7 @@ Exit codes: 0 ok, 1 a write (or, with --dry-run, an access check) failed, 2 usag
 pub fn run(args: SetArgs) -> ExitCode {
     let (names, targets, visibility) = match validate(&args) {
         Ok(v) => v,
-        Err(e) => return super::fail(USAGE, &e),
+        Err(e) => return super::fail(USAGE, &e.to_string()),
     };
     let is_stdin = |p: Option<&Path>| p.is_some_and(|p| p.as_os_str() == "-");
     if is_stdin(args.github_app.app_key_file.as_deref())
@@ -116,7 +116,7 @@ pub fn run(args: SetArgs) -> ExitCode {
     );
     let runtime = match super::runtime() {
         Ok(r) => r,
-        Err(e) => return super::fail(FAILED, &e),
+        Err(e) => return super::fail(FAILED, &e.to_string()),
     };
     let report = runtime.block_on(run_with_progress(&config, targets.len()));
     print_report(
@@ -130,30 +130,87 @@ pub fn run(args: SetArgs) -> ExitCode {
 
 type Validated = (Vec<SecretName>, Vec<Target>, Option<Visibility>);
 
+/// Why `set` cannot go on before writing: names the flag, the file or the secrets, never the
+/// value (all are usage or input errors: nothing was written).
+#[derive(Debug, thiserror::Error)]
+pub enum SetError {
+    /// A secret's name is wrong or repeated.
+    #[error(transparent)]
+    Name(#[from] crate::names::NameError),
+    /// `--repo`, `--repos-file`, `--env`, `--org` or `--app` is wrong.
+    #[error(transparent)]
+    Targets(#[from] super::TargetArgsError),
+    /// `--visibility selected`, which needs the repositories from elsewhere.
+    #[error(
+        "--visibility selected is not set from here: leave --visibility out to keep an existing \
+         secret's visibility and selected repositories"
+    )]
+    VisibilitySelected,
+    /// `--visibility` is none of the values it takes.
+    #[error("--visibility `{0}`: expected `all` or `private`")]
+    Visibility(String),
+    /// `--from-file` names no file.
+    #[error("--from-file {0}: no such file; give the file holding the value")]
+    NoFile(String),
+    /// `--from-file` cannot be read.
+    #[error("--from-file {path}: cannot read it: {cause}")]
+    ReadFile { path: String, cause: std::io::Error },
+    /// `--from-file` holds no UTF-8 text.
+    #[error("--from-file {0}: the value is not UTF-8")]
+    FileNotUtf8(String),
+    /// Standard input cannot be read.
+    #[error("cannot read the value from standard input: {0}")]
+    ReadStdin(std::io::Error),
+    /// Standard input holds no UTF-8 text.
+    #[error("the value on standard input is not UTF-8")]
+    StdinNotUtf8,
+    /// The terminal cannot be read.
+    #[error(transparent)]
+    Prompt(PromptError),
+    /// The two entries at the prompt never matched.
+    #[error("{list}: the value was typed differently {} times", PROMPT_ATTEMPTS)]
+    Mistyped { list: String },
+    /// The value is empty (`from`: ` (from FILE)`, or nothing).
+    #[error("{list}: the value is empty{from}")]
+    Empty { list: String, from: String },
+    /// The value is larger than GitHub stores.
+    #[error(
+        "{list}: the value is {len} bytes{from}; GitHub stores at most {}",
+        MAX_VALUE_BYTES
+    )]
+    TooLarge {
+        list: String,
+        len: usize,
+        from: String,
+    },
+}
+
+/// Why a value typed twice at the terminal was not read.
+#[derive(Debug, thiserror::Error)]
+pub enum PromptError {
+    /// The terminal cannot be read.
+    #[error("cannot read the value at the terminal: {0}")]
+    Read(std::io::Error),
+    /// The two entries differed every time.
+    #[error("the two entries differed {} times", PROMPT_ATTEMPTS)]
+    Mismatch,
+}
+
 /// Everything that can be checked before asking for the value.
-fn validate(args: &SetArgs) -> Result<Validated, String> {
-    let names = SecretName::parse_unique(&args.names).map_err(|e| e.to_string())?;
+fn validate(args: &SetArgs) -> Result<Validated, SetError> {
+    let names = SecretName::parse_unique(&args.names)?;
     let targets = args.targets.targets()?;
     let visibility = match args.visibility.as_deref() {
         None => None,
         Some(v) => match Visibility::parse(v) {
-            Some(Visibility::Selected) => {
-                return Err(
-                    "--visibility selected is not set from here: leave --visibility out \
-                     to keep an existing secret's visibility and selected repositories"
-                        .into(),
-                )
-            }
+            Some(Visibility::Selected) => return Err(SetError::VisibilitySelected),
             Some(v) => Some(v),
-            None => return Err(format!("--visibility `{v}`: expected `all` or `private`")),
+            None => return Err(SetError::Visibility(v.to_owned())),
         },
     };
     if let Some(p) = &args.from_file {
         if p.as_os_str() != "-" && !p.is_file() {
-            return Err(format!(
-                "--from-file {}: no such file; give the file holding the value",
-                p.display()
-            ));
+            return Err(SetError::NoFile(p.display().to_string()));
         }
     }
     Ok((names, targets, visibility))
@@ -163,13 +220,15 @@ fn validate(args: &SetArgs) -> Result<Validated, String> {
 fn read_value(
     names: &[SecretName],
     from_file: Option<&Path>,
-) -> Result<(SecretValue, Origin), String> {
+) -> Result<(SecretValue, Origin), SetError> {
     let (value, origin) = match from_file {
         Some(p) if p.as_os_str() != "-" => {
-            let bytes = std::fs::read(p)
-                .map_err(|e| format!("--from-file {}: cannot read it: {e}", p.display()))?;
+            let bytes = std::fs::read(p).map_err(|cause| SetError::ReadFile {
+                path: p.display().to_string(),
+                cause,
+            })?;
             let v = secret_from_bytes(bytes)
-                .ok_or_else(|| format!("--from-file {}: the value is not UTF-8", p.display()))?;
+                .ok_or_else(|| SetError::FileNotUtf8(p.display().to_string()))?;
             (v.trim_one_newline(), Origin::File(p.to_path_buf()))
         }
         None if std::io::stdin().is_terminal() => (prompt_twice(names)?, Origin::Prompt),
@@ -183,55 +242,54 @@ fn read_value(
     };
     crate::output::know(&value);
     if value.is_empty() {
-        return Err(format!("{list}: the value is empty{from}"));
+        return Err(SetError::Empty { list, from });
     }
     if value.len() > MAX_VALUE_BYTES {
-        return Err(format!(
-            "{list}: the value is {} bytes{from}; GitHub stores at most {MAX_VALUE_BYTES}",
-            value.len()
-        ));
+        return Err(SetError::TooLarge {
+            list,
+            len: value.len(),
+            from,
+        });
     }
     Ok((value, origin))
 }
 
-fn read_stdin() -> Result<SecretValue, String> {
+fn read_stdin() -> Result<SecretValue, SetError> {
     let mut buf = Vec::new();
     std::io::stdin()
         .read_to_end(&mut buf)
-        .map_err(|e| format!("cannot read the value from standard input: {e}"))?;
+        .map_err(SetError::ReadStdin)?;
     secret_from_bytes(buf)
         .map(SecretValue::trim_one_newline)
-        .ok_or_else(|| "the value on standard input is not UTF-8".to_owned())
+        .ok_or(SetError::StdinNotUtf8)
 }
 
 /// Asks twice with echo off; a person's typo must not become the stored secret.
-fn prompt_twice(names: &[SecretName]) -> Result<SecretValue, String> {
+fn prompt_twice(names: &[SecretName]) -> Result<SecretValue, SetError> {
     let list = name_list(names);
-    ask_twice(&format!("Value for {list} (input hidden): ")).map_err(|e| {
-        e.unwrap_or_else(|| {
-            format!("{list}: the value was typed differently {PROMPT_ATTEMPTS} times")
-        })
+    ask_twice(&format!("Value for {list} (input hidden): ")).map_err(|e| match e {
+        PromptError::Mismatch => SetError::Mistyped { list },
+        e => SetError::Prompt(e),
     })
 }
 
 /// Asks `question` with echo off, then again to confirm, up to [`PROMPT_ATTEMPTS`] times;
-/// `Err(None)` when the two entries never matched. An empty first entry is returned as it is.
-pub(super) fn ask_twice(question: &str) -> Result<SecretValue, Option<String>> {
+/// [`PromptError::Mismatch`] when the two entries never matched. An empty first entry is
+/// returned as it is.
+pub(super) fn ask_twice(question: &str) -> Result<SecretValue, PromptError> {
     for _ in 0..PROMPT_ATTEMPTS {
-        let first = crate::prompt::hidden(question)
-            .map_err(|e| Some(format!("cannot read the value at the terminal: {e}")))?;
+        let first = crate::prompt::hidden(question).map_err(PromptError::Read)?;
         if first.is_empty() {
             return Ok(first);
         }
-        let again = crate::prompt::hidden("Again, to confirm: ")
-            .map_err(|e| Some(format!("cannot read the value at the terminal: {e}")))?;
+        let again = crate::prompt::hidden("Again, to confirm: ").map_err(PromptError::Read)?;
         if first.ct_eq(&again) {
             return Ok(first);
         }
         let mut r = crate::output::Reporter::stdio(super::options::human_mode());
         r.warning("", "the two entries differ; type the value again");
     }
-    Err(None)
+    Err(PromptError::Mismatch)
 }
 
 fn name_list(names: &[SecretName]) -> String {
@@ -608,7 +666,7 @@ fn dry_run(
     if let Some(p) = &args.from_file {
         if p.as_os_str() != "-" {
             if let Err(e) = read_value(names, Some(p)) {
-                return super::fail(USAGE, &e);
+                return super::fail(USAGE, &e.to_string());
             }
         }
     }
@@ -624,7 +682,7 @@ fn dry_run(
     };
     let runtime = match super::runtime() {
         Ok(r) => r,
-        Err(e) => return super::fail(FAILED, &e),
+        Err(e) => return super::fail(FAILED, &e.to_string()),
     };
     // octocrab's client spawns its service on the runtime it is built in.
     let _entered = runtime.enter();
@@ -675,9 +733,9 @@ fn open_dry_run_session(
         Ok(Ok(s)) => Ok(s),
         // A token refused is a usage error; the app's failure says the requests it made.
         Ok(Err(e)) => Err(match credential {
-            Credential::Token(..) => super::fail(USAGE, &e.message),
+            Credential::Token(..) => super::fail(USAGE, &e.error.to_string()),
             Credential::App(_) => {
-                super::fail(FAILED, &format!("{}{}", e.message, not_checked(e.requests)))
+                super::fail(FAILED, &format!("{}{}", e.error, not_checked(e.requests)))
             }
         }),
     }

@@ -61,10 +61,15 @@ pub struct MaxAge {
     pub seconds: i64,
 }
 
+/// `--max-age` is not a number and a unit (clap names the flag; the age is no secret).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}`: expected a number and a unit, such as `12h`, `90d` or `2w`")]
+pub struct AgeError(String);
+
 /// `12h`, `90d`, `2w`.
-pub fn parse_age(s: &str) -> Result<MaxAge, String> {
+pub fn parse_age(s: &str) -> Result<MaxAge, AgeError> {
     let s = s.trim();
-    let err = || format!("`{s}`: expected a number and a unit, such as `12h`, `90d` or `2w`");
+    let err = || AgeError(s.to_owned());
     let Some(unit) = s.chars().last() else {
         return Err(err());
     };
@@ -121,7 +126,7 @@ pub fn run(args: StatusArgs) -> ExitCode {
     };
     let targets = match args.targets.targets() {
         Ok(t) => t,
-        Err(e) => return super::fail(USAGE, &e),
+        Err(e) => return super::fail(USAGE, &e.to_string()),
     };
     let api_url = match super::api_url(args.api_url.as_deref()) {
         Ok(u) => u.to_string(),
@@ -134,7 +139,7 @@ pub fn run(args: StatusArgs) -> ExitCode {
     };
     let runtime = match super::runtime() {
         Ok(r) => r,
-        Err(e) => return super::fail(FAILED, &e),
+        Err(e) => return super::fail(FAILED, &e.to_string()),
     };
     // octocrab's client spawns its service on the runtime it is built in.
     let _entered = runtime.enter();
@@ -159,7 +164,7 @@ pub fn run(args: StatusArgs) -> ExitCode {
                     Credential::Token(..) => USAGE,
                     Credential::App(_) => FAILED,
                 };
-                return super::fail(code, &e.message);
+                return super::fail(code, &e.error.to_string());
             }
         };
     let listed: Result<Vec<Result<Vec<SecretMeta>, TargetError>>, _> =
