@@ -1,8 +1,8 @@
 //! Action mode: inputs from `INPUT_*` as the runner sets them for container actions, results to
 //! `$GITHUB_OUTPUT` and `$GITHUB_STEP_SUMMARY`.
 
+use crate::error::Error;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use crate::config::{load, Config, FrontEnd, RawInputs, RunContext, StepEnv};
 use crate::engine::Report;
@@ -73,7 +73,7 @@ pub fn run_context(env: &dyn Fn(&str) -> Option<String>) -> RunContext {
 }
 
 /// Runs as a container action step.
-pub fn main() -> ExitCode {
+pub fn main() -> Result<(), Error> {
     let env = |n: &str| std::env::var(n).ok();
     let mut reporter = Reporter::stdio(Mode::Action);
     let raw = raw_inputs(&env, StepEnv::process());
@@ -94,7 +94,7 @@ pub fn execute(
     reporter: &mut Reporter,
     outputs_file: Option<PathBuf>,
     summary_file: Option<PathBuf>,
-) -> ExitCode {
+) -> Result<(), Error> {
     let config = match load(raw, ctx, reporter) {
         Ok(c) => c,
         Err(errors) => {
@@ -102,14 +102,14 @@ pub fn execute(
                 reporter.error("invalid input", &e.to_string());
             }
             reporter.info(&nothing_written(errors.len()));
-            return ExitCode::from(2);
+            return Err(Error::UsageReported);
         }
     };
     let runtime = match crate::token_guard::runtime() {
         Ok(rt) => rt,
         Err(e) => {
             reporter.error("secret-refresh", &format!("cannot start: {e}"));
-            return ExitCode::from(1);
+            return Err(Error::Reported);
         }
     };
     let report = runtime.block_on(run_engine(&config, reporter));
@@ -118,9 +118,9 @@ pub fn execute(
     let io_failed = !write_results(&report, &config, reporter, outputs_file, summary_file);
     reporter.flush();
     if report.failed() || io_failed {
-        ExitCode::from(1)
+        Err(Error::Reported)
     } else {
-        ExitCode::SUCCESS
+        Ok(())
     }
 }
 

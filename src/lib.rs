@@ -27,6 +27,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod engine;
+pub mod error;
 pub mod github;
 pub mod names;
 pub mod outcome;

@@ -3,12 +3,10 @@
 //! one public-key read with `--repo`. The token itself is never shown: only its well-known
 //! prefix (`ghp_`, `github_pat_`…), which GitHub documents and which says nothing secret.
 
-use std::process::ExitCode;
-
 use clap::Args;
 
 use super::options::AppArgs;
-use super::{Style, Tone, FAILED, USAGE};
+use super::{Error, Style, Tone};
 use crate::app_auth::AppSigner;
 use crate::cancel::unless_cancelled;
 use crate::config::AppCredentials;
@@ -59,40 +57,48 @@ Exit codes: 0 the token (or app) works, 1 it is invalid, expires within --warn-d
 read the --repo's secrets (an app: the key is refused, or the app is not installed), 2 usage
 error (no token).";
 
-pub fn run(args: CheckTokenArgs) -> ExitCode {
+/// Why `check-token` cannot start (a usage error: no request was made).
+#[derive(Debug, thiserror::Error)]
+pub enum CheckTokenError {
+    /// `--app-id` with neither `--repo` nor `--app-installation-id`.
+    #[error(
+        "with --app-id, give --repo OWNER/NAME (the app's installation is found from it) or \
+         --app-installation-id ID"
+    )]
+    AppWithoutInstallation,
+}
+
+pub fn run(args: CheckTokenArgs) -> Result<(), Error> {
     let repo = match args.repo.as_deref().map(|r| (r, Repo::parse(r))) {
         None => None,
         Some((_, Some(repo))) => Some(repo),
         Some((r, None)) => {
-            return super::fail(
-                USAGE,
-                &format!("--repo `{r}` is not a repository: write it as owner/name, e.g. acme/api"),
-            )
+            return Err(Error::usage(super::TargetArgsError::Repo(r.to_owned())));
         }
     };
     // The URL policy first: no token is looked for (or typed) for a URL that is refused.
     let api_url = match super::api_url(args.api_url.as_deref()) {
         Ok(u) => u.to_string(),
-        Err(e) => return super::fail(e.exit_code(), &e.to_string()),
+        Err(e) => return Err(Error::usage(e)),
     };
     match super::app_credentials(&args.github_app) {
         Ok(Some(creds)) => return run_app(&args, &creds, repo),
         Ok(None) => {}
-        Err(e) => return super::fail(e.exit_code(), &e.to_string()),
+        Err(e) => return Err(Error::usage(e)),
     }
     let (token, source) = match token_to_check(args.prompt, &api_url) {
         Ok(t) => t,
-        Err(e) => return super::fail(e.exit_code(), &e.to_string()),
+        Err(e) => return Err(Error::usage(e)),
     };
     let runtime = match super::runtime() {
         Ok(r) => r,
-        Err(e) => return super::fail(FAILED, &e.to_string()),
+        Err(e) => return Err(Error::failed(e)),
     };
     // octocrab's client spawns its service on the runtime it is built in.
     let _entered = runtime.enter();
     let client = match Client::new(&api_url, &token, Policy::from_env()) {
         Ok(c) => c,
-        Err(e) => return super::fail(USAGE, &e.to_string()),
+        Err(e) => return Err(Error::usage(e)),
     };
     // GitHub refuses GET /user to an installation: what it reaches is shown instead.
     if TokenKind::of(&token).is_installation() {
@@ -114,14 +120,14 @@ fn check_user_token(
     source: TokenSource,
     target: Option<Target>,
     warn_days: u32,
-) -> ExitCode {
+) -> Result<(), Error> {
     let user = match runtime.block_on(unless_cancelled(endpoints::user_login(client))) {
-        Err(signal) => return super::cancelled(signal, ""),
+        Err(signal) => return Err(super::cancelled(signal, "")),
         Ok(Err(e)) if !e.is_refusal() && !matches!(e, ApiError::BadBody(_)) => {
-            return super::fail(
-                FAILED,
-                &format!("{e}\n  fix: check the network and --api-url"),
-            )
+            return Err(Error::failed_then(
+                e,
+                "\n  fix: check the network and --api-url",
+            ))
         }
         Ok(user) => user,
     };
@@ -130,7 +136,7 @@ fn check_user_token(
         Some(t) if valid => {
             match runtime.block_on(unless_cancelled(endpoints::public_key(client, t))) {
                 Ok(key) => Some(key),
-                Err(signal) => return super::cancelled(signal, ""),
+                Err(signal) => return Err(super::cancelled(signal, "")),
             }
         }
         _ => None,
@@ -384,7 +390,7 @@ impl Findings {
 
     /// Prints the lines and the verdict on `subject`, then each problem as an error; the exit
     /// code says whether there was one.
-    pub(super) fn finish(self, subject: &str, requests: &str) -> ExitCode {
+    pub(super) fn finish(self, subject: &str, requests: &str) -> Result<(), Error> {
         let style = Style::stdout();
         let width = self
             .lines
@@ -417,35 +423,29 @@ impl Findings {
         }
         super::print(&out);
         if self.problems.is_empty() {
-            return ExitCode::SUCCESS;
+            return Ok(());
         }
-        let mut err = crate::output::Reporter::stdio(super::options::human_mode());
         for p in &self.problems {
-            err.error("", p);
+            super::say(p);
         }
-        err.flush();
-        ExitCode::from(FAILED)
+        Err(Error::Reported)
     }
 }
 
 /// `check-token` for a GitHub App: the app, its installation, and a token minted with the least
 /// that proves something (then revoked). Requests: `GET /app`, the installation, the mint,
 /// with `--repo` the public key, and the revocation.
-fn run_app(args: &CheckTokenArgs, creds: &AppCredentials, repo: Option<Repo>) -> ExitCode {
+fn run_app(args: &CheckTokenArgs, creds: &AppCredentials, repo: Option<Repo>) -> Result<(), Error> {
     if creds.installation_id.is_none() && repo.is_none() {
-        return super::fail(
-            USAGE,
-            "with --app-id, give --repo OWNER/NAME (the app's installation is found from it) \
-             or --app-installation-id ID",
-        );
+        return Err(Error::usage(CheckTokenError::AppWithoutInstallation));
     }
     let api_url = match super::api_url(args.api_url.as_deref()) {
         Ok(u) => u.to_string(),
-        Err(e) => return super::fail(e.exit_code(), &e.to_string()),
+        Err(e) => return Err(Error::usage(e)),
     };
     let runtime = match super::runtime() {
         Ok(r) => r,
-        Err(e) => return super::fail(FAILED, &e.to_string()),
+        Err(e) => return Err(Error::failed(e)),
     };
     // octocrab's client spawns its service on the runtime it is built in.
     let _entered = runtime.enter();
@@ -453,11 +453,11 @@ fn run_app(args: &CheckTokenArgs, creds: &AppCredentials, repo: Option<Repo>) ->
         .and_then(|s| s.sign(crate::app_auth::now_secs()))
     {
         Ok(jwt) => jwt,
-        Err(e) => return super::fail(FAILED, &e.to_string()),
+        Err(e) => return Err(Error::failed(e)),
     };
     let jwt = match Client::new(&api_url, &jwt, Policy::from_env()) {
         Ok(c) => std::sync::Arc::new(c),
-        Err(e) => return super::fail(USAGE, &e.to_string()),
+        Err(e) => return Err(Error::usage(e)),
     };
     let mut found = Findings::default();
     // A signal stops the checks: the request in flight gets the grace, no other starts, and a

@@ -4,12 +4,11 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use clap::Args;
 use clap_complete::Shell;
 
-use super::{fail, FAILED};
+use super::Error;
 
 /// The program's name, as completions register it.
 const BIN: &str = "secret-refresh";
@@ -81,35 +80,48 @@ pub fn write_man_pages(command: clap::Command, dir: &Path) -> std::io::Result<()
     clap_mangen::generate_to(command, dir)
 }
 
+/// Why a script or a page was not written (a write failed: exit 1).
+#[derive(Debug, thiserror::Error)]
+pub enum CompletionsError {
+    /// The pages could not be written into `--out`.
+    #[error("cannot write the man pages into {dir}: {cause}")]
+    ManPages { dir: String, cause: std::io::Error },
+    /// The page could not be rendered.
+    #[error("cannot render the man page: {0}")]
+    Render(std::io::Error),
+    /// Standard output refused the bytes.
+    #[error("cannot write to standard output: {0}")]
+    Stdout(std::io::Error),
+}
+
 /// `completions`: the script for `command`, the program's command tree.
-pub fn run(args: CompletionsArgs, command: clap::Command) -> ExitCode {
+pub fn run(args: CompletionsArgs, command: clap::Command) -> Result<(), Error> {
     write_stdout(&completion_script(args.shell, command))
 }
 
 /// `man`: the pages of `command`, the program's command tree.
-pub fn run_man(args: ManArgs, command: clap::Command) -> ExitCode {
+pub fn run_man(args: ManArgs, command: clap::Command) -> Result<(), Error> {
     match args.out {
-        Some(dir) => match write_man_pages(command, &dir) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => fail(
-                FAILED,
-                &format!("cannot write the man pages into {}: {e}", dir.display()),
-            ),
-        },
+        Some(dir) => write_man_pages(command, &dir).map_err(|cause| {
+            Error::failed(CompletionsError::ManPages {
+                dir: dir.display().to_string(),
+                cause,
+            })
+        }),
         None => match man_page(command) {
             Ok(page) => write_stdout(&page),
-            Err(e) => fail(FAILED, &format!("cannot render the man page: {e}")),
+            Err(e) => Err(Error::failed(CompletionsError::Render(e))),
         },
     }
 }
 
-fn write_stdout(bytes: &[u8]) -> ExitCode {
+fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
     match out.write_all(bytes).and_then(|()| out.flush()) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => Ok(()),
         // A closed pipe (`| head`) is the reader's choice, not a failure worth a message.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(FAILED),
-        Err(e) => fail(FAILED, &format!("cannot write to standard output: {e}")),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Error::Reported),
+        Err(e) => Err(Error::failed(CompletionsError::Stdout(e))),
     }
 }
 

@@ -12,12 +12,11 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use clap::Args;
 
 use super::options::AppArgs;
-use super::{Credential, Style, TargetArgs, Tone, FAILED, USAGE};
+use super::{Credential, Error, Style, TargetArgs, Tone};
 use crate::github::endpoints::{self, Deleted};
 use crate::github::{ApiError, Client, Policy};
 use crate::names::SecretName;
@@ -112,18 +111,18 @@ struct Row {
     result: Fate,
 }
 
-pub fn run(args: DeleteArgs) -> ExitCode {
+pub fn run(args: DeleteArgs) -> Result<(), Error> {
     let names = match SecretName::parse_unique(&args.names) {
         Ok(n) => n,
-        Err(e) => return super::fail(USAGE, &e.to_string()),
+        Err(e) => return Err(Error::usage(e)),
     };
     let targets = match args.targets.targets() {
         Ok(t) => t,
-        Err(e) => return super::fail(USAGE, &e.to_string()),
+        Err(e) => return Err(Error::usage(e)),
     };
     let api_url = match super::api_url(args.api_url.as_deref()) {
         Ok(u) => u.to_string(),
-        Err(e) => return super::fail(e.exit_code(), &e.to_string()),
+        Err(e) => return Err(Error::usage(e)),
     };
     let style = Style::stdout();
     let plan = plan_text(style, &names, &targets);
@@ -131,31 +130,27 @@ pub fn run(args: DeleteArgs) -> ExitCode {
         super::print(&format!(
             "{plan}Dry run: nothing was deleted and no request was made.\n"
         ));
-        return ExitCode::SUCCESS;
+        return Ok(());
     }
     let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     if !args.yes && !terminal {
-        return super::fail(
-            USAGE,
-            "delete asks for confirmation on a terminal; without one, give --yes; nothing was \
-             sent",
-        );
+        return Err(Error::usage(DeleteError::NoTerminal));
     }
     let credential = match Credential::find(&args.github_app, true, &api_url) {
         Ok(c) => c,
-        Err(e) => return super::fail(USAGE, &format!("{e}; nothing was deleted")),
+        Err(e) => return Err(Error::usage_then(e, NOTHING_DELETED)),
     };
     super::print(&plan);
     if !args.yes {
         match confirm(names.len() * targets.len()) {
             Ok(true) => {}
-            Ok(false) => return super::fail(USAGE, "not confirmed: nothing was deleted"),
-            Err(e) => return super::fail(USAGE, &format!("{e}; nothing was deleted")),
+            Ok(false) => return Err(Error::usage(DeleteError::NotConfirmed)),
+            Err(e) => return Err(Error::usage_then(e, NOTHING_DELETED)),
         }
     }
     let runtime = match super::runtime() {
         Ok(r) => r,
-        Err(e) => return super::fail(FAILED, &e.to_string()),
+        Err(e) => return Err(Error::failed(e)),
     };
     // octocrab's client spawns its service on the runtime it is built in.
     let _entered = runtime.enter();
@@ -166,7 +161,7 @@ pub fn run(args: DeleteArgs) -> ExitCode {
         &mut |t: &SecretValue| crate::output::know(t),
     )) {
         Ok(s) => s,
-        Err(e) => return super::fail(USAGE, &format!("{}; nothing was deleted", e.error)),
+        Err(e) => return Err(Error::usage_then(e.error, NOTHING_DELETED)),
     };
     // Deletes are content-creating requests, paced like writes: a run past the hour says so
     // before the first one (as `set` and `rotate` do).
@@ -211,6 +206,22 @@ fn plan_text(style: Style, names: &[SecretName], targets: &[Target]) -> String {
         plural(n, "secret", "secrets"),
         plural(targets.len(), "target", "targets"),
     )
+}
+
+/// What an input error means for `delete`.
+const NOTHING_DELETED: &str = "; nothing was deleted";
+
+/// Why `delete` does not go on: it must be confirmed.
+#[derive(Debug, thiserror::Error)]
+pub enum DeleteError {
+    /// No terminal to ask on, and no `--yes`.
+    #[error(
+        "delete asks for confirmation on a terminal; without one, give --yes; nothing was sent"
+    )]
+    NoTerminal,
+    /// The answer was not `yes`.
+    #[error("not confirmed: nothing was deleted")]
+    NotConfirmed,
 }
 
 /// The answer to the confirmation could not be read.
@@ -347,7 +358,7 @@ fn report(
     targets: &[Target],
     requests: u64,
     revoke_error: Option<String>,
-) -> ExitCode {
+) -> Result<(), Error> {
     let mut err = crate::output::Reporter::stdio(super::options::human_mode());
     report_failures(&mut err, rows, revoke_error.as_deref());
     if let Some(path) = &args.audit_log {
@@ -362,9 +373,9 @@ fn report(
         out.push_str(&style.paint(&done_line(rows, targets.len(), &req), Tone::Good));
         super::print(&out);
         return if revoke_error.is_some() {
-            ExitCode::from(FAILED)
+            Err(Error::Reported)
         } else {
-            ExitCode::SUCCESS
+            Ok(())
         };
     }
     let cancelled = crate::cancel::requested();
@@ -377,7 +388,7 @@ fn report(
     };
     out.push_str(&resume_advice(args, &remaining, lead));
     super::print(&out);
-    ExitCode::from(FAILED)
+    Err(Error::Reported)
 }
 
 /// Each failed delete, with its cause and fix, and a failed revocation, as errors.

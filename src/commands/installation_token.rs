@@ -5,10 +5,8 @@
 //! (`github-authentication-token-expiration`). With `--repo`, one public-key read as for any
 //! token. The token is judged by its prefix only ([`crate::token::TokenKind`]).
 
-use std::process::ExitCode;
-
 use super::check_token::{key_findings, refusal, requests_text, Findings};
-use super::Tone;
+use super::{Error, Tone};
 use crate::github::endpoints;
 use crate::github::{ApiError, Client};
 use crate::target::{App, Repo, Target};
@@ -25,7 +23,7 @@ pub(super) fn report(
     source: TokenSource,
     repo: Option<Repo>,
     warn_days: u32,
-) -> ExitCode {
+) -> Result<(), Error> {
     let mut found = Findings::default();
     header_findings(&source, &mut found);
 
@@ -33,7 +31,7 @@ pub(super) fn report(
         endpoints::installation_repositories(client),
     )) {
         Ok(r) => r,
-        Err(signal) => return super::cancelled(signal, ""),
+        Err(signal) => return Err(super::cancelled(signal, "")),
     };
     let valid = !matches!(reach, Err(ApiError::Unauthorized { .. }));
     reach_findings(&reach, &source, &mut found);
@@ -52,7 +50,7 @@ pub(super) fn report(
             client, &target,
         ))) {
             Ok(k) => k,
-            Err(signal) => return super::cancelled(signal, ""),
+            Err(signal) => return Err(super::cancelled(signal, "")),
         };
         key_findings(&target, key, crate::engine::app_permission_hint, &mut found);
     }

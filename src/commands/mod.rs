@@ -26,14 +26,9 @@ use crate::target::{App, Repo, Target};
 use crate::token::TokenSource;
 use options::AppArgs;
 
-/// Everything was fine.
-pub const OK: u8 = 0;
-/// A check failed or a write failed.
-pub const FAILED: u8 = 1;
-/// The command line, an input file or the environment was wrong; nothing was done.
-pub const USAGE: u8 = 2;
+pub use crate::error::Error;
 
-/// The exit codes, for every command's `--help`.
+/// The exit codes, for every command's `--help` ([`Error::exit_code`] maps failures to them).
 pub const EXIT_CODES: &str =
     "Exit codes: 0 ok, 1 a check or a write failed, 2 usage or input error (nothing was done).";
 
@@ -243,13 +238,6 @@ pub enum UsageError {
     UnusableKey(String),
 }
 
-impl UsageError {
-    /// Every usage error exits 2 (see `--help`).
-    pub fn exit_code(&self) -> u8 {
-        USAGE
-    }
-}
-
 /// What the commands' setup fails with.
 pub type Failure = UsageError;
 
@@ -357,21 +345,37 @@ pub fn runtime() -> Result<crate::token_guard::Runtime, RuntimeError> {
 #[error("cannot start: {0}")]
 pub struct RuntimeError(std::io::Error);
 
-/// `code`, or 130/143 when a signal cancelled the command.
-pub fn exit(code: ExitCode) -> ExitCode {
-    match crate::cancel::requested() {
-        Some(signal) => ExitCode::from(signal.exit_code()),
-        None => code,
+/// A command's (or the action's) result as the process's exit code, in one place: `error: …`
+/// on standard error for what the command did not report itself, then [`Error::exit_code`]; a
+/// signal handled along the way (see [`crate::cancel`]) decides the code whatever the result:
+/// 130 or 143.
+pub fn exit(result: Result<(), Error>) -> ExitCode {
+    if let Some(message) = result.as_ref().err().and_then(Error::unsaid) {
+        say(&message);
     }
+    let code = match crate::cancel::requested() {
+        Some(signal) => Error::CancelledReported(signal).exit_code(),
+        None => result
+            .as_ref()
+            .map_or_else(Error::exit_code, |()| crate::error::OK),
+    };
+    ExitCode::from(code)
 }
 
-/// A command stopped by a signal: says so on standard error; the exit code is 130 or 143
-/// ([`exit`]). `after` tells what became of what the command had started (its token).
-pub fn cancelled(signal: crate::cancel::Signal, after: &str) -> ExitCode {
-    fail(
-        signal.exit_code(),
-        &format!("cancelled by {}: stopped{after}", signal.name()),
-    )
+/// `error: …` on standard error (coloured label on a terminal): the one place it is printed.
+pub fn say(message: &str) {
+    let mut r = crate::output::Reporter::stdio(options::human_mode());
+    r.error("", message);
+    r.flush();
+}
+
+/// A command stopped by a signal: [`exit`] says so on standard error and exits 130 or 143.
+/// `after` tells what became of what the command had started (its token).
+pub fn cancelled(signal: crate::cancel::Signal, after: &str) -> Error {
+    Error::Cancelled {
+        signal,
+        after: after.to_owned(),
+    }
 }
 
 /// How a command's output looks: colour only on a terminal, never with `NO_COLOR`.
@@ -433,14 +437,6 @@ pub fn table(style: Style, headers: &[&str], rows: &[(Vec<String>, Tone)]) -> St
 /// our colours, no workflow command); a closed pipe is not an error worth a panic.
 pub fn print(text: &str) {
     crate::output::print(text, Style::stdout().color);
-}
-
-/// `error: …` on standard error (coloured label on a terminal), and the exit code.
-pub fn fail(code: u8, message: &str) -> ExitCode {
-    let mut r = crate::output::Reporter::stdio(options::human_mode());
-    r.error("", message);
-    r.flush();
-    ExitCode::from(code)
 }
 
 /// Quotes a word for a POSIX shell when it needs it.

@@ -17,14 +17,13 @@
 
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use clap::Args;
 use futures_util::stream::{self, StreamExt};
 use time::OffsetDateTime;
 
 use super::AppArgs;
-use super::{Credential, Style, TargetArgs, Tone, FAILED, USAGE};
+use super::{Credential, Error, Style, TargetArgs, Tone};
 use crate::audit::{
     AuditLog, CheckOutcome, RevokeOutcome, RotationOutcome, RotationRecord, RotationTarget,
 };
@@ -112,22 +111,19 @@ Examples:
 Exit codes: 0 rotated and verified everywhere, 1 a check, a write, the verification or the
 revocation failed, 2 usage or input error (nothing was written).";
 
-pub fn run(args: RotateArgs) -> ExitCode {
-    let inputs = match gather(&args) {
-        Ok(i) => i,
-        Err(code) => return code,
-    };
-    let runtime = match super::runtime() {
-        Ok(r) => r,
-        Err(e) => return super::fail(FAILED, &e.to_string()),
-    };
+pub fn run(args: RotateArgs) -> Result<(), Error> {
+    let inputs = gather(&args)?;
+    let runtime = super::runtime().map_err(Error::failed)?;
     // octocrab's client spawns its service on the runtime it is built in.
     let _entered = runtime.enter();
     let policy = Policy::from_env();
-    let client = match Client::new(inputs.api.as_str(), &inputs.new, policy.clone()) {
-        Ok(c) => c,
-        Err(e) => return super::fail(USAGE, &format!("the new token: {e}; nothing was written")),
-    };
+    let client = Client::new(inputs.api.as_str(), &inputs.new, policy.clone()).map_err(|e| {
+        Error::Usage(Box::new(crate::error::InContext::new(
+            "the new token: ",
+            e,
+            NOTHING_WRITTEN,
+        )))
+    })?;
     let kind = TokenKind::of(&inputs.new);
     let checked = match runtime.block_on(crate::cancel::or_abandon(check_new(
         &client,
@@ -135,7 +131,7 @@ pub fn run(args: RotateArgs) -> ExitCode {
         kind,
     ))) {
         Ok(c) => c,
-        Err(signal) => return cancelled_before_writing(signal, client.requests()),
+        Err(signal) => return Err(cancelled_before_writing(signal, client.requests())),
     };
     let style = Style::stdout();
     print_check(style, &args, &inputs, &checked);
@@ -145,15 +141,15 @@ pub fn run(args: RotateArgs) -> ExitCode {
             plural(checked.problems.len(), "problem", "problems"),
             plural(client.requests() as usize, "request", "requests")
         ));
-        return ExitCode::from(FAILED);
+        return Err(Error::Reported);
     }
     if args.dry_run {
         let who = writer_label(inputs.writer.as_ref());
         super::print(&plan(&args, &inputs, &who, client.requests()));
-        return ExitCode::SUCCESS;
+        return Ok(());
     }
     if let Some(signal) = crate::cancel::requested() {
-        return cancelled_before_writing(signal, client.requests());
+        return Err(cancelled_before_writing(signal, client.requests()));
     }
     let done = runtime.block_on(rotate_checked(&args, &inputs, &checked, &client, policy));
     let audit = record_rotation(&args.audit_log, &done.record);
@@ -164,18 +160,15 @@ pub fn run(args: RotateArgs) -> ExitCode {
         audit: audit.as_ref().map(|p| p.as_path()),
         style,
     });
-    if let Err(e) = &audit {
-        let mut err = crate::output::Reporter::stdio(super::options::human_mode());
-        err.error("", &e.to_string());
-        err.flush();
-        return ExitCode::from(FAILED);
+    if let Err(e) = audit {
+        return Err(Error::failed(e));
     }
     if done.record.outcome == RotationOutcome::Verified
         && done.record.revoke_old != RevokeOutcome::Failed
     {
-        ExitCode::SUCCESS
+        Ok(())
     } else {
-        ExitCode::from(FAILED)
+        Err(Error::Reported)
     }
 }
 
@@ -193,27 +186,28 @@ struct Inputs {
 }
 
 /// Step 1, and every check that needs no request; a refusal is printed and is the exit code.
-fn gather(args: &RotateArgs) -> Result<Inputs, ExitCode> {
-    let usage = |e: &str| super::fail(USAGE, e);
-    let (name, targets) = validate(args).map_err(|e| usage(&e.to_string()))?;
-    let api = super::api_url(args.api_url.as_deref())
-        .map_err(|e| super::fail(e.exit_code(), &e.to_string()))?;
+fn gather(args: &RotateArgs) -> Result<Inputs, Error> {
+    let (name, targets) = validate(args).map_err(Error::usage)?;
+    let api = super::api_url(args.api_url.as_deref()).map_err(Error::usage)?;
     // Refused before any token is read or any request made: a half-done runbook is worse.
     if args.revoke_old && !api.serves_credential_revocation() {
-        return Err(usage(&revocation_unavailable(&api)));
+        return Err(Error::usage(RotateError::RevocationUnavailable {
+            host: api.gh_hostname(),
+        }));
     }
     let writer = if args.write_with_new {
         None
     } else {
         let found = Credential::find(&args.github_app, true, api.as_str()).map_err(|e| {
-            usage(&format!(
-                "{e}; or write with the new token itself (--write-with-new); nothing was written"
-            ))
+            Error::usage_then(
+                e,
+                "; or write with the new token itself (--write-with-new); nothing was written",
+            )
         })?;
         Some(found)
     };
     let (new, origin, old) =
-        read_tokens(args, &name).map_err(|e| usage(&format!("{e}; nothing was written")))?;
+        read_tokens(args, &name).map_err(|e| Error::usage_then(e, NOTHING_WRITTEN))?;
     Ok(Inputs {
         name,
         targets,
@@ -446,6 +440,15 @@ pub enum RotateError {
          credential revocation does not take (it expires within an hour); leave out --revoke-old"
     )]
     OldIsInstallation,
+    /// `--revoke-old` where GitHub has no credential revocation (GitHub Enterprise Server).
+    #[error(
+        "--revoke-old: GitHub's credential revocation API is available on github.com only, not \
+         on {host} (GitHub Enterprise Server); leave out --revoke-old, and once the rotation is \
+         verified revoke the old token by hand: its owner deletes it under Settings → Developer \
+         settings → Personal access tokens on {host}, or a site administrator does; nothing was \
+         written"
+    )]
+    RevocationUnavailable { host: String },
     /// `--revoke-old` with the new token as the old one.
     #[error("the old and the new token are the same: revoking it would break every target")]
     Same,
@@ -461,6 +464,9 @@ pub enum RecordError {
     #[error("the rotation was not recorded: {0}")]
     Append(crate::audit::AuditError),
 }
+
+/// What an input error means for `rotate`.
+const NOTHING_WRITTEN: &str = "; nothing was written";
 
 /// Everything that can be checked before a token is read.
 fn validate(args: &RotateArgs) -> Result<(SecretName, Vec<Target>), RotateError> {
@@ -803,30 +809,14 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn revocation_unavailable(api: &ApiUrl) -> String {
-    format!(
-        "--revoke-old: GitHub's credential revocation API is available on github.com only, not \
-         on {} (GitHub Enterprise Server); leave out --revoke-old, and once the rotation is \
-         verified revoke the old token by hand: its owner deletes it under Settings → Developer \
-         settings → Personal access tokens on {}, or a site administrator does; nothing was \
-         written",
-        api.gh_hostname(),
-        api.gh_hostname()
-    )
-}
-
-fn cancelled_before_writing(signal: crate::cancel::Signal, requests: u64) -> ExitCode {
-    let mut err = crate::output::Reporter::stdio(super::options::human_mode());
-    err.error(
-        "",
-        &format!(
-            "cancelled by {} while the new token was checked ({}): nothing was written",
-            signal.name(),
-            plural(requests as usize, "request", "requests")
-        ),
-    );
-    err.flush();
-    ExitCode::from(signal.exit_code())
+/// A signal stopped the check of the new token: said here, with the requests it took.
+fn cancelled_before_writing(signal: crate::cancel::Signal, requests: u64) -> Error {
+    super::say(&format!(
+        "cancelled by {} while the new token was checked ({}): nothing was written",
+        signal.name(),
+        plural(requests as usize, "request", "requests")
+    ));
+    Error::CancelledReported(signal)
 }
 
 /// Step 2's findings: the problems and warnings (standard error), then the token and each

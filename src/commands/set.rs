@@ -4,12 +4,11 @@
 
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use clap::Args;
 
 use super::options::AppArgs;
-use super::{Credential, Style, TargetArgs, Tone, FAILED, USAGE};
+use super::{Credential, Error, Style, TargetArgs, Tone};
 use crate::config::{Config, NewSecret, Origin, Visibility, MAX_VALUE_BYTES};
 use crate::engine::{FailureKind, Outcome, Progress, Report};
 use crate::github::endpoints::{self, ReadError};
@@ -72,25 +71,21 @@ Examples:
 Exit codes: 0 ok, 1 a write (or, with --dry-run, an access check) failed, 2 usage or input error
 (nothing was written).";
 
-pub fn run(args: SetArgs) -> ExitCode {
+pub fn run(args: SetArgs) -> Result<(), Error> {
     let (names, targets, visibility) = match validate(&args) {
         Ok(v) => v,
-        Err(e) => return super::fail(USAGE, &e.to_string()),
+        Err(e) => return Err(Error::usage(e)),
     };
     let is_stdin = |p: Option<&Path>| p.is_some_and(|p| p.as_os_str() == "-");
     if is_stdin(args.github_app.app_key_file.as_deref())
         && !args.dry_run
         && (args.from_file.is_none() || is_stdin(args.from_file.as_deref()))
     {
-        return super::fail(
-            USAGE,
-            "--app-key-file - reads the app's key from standard input, so the value cannot \
-             come from there too: give the value with --from-file PATH",
-        );
+        return Err(Error::usage(SetError::KeyAndValueFromStdin));
     }
     let api_url = match super::api_url(args.api_url.as_deref()) {
         Ok(u) => u.to_string(),
-        Err(e) => return super::fail(e.exit_code(), &e.to_string()),
+        Err(e) => return Err(Error::usage(e)),
     };
     if args.dry_run {
         return dry_run(&args, &names, &targets, visibility, &api_url);
@@ -98,11 +93,11 @@ pub fn run(args: SetArgs) -> ExitCode {
     // Giving the app's flags means the app: no token is looked for.
     let credential = match Credential::find(&args.github_app, true, &api_url) {
         Ok(c) => c,
-        Err(e) => return super::fail(USAGE, &format!("{e}; nothing was written")),
+        Err(e) => return Err(Error::usage_then(e, NOTHING_WRITTEN)),
     };
     let (value, origin) = match read_value(&names, args.from_file.as_deref()) {
         Ok(v) => v,
-        Err(e) => return super::fail(USAGE, &format!("{e}; nothing was written")),
+        Err(e) => return Err(Error::usage_then(e, NOTHING_WRITTEN)),
     };
     let config = config(
         &args,
@@ -116,7 +111,7 @@ pub fn run(args: SetArgs) -> ExitCode {
     );
     let runtime = match super::runtime() {
         Ok(r) => r,
-        Err(e) => return super::fail(FAILED, &e.to_string()),
+        Err(e) => return Err(Error::failed(e)),
     };
     let report = runtime.block_on(run_with_progress(&config, targets.len()));
     print_report(
@@ -130,6 +125,9 @@ pub fn run(args: SetArgs) -> ExitCode {
 
 type Validated = (Vec<SecretName>, Vec<Target>, Option<Visibility>);
 
+/// What an input error means for `set`.
+const NOTHING_WRITTEN: &str = "; nothing was written";
+
 /// Why `set` cannot go on before writing: names the flag, the file or the secrets, never the
 /// value (all are usage or input errors: nothing was written).
 #[derive(Debug, thiserror::Error)]
@@ -140,6 +138,12 @@ pub enum SetError {
     /// `--repo`, `--repos-file`, `--env`, `--org` or `--app` is wrong.
     #[error(transparent)]
     Targets(#[from] super::TargetArgsError),
+    /// `--app-key-file -` and the value both from standard input.
+    #[error(
+        "--app-key-file - reads the app's key from standard input, so the value cannot come \
+         from there too: give the value with --from-file PATH"
+    )]
+    KeyAndValueFromStdin,
     /// `--visibility selected`, which needs the repositories from elsewhere.
     #[error(
         "--visibility selected is not set from here: leave --visibility out to keep an existing \
@@ -357,7 +361,7 @@ fn print_report(
     targets: &[Target],
     credential: &Credential,
     now: time::OffsetDateTime,
-) -> ExitCode {
+) -> Result<(), Error> {
     report_errors(report, credential, now);
     let style = Style::stdout();
     let mut out = results_table(style, report);
@@ -381,7 +385,7 @@ fn print_report(
             Tone::Good,
         ));
         super::print(&out);
-        return ExitCode::SUCCESS;
+        return Ok(());
     }
     let stopped = report
         .rows
@@ -419,7 +423,7 @@ fn print_report(
     ));
     out.push_str(&resume_advice(args, &remaining));
     super::print(&out);
-    ExitCode::from(FAILED)
+    Err(Error::Reported)
 }
 
 /// Each failure with its fix, and a warning when the credential expires soon.
@@ -662,18 +666,18 @@ fn dry_run(
     targets: &[Target],
     visibility: Option<Visibility>,
     api_url: &str,
-) -> ExitCode {
+) -> Result<(), Error> {
     if let Some(p) = &args.from_file {
         if p.as_os_str() != "-" {
             if let Err(e) = read_value(names, Some(p)) {
-                return super::fail(USAGE, &e.to_string());
+                return Err(Error::usage(e));
             }
         }
     }
     let style = Style::stdout();
     let list = name_list(names);
     let credential = match super::app_credentials(&args.github_app) {
-        Err(e) => return super::fail(USAGE, &e.to_string()),
+        Err(e) => return Err(Error::usage(e)),
         Ok(Some(creds)) => Credential::App(creds),
         Ok(None) => match crate::token::find_token(false, api_url) {
             Some((token, source)) => Credential::Token(token, source),
@@ -682,7 +686,7 @@ fn dry_run(
     };
     let runtime = match super::runtime() {
         Ok(r) => r,
-        Err(e) => return super::fail(FAILED, &e.to_string()),
+        Err(e) => return Err(Error::failed(e)),
     };
     // octocrab's client spawns its service on the runtime it is built in.
     let _entered = runtime.enter();
@@ -693,15 +697,15 @@ fn dry_run(
         credential.auth(),
         api_url,
     );
-    let session = match open_dry_run_session(&runtime, &config, &credential) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+    let session = open_dry_run_session(&runtime, &config, &credential)?;
     let checks = runtime.block_on(check_targets(&session.client, targets, &credential));
     // The installation token is revoked before anything is printed: it served its purpose.
     let closed = runtime.block_on(session.close());
     if let Some(signal) = crate::cancel::requested() {
-        return super::cancelled(signal, &after_cancel(&closed, session.is_app()));
+        return Err(super::cancelled(
+            signal,
+            &after_cancel(&closed, session.is_app()),
+        ));
     }
     let req = dry_run_requests(
         session.client.requests(),
@@ -716,7 +720,7 @@ fn open_dry_run_session(
     runtime: &tokio::runtime::Runtime,
     config: &crate::config::Config,
     credential: &Credential,
-) -> Result<crate::app_auth::Session, ExitCode> {
+) -> Result<crate::app_auth::Session, Error> {
     match runtime.block_on(crate::cancel::unless_cancelled(crate::app_auth::open(
         config,
         Policy::from_env(),
@@ -733,10 +737,8 @@ fn open_dry_run_session(
         Ok(Ok(s)) => Ok(s),
         // A token refused is a usage error; the app's failure says the requests it made.
         Ok(Err(e)) => Err(match credential {
-            Credential::Token(..) => super::fail(USAGE, &e.error.to_string()),
-            Credential::App(_) => {
-                super::fail(FAILED, &format!("{}{}", e.error, not_checked(e.requests)))
-            }
+            Credential::Token(..) => Error::usage(e.error),
+            Credential::App(_) => Error::failed_then(e.error, not_checked(e.requests)),
         }),
     }
 }
@@ -794,7 +796,7 @@ fn print_dry_run(
     closed: &Result<(), crate::token_guard::RevokeError>,
     req: &str,
     credential: &Credential,
-) -> ExitCode {
+) -> Result<(), Error> {
     let mut err = crate::output::Reporter::stdio(super::options::human_mode());
     let mut rows = Vec::new();
     let mut failed = 0;
@@ -827,21 +829,21 @@ fn print_dry_run(
         ));
         super::print(&out);
         if closed.is_err() {
-            return ExitCode::from(FAILED);
+            return Err(Error::Reported);
         }
-        ExitCode::SUCCESS
+        Ok(())
     } else {
         out.push_str(&format!(
             "Dry run: {who} cannot reach {failed} of {} (checked with {req}); nothing was written.\n",
             plural(targets.len(), "target", "targets")
         ));
         super::print(&out);
-        ExitCode::from(FAILED)
+        Err(Error::Reported)
     }
 }
 
 /// A dry run with no token: what would be set, unchecked, and no request.
-fn dry_run_without_token(style: Style, list: &str, targets: &[Target]) -> ExitCode {
+fn dry_run_without_token(style: Style, list: &str, targets: &[Target]) -> Result<(), Error> {
     let rows: Vec<(Vec<String>, Tone)> = targets
         .iter()
         .map(|t| {
@@ -860,7 +862,7 @@ fn dry_run_without_token(style: Style, list: &str, targets: &[Target]) -> ExitCo
          (or log in with `gh auth login`) to check it.\n",
     );
     super::print(&out);
-    ExitCode::SUCCESS
+    Ok(())
 }
 
 /// A cause and its fix.

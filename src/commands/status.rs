@@ -4,15 +4,13 @@
 //! dates of every secret of a target in one page of up to 100, while a GET per name would cost
 //! one request per name and target.
 
-use std::process::ExitCode;
-
 use clap::Args;
 use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::options::AppArgs;
-use super::{Credential, Style, TargetArgs, Tone, FAILED, USAGE};
+use super::{Credential, Error, Style, TargetArgs, Tone};
 use crate::app_auth::Access;
 use crate::github::endpoints::{self, ReadError, SecretMeta};
 use crate::github::{ApiError, Client, Policy};
@@ -119,28 +117,15 @@ struct JsonReport<'a> {
     errors: &'a [TargetError],
 }
 
-pub fn run(args: StatusArgs) -> ExitCode {
-    let names = match SecretName::parse_unique(&args.names) {
-        Ok(names) => names,
-        Err(e) => return super::fail(USAGE, &e.to_string()),
-    };
-    let targets = match args.targets.targets() {
-        Ok(t) => t,
-        Err(e) => return super::fail(USAGE, &e.to_string()),
-    };
-    let api_url = match super::api_url(args.api_url.as_deref()) {
-        Ok(u) => u.to_string(),
-        Err(e) => return super::fail(e.exit_code(), &e.to_string()),
-    };
+pub fn run(args: StatusArgs) -> Result<(), Error> {
+    let names = SecretName::parse_unique(&args.names).map_err(Error::usage)?;
+    let targets = args.targets.targets().map_err(Error::usage)?;
+    let api_url = super::api_url(args.api_url.as_deref())
+        .map_err(Error::usage)?
+        .to_string();
     // Giving the app's flags means the app: no token is looked for.
-    let credential = match Credential::find(&args.github_app, true, &api_url) {
-        Ok(c) => c,
-        Err(e) => return super::fail(USAGE, &e.to_string()),
-    };
-    let runtime = match super::runtime() {
-        Ok(r) => r,
-        Err(e) => return super::fail(FAILED, &e.to_string()),
-    };
+    let credential = Credential::find(&args.github_app, true, &api_url).map_err(Error::usage)?;
+    let runtime = super::runtime().map_err(Error::failed)?;
     // octocrab's client spawns its service on the runtime it is built in.
     let _entered = runtime.enter();
     let config = super::config(&args.targets, &targets, None, credential.auth(), &api_url);
@@ -156,15 +141,16 @@ pub fn run(args: StatusArgs) -> ExitCode {
         ))) {
             Err(signal) => {
                 let revoked = runtime.block_on(crate::token_guard::revoke_left_behind());
-                return cancelled(signal, revoked);
+                return Err(cancelled(signal, revoked));
             }
             Ok(Ok(s)) => s,
+            // A token that cannot make a client is an input error; an app that cannot mint
+            // one failed the check.
             Ok(Err(e)) => {
-                let code = match credential {
-                    Credential::Token(..) => USAGE,
-                    Credential::App(_) => FAILED,
-                };
-                return super::fail(code, &e.error.to_string());
+                return Err(match credential {
+                    Credential::Token(..) => Error::usage(e.error),
+                    Credential::App(_) => Error::failed(e.error),
+                });
             }
         };
     let listed: Result<Vec<Result<Vec<SecretMeta>, TargetError>>, _> =
@@ -178,16 +164,16 @@ pub fn run(args: StatusArgs) -> ExitCode {
     let closed = runtime.block_on(session.close());
     let listed = match (listed, crate::cancel::requested()) {
         (Ok(listed), None) => listed,
-        (_, Some(signal)) | (Err(signal), None) => return cancelled(signal, closed),
+        (_, Some(signal)) | (Err(signal), None) => return Err(cancelled(signal, closed)),
     };
 
     let max = args.max_age.as_ref().map(|m| m.seconds);
     let (rows, errors, empty) = tabulate(&targets, listed, &names, OffsetDateTime::now_utc(), max);
     let ok = print_status(&args, &rows, &errors, &empty, &names, &closed);
     if ok {
-        ExitCode::SUCCESS
+        Ok(())
     } else {
-        ExitCode::from(FAILED)
+        Err(Error::Reported)
     }
 }
 
@@ -215,7 +201,7 @@ fn print_status(
         let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
         super::print(&format!("{text}\n"));
         if let Err(e) = closed {
-            super::fail(FAILED, &e.to_string());
+            super::say(&e.to_string());
         }
     } else {
         let mut err = crate::output::Reporter::stdio(super::options::human_mode());
@@ -294,7 +280,7 @@ fn tabulate(
 fn cancelled(
     signal: crate::cancel::Signal,
     revoked: Result<(), crate::token_guard::RevokeError>,
-) -> ExitCode {
+) -> Error {
     match revoked {
         Ok(()) => super::cancelled(signal, ""),
         Err(e) => super::cancelled(signal, &format!("; {e}")),

@@ -2,11 +2,11 @@
 //! Values never come from argv.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use clap::Args;
 
 use super::options::{api_url_or_default, human_mode, read_source, AppArgs};
+use super::Error;
 use crate::config::{FrontEnd, RawInputs, RunContext, StepEnv};
 use crate::output::Reporter;
 use crate::secret::SecretValue;
@@ -99,41 +99,25 @@ pub struct SyncArgs {
     pub github_app: AppArgs,
 }
 
-pub fn run(args: SyncArgs) -> ExitCode {
+pub fn run(args: SyncArgs) -> Result<(), Error> {
     let mut reporter = Reporter::stdio(human_mode());
     if let Some(problem) = usage_problem(&args) {
-        reporter.error("", &problem);
-        return ExitCode::from(2);
+        return Err(Error::usage(problem));
     }
-    let secrets = match read_source(
+    let secrets = read_source(
         "new values",
         args.secrets_file.as_ref(),
         args.secrets_env.as_deref(),
-    ) {
-        Ok(v) => v,
-        Err(e) => {
-            reporter.error("", &e.to_string());
-            return ExitCode::from(2);
-        }
-    };
-    let current = match read_source(
+    )
+    .map_err(Error::usage)?;
+    let current = read_source(
         "stored values",
         args.current_file.as_ref(),
         args.current_env.as_deref(),
-    ) {
-        Ok(v) => v,
-        Err(e) => {
-            reporter.error("", &e.to_string());
-            return ExitCode::from(2);
-        }
-    };
-    let (app_id, app_private_key, app_installation_id) = match args.github_app.inputs() {
-        Ok(v) => v,
-        Err(e) => {
-            reporter.error("", &e.to_string());
-            return ExitCode::from(2);
-        }
-    };
+    )
+    .map_err(Error::usage)?;
+    let (app_id, app_private_key, app_installation_id) =
+        args.github_app.inputs().map_err(Error::usage)?;
     // The token is looked for only when something may be written, and not for an app.
     let token = if args.dry_run || args.github_app.is_set() {
         SecretValue::default()
@@ -162,25 +146,35 @@ pub fn run(args: SyncArgs) -> ExitCode {
     crate::action::execute(&raw, &ctx, &mut reporter, None, None)
 }
 
+/// Why `sync` has nothing to do, or flags that cannot go together (usage errors).
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// No value from anywhere.
+    #[error(
+        "nothing to do: no value given; give --files, --secrets-file, --secrets-env or \
+         --secret-from-env"
+    )]
+    NothingToDo,
+    /// `--workspace` is no directory.
+    #[error("`--workspace`: {0} is not a directory that exists")]
+    Workspace(String),
+    /// Both files from standard input.
+    #[error("only one of --secrets-file and --current-file can be `-`")]
+    BothFromStdin,
+}
+
 /// Flags that cannot go together, or name nothing to do.
-fn usage_problem(args: &SyncArgs) -> Option<String> {
+fn usage_problem(args: &SyncArgs) -> Option<SyncError> {
     let no_values = args.secrets_file.is_none()
         && args.secrets_env.is_none()
         && args.secret_from_env.is_empty()
         && args.files.is_empty();
     if no_values {
-        return Some(
-            "nothing to do: no value given; give --files, --secrets-file, --secrets-env or \
-             --secret-from-env"
-                .to_owned(),
-        );
+        return Some(SyncError::NothingToDo);
     }
     if let Some(dir) = &args.workspace {
         if !dir.is_dir() {
-            return Some(format!(
-                "`--workspace`: {} is not a directory that exists",
-                dir.display()
-            ));
+            return Some(SyncError::Workspace(dir.display().to_string()));
         }
     }
     if args
@@ -192,7 +186,7 @@ fn usage_problem(args: &SyncArgs) -> Option<String> {
             .as_deref()
             .is_some_and(|p| p.as_os_str() == "-")
     {
-        return Some("only one of --secrets-file and --current-file can be `-`".to_owned());
+        return Some(SyncError::BothFromStdin);
     }
     None
 }
