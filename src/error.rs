@@ -23,7 +23,8 @@ pub enum Error {
     /// A check or a write failed (1).
     #[error("{0}")]
     Failed(Cause),
-    /// A check or a write failed, and the command's own report said what (1).
+    /// A check or a write failed, and the command's own report said what (or there is nothing
+    /// to say: standard output closed under it) (1).
     #[error("a check or a write failed")]
     Reported,
     /// The inputs were wrong, and the command's own report said which (2).
