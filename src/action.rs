@@ -74,7 +74,7 @@ pub fn run_context(env: &dyn Fn(&str) -> Option<String>) -> RunContext {
 
 /// Runs as a container action step.
 pub fn main() -> Result<(), Error> {
-    let env = |n: &str| std::env::var(n).ok();
+    let env = |n: &str| crate::env::var(n);
     let mut reporter = Reporter::stdio(Mode::Action);
     let raw = raw_inputs(&env, StepEnv::process());
     let ctx = run_context(&env);

@@ -68,7 +68,7 @@ impl StepEnv {
 
     /// The process's own environment.
     pub fn process() -> Self {
-        Self::new(|name| std::env::var(name).ok())
+        Self::new(crate::env::var)
     }
 
     fn get(&self, name: &str) -> Option<SecretValue> {

@@ -27,6 +27,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod engine;
+pub mod env;
 pub mod error;
 pub mod github;
 pub mod names;
@@ -46,23 +47,31 @@ pub mod workspace;
 #[cfg(test)]
 mod memory_store;
 
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-/// The program: action mode when run bare inside GitHub Actions, else the command line.
-pub fn run() -> ExitCode {
-    let bare = std::env::args_os().len() <= 1;
-    if bare && std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true") {
+pub use env::{Env, Stream};
+
+/// The program, given its arguments (the program's name first), its environment and its two
+/// output streams: `main` passes the process's own, a test its own (see [`env`]). Action mode
+/// when run bare inside GitHub Actions, else the command line.
+pub fn run<A, O, E>(args: impl IntoIterator<Item = A>, env: Env, stdout: O, stderr: E) -> ExitCode
+where
+    A: Into<OsString> + Clone,
+    O: Stream + 'static,
+    E: Stream + 'static,
+{
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let _scope = env::Scope::bind(env, Box::new(stdout), Box::new(stderr));
+    let bare = args.len() <= 1;
+    if bare && env::var("GITHUB_ACTIONS").as_deref() == Some("true") {
         return commands::exit(action::main());
     }
-    let cli = match cli::Cli::try_parse() {
+    let cli = match cli::Cli::try_parse_from(args) {
         Ok(cli) => cli,
-        Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return ExitCode::from(code);
-        }
+        Err(e) => return commands::exit(usage(&e)),
     };
     // A signal handled along the way (see `cancel`) decides the exit code: 130 or 143.
     commands::exit(match cli.command {
@@ -75,4 +84,22 @@ pub fn run() -> ExitCode {
         cli::Command::Completions(args) => commands::completions::run(args, cli::Cli::command()),
         cli::Command::Man(args) => commands::completions::run_man(args, cli::Cli::command()),
     })
+}
+
+/// clap's answer to the arguments, coloured only on a terminal: `--help` and `--version` on
+/// standard output (success), a usage error on standard error (already said).
+fn usage(e: &clap::Error) -> Result<(), error::Error> {
+    let (which, result) = if e.use_stderr() {
+        (env::Which::Err, Err(error::Error::UsageReported))
+    } else {
+        (env::Which::Out, Ok(()))
+    };
+    let colour = env::is_terminal(which) && !env::is_set("NO_COLOR");
+    let text = if colour {
+        e.render().ansi().to_string()
+    } else {
+        e.render().to_string()
+    };
+    env::write(which, text.as_bytes());
+    result
 }

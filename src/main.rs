@@ -1,3 +1,8 @@
 fn main() -> std::process::ExitCode {
-    secret_refresh::run()
+    secret_refresh::run(
+        std::env::args_os(),
+        secret_refresh::Env::from_process(),
+        std::io::stdout(),
+        std::io::stderr(),
+    )
 }

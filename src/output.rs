@@ -85,25 +85,35 @@ pub fn token_parts(token: &str) -> Vec<&str> {
     parts
 }
 
-/// Every secret the process knows (values, tokens), for redaction.
+/// Every secret known outside a run ([`crate::env::Scope`]), for redaction; a run keeps its own.
 static KNOWN: std::sync::Mutex<Vec<SecretValue>> = std::sync::Mutex::new(Vec::new());
+
+/// Runs `f` on the secrets the current run knows (outside a run, the process's).
+fn with_known<R>(f: impl FnOnce(&mut Vec<SecretValue>) -> R) -> Option<R> {
+    let mut f = Some(f);
+    if let Some(r) = crate::env::with_known(|k| f.take().map(|f| f(k))) {
+        return r;
+    }
+    let f = f.take()?;
+    KNOWN.lock().ok().map(|mut k| f(&mut k))
+}
 
 /// Registers a secret for redaction in everything printed from now on, in every mode.
 pub fn know(value: &SecretValue) {
     if mask_parts(value.expose()).is_empty() {
         return;
     }
-    if let Ok(mut known) = KNOWN.lock() {
+    with_known(|known| {
         if !known.iter().any(|k| k.ct_eq(value)) {
             known.push(value.clone());
         }
-    }
+    });
 }
 
 /// Replaces every known secret (and each maskable line of one) in `text` with `***`.
 pub fn redact(text: &str) -> String {
-    let mut out = text.to_owned();
-    if let Ok(known) = KNOWN.lock() {
+    with_known(|known| {
+        let mut out = text.to_owned();
         let mut parts: Vec<&str> = known.iter().flat_map(|k| mask_parts(k.expose())).collect();
         // Longest first, so a line of a value never splits the whole value.
         parts.sort_by_key(|p| std::cmp::Reverse(p.len()));
@@ -112,9 +122,9 @@ pub fn redact(text: &str) -> String {
                 out = out.replace(p, "***");
             }
         }
-        out = redact_fragments(&out, &known);
-    }
-    out
+        redact_fragments(&out, known)
+    })
+    .unwrap_or_else(|| text.to_owned())
 }
 
 /// The shortest run of a known secret that is redacted on its own: a server may echo part of a
@@ -227,9 +237,7 @@ pub fn clean(text: &str, colour: bool) -> String {
 
 /// Writes text to standard output through the output layer (tables, JSON, reports).
 pub fn print(text: &str, colour: bool) {
-    let mut out = io::stdout().lock();
-    let _ = out.write_all(clean(text, colour).as_bytes());
-    let _ = out.flush();
+    crate::env::write(crate::env::Which::Out, clean(text, colour).as_bytes());
 }
 
 /// Text for a markdown table cell (inside a code span or not): one line, HTML-escaped, no
@@ -302,7 +310,12 @@ impl Reporter {
     }
 
     pub fn stdio(mode: Mode) -> Self {
-        Self::new(mode, Box::new(io::stdout()), Box::new(io::stderr()))
+        use crate::env::{Which, Writer};
+        Self::new(
+            mode,
+            Box::new(Writer(Which::Out)),
+            Box::new(Writer(Which::Err)),
+        )
     }
 
     pub fn mode(&self) -> Mode {
@@ -430,8 +443,7 @@ pub struct Progress {
 impl Progress {
     /// `total` steps of `unit` (`writes`), shown when `show` and standard error is a terminal.
     pub fn new(total: u64, unit: &str, show: bool) -> Self {
-        use std::io::IsTerminal;
-        if !show || !io::stderr().is_terminal() {
+        if !show || !crate::env::is_terminal(crate::env::Which::Err) {
             return Self { bar: None };
         }
         let bar = indicatif::ProgressBar::with_draw_target(
@@ -668,11 +680,12 @@ mod tests {
         assert_eq!(redact("a==b"), "a==b", "a trivial string is never redacted");
     }
 
-    /// Nothing but the output layer writes to standard output or error.
+    /// Nothing but `env` touches standard output or error or reads the environment: a run
+    /// sees only the streams and the environment `run` was given.
     #[test]
-    fn no_other_module_prints() {
-        // Completion scripts and the man page are generated from our own clap definitions.
-        let allowed = ["output.rs", "completions.rs"];
+    fn only_env_touches_the_process_streams_and_environment() {
+        // main.rs hands the process's own to `run`.
+        let allowed = ["env.rs", "main.rs"];
         let mut offenders = Vec::new();
         let mut dirs = vec![std::path::PathBuf::from(concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -694,13 +707,26 @@ mod tests {
                 }
                 let text = std::fs::read_to_string(&path).unwrap_or_default();
                 for (i, line) in text.lines().enumerate() {
-                    let printing = ["println!", "print!(", "eprintln!", "eprint!(", "dbg!("]
-                        .iter()
-                        .any(|m| line.contains(m))
-                        || ((line.contains("io::stdout()") || line.contains("io::stderr()"))
-                            && !line.contains("is_terminal()")
-                            && !line.contains("ProgressDrawTarget::stderr()"));
-                    if printing {
+                    let touching = [
+                        "println!",
+                        "print!(",
+                        "eprintln!",
+                        "eprint!(",
+                        "dbg!(",
+                        "io::stdout()",
+                        "io::stderr()",
+                        "std::env::var",
+                        "std::env::args",
+                        "std::env::set_var",
+                        "std::env::remove_var",
+                        "use std::env",
+                    ]
+                    .iter()
+                    .any(|m| line.contains(m))
+                        && !line.contains("ProgressDrawTarget::stderr()")
+                        // this test's own list
+                        && !line.trim_start().starts_with('"');
+                    if touching {
                         offenders.push(format!("{}:{}: {line}", path.display(), i + 1));
                     }
                 }

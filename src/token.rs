@@ -53,15 +53,16 @@ fn search(prompt: bool, api_url: &str) -> Option<(SecretValue, TokenSource)> {
         ("GH_TOKEN", TokenSource::GhTokenVar),
         ("GITHUB_TOKEN", TokenSource::GithubTokenVar),
     ] {
-        if let Some(v) = std::env::var_os(var) {
-            let v = SecretValue::new(v.to_string_lossy().trim().to_owned());
+        if crate::env::is_set(var) {
+            let v = crate::env::secret(var).unwrap_or_default();
+            let v = SecretValue::new(v.expose().trim().to_owned());
             return (!v.is_empty()).then_some((v, source));
         }
     }
     if let Some(t) = gh_auth_token(api_url) {
         return Some((t, TokenSource::GhCli));
     }
-    if prompt && std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+    if prompt && std::io::stdin().is_terminal() && crate::env::is_terminal(crate::env::Which::Err) {
         let t = crate::prompt::hidden("GitHub token (input hidden): ").ok()?;
         let t = SecretValue::new(t.expose().trim().to_owned());
         return (!t.is_empty()).then_some((t, TokenSource::Prompt));
@@ -73,7 +74,10 @@ fn search(prompt: bool, api_url: &str) -> Option<(SecretValue, TokenSource)> {
 /// `api_url`. A URL the policy refuses gets no token from `gh` at all.
 fn gh_auth_token(api_url: &str) -> Option<SecretValue> {
     let host = crate::github::ApiUrl::parse(api_url).ok()?.gh_hostname();
+    // The run's environment, not the process's (they differ only when a test runs in-process).
     let out = Command::new("gh")
+        .env_clear()
+        .envs(crate::env::for_child())
         .args(["auth", "token", "--hostname", &host])
         .stdin(Stdio::null())
         .stderr(Stdio::null())

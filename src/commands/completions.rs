@@ -116,7 +116,7 @@ pub fn run_man(args: ManArgs, command: clap::Command) -> Result<(), Error> {
 }
 
 fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::env::Writer(crate::env::Which::Out);
     match out.write_all(bytes).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         // A closed pipe (`| head`) is the reader's choice, not a failure worth a message.

@@ -132,7 +132,8 @@ pub fn run(args: DeleteArgs) -> Result<(), Error> {
         ));
         return Ok(());
     }
-    let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let terminal =
+        std::io::stdin().is_terminal() && crate::env::is_terminal(crate::env::Which::Err);
     if !args.yes && !terminal {
         return Err(Error::usage(DeleteError::NoTerminal));
     }
@@ -408,7 +409,7 @@ fn report_failures(err: &mut crate::output::Reporter, rows: &[Row], revoke_error
 
 /// Appends a record per row to `--audit-log`; a log that cannot be written is a warning.
 fn write_audit(err: &mut crate::output::Reporter, path: &std::path::Path, rows: &[Row]) {
-    let actor = std::env::var("USER").unwrap_or_default();
+    let actor = crate::env::var("USER").unwrap_or_default();
     let records = audit_records(rows, &actor, time::OffsetDateTime::now_utc());
     let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     if let Err(e) = crate::audit::AuditLog::new(path, &here).append(&records) {

@@ -14,7 +14,6 @@ pub mod set;
 pub mod status;
 pub mod sync;
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -314,7 +313,7 @@ pub fn config(
         token_expiry_warning_days: 14,
         audit_log: None,
         context: RunContext {
-            actor: std::env::var("USER").unwrap_or_default(),
+            actor: crate::env::var("USER").unwrap_or_default(),
             ..RunContext::default()
         },
         warnings: Vec::new(),
@@ -397,7 +396,8 @@ impl Style {
     /// For text written to standard output.
     pub fn stdout() -> Self {
         Self {
-            color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            color: crate::env::is_terminal(crate::env::Which::Out)
+                && !crate::env::is_set("NO_COLOR"),
         }
     }
 

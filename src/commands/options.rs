@@ -47,8 +47,8 @@ pub fn api_url_or_default(flag: Option<&str>) -> String {
     if let Some(url) = flag.filter(|s| !s.is_empty()) {
         return url.to_owned();
     }
-    match std::env::var("GH_HOST") {
-        Ok(host) if !host.is_empty() && host != "github.com" => format!("https://{host}/api/v3"),
+    match crate::env::var("GH_HOST") {
+        Some(host) if !host.is_empty() && host != "github.com" => format!("https://{host}/api/v3"),
         _ => "https://api.github.com".to_owned(),
     }
 }
@@ -108,12 +108,10 @@ pub fn read_source(
                 path: p.clone(),
             })
         }
-        (None, Some(v)) => std::env::var(v)
-            .map(SecretValue::new)
-            .map_err(|_| SourceError::Unset {
-                what,
-                var: v.to_owned(),
-            }),
+        (None, Some(v)) => crate::env::secret(v).ok_or_else(|| SourceError::Unset {
+            what,
+            var: v.to_owned(),
+        }),
         (None, None) => Ok(SecretValue::default()),
     }
 }
@@ -121,6 +119,6 @@ pub fn read_source(
 /// The output mode for people: colour on a terminal, never with `NO_COLOR`.
 pub fn human_mode() -> Mode {
     Mode::Human {
-        color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        color: crate::env::is_terminal(crate::env::Which::Err) && !crate::env::is_set("NO_COLOR"),
     }
 }

@@ -138,8 +138,8 @@ pub fn run(args: SyncArgs) -> Result<(), Error> {
         workspace: workspace
             .or_else(|| std::env::current_dir().ok())
             .unwrap_or_default(),
-        default_repository: std::env::var("GITHUB_REPOSITORY").unwrap_or_default(),
-        actor: std::env::var("USER").unwrap_or_default(),
+        default_repository: crate::env::var("GITHUB_REPOSITORY").unwrap_or_default(),
+        actor: crate::env::var("USER").unwrap_or_default(),
         front_end: FrontEnd::Cli,
         ..RunContext::default()
     };

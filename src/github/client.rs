@@ -61,16 +61,14 @@ impl Policy {
     /// `SECRET_REFRESH_REQUEST_TIMEOUT_MS`.
     pub fn from_env() -> Self {
         let mut p = Policy::default();
-        if let Some(scale) = std::env::var("SECRET_REFRESH_TIME_SCALE")
-            .ok()
+        if let Some(scale) = crate::env::var("SECRET_REFRESH_TIME_SCALE")
             .and_then(|s| s.parse::<f64>().ok())
             .filter(|s| s.is_finite() && *s > 0.0 && *s <= 1.0)
         {
             p.time_scale = scale;
         }
-        if let Some(ms) = std::env::var("SECRET_REFRESH_REQUEST_TIMEOUT_MS")
-            .ok()
-            .and_then(|s| s.parse::<u64>().ok())
+        if let Some(ms) =
+            crate::env::var("SECRET_REFRESH_REQUEST_TIMEOUT_MS").and_then(|s| s.parse::<u64>().ok())
         {
             p.request_timeout = Duration::from_millis(ms.max(1));
         }

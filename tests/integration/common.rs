@@ -234,8 +234,42 @@ impl<'a> Step<'a> {
         self.dir.path().join("workspace")
     }
 
+    /// Runs the step: in this process when it can ([`Step::runs_in_process`]), else the
+    /// compiled binary.
     pub fn run(&self) -> Ran {
+        if self.runs_in_process() {
+            return self.run_in_process();
+        }
         self.run_while(|_| {})
+    }
+
+    /// Whether [`Step::run`] calls `secret_refresh::run` in this process (with the step's
+    /// environment and two buffers) instead of starting the binary. A step with arguments
+    /// (their paths are relative to the working directory, which is the process's), standard
+    /// input or a wrapper runs the binary; so does every step when `SECRET_REFRESH_TEST_BINARY`
+    /// is set, to run the whole suite the runner's way.
+    fn runs_in_process(&self) -> bool {
+        self.args.is_empty()
+            && self.stdin.is_none()
+            && self.wrapper.is_empty()
+            && std::env::var_os("SECRET_REFRESH_TEST_BINARY").is_none()
+    }
+
+    fn run_in_process(&self) -> Ran {
+        let env = secret_refresh::Env::from_pairs(
+            crate::process::clock_env()
+                .into_iter()
+                .chain(self.env.clone())
+                .chain([("PATH".to_owned(), std::env::var("PATH").unwrap_or_default())]),
+        );
+        let (out, err) = (Captured::default(), Captured::default());
+        let (o, e) = (out.clone(), err.clone());
+        // A thread of its own, as the binary has a process of its own: what the run binds to
+        // its thread ends with it.
+        let code = std::thread::spawn(move || secret_refresh::run([BIN], env, o, e))
+            .join()
+            .expect("the run panicked");
+        self.ran(exit_code(code), out.text(), err.text())
     }
 
     /// [`Step::run`], calling `during` with the process id once it runs (to signal it).
@@ -271,6 +305,15 @@ impl<'a> Step<'a> {
         }
         during(child.id());
         let out = child.output_within(RUN_LIMIT);
+        self.ran(
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// What the step left behind, given what it printed and its exit code.
+    fn ran(&self, code: i32, stdout: String, stderr: String) -> Ran {
         let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
         let outputs_raw = read(&self.dir.path().join("file_commands/output"));
         let audit_path = self
@@ -278,9 +321,9 @@ impl<'a> Step<'a> {
             .get("INPUT_AUDIT-LOG")
             .map(|p| self.workspace().join(p));
         let ran = Ran {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            code,
+            stdout,
+            stderr,
             outputs: secret_refresh::output::parse_outputs(&outputs_raw)
                 .into_iter()
                 .collect(),
@@ -298,6 +341,37 @@ impl<'a> Step<'a> {
         record_for_leak_scan(&ran, self.fake.map(FakeGitHub::requests_jsonl));
         ran
     }
+}
+
+/// A buffer a run in this process writes its standard output or error to.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("lock")).into_owned()
+    }
+}
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("lock").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl secret_refresh::Stream for Captured {}
+
+/// The number in an `ExitCode` (it has no getter, but compares).
+fn exit_code(code: std::process::ExitCode) -> i32 {
+    (0..=u8::MAX)
+        .find(|n| std::process::ExitCode::from(*n) == code)
+        .map(i32::from)
+        .expect("an exit code")
 }
 
 /// Where every run of the suite leaves what it printed and wrote, for tests/leak_scan.rs.

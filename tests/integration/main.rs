@@ -1,4 +1,5 @@
-//! Integration tests: the compiled binary against a fake GitHub API over real HTTP.
+//! Integration tests against a fake GitHub API over real HTTP: action steps in-process through
+//! `secret_refresh::run`, everything else the compiled binary (see `common::Step::run`).
 
 mod action;
 mod adversarial;
@@ -10,6 +11,7 @@ mod cli;
 mod common;
 mod delete;
 mod faults;
+mod in_process;
 #[path = "../support/leak_check.rs"]
 mod leak_check;
 mod pacing;
