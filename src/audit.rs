@@ -7,16 +7,21 @@
 //! The log lives in the workspace, which anything that can write the workspace controls (and
 //! which outlives the job on a self-hosted runner). So: it is read only on a re-run
 //! (`GITHUB_RUN_ATTEMPT` > 1) and only records bound to this run count (same repository, run id
-//! and job, an earlier attempt); the file must be a regular file inside the workspace, not a
-//! symbolic link, and at most [`MAX_AUDIT_LOG_BYTES`]; anything else is refused, which can only
-//! make a run write more, never less.
+//! and job, an earlier attempt) and authenticated by the credential that writes ([`RecordKey`]:
+//! a step that can write the workspace but does not hold the token cannot forge "already
+//! written"); the file must be a regular file inside the workspace, not a symbolic link, and at
+//! most [`MAX_AUDIT_LOG_BYTES`]; anything else is refused, which can only make a run write more,
+//! never less.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use zeroize::Zeroizing;
 
-use crate::config::Config;
+use crate::config::{Auth, Config};
 use crate::outcome::{OutcomeCode, Report};
 use crate::workspace::LogFile;
 
@@ -26,7 +31,68 @@ pub const MAX_AUDIT_LOG_BYTES: u64 = 16 * 1024 * 1024;
 
 pub use crate::workspace::LogError as AuditError;
 
-/// The workflow run a record belongs to.
+/// The key that authenticates a run's records: HMAC-SHA256, keyed with the credential that
+/// writes (the token, or a GitHub App's private key: its installation tokens change every
+/// attempt, its key does not), of a fixed label. A record's `mac` is HMAC-SHA256 under this key
+/// of the record's JSON without it. Whoever can write the workspace but does not hold the
+/// credential cannot make a record a re-run believes; a credential changed between attempts
+/// makes the re-run write everything again (never less). The MAC reveals nothing of the
+/// credential.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RecordKey(Zeroizing<[u8; 32]>);
+
+impl std::fmt::Debug for RecordKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RecordKey(***)")
+    }
+}
+
+impl RecordKey {
+    const LABEL: &'static [u8] = b"secret-refresh audit record key v1";
+
+    /// The key of the credential in `auth`; none without one (nothing is written then).
+    pub fn of(auth: &Auth) -> Option<Self> {
+        let credential = match auth {
+            Auth::None => return None,
+            Auth::Token(t) => t,
+            Auth::App(app) => &app.private_key,
+        };
+        let mut mac = Hmac::<Sha256>::new_from_slice(credential.expose().as_bytes()).ok()?;
+        mac.update(Self::LABEL);
+        let mut key = Zeroizing::new([0u8; 32]);
+        key.copy_from_slice(&mac.finalize().into_bytes());
+        Some(RecordKey(key))
+    }
+
+    /// The MAC of `record` (its `mac` field left out), lower-case hex.
+    fn mac(&self, record: &Record) -> Option<String> {
+        let unsigned = Record {
+            mac: None,
+            ..record.clone()
+        };
+        let json = serde_json::to_vec(&unsigned).ok()?;
+        let mut mac = Hmac::<Sha256>::new_from_slice(self.0.as_slice()).ok()?;
+        mac.update(&json);
+        Some(
+            mac.finalize()
+                .into_bytes()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+        )
+    }
+
+    /// Does `record` carry this key's MAC? Compared in constant time.
+    fn verifies(&self, record: &Record) -> bool {
+        use subtle::ConstantTimeEq;
+        match (&record.mac, self.mac(record)) {
+            (Some(given), Some(expected)) => given.as_bytes().ct_eq(expected.as_bytes()).into(),
+            _ => false,
+        }
+    }
+}
+
+/// The workflow run a record belongs to, and the key its records are authenticated with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunBinding {
     /// `$GITHUB_REPOSITORY`: the repository whose workflow runs.
@@ -35,6 +101,8 @@ pub struct RunBinding {
     /// `$GITHUB_RUN_ATTEMPT`; 1 when unset or not a number.
     pub attempt: u32,
     pub job: String,
+    /// Of the credential that writes; without one no record counts.
+    pub key: Option<RecordKey>,
 }
 
 impl RunBinding {
@@ -45,12 +113,15 @@ impl RunBinding {
             run_id: c.run_id.trim().to_owned(),
             attempt: c.run_attempt.trim().parse().unwrap_or(1).max(1),
             job: c.job.trim().to_owned(),
+            key: RecordKey::of(&config.auth),
         }
     }
 
-    /// Is `record` from an earlier attempt of this very run (and job)?
+    /// Is `record` from an earlier attempt of this very run (and job), made with this
+    /// credential?
     fn binds(&self, record: &Record) -> bool {
-        !self.run_id.is_empty()
+        self.key.as_ref().is_some_and(|k| k.verifies(record))
+            && !self.run_id.is_empty()
             && !self.repository.is_empty()
             && record.run_id.as_deref() == Some(self.run_id.as_str())
             && record
@@ -97,6 +168,9 @@ pub struct Record {
     /// The Result column as people read it; never read back.
     #[serde(default)]
     pub result: String,
+    /// Authenticates the record ([`RecordKey`]); absent when the run had no credential.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<String>,
 }
 
 fn non_empty(s: &str) -> Option<String> {
@@ -132,6 +206,11 @@ pub fn records(report: &Report, config: &Config, now: time::OffsetDateTime) -> V
             action: r.outcome.audit_action().to_owned(),
             key_id: r.key_id.clone(),
             result: r.outcome.describe(),
+            mac: None,
+        })
+        .map(|mut record| {
+            record.mac = run.key.as_ref().and_then(|k| k.mac(&record));
+            record
         })
         .collect()
 }
@@ -169,6 +248,8 @@ pub fn delete_record(
         outcome,
         key_id: None,
         result: result.to_owned(),
+        // Not read back by any run: `delete` keeps no ledger.
+        mac: None,
     }
 }
 
@@ -392,16 +473,37 @@ impl AuditLog {
 mod tests {
     use super::*;
 
+    fn key(token: &str) -> Option<RecordKey> {
+        RecordKey::of(&Auth::Token(crate::secret::SecretValue::from(token)))
+    }
+
     fn run(attempt: u32) -> RunBinding {
         RunBinding {
             repository: "acme/api".into(),
             run_id: "42".into(),
             attempt,
             job: "refresh".into(),
+            key: key("ghp_the_token_that_writes"),
         }
     }
 
+    /// A record signed as the run of [`run`] signs it.
     fn record(attempt: u32, outcome: OutcomeCode, secret: &str, target: &str) -> Record {
+        signed(unsigned(attempt, outcome, secret, target))
+    }
+
+    /// `r` with the MAC the credential of [`run`] gives it (so only its binding is tested).
+    fn signed(mut r: Record) -> Record {
+        r.mac = run(1).key.and_then(|k| {
+            k.mac(&Record {
+                mac: None,
+                ..r.clone()
+            })
+        });
+        r
+    }
+
+    fn unsigned(attempt: u32, outcome: OutcomeCode, secret: &str, target: &str) -> Record {
         Record {
             time: "2099-01-01T00:00:00Z".into(),
             run_repository: Some("acme/api".into()),
@@ -418,7 +520,54 @@ mod tests {
             action: String::new(),
             key_id: Some("k1".into()),
             result: String::new(),
+            mac: None,
         }
+    }
+
+    #[test]
+    fn only_records_authenticated_by_the_credential_that_writes_count() {
+        use OutcomeCode::*;
+        let genuine = record(1, Created, "A", "acme/api");
+        assert!(Ledger::from_records([genuine.clone()], &run(2))
+            .written("A", "acme/api")
+            .is_some());
+        let forged = unsigned(1, Created, "A", "acme/api");
+        let mut other_token = forged.clone();
+        other_token.mac = key("ghp_another_token").and_then(|k| k.mac(&other_token));
+        let mut tampered = genuine.clone();
+        tampered.secret = "B".into();
+        let mut garbage = genuine.clone();
+        garbage.mac = Some("00".repeat(32));
+        for (what, r) in [
+            ("unsigned", forged),
+            ("another token", other_token),
+            ("tampered", tampered),
+            ("garbage", garbage),
+        ] {
+            let l = Ledger::from_records([r], &run(2));
+            assert!(l.written.is_empty() && l.missing.is_empty(), "{what}");
+        }
+        // Without a credential no record counts (nothing is written then anyway).
+        let none = RunBinding {
+            key: None,
+            ..run(2)
+        };
+        assert!(Ledger::from_records([genuine.clone()], &none)
+            .written
+            .is_empty());
+        // An App's records are keyed by its private key, the same in every attempt.
+        let app = |pem: &str| {
+            RecordKey::of(&Auth::App(crate::config::AppCredentials {
+                app_id: "1".into(),
+                private_key: crate::secret::SecretValue::from(pem),
+                installation_id: None,
+            }))
+        };
+        assert_eq!(app("pem-a"), app("pem-a"));
+        assert_ne!(app("pem-a"), app("pem-b"));
+        assert_eq!(format!("{:?}", key("ghp_x")), "Some(RecordKey(***))");
+        let mac = genuine.mac.clone().unwrap_or_default();
+        assert!(mac.len() == 64 && mac.bytes().all(|b| b.is_ascii_hexdigit()));
     }
 
     #[test]
@@ -438,10 +587,10 @@ mod tests {
             record(1, NotAttempted, "B", "acme/b"),
             record(1, Unchanged, "C", "acme/b"),
             record(2, Created, "A", "acme/later"),
-            other_run,
-            other_repo,
-            other_job,
-            unbound,
+            signed(other_run),
+            signed(other_repo),
+            signed(other_job),
+            signed(unbound),
         ];
         let l = Ledger::from_records(records.clone(), &run(2));
         assert_eq!(l.written("a", "acme/api"), Some(Some("k1".into())));

@@ -109,6 +109,47 @@ fn forged_records_do_not_make_a_first_attempt_skip_a_write() {
     }
 }
 
+/// The forgery SECURITY.md listed as a known limit: a step that can write the workspace knows
+/// the run binding (repository, run id, job, attempt) and writes "SESSION already written" for
+/// a re-run. Records are authenticated by the credential that writes, which that step does not
+/// hold: a forged or re-keyed record counts for nothing, and the re-run writes both.
+#[test]
+fn a_record_forged_for_this_very_run_does_not_make_a_rerun_skip_a_write() {
+    let mut signed_by_another = forged(1);
+    signed_by_another = signed_by_another.replace(
+        "\"result\":\"created\"}",
+        &format!("\"result\":\"created\",\"mac\":\"{}\"}}", "ab".repeat(32)),
+    );
+    for (what, log) in [("no mac", forged(1)), ("a wrong mac", signed_by_another)] {
+        let api = fake();
+        let ran = step(&api)
+            .env("GITHUB_RUN_ATTEMPT", "2")
+            .file_bytes(LOG, log.as_bytes())
+            .run();
+        assert_eq!(ran.code, 0, "{what}: {}", ran.transcript());
+        both_written(&api, &ran);
+        assert_eq!(ran.output("updated"), r#"["SESSION","REFRESH"]"#, "{what}");
+    }
+}
+
+/// A genuine log of attempt 1 counts on attempt 2 only with the same credential: the token
+/// rotated in between, the re-run writes again what attempt 1 wrote (more, never less).
+#[test]
+fn a_genuine_record_counts_only_for_the_credential_that_made_it() {
+    let log = real_log_of_attempt_one();
+    assert!(log.contains("\"mac\":\""), "{log}");
+    let api = fake();
+    let rotated = "ghp_RotatedBetweenAttempts000000000000000";
+    api.add_token(rotated, fake_github::TokenSpec::classic("octo", &["repo"]));
+    let ran = step(&api)
+        .token_value(rotated)
+        .env("GITHUB_RUN_ATTEMPT", "2")
+        .file_bytes(LOG, log.as_bytes())
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    both_written(&api, &ran);
+}
+
 #[test]
 fn records_not_bound_to_an_earlier_attempt_of_this_run_do_not_count() {
     let unfinished = record(1, "failed", "REFRESH");
