@@ -932,7 +932,9 @@ fn refusal_failure(e: &ApiError, target: &Target, doing: &str, app: bool) -> Fai
         ApiError::Unauthorized { .. } => (
             e.to_string(),
             if app {
-                "check `app-id` and `app-private-key`, and that the app is still installed"
+                "check `app-id` and `app-private-key`, and that the app is still installed; an \
+                 installation token lives an hour, so a longer run stops here: run again to \
+                 finish the rest"
                     .to_owned()
             } else {
                 "create a new token and store it in the secret passed as `token`".to_owned()
@@ -959,7 +961,10 @@ fn refusal_failure(e: &ApiError, target: &Target, doing: &str, app: bool) -> Fai
         cause,
         hint: Some(hint),
         key_id: None,
-        stops: false,
+        // A 401 is about the credential, not the target: every later request would get it too
+        // (a revoked token, an installation token past its hour). The run stops, fail-fast or
+        // not, and the rest is reported not attempted.
+        stops: matches!(e, ApiError::Unauthorized { .. }),
         kind: kind_of(e),
     }
 }

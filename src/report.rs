@@ -389,9 +389,9 @@ pub fn long_run_of(
 /// it, rather than refused: the first hour's writes are good, and a rerun (a new token)
 /// finishes the rest safely.
 pub const APP_TOKEN_HOUR: &str = ". The GitHub App's installation token expires an hour after \
-     it is minted and this run does not mint another: writes still to go after that hour would \
-     fail (GitHub answers 401) and the report would name them; running again mints a new token \
-     and finishes the rest. To finish in one run, split the targets into runs of at most 450 \
+     it is minted and this run does not mint another: at the first write after that hour GitHub \
+     answers 401, the run stops there and the report names what was not written; running again \
+     mints a new token and finishes the rest. To finish in one run, split the targets into runs of at most 450 \
      writes, or write with a token instead of the app";
 
 #[cfg(test)]

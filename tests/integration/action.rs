@@ -601,3 +601,38 @@ fn sync_reads_values_from_stdin_and_writes_them() {
     ran.assert_no_leak();
     insta::assert_snapshot!(ran.redact(&ran.stdout));
 }
+
+/// A 401 in the middle of a run (the token revoked, or an App's installation token past its
+/// hour) is about the credential, not the target: every later request would get the same
+/// answer. So the run stops there, even without `fail-fast`, and the rest is reported not
+/// attempted, for a rerun with a working token to finish; no request is spent on it.
+#[test]
+fn a_401_mid_run_stops_the_run_without_fail_fast() {
+    let api = fake();
+    for r in ["acme/r1", "acme/r2", "acme/r3", "acme/r4"] {
+        api.add_repo(r);
+    }
+    // The keys were read at the start; the token dies before the writes to r2.
+    for r in ["acme/r2/", "acme/r3/", "acme/r4/"] {
+        api.inject(Fault::new(FaultKind::Status(401)).on("PUT", r).times(100));
+    }
+    let ran = Step::new(&api)
+        .token()
+        .input("repositories", "acme/r1\nacme/r2\nacme/r3\nacme/r4")
+        .secrets(&[
+            ("SESSION", "session-value-x"),
+            ("REFRESH", "refresh-value-x"),
+        ])
+        .run();
+    assert_eq!(ran.code, 1, "{}", ran.transcript());
+    // Four keys, r1's two writes, and the one write to r2 that was answered 401.
+    assert_eq!(api.count("GET", "public-key"), 4);
+    assert_eq!(api.count("PUT", "/secrets/"), 3, "{}", ran.transcript());
+    assert_eq!(api.requests().len(), 7);
+    assert!(
+        ran.stdout.contains("1 failed, 5 not attempted"),
+        "{}",
+        ran.stdout
+    );
+    ran.assert_no_leak();
+}
