@@ -1,6 +1,8 @@
-//! The commands for people at a terminal: `set`, `status` and `check-token`. What they share
-//! lives here: where secrets go (`--repo`, `--repos-file`, `--env`, `--org`), the token, the
-//! exit codes, and colour.
+//! The commands for people at a terminal: `sync`, `set`, `delete`, `rotate`, `status`,
+//! `check-token`, `completions` and `man`. What they share lives here: where secrets go
+//! (`--repo`, `--repos-file`, `--env`, `--org`, `--app`), the token, how a command ends
+//! ([`exit`]: the error said once, the exit code from [`crate::error::Error::exit_code`]), and
+//! colour.
 
 pub mod check_token;
 pub mod completions;
