@@ -227,6 +227,9 @@ fn read_tokens(
 ) -> Result<(SecretValue, Origin, Option<SecretValue>), RotateError> {
     let mut stdin_used = false;
     let (new, origin) = read_token(Which::New, name, args.from_file.as_deref(), &mut stdin_used)?;
+    if TokenKind::of(&new).is_installation() {
+        return Err(RotateError::NewIsInstallation);
+    }
     if !args.revoke_old {
         return Ok((new, origin, None));
     }
@@ -434,6 +437,14 @@ pub enum RotateError {
         what: &'static str,
         error: crate::github::TokenError,
     },
+    /// An installation token to store: it dies within the hour, and with it whatever reads it.
+    #[error(
+        "the new token is an installation token (ghs_: a GitHub App's, or a workflow's \
+         GITHUB_TOKEN), which expires within an hour: whatever reads the secret would fail after \
+         that; store a personal access token, or give the workflow the app's id and private key \
+         (`app-id`, `app-private-key`) to mint its own"
+    )]
+    NewIsInstallation,
     /// `--revoke-old` with an installation token, which the credentials API does not revoke.
     #[error(
         "--revoke-old: the old token is a GitHub App installation token (ghs_), which GitHub's \

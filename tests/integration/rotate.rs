@@ -397,6 +397,29 @@ fn rotate_revokes_the_old_token_unauthenticated_once_everything_verified() {
     crate::snapshot_times!(ran.screen());
 }
 
+/// An installation token (`ghs_`: a GitHub App's, or a workflow's GITHUB_TOKEN) as the new
+/// token is refused before any request: it expires within the hour, so whatever reads the secret
+/// would break within the hour (and GET /user, the first check, is not open to it).
+#[test]
+fn rotate_refuses_an_installation_token_as_the_new_token() {
+    let (api, repos) = world(2);
+    let ghs = "ghs_16C7e42F292c6912E7710c838347Ae178B4a";
+    api.add_token(ghs, TokenSpec::github_token());
+    let ran = rotate(&api, &repos, &["--from-file", "new.txt"])
+        .file("new.txt", ghs)
+        .value(ghs)
+        .run();
+    assert_eq!(ran.code, 2, "{}", ran.transcript());
+    assert!(
+        ran.stderr.contains("installation token (ghs_") && ran.stderr.contains("within an hour"),
+        "{}",
+        ran.stderr
+    );
+    assert_eq!(api.requests().len(), 0);
+    assert_eq!(stored(&api, &repos[0]).map(|(_, writes)| writes), Some(0));
+    no_leak(&ran);
+}
+
 /// Refused before any token is read or any request made: an installation token as the old
 /// token, the same token twice, and --revoke-old on GitHub Enterprise Server.
 #[test]
