@@ -13,8 +13,9 @@
 //! it brings after its caller was abandoned goes on the list, and [`revoke_left_behind`] waits
 //! (within the bound) for mints still in flight.
 
+use std::cell::RefCell;
 use std::future::Future;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 use tokio::sync::{oneshot, watch};
 
@@ -111,20 +112,25 @@ impl InstallationToken {
 impl Drop for InstallationToken {
     fn drop(&mut self) {
         if self.live {
-            if let Ok(mut left) = LEFT.lock() {
-                left.push(self.client.clone());
-            }
+            let client = self.client.clone();
+            let _ = LEFT.try_with(|left| left.borrow_mut().push(client));
         }
     }
 }
 
-/// Clients of tokens whose guard was dropped unrevoked.
-static LEFT: Mutex<Vec<Arc<Client>>> = Mutex::new(Vec::new());
+thread_local! {
+    /// Clients of tokens whose guard was dropped unrevoked, by the run of this thread: a run
+    /// ([`crate::env::Scope`]) and its current-thread runtime, the mint's task included, live
+    /// on one thread, and a client can only be driven by the runtime it was built in. Another
+    /// run in the same process (a test, in-process) neither waits for nor revokes these.
+    static LEFT: RefCell<Vec<Arc<Client>>> = const { RefCell::new(Vec::new()) };
+    /// How many mints of this thread's run are in flight.
+    static MINTING: watch::Sender<usize> = watch::Sender::new(0);
+}
 
-/// How many mints are in flight.
-fn minting() -> &'static watch::Sender<usize> {
-    static MINTING: OnceLock<watch::Sender<usize>> = OnceLock::new();
-    MINTING.get_or_init(|| watch::Sender::new(0))
+/// Changes this thread's count of mints in flight (nothing once the thread is ending).
+fn minting(change: impl FnOnce(&mut usize)) {
+    let _ = MINTING.try_with(|m| m.send_modify(change));
 }
 
 /// Counts one mint in flight while it lives.
@@ -132,14 +138,14 @@ struct InFlight;
 
 impl InFlight {
     fn start() -> Self {
-        minting().send_modify(|n| *n += 1);
+        minting(|n| *n += 1);
         InFlight
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        minting().send_modify(|n| *n = n.saturating_sub(1));
+        minting(|n| *n = n.saturating_sub(1));
     }
 }
 
@@ -186,9 +192,12 @@ where
 /// (all are tried).
 pub async fn revoke_left_behind() -> Result<(), RevokeError> {
     bounded(async {
-        let mut rx = minting().subscribe();
-        let _ = rx.wait_for(|n| *n == 0).await;
-        let left: Vec<Arc<Client>> = LEFT.lock().map(|mut l| l.split_off(0)).unwrap_or_default();
+        if let Ok(mut rx) = MINTING.try_with(watch::Sender::subscribe) {
+            let _ = rx.wait_for(|n| *n == 0).await;
+        }
+        let left: Vec<Arc<Client>> = LEFT
+            .try_with(|l| std::mem::take(&mut *l.borrow_mut()))
+            .unwrap_or_default();
         let results = futures_util::future::join_all(left.iter().map(|c| revoke_with(c))).await;
         results
             .into_iter()
@@ -200,7 +209,8 @@ pub async fn revoke_left_behind() -> Result<(), RevokeError> {
 
 /// Whether a token was left behind (or a mint is in flight) and not yet revoked.
 pub fn any_left_behind() -> bool {
-    *minting().borrow() > 0 || LEFT.lock().map(|l| !l.is_empty()).unwrap_or(false)
+    MINTING.try_with(|m| *m.borrow() > 0).unwrap_or(false)
+        || LEFT.try_with(|l| !l.borrow().is_empty()).unwrap_or(false)
 }
 
 async fn revoke_with(client: &Client) -> Result<(), RevokeError> {
@@ -269,5 +279,34 @@ mod tests {
         for e in [refused, RevokeError::TimedOut { secs: 3 }] {
             assert!(e.to_string().contains("expires by itself"), "{e}");
         }
+    }
+
+    /// Two runs on two threads (`lib::run` in-process, see `env`) each revoke their own tokens:
+    /// a token one run left behind is neither waited for nor revoked by the other, whose
+    /// runtime could not drive the first run's client anyway.
+    #[test]
+    fn a_token_left_behind_by_one_run_is_not_another_runs() {
+        let left_here = std::thread::spawn(|| {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            let _entered = runtime.enter();
+            let token = SecretValue::from("ghs_left_behind_by_run_b_0123456789");
+            let client =
+                Client::new("http://127.0.0.1:9", &token, Default::default()).expect("client");
+            drop(InstallationToken {
+                client: Arc::new(client),
+                token,
+                expires_at: None,
+                live: true,
+            });
+            any_left_behind()
+        })
+        .join()
+        .expect("run b");
+        assert!(left_here, "the run that left it behind knows");
+        let seen_elsewhere = std::thread::spawn(any_left_behind).join().expect("run a");
+        assert!(!seen_elsewhere, "another run does not see it");
     }
 }
