@@ -110,6 +110,16 @@ pub fn know(value: &SecretValue) {
     });
 }
 
+/// [`know`] for a token: the whole, and each long dot-separated part on its own
+/// ([`token_parts`]), so a stateless installation token printed in pieces is redacted too, in
+/// every mode (the action also registers the parts with the runner: [`Reporter::mask_token`]).
+pub fn know_token(token: &SecretValue) {
+    know(token);
+    for part in token_parts(token.expose()) {
+        know(&SecretValue::from(part));
+    }
+}
+
 /// Replaces every known secret (and each maskable line of one) in `text` with `***`.
 pub fn redact(text: &str) -> String {
     with_known(|known| {
@@ -615,6 +625,23 @@ mod tests {
         );
         // The parts are redacted from our own output too.
         assert_eq!(redact(&format!("part {sig} here")), "part *** here");
+    }
+
+    /// On a command line there is no runner to mask: the parts of a token with dots are
+    /// redacted from everything printed, as its whole is.
+    #[test]
+    fn a_token_known_on_a_command_line_is_redacted_by_its_long_parts_too() {
+        let sig = "Y29tbWFuZC1saW5lLXBhcnQtNDI0Mg";
+        let token = format!("ghs_77.eyJjbGkiOiJ0ZXN0In0.{sig}");
+        let out = Buf::default();
+        let mut r = Reporter::new(
+            Mode::Human { color: false },
+            Box::new(out.clone()),
+            Box::new(io::sink()),
+        );
+        know_token(&SecretValue::from(token.as_str()));
+        r.info(&format!("GitHub said: bad signature {sig}"));
+        assert_eq!(out.text(), "GitHub said: bad signature ***\n");
     }
 
     #[test]

@@ -365,7 +365,7 @@ fn prompt_token() -> Result<SecretValue, super::UsageError> {
     let t = crate::prompt::hidden("Token to check (input hidden): ")
         .map_err(super::UsageError::PromptRead)?;
     let t = SecretValue::new(t.expose().trim().to_owned());
-    crate::output::know(&t);
+    crate::output::know_token(&t);
     if t.is_empty() {
         return Err(super::UsageError::NothingTyped);
     }

@@ -159,7 +159,7 @@ pub fn run(args: DeleteArgs) -> Result<(), Error> {
     let session = match runtime.block_on(crate::app_auth::open(
         &config,
         Policy::from_env(),
-        &mut |t: &SecretValue| crate::output::know(t),
+        &mut |t: &SecretValue| crate::output::know_token(t),
     )) {
         Ok(s) => s,
         Err(e) => return Err(Error::usage_then(e.error, NOTHING_DELETED)),

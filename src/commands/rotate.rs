@@ -583,9 +583,9 @@ fn read_token(
             (v, Origin::Input)
         }
     };
-    crate::output::know(&raw);
+    crate::output::know_token(&raw);
     let token = SecretValue::new(raw.expose().trim().to_owned());
-    crate::output::know(&token);
+    crate::output::know_token(&token);
     if token.is_empty() {
         return Err(RotateError::Empty { what });
     }
@@ -709,7 +709,7 @@ async fn propagate(
         policy,
         keys,
         &mut |p: Progress<'_>| paced.observe(p),
-        &mut |t: &SecretValue| crate::output::know(t),
+        &mut |t: &SecretValue| crate::output::know_token(t),
     )
     .await;
     paced.finish();

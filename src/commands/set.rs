@@ -348,7 +348,7 @@ async fn run_with_progress(config: &Config, targets: usize) -> Report {
         config,
         Policy::from_env(),
         &mut |p: Progress<'_>| paced.observe(p),
-        &mut |t: &SecretValue| crate::output::know(t),
+        &mut |t: &SecretValue| crate::output::know_token(t),
     )
     .await;
     paced.finish();
@@ -724,7 +724,7 @@ fn open_dry_run_session(
     match runtime.block_on(crate::cancel::unless_cancelled(crate::app_auth::open(
         config,
         Policy::from_env(),
-        &mut |t: &SecretValue| crate::output::know(t),
+        &mut |t: &SecretValue| crate::output::know_token(t),
     ))) {
         Err(signal) => {
             // Abandoned half-way: a token minted on the way is revoked by its guard.

@@ -137,7 +137,7 @@ pub fn run(args: StatusArgs) -> Result<(), Error> {
             &config,
             Policy::from_env(),
             Access::Read,
-            &mut |t: &crate::secret::SecretValue| crate::output::know(t),
+            &mut |t: &crate::secret::SecretValue| crate::output::know_token(t),
         ))) {
             Err(signal) => {
                 let revoked = runtime.block_on(crate::token_guard::revoke_left_behind());

@@ -275,7 +275,7 @@ impl Client {
             check_token(token, "token")?;
             // Every credential reaches HTTP here (PAT, the App's JWT, minted installation
             // tokens): the output layer redacts it from whatever the server echoes back.
-            crate::output::know(token);
+            crate::output::know_token(token);
         }
         let crab = octocrab_for(&api, token)?;
         Ok(Self {
