@@ -66,6 +66,7 @@ pub fn run_context(env: &dyn Fn(&str) -> Option<String>) -> RunContext {
         run_id: get("GITHUB_RUN_ID"),
         run_attempt: get("GITHUB_RUN_ATTEMPT"),
         job: get("GITHUB_JOB"),
+        step: get("GITHUB_ACTION"),
         default_repository: get("GITHUB_REPOSITORY"),
         default_api_url: get("GITHUB_API_URL"),
         front_end: FrontEnd::Action,

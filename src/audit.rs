@@ -101,6 +101,8 @@ pub struct RunBinding {
     /// `$GITHUB_RUN_ATTEMPT`; 1 when unset or not a number.
     pub attempt: u32,
     pub job: String,
+    /// `$GITHUB_ACTION`: two steps of one job keep their records apart.
+    pub step: String,
     /// Of the credential that writes; without one no record counts.
     pub key: Option<RecordKey>,
 }
@@ -113,6 +115,7 @@ impl RunBinding {
             run_id: c.run_id.trim().to_owned(),
             attempt: c.run_attempt.trim().parse().unwrap_or(1).max(1),
             job: c.job.trim().to_owned(),
+            step: c.step.trim().to_owned(),
             key: RecordKey::of(&config.auth),
         }
     }
@@ -129,6 +132,7 @@ impl RunBinding {
                 .as_deref()
                 .is_some_and(|r| r.eq_ignore_ascii_case(&self.repository))
             && record.job.as_deref().unwrap_or_default() == self.job
+            && record.step.as_deref().unwrap_or_default() == self.step
             && record
                 .run_attempt
                 .is_some_and(|a| a >= 1 && a < self.attempt)
@@ -149,6 +153,9 @@ pub struct Record {
     pub run_attempt: Option<u32>,
     #[serde(default)]
     pub job: Option<String>,
+    /// The step (`$GITHUB_ACTION`); absent when unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
     #[serde(default)]
     pub actor: Option<String>,
     pub secret: String,
@@ -192,6 +199,7 @@ pub fn records(report: &Report, config: &Config, now: time::OffsetDateTime) -> V
             run_id: non_empty(&run.run_id),
             run_attempt: (!run.run_id.is_empty()).then_some(run.attempt),
             job: non_empty(&run.job),
+            step: non_empty(&run.step),
             actor: non_empty(&config.context.actor),
             secret: r.secret.clone(),
             target: r.target.clone(),
@@ -233,6 +241,7 @@ pub fn delete_record(
         run_id: None,
         run_attempt: None,
         job: None,
+        step: None,
         actor: non_empty(actor),
         secret: secret.to_owned(),
         target: target.to_string(),
@@ -483,6 +492,7 @@ mod tests {
             run_id: "42".into(),
             attempt,
             job: "refresh".into(),
+            step: "write".into(),
             key: key("ghp_the_token_that_writes"),
         }
     }
@@ -510,6 +520,7 @@ mod tests {
             run_id: Some("42".into()),
             run_attempt: Some(attempt),
             job: Some("refresh".into()),
+            step: Some("write".into()),
             actor: None,
             secret: secret.into(),
             target: target.into(),
@@ -579,6 +590,8 @@ mod tests {
         other_repo.run_repository = Some("evil/api".into());
         let mut other_job = record(1, Created, "A", "acme/z");
         other_job.job = Some("other".into());
+        let mut other_step = record(1, Created, "A", "acme/v");
+        other_step.step = Some("__run_2".into());
         let mut unbound = record(1, Created, "A", "acme/w");
         unbound.run_attempt = None;
         let records = vec![
@@ -590,13 +603,21 @@ mod tests {
             signed(other_run),
             signed(other_repo),
             signed(other_job),
+            signed(other_step),
             signed(unbound),
         ];
         let l = Ledger::from_records(records.clone(), &run(2));
         assert_eq!(l.written("a", "acme/api"), Some(Some("k1".into())));
         assert!(l.missing("a", "acme/b") && l.missing("B", "acme/b"));
         assert!(!l.missing("C", "acme/b") && !l.has_missing("C"));
-        for t in ["acme/later", "acme/x", "acme/y", "acme/z", "acme/w"] {
+        for t in [
+            "acme/later",
+            "acme/x",
+            "acme/y",
+            "acme/z",
+            "acme/v",
+            "acme/w",
+        ] {
             assert_eq!(l.written("A", t), None, "{t}");
         }
         assert!(l.unfinished(["A"], &["acme/api", "acme/b"]));

@@ -105,6 +105,9 @@ pub struct RunContext {
     pub run_attempt: String,
     /// `$GITHUB_JOB`: the job's id in the workflow.
     pub job: String,
+    /// `$GITHUB_ACTION`: the step's id in the job (the runner names a step without one, with a
+    /// suffix when an action is used twice), the same in every attempt.
+    pub step: String,
     /// `$GITHUB_REPOSITORY`, the default of `repository`.
     pub default_repository: String,
     /// `$GITHUB_API_URL`, the default of `api-url`.

@@ -150,6 +150,33 @@ fn a_genuine_record_counts_only_for_the_credential_that_made_it() {
     both_written(&api, &ran);
 }
 
+/// Two steps of one job that share the token and the `audit-log` path: a re-run of the second
+/// does not take the first's records for its own (`GITHUB_ACTION` names the step, the same in
+/// every attempt), so it writes what the first step wrote; the first step's re-run still
+/// finishes only what is missing.
+#[test]
+fn another_step_of_the_same_job_does_not_count_as_this_one() {
+    let log = real_log_of_attempt_one();
+    for (step_id, session_writes) in [("__run_2", 1), ("", 0)] {
+        let api = fake();
+        let mut s = step(&api)
+            .env("GITHUB_RUN_ATTEMPT", "2")
+            .file_bytes(LOG, log.as_bytes());
+        if !step_id.is_empty() {
+            s = s.env("GITHUB_ACTION", step_id);
+        }
+        let ran = s.run();
+        assert_eq!(ran.code, 0, "{step_id:?}: {}", ran.transcript());
+        assert_eq!(
+            api.count("PUT", "/secrets/SESSION"),
+            session_writes,
+            "{step_id:?}: {}",
+            ran.transcript()
+        );
+        assert_eq!(api.count("PUT", "/secrets/REFRESH"), 1, "{step_id:?}");
+    }
+}
+
 #[test]
 fn records_not_bound_to_an_earlier_attempt_of_this_run_do_not_count() {
     let unfinished = record(1, "failed", "REFRESH");
