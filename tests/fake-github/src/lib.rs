@@ -50,7 +50,11 @@ pub enum App {
     Agents,
 }
 
-/// The API version the fake requires on Agents secrets calls.
+/// The API version the fake requires on Agents secrets calls. GitHub names its REST API
+/// versions by the day they were released: this is a version's name, compared as a string with
+/// the header the client sends, never with a clock, so it does not fall due on any day (the date
+/// guard runs the fake five years ahead). Spelled here on its own, not taken from the client's
+/// `github::routes::AGENTS_API_VERSION`, so that a wrong version in the client fails the tests.
 pub const AGENTS_API_VERSION: &str = "2026-03-10";
 
 impl App {
