@@ -88,7 +88,7 @@ fn main() {
         });
     }
     // secret-refresh paces writes under GitHub's limit on content-creating requests.
-    let minute = secret_refresh::github::GITHUB_WINDOWS[0];
+    let minute = secret_refresh::pacing::GITHUB_WINDOWS[0];
     for (job, m) in jobs.iter().zip(&measured) {
         let paced = if job.repos * job.changed > minute.limit {
             format!(
@@ -1181,8 +1181,8 @@ fn render_doc(table: &str, m: &Meta) -> String {
         window = 60.0 / LIMIT_TIME_SCALE,
         inv = 1.0 / LIMIT_TIME_SCALE,
         limit_runs = m.limit_runs,
-        pace = secret_refresh::github::GITHUB_WINDOWS[0].limit,
-        pace_hour = secret_refresh::github::GITHUB_WINDOWS[1].limit,
+        pace = secret_refresh::pacing::GITHUB_WINDOWS[0].limit,
+        pace_hour = secret_refresh::pacing::GITHUB_WINDOWS[1].limit,
         gh_minute = GITHUB_PER_MINUTE,
         gh_hour = GITHUB_PER_HOUR,
         pacing_latency = PACING_LATENCY.as_millis(),

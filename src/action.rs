@@ -106,7 +106,7 @@ pub fn execute(
             return Err(Error::UsageReported);
         }
     };
-    let runtime = match crate::token_guard::runtime() {
+    let runtime = match crate::auth::guard::runtime() {
         Ok(rt) => rt,
         Err(e) => {
             reporter.error("secret-refresh", &format!("cannot start: {e}"));
@@ -159,7 +159,7 @@ async fn run_engine(config: &Config, reporter: &mut Reporter) -> Report {
 /// Said before the first write: in a workflow, the step's timeout must allow the whole run
 /// (`sync` on a terminal gets the command line's note); written as a GitHub App (`app`), that
 /// its installation token will not last the run.
-fn announce_long_run(r: &mut Reporter, writes: usize, pacing: &crate::github::Pacing, app: bool) {
+fn announce_long_run(r: &mut Reporter, writes: usize, pacing: &crate::pacing::Pacing, app: bool) {
     let action = r.is_action();
     if let Some((title, message)) =
         crate::report::long_run(writes, pacing.floor(writes), action, app)

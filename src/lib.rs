@@ -20,8 +20,8 @@
 )]
 
 pub mod action;
-pub mod app_auth;
 pub mod audit;
+pub mod auth;
 pub mod cancel;
 pub mod cli;
 pub mod commands;
@@ -30,22 +30,11 @@ pub mod engine;
 pub mod env;
 pub mod error;
 pub mod github;
-pub mod names;
-pub mod outcome;
 pub mod output;
-pub mod parse;
-pub mod plan;
-pub mod prompt;
+pub mod pacing;
 pub mod report;
-pub mod seal;
 pub mod secret;
 pub mod target;
-pub mod token;
-pub mod token_guard;
-pub mod workspace;
-
-#[cfg(test)]
-mod memory_store;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

@@ -3,12 +3,12 @@
 
 use proptest::prelude::*;
 use secret_refresh::commands::repos_file;
+use secret_refresh::config::names::SecretName;
+use secret_refresh::config::parse::{parse_file_specs, parse_pairs};
 use secret_refresh::config::{
     load, parse_repo_specs, FrontEnd, Input, RawInputs, RunContext, StepEnv,
 };
-use secret_refresh::names::SecretName;
 use secret_refresh::output::{Mode, Reporter};
-use secret_refresh::parse::{parse_file_specs, parse_pairs};
 use secret_refresh::secret::SecretValue;
 use secret_refresh::target::Repo;
 
@@ -124,7 +124,7 @@ proptest! {
     /// `secrets-from-env`: any value a variable holds arrives whole; errors name variables only.
     #[test]
     fn env_values_arrive_whole(value in "[ -~\n\t]{1,60}", var in "[A-Z_][A-Z0-9_]{0,10}") {
-        prop_assume!(!secret_refresh::parse::is_trivial_value(&value));
+        prop_assume!(!secret_refresh::config::parse::is_trivial_value(&value));
         let dir = tempfile::tempdir().expect("tempdir");
         let (v, name) = (value.clone(), var.clone());
         let raw = RawInputs {

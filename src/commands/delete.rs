@@ -17,10 +17,10 @@ use clap::Args;
 
 use super::options::AppArgs;
 use super::{Credential, Error, Style, TargetArgs, Tone};
+use crate::config::names::SecretName;
 use crate::github::endpoints::{self, Deleted};
 use crate::github::{ApiError, Client, Policy};
-use crate::names::SecretName;
-use crate::outcome::OutcomeCode;
+use crate::report::outcome::OutcomeCode;
 use crate::secret::SecretValue;
 use crate::target::Target;
 
@@ -156,7 +156,7 @@ pub fn run(args: DeleteArgs) -> Result<(), Error> {
     // octocrab's client spawns its service on the runtime it is built in.
     let _entered = runtime.enter();
     let config = super::config(&args.targets, &targets, None, credential.auth(), &api_url);
-    let session = match runtime.block_on(crate::app_auth::open(
+    let session = match runtime.block_on(crate::auth::app::open(
         &config,
         Policy::from_env(),
         &mut |t: &SecretValue| crate::output::know_token(t),

@@ -7,7 +7,6 @@
 pub mod check_token;
 pub mod completions;
 pub mod delete;
-mod installation_token;
 pub mod options;
 mod progress;
 pub mod repos_file;
@@ -21,10 +20,10 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use crate::auth::token::TokenSource;
 use crate::config::{AppCredentials, Auth, Config, Destination, RepoSpec, RunContext, Visibility};
 use crate::secret::SecretValue;
 use crate::target::{App, Repo, Target};
-use crate::token::TokenSource;
 use options::AppArgs;
 
 pub use crate::error::Error;
@@ -87,7 +86,7 @@ pub enum TargetArgsError {
     EmptyEnvironment,
     /// `--env` is no environment name.
     #[error("--env: {0}")]
-    Environment(crate::names::EnvironmentNameError),
+    Environment(crate::config::names::EnvironmentNameError),
     /// `--env` with an `--app` whose secrets have no environment level.
     #[error("--env with --app {app}: {why}; leave out one of them")]
     EnvironmentOfApp {
@@ -119,8 +118,8 @@ impl TargetArgs {
             }]);
         }
         if let Some(env) = &self.environment {
-            match crate::names::environment_name(env) {
-                Err(crate::names::EnvironmentNameError::Empty) => {
+            match crate::config::names::environment_name(env) {
+                Err(crate::config::names::EnvironmentNameError::Empty) => {
                     return Err(TargetArgsError::EmptyEnvironment)
                 }
                 Err(e) => return Err(TargetArgsError::Environment(e)),
@@ -158,7 +157,7 @@ pub enum Credential {
 
 impl Credential {
     /// The app when its flags are given (then no token is looked for at all), else the token.
-    /// `api_url` is where the token will be sent (see [`crate::token::find_token`]).
+    /// `api_url` is where the token will be sent (see [`crate::auth::token::find_token`]).
     pub fn find(app: &AppArgs, prompt: bool, api_url: &str) -> Result<Credential, Failure> {
         if let Some(creds) = app_credentials(app)? {
             return Ok(Credential::App(creds));
@@ -267,7 +266,7 @@ pub fn app_credentials(app: &AppArgs) -> Result<Option<AppCredentials>, Failure>
         ),
     };
     // A key that cannot sign is an input error (exit 2) for every command, check-token too.
-    if crate::app_auth::AppSigner::new(&app_id, &private_key).is_err() {
+    if crate::auth::app::AppSigner::new(&app_id, &private_key).is_err() {
         return Err(UsageError::UnusableKey(path));
     }
     crate::output::know(&private_key);
@@ -332,13 +331,13 @@ pub fn api_url(flag: Option<&str>) -> Result<crate::github::ApiUrl, Failure> {
 
 /// The token for a command, or the error that says how to give one.
 pub fn token(prompt: bool, api_url: &str) -> Result<(SecretValue, TokenSource), UsageError> {
-    crate::token::find_token(prompt, api_url).ok_or(UsageError::NoToken)
+    crate::auth::token::find_token(prompt, api_url).ok_or(UsageError::NoToken)
 }
 
 /// A single-threaded runtime for one command, SIGINT and SIGTERM handled (see [`crate::cancel`]);
-/// a minted token left unrevoked is revoked before it shuts down (see [`crate::token_guard`]).
-pub fn runtime() -> Result<crate::token_guard::Runtime, RuntimeError> {
-    crate::token_guard::runtime().map_err(RuntimeError)
+/// a minted token left unrevoked is revoked before it shuts down (see [`crate::auth::guard`]).
+pub fn runtime() -> Result<crate::auth::guard::Runtime, RuntimeError> {
+    crate::auth::guard::runtime().map_err(RuntimeError)
 }
 
 /// The runtime could not be built (a check failed: exit 1).
@@ -467,7 +466,7 @@ mod tests {
 
     #[test]
     fn status_reads_with_the_read_level_of_what_set_writes_with() {
-        use crate::app_auth::{permissions_for, read_permissions_for};
+        use crate::auth::app::{permissions_for, read_permissions_for};
         let cases = [
             (TargetArgs::default(), "secrets"),
             (

@@ -6,7 +6,7 @@
 //! window until a run is in it).
 
 use crate::engine::Progress;
-use crate::github::Pacing;
+use crate::pacing::Pacing;
 
 /// From this many targets on, a progress bar is drawn (on a terminal).
 const PROGRESS_FROM_TARGETS: usize = 5;
@@ -83,7 +83,7 @@ mod tests {
 
     #[test]
     fn the_progress_eta_is_the_pacers_schedule() {
-        use crate::github::{Pacing, GITHUB_WINDOWS};
+        use crate::pacing::{Pacing, GITHUB_WINDOWS};
         use std::time::Duration;
         let pacing = Pacing::new(&GITHUB_WINDOWS, 1.0);
         // Nothing measured yet: no estimate rather than "no time".

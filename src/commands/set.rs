@@ -9,11 +9,11 @@ use clap::Args;
 
 use super::options::AppArgs;
 use super::{Credential, Error, Style, TargetArgs, Tone};
+use crate::config::names::SecretName;
 use crate::config::{Config, NewSecret, Origin, Visibility, MAX_VALUE_BYTES};
 use crate::engine::{FailureKind, Outcome, Progress, Report};
 use crate::github::endpoints::{self, ReadError};
 use crate::github::{ApiError, Client, Policy};
-use crate::names::SecretName;
 use crate::secret::{secret_from_bytes, SecretValue};
 use crate::target::Target;
 
@@ -134,7 +134,7 @@ const NOTHING_WRITTEN: &str = "; nothing was written";
 pub enum SetError {
     /// A secret's name is wrong or repeated.
     #[error(transparent)]
-    Name(#[from] crate::names::NameError),
+    Name(#[from] crate::config::names::NameError),
     /// `--repo`, `--repos-file`, `--env`, `--org` or `--app` is wrong.
     #[error(transparent)]
     Targets(#[from] super::TargetArgsError),
@@ -282,11 +282,11 @@ fn prompt_twice(names: &[SecretName]) -> Result<SecretValue, SetError> {
 /// returned as it is.
 pub(super) fn ask_twice(question: &str) -> Result<SecretValue, PromptError> {
     for _ in 0..PROMPT_ATTEMPTS {
-        let first = crate::prompt::hidden(question).map_err(PromptError::Read)?;
+        let first = crate::env::prompt::hidden(question).map_err(PromptError::Read)?;
         if first.is_empty() {
             return Ok(first);
         }
-        let again = crate::prompt::hidden("Again, to confirm: ").map_err(PromptError::Read)?;
+        let again = crate::env::prompt::hidden("Again, to confirm: ").map_err(PromptError::Read)?;
         if first.ct_eq(&again) {
             return Ok(first);
         }
@@ -679,7 +679,7 @@ fn dry_run(
     let credential = match super::app_credentials(&args.github_app) {
         Err(e) => return Err(Error::usage(e)),
         Ok(Some(creds)) => Credential::App(creds),
-        Ok(None) => match crate::token::find_token(false, api_url) {
+        Ok(None) => match crate::auth::token::find_token(false, api_url) {
             Some((token, source)) => Credential::Token(token, source),
             None => return dry_run_without_token(style, &list, targets),
         },
@@ -720,15 +720,15 @@ fn open_dry_run_session(
     runtime: &tokio::runtime::Runtime,
     config: &crate::config::Config,
     credential: &Credential,
-) -> Result<crate::app_auth::Session, Error> {
-    match runtime.block_on(crate::cancel::unless_cancelled(crate::app_auth::open(
+) -> Result<crate::auth::app::Session, Error> {
+    match runtime.block_on(crate::cancel::unless_cancelled(crate::auth::app::open(
         config,
         Policy::from_env(),
         &mut |t: &SecretValue| crate::output::know_token(t),
     ))) {
         Err(signal) => {
             // Abandoned half-way: a token minted on the way is revoked by its guard.
-            let after = match runtime.block_on(crate::token_guard::revoke_left_behind()) {
+            let after = match runtime.block_on(crate::auth::guard::revoke_left_behind()) {
                 Ok(()) => "; nothing was written".to_owned(),
                 Err(e) => format!("; nothing was written; {e}"),
             };
@@ -770,7 +770,7 @@ async fn check_targets(
 
 /// What follows "cancelled" once the session is closed: nothing was written, and the token's
 /// fate.
-fn after_cancel(closed: &Result<(), crate::token_guard::RevokeError>, is_app: bool) -> String {
+fn after_cancel(closed: &Result<(), crate::auth::guard::RevokeError>, is_app: bool) -> String {
     match closed {
         Ok(()) if is_app => "; nothing was written; the token was revoked".to_owned(),
         Ok(()) => "; nothing was written".to_owned(),
@@ -793,7 +793,7 @@ fn print_dry_run(
     list: &str,
     targets: &[Target],
     checks: &[(Target, Result<(), Problem>)],
-    closed: &Result<(), crate::token_guard::RevokeError>,
+    closed: &Result<(), crate::auth::guard::RevokeError>,
     req: &str,
     credential: &Credential,
 ) -> Result<(), Error> {
@@ -914,12 +914,12 @@ mod tests {
             after_cancel(&Ok(()), true),
             "; nothing was written; the token was revoked"
         );
-        let refused = Err(crate::token_guard::RevokeError::Refused { status: 500 });
+        let refused = Err(crate::auth::guard::RevokeError::Refused { status: 500 });
         assert_eq!(
             after_cancel(&refused, true),
             format!(
                 "; nothing was written; {}",
-                crate::token_guard::RevokeError::Refused { status: 500 }
+                crate::auth::guard::RevokeError::Refused { status: 500 }
             )
         );
     }

@@ -11,10 +11,10 @@ use time::OffsetDateTime;
 
 use super::options::AppArgs;
 use super::{Credential, Error, Style, TargetArgs, Tone};
-use crate::app_auth::Access;
+use crate::auth::app::Access;
+use crate::config::names::SecretName;
 use crate::github::endpoints::{self, ReadError, SecretMeta};
 use crate::github::{ApiError, Client, Policy};
-use crate::names::SecretName;
 use crate::target::{App, Target};
 
 #[derive(Args, Debug)]
@@ -132,27 +132,28 @@ pub fn run(args: StatusArgs) -> Result<(), Error> {
     // An app's token may only read: listing names and dates needs nothing more.
     // A signal stops the command: the request in flight gets the grace, no other starts, and a
     // minted token is revoked (abandoned half-way, by its guard: `revoke_left_behind`).
-    let session =
-        match runtime.block_on(crate::cancel::unless_cancelled(crate::app_auth::open_with(
+    let session = match runtime.block_on(crate::cancel::unless_cancelled(
+        crate::auth::app::open_with(
             &config,
             Policy::from_env(),
             Access::Read,
             &mut |t: &crate::secret::SecretValue| crate::output::know_token(t),
-        ))) {
-            Err(signal) => {
-                let revoked = runtime.block_on(crate::token_guard::revoke_left_behind());
-                return Err(cancelled(signal, revoked));
-            }
-            Ok(Ok(s)) => s,
-            // A token that cannot make a client is an input error; an app that cannot mint
-            // one failed the check.
-            Ok(Err(e)) => {
-                return Err(match credential {
-                    Credential::Token(..) => Error::usage(e.error),
-                    Credential::App(_) => Error::failed(e.error),
-                });
-            }
-        };
+        ),
+    )) {
+        Err(signal) => {
+            let revoked = runtime.block_on(crate::auth::guard::revoke_left_behind());
+            return Err(cancelled(signal, revoked));
+        }
+        Ok(Ok(s)) => s,
+        // A token that cannot make a client is an input error; an app that cannot mint
+        // one failed the check.
+        Ok(Err(e)) => {
+            return Err(match credential {
+                Credential::Token(..) => Error::usage(e.error),
+                Credential::App(_) => Error::failed(e.error),
+            });
+        }
+    };
     let listed: Result<Vec<Result<Vec<SecretMeta>, TargetError>>, _> =
         runtime.block_on(crate::cancel::unless_cancelled(
             stream::iter(targets.iter())
@@ -184,7 +185,7 @@ fn print_status(
     errors: &[TargetError],
     empty: &[String],
     names: &[SecretName],
-    closed: &Result<(), crate::token_guard::RevokeError>,
+    closed: &Result<(), crate::auth::guard::RevokeError>,
 ) -> bool {
     let missing = rows.iter().filter(|r| r.status == "missing").count();
     let stale = rows.iter().filter(|r| r.stale).count();
@@ -279,7 +280,7 @@ fn tabulate(
 /// Stopped by a signal: nothing is shown but that, and what became of the token.
 fn cancelled(
     signal: crate::cancel::Signal,
-    revoked: Result<(), crate::token_guard::RevokeError>,
+    revoked: Result<(), crate::auth::guard::RevokeError>,
 ) -> Error {
     match revoked {
         Ok(()) => super::cancelled(signal, ""),

@@ -122,7 +122,7 @@ pub fn run(args: SyncArgs) -> Result<(), Error> {
     let token = if args.dry_run || args.github_app.is_set() {
         SecretValue::default()
     } else {
-        crate::token::find_token(false, &api_url_or_default(args.api_url.as_deref()))
+        crate::auth::token::find_token(false, &api_url_or_default(args.api_url.as_deref()))
             .map(|(t, _)| t)
             .unwrap_or_default()
     };

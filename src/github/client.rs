@@ -11,8 +11,8 @@ use bytes_body::{collect, Collect};
 use http::{HeaderMap, Method, StatusCode};
 use octocrab::Octocrab;
 
-use super::pacer::{Pacing, Window, GITHUB_WINDOWS};
 use super::url::{ApiUrl, UrlError};
+use crate::pacing::{Pacing, Window, GITHUB_WINDOWS};
 use crate::secret::SecretValue;
 
 /// The most of a response body that is read: GitHub's answers here are a few KiB; a bigger one

@@ -5,7 +5,6 @@
 mod client;
 pub mod credentials;
 pub mod endpoints;
-mod pacer;
 mod pager;
 pub mod repos;
 pub mod routes;
@@ -17,7 +16,6 @@ pub mod wire;
 pub use client::{
     check_token, Answer, ApiError, Client, Policy, Stats, TokenError, MAX_BODY_BYTES,
 };
-pub use pacer::{floor as pacing_floor, Pacer, Pacing, Window, GITHUB_WINDOWS, LONG_RUN};
 pub use pager::{PageError, Pages, MAX_PAGES};
 pub(crate) use store::{Sealed, SecretStore};
 pub use token_kind::TokenKind;

@@ -48,13 +48,13 @@ pub(crate) trait SecretStore {
 
     /// The pacing its writes go through, for estimates; a store that does not pace (in
     /// memory) estimates what the writes would take at GitHub's limits from a standing start.
-    fn pacing(&self) -> super::Pacing {
-        super::Pacing::new(&super::GITHUB_WINDOWS, 1.0)
+    fn pacing(&self) -> crate::pacing::Pacing {
+        crate::pacing::Pacing::new(&crate::pacing::GITHUB_WINDOWS, 1.0)
     }
 }
 
 impl SecretStore for Client {
-    fn pacing(&self) -> super::Pacing {
+    fn pacing(&self) -> crate::pacing::Pacing {
         Client::pacing(self)
     }
 

@@ -1,12 +1,14 @@
 //! Renders a [`Report`] into what people and the runner read: lines and annotations, the step
 //! summary, the outputs, tables. Nothing here ever holds a value, and nothing here decides.
 
+pub mod outcome;
+
 use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::config::Config;
-use crate::outcome::{Outcome, Report, Row, SkipReason};
 use crate::output::{md_cell, md_text, Reporter, MAX_SUMMARY_BYTES};
+use crate::report::outcome::{Outcome, Report, Row, SkipReason};
 
 /// Lines and annotations for the log. `now` is the caller's clock (the token-expiry warning).
 pub fn print(report: &Report, config: &Config, reporter: &mut Reporter, now: OffsetDateTime) {
@@ -347,10 +349,10 @@ pub fn long_run_of(
     action: bool,
     app: bool,
 ) -> Option<(&'static str, String)> {
-    if floor < crate::github::LONG_RUN {
+    if floor < crate::pacing::LONG_RUN {
         return None;
     }
-    let paced = crate::github::GITHUB_WINDOWS
+    let paced = crate::pacing::GITHUB_WINDOWS
         .iter()
         .map(|w| match w.length.as_secs() {
             60 => format!("{} a minute", w.limit),
@@ -479,7 +481,7 @@ mod tests {
 
     #[test]
     fn only_a_run_over_an_hour_is_announced() {
-        let hour = crate::github::LONG_RUN;
+        let hour = crate::pacing::LONG_RUN;
         assert_eq!(
             long_run(450, hour - std::time::Duration::from_secs(1), true, true),
             None

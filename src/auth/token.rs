@@ -63,7 +63,7 @@ fn search(prompt: bool, api_url: &str) -> Option<(SecretValue, TokenSource)> {
         return Some((t, TokenSource::GhCli));
     }
     if prompt && std::io::stdin().is_terminal() && crate::env::is_terminal(crate::env::Which::Err) {
-        let t = crate::prompt::hidden("GitHub token (input hidden): ").ok()?;
+        let t = crate::env::prompt::hidden("GitHub token (input hidden): ").ok()?;
         let t = SecretValue::new(t.expose().trim().to_owned());
         return (!t.is_empty()).then_some((t, TokenSource::Prompt));
     }

@@ -6,21 +6,27 @@
 //! The steps of [`load`]: credentials → values (`secrets`, `secrets-from-env`, `files`) →
 //! stored values (`current`, `current-from-env`) → names and sizes → options → destination.
 
+pub mod names;
+pub mod parse;
+pub mod workspace;
+
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::names::{check_prefix, env_var_name, environment_name, name_from_file, SecretName};
-use crate::output::Reporter;
-use crate::parse::{
+use crate::config::names::{
+    check_prefix, env_var_name, environment_name, name_from_file, SecretName,
+};
+use crate::config::parse::{
     is_trivial_value, non_comment_lines, parse_bool, parse_env_refs, parse_file_specs, parse_pairs,
     FileSpec, Pair, PairsError,
 };
+use crate::config::workspace::{FileError, Roots};
+use crate::output::Reporter;
 use crate::secret::SecretValue;
 use crate::target::{is_owner, App, Repo};
-use crate::workspace::{FileError, Roots};
 
-pub use crate::workspace::MAX_VALUE_BYTES;
+pub use crate::config::workspace::MAX_VALUE_BYTES;
 
 /// Inputs exactly as given: every field is the input's text, empty when not set.
 #[derive(Debug, Default, Clone)]
@@ -230,14 +236,14 @@ pub enum Problem {
     #[error("line {line}: {}", .name.rule())]
     NameOnLine {
         line: usize,
-        name: crate::names::NameError,
+        name: crate::config::names::NameError,
     },
     #[error("{0}")]
-    Name(#[from] crate::names::NameError),
+    Name(#[from] crate::config::names::NameError),
     #[error("line {line}: {source}")]
     EnvVar {
         line: usize,
-        source: crate::names::EnvVarError,
+        source: crate::config::names::EnvVarError,
     },
     #[error("line {line}: the variable `{var}` is not set in the step's environment")]
     EnvVarUnset { line: usize, var: String },
@@ -283,15 +289,15 @@ pub enum Problem {
     DerivedName {
         file: String,
         prefix: Named,
-        source: crate::names::NameError,
+        source: crate::config::names::NameError,
     },
     #[error("file {file}: {source}")]
     FileName {
         file: String,
-        source: crate::names::NameError,
+        source: crate::config::names::NameError,
     },
     #[error("{0}")]
-    Prefix(#[from] crate::names::PrefixError),
+    Prefix(#[from] crate::config::names::PrefixError),
     #[error("{0}")]
     Workspace(FileError),
     #[error("expected {0}")]
@@ -299,7 +305,7 @@ pub enum Problem {
     #[error("{0}")]
     ApiUrl(crate::github::UrlError),
     #[error("{0}")]
-    EnvironmentName(#[from] crate::names::EnvironmentNameError),
+    EnvironmentName(#[from] crate::config::names::EnvironmentNameError),
     #[error("{0}")]
     EnvironmentForApp(#[from] crate::target::NoEnvironment),
     #[error("give either {org} or {repository}/{repositories}, not both")]

@@ -27,15 +27,15 @@ use super::{Credential, Error, Style, TargetArgs, Tone};
 use crate::audit::{
     AuditLog, CheckOutcome, RevokeOutcome, RotationOutcome, RotationRecord, RotationTarget,
 };
+use crate::auth::token::TokenKind;
+use crate::config::names::SecretName;
 use crate::config::{Auth, NewSecret, Origin, MAX_VALUE_BYTES};
 use crate::engine::{Outcome, Progress, Report};
 use crate::github::credentials::{self, Holder, RevokeError};
 use crate::github::{endpoints, ApiError, ApiUrl, Client, Policy};
-use crate::names::SecretName;
-use crate::seal::SealingKey;
+use crate::secret::seal::SealingKey;
 use crate::secret::{secret_from_bytes, SecretValue};
 use crate::target::Target;
-use crate::token::TokenKind;
 
 /// GitHub's clocks (the answer's `Date`, the secret's `updated_at`) may differ by a little.
 const CLOCK_SKEW_SECS: i64 = 5;
@@ -373,7 +373,7 @@ fn rotation_record(
 pub enum RotateError {
     /// The secret's name is wrong.
     #[error(transparent)]
-    Name(#[from] crate::names::NameError),
+    Name(#[from] crate::config::names::NameError),
     /// No name.
     #[error("give the secret's name")]
     NoName,

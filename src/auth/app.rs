@@ -5,7 +5,7 @@
 //! installation token limited to the target repositories and to the secret permissions the
 //! targets need. Repository patterns are first resolved with a token that may only read
 //! metadata. Every minted token is handed to a masking callback the moment it exists, and is
-//! held by a [`crate::token_guard::InstallationToken`], which sees it revoked
+//! held by a [`crate::auth::guard::InstallationToken`], which sees it revoked
 //! (`DELETE /installation/token`) before the run ends, whatever happened.
 
 use std::collections::BTreeMap;
@@ -18,12 +18,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use zeroize::Zeroize;
 
+use crate::auth::guard::{InstallationToken, RevokeError};
 use crate::config::{AppCredentials, Auth, Config, Destination, RepoSpec};
 use crate::github::endpoints::{self, Installation, InstallationOf};
 use crate::github::{ApiError, Client, Policy, Stats};
 use crate::secret::SecretValue;
 use crate::target::{App, Repo, Target};
-use crate::token_guard::{InstallationToken, RevokeError};
 
 /// Seconds `iat` is set in the past, so a runner clock slightly ahead of GitHub's still works.
 pub const IAT_BACKDATE_SECS: u64 = 60;
@@ -147,7 +147,7 @@ pub enum AppAuthError {
     UnusableToken(crate::github::TokenError),
     /// The mint brought no token.
     #[error(transparent)]
-    Mint(Box<crate::token_guard::MintError<AppAuthError>>),
+    Mint(Box<crate::auth::guard::MintError<AppAuthError>>),
     /// The token minted to resolve patterns could not be revoked.
     #[error(transparent)]
     Revoke(#[from] RevokeError),
@@ -330,7 +330,7 @@ impl Session {
             Some(token) => token.revoke().await,
             None => Ok(()),
         };
-        let left = crate::token_guard::revoke_left_behind().await;
+        let left = crate::auth::guard::revoke_left_behind().await;
         own.and(left)
     }
 }
@@ -571,7 +571,7 @@ fn check_granted(
 }
 
 /// `POST /app/installations/{id}/access_tokens`, limited to `repositories` and `permissions`:
-/// the token, in the guard that sees it revoked (see [`crate::token_guard`]). The request runs
+/// the token, in the guard that sees it revoked (see [`crate::auth::guard`]). The request runs
 /// to its end even when the caller is abandoned.
 pub async fn mint(
     jwt: &Arc<Client>,
@@ -584,7 +584,7 @@ pub async fn mint(
         repositories.map(<[String]>::to_vec),
         permissions.clone(),
     );
-    crate::token_guard::mint(jwt, async move {
+    crate::auth::guard::mint(jwt, async move {
         request_token(&client, installation, repositories.as_deref(), &permissions).await
     })
     .await

@@ -3,8 +3,26 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::plan::Comparison;
 use crate::target::Target;
+
+/// How a refreshed value compares with the value stored now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    /// Not in `current`: the secret does not exist yet.
+    New,
+    /// In `current` with another value.
+    Changed,
+    /// Equal to the stored value: nothing to write.
+    Unchanged,
+    /// `current` was empty, so nothing could be compared: written as changed.
+    NotCompared,
+}
+
+impl Comparison {
+    pub fn needs_write(self) -> bool {
+        self != Comparison::Unchanged
+    }
+}
 
 /// What happened to one secret in one target.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,25 +3,8 @@
 use std::collections::HashMap;
 
 use crate::config::NewSecret;
+use crate::report::outcome::Comparison;
 use crate::secret::SecretValue;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Comparison {
-    /// Not in `current`: the secret does not exist yet.
-    New,
-    /// In `current` with another value.
-    Changed,
-    /// Equal to the stored value: nothing to write.
-    Unchanged,
-    /// `current` was empty, so nothing could be compared: written as changed.
-    NotCompared,
-}
-
-impl Comparison {
-    pub fn needs_write(self) -> bool {
-        self != Comparison::Unchanged
-    }
-}
 
 /// Each new secret with how it compares.
 pub fn compare(
@@ -47,8 +30,8 @@ pub fn compare(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::names::SecretName;
     use crate::config::Origin;
-    use crate::names::SecretName;
 
     fn secret(name: &str, value: &str) -> NewSecret {
         NewSecret {

@@ -5,6 +5,8 @@
 //! drop. The only way to see the bytes is [`SecretValue::expose`], whose callers are few and
 //! reviewed: masking, sealing and sending the token.
 
+pub mod seal;
+
 use std::fmt;
 
 use subtle::ConstantTimeEq;

@@ -3,19 +3,21 @@
 //! one public-key read with `--repo`. The token itself is never shown: only its well-known
 //! prefix (`ghp_`, `github_pat_`…), which GitHub documents and which says nothing secret.
 
+mod installation;
+
 use clap::Args;
 
 use super::options::AppArgs;
 use super::{Error, Style, Tone};
-use crate::app_auth::AppSigner;
+use crate::auth::app::AppSigner;
+use crate::auth::guard::InstallationToken;
+use crate::auth::token::{TokenKind, TokenSource};
 use crate::cancel::unless_cancelled;
 use crate::config::AppCredentials;
 use crate::github::endpoints::{self, Installation, InstallationOf};
 use crate::github::{ApiError, Client, Policy};
 use crate::secret::SecretValue;
 use crate::target::{App, Repo, Target};
-use crate::token::{TokenKind, TokenSource};
-use crate::token_guard::InstallationToken;
 
 #[derive(Args, Debug)]
 pub struct CheckTokenArgs {
@@ -102,7 +104,7 @@ pub fn run(args: CheckTokenArgs) -> Result<(), Error> {
     };
     // GitHub refuses GET /user to an installation: what it reaches is shown instead.
     if TokenKind::of(&token).is_installation() {
-        return super::installation_token::report(&runtime, &client, source, repo, args.warn_days);
+        return installation::report(&runtime, &client, source, repo, args.warn_days);
     }
     let target = repo.map(|repo| Target::Repo {
         repo,
@@ -362,7 +364,7 @@ fn prompt_token() -> Result<SecretValue, super::UsageError> {
     if !std::io::stdin().is_terminal() {
         return Err(super::UsageError::PromptNeedsTerminal);
     }
-    let t = crate::prompt::hidden("Token to check (input hidden): ")
+    let t = crate::env::prompt::hidden("Token to check (input hidden): ")
         .map_err(super::UsageError::PromptRead)?;
     let t = SecretValue::new(t.expose().trim().to_owned());
     crate::output::know_token(&t);
@@ -450,7 +452,7 @@ fn run_app(args: &CheckTokenArgs, creds: &AppCredentials, repo: Option<Repo>) ->
     // octocrab's client spawns its service on the runtime it is built in.
     let _entered = runtime.enter();
     let jwt = match AppSigner::new(&creds.app_id, &creds.private_key)
-        .and_then(|s| s.sign(crate::app_auth::now_secs()))
+        .and_then(|s| s.sign(crate::auth::app::now_secs()))
     {
         Ok(jwt) => jwt,
         Err(e) => return Err(Error::failed(e)),
@@ -470,7 +472,7 @@ fn run_app(args: &CheckTokenArgs, creds: &AppCredentials, repo: Option<Repo>) ->
         &mut found,
     )));
     let mut revoked = matches!(checked, Ok(true));
-    if let Err(e) = runtime.block_on(crate::token_guard::revoke_left_behind()) {
+    if let Err(e) = runtime.block_on(crate::auth::guard::revoke_left_behind()) {
         found.line("Revoked", "no: see below", Tone::Bad);
         found.problem(e.to_string());
         revoked = false;
@@ -505,7 +507,7 @@ async fn check_app(
 
     // A token with the least that proves something: reading --repo's secrets public key when
     // the installation may, else metadata only.
-    let needed = crate::app_auth::permission_name(app, false, false);
+    let needed = crate::auth::app::permission_name(app, false, false);
     let can_read_secrets = needed.is_some_and(|name| {
         installation
             .permissions
@@ -566,7 +568,7 @@ async fn app_findings(jwt: &Client, found: &mut Findings) -> bool {
                 format!("refused: GitHub answered {status}{message}"),
                 Tone::Bad,
             );
-            found.problem(crate::app_auth::jwt_failure(&e, "read the app").to_string());
+            found.problem(crate::auth::app::jwt_failure(&e, "read the app").to_string());
             return false;
         }
         Err(e) => {
@@ -625,7 +627,7 @@ async fn installation_findings(
                 Tone::Bad,
             );
             found.problem(
-                crate::app_auth::jwt_failure(&e, "read the app's installation").to_string(),
+                crate::auth::app::jwt_failure(&e, "read the app's installation").to_string(),
             );
             return None;
         }
@@ -701,21 +703,16 @@ async fn mint_findings(
         );
         return None;
     }
-    let minted = match crate::app_auth::mint(
-        jwt,
-        installation,
-        repositories.as_deref(),
-        permissions,
-    )
-    .await
-    {
-        Ok(m) => m,
-        Err(e) => {
-            found.line("Token", "none: see below", Tone::Bad);
-            found.problem(e.to_string());
-            return None;
-        }
-    };
+    let minted =
+        match crate::auth::app::mint(jwt, installation, repositories.as_deref(), permissions).await
+        {
+            Ok(m) => m,
+            Err(e) => {
+                found.line("Token", "none: see below", Tone::Bad);
+                found.problem(e.to_string());
+                return None;
+            }
+        };
     let token = minted.token();
     let expires_at = minted.expires_at().map(str::to_owned);
     let limits = format!(
@@ -767,12 +764,12 @@ async fn repo_secrets_findings(
         let (shown, fix) = match can_read {
             None => (
                 "not checked: see below".to_owned(),
-                crate::app_auth::NO_CODESPACES_PERMISSION.to_owned(),
+                crate::auth::app::NO_CODESPACES_PERMISSION.to_owned(),
             ),
             Some(_) => (
                 format!(
                     "not checked: the installation has no `{}` permission",
-                    crate::app_auth::permission_name(target.app(), false, false)
+                    crate::auth::app::permission_name(target.app(), false, false)
                         .unwrap_or_default()
                 ),
                 format!(

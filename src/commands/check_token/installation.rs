@@ -3,14 +3,14 @@
 //! what the token reaches is listed instead (`GET /installation/repositories`, every page,
 //! through the pager), with its expiry when GitHub sends it
 //! (`github-authentication-token-expiration`). With `--repo`, one public-key read as for any
-//! token. The token is judged by its prefix only ([`crate::token::TokenKind`]).
+//! token. The token is judged by its prefix only ([`crate::auth::token::TokenKind`]).
 
-use super::check_token::{key_findings, refusal, requests_text, Findings};
-use super::{Error, Tone};
+use super::{key_findings, refusal, requests_text, Findings};
+use crate::auth::token::{TokenKind, TokenSource};
+use crate::commands::{Error, Tone};
 use crate::github::endpoints;
 use crate::github::{ApiError, Client};
 use crate::target::{App, Repo, Target};
-use crate::token::{TokenKind, TokenSource};
 
 /// At most this many repositories are named; the rest are counted.
 const NAMED_REPOSITORIES: usize = 10;
@@ -31,7 +31,7 @@ pub(super) fn report(
         endpoints::installation_repositories(client),
     )) {
         Ok(r) => r,
-        Err(signal) => return Err(super::cancelled(signal, "")),
+        Err(signal) => return Err(crate::commands::cancelled(signal, "")),
     };
     let valid = !matches!(reach, Err(ApiError::Unauthorized { .. }));
     reach_findings(&reach, &source, &mut found);
@@ -50,7 +50,7 @@ pub(super) fn report(
             client, &target,
         ))) {
             Ok(k) => k,
-            Err(signal) => return Err(super::cancelled(signal, "")),
+            Err(signal) => return Err(crate::commands::cancelled(signal, "")),
         };
         key_findings(&target, key, crate::engine::app_permission_hint, &mut found);
     }

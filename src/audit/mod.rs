@@ -21,15 +21,15 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
+use crate::config::workspace::LogFile;
 use crate::config::{Auth, Config};
-use crate::outcome::{OutcomeCode, Report};
-use crate::workspace::LogFile;
+use crate::report::outcome::{OutcomeCode, Report};
 
 /// The largest audit log read back. Larger logs are not read (a re-run then writes every
 /// changed secret again): a record is a few hundred bytes, so this holds tens of thousands.
 pub const MAX_AUDIT_LOG_BYTES: u64 = 16 * 1024 * 1024;
 
-pub use crate::workspace::LogError as AuditError;
+pub use crate::config::workspace::LogError as AuditError;
 
 /// The key that authenticates a run's records: HMAC-SHA256, keyed with the credential that
 /// writes (the token, or a GitHub App's private key: its installation tokens change every

@@ -11,6 +11,8 @@
 //! Standard input and the current directory stay the process's: a test that needs them runs
 //! the binary.
 
+pub mod prompt;
+
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::ffi::OsString;

@@ -2,18 +2,23 @@
 //! target, writes serial, every outcome recorded exactly so a partial run can be reported and
 //! safely rerun.
 
+pub mod compare;
+#[cfg(test)]
+mod memory_store;
+
 use std::collections::{BTreeMap, HashMap};
 
 use futures_util::stream::{self, StreamExt};
 
-use crate::app_auth::Session;
 use crate::audit::{AuditLog, Ledger, RunBinding};
+use crate::auth::app::Session;
 use crate::config::{Auth, Config, Destination, NewSecret, RepoSpec, Visibility};
+use crate::engine::compare::compare;
 use crate::github::endpoints::Written;
 use crate::github::{ApiError, Client, Policy, Sealed, SecretStore};
-pub use crate::outcome::{FailureKind, Outcome, Report, Row, SkipReason};
-use crate::plan::{compare, Comparison};
-use crate::seal::SealingKey;
+use crate::report::outcome::Comparison;
+pub use crate::report::outcome::{FailureKind, Outcome, Report, Row, SkipReason};
+use crate::secret::seal::SealingKey;
 use crate::secret::SecretValue;
 use crate::target::{add_targets, pattern_matches, repo_target, App, Repo, Target};
 
@@ -60,7 +65,7 @@ pub enum Progress<'a> {
     Planned {
         writes: usize,
         targets: usize,
-        pacing: crate::github::Pacing,
+        pacing: crate::pacing::Pacing,
     },
     Done(&'a Row),
 }
@@ -147,13 +152,13 @@ async fn authenticate(
     plan: &Plan,
     report: &mut Report,
 ) -> Option<Session> {
-    match crate::cancel::or_abandon(crate::app_auth::open(config, policy, mask)).await {
+    match crate::cancel::or_abandon(crate::auth::app::open(config, policy, mask)).await {
         Ok(Ok(s)) => Some(s),
         Err(signal) => {
             plan.cancel_rest(report, signal);
             // Abandoned half-way: a token minted on the way (to resolve patterns, or the one
             // to write with) is revoked here, within the bound.
-            if let Err(e) = crate::token_guard::revoke_left_behind().await {
+            if let Err(e) = crate::auth::guard::revoke_left_behind().await {
                 add_fatal(report, e.to_string());
             }
             None
@@ -161,7 +166,7 @@ async fn authenticate(
         Ok(Err(e)) => {
             report.fatal = Some(e.error.to_string());
             report.requests = e.requests;
-            if let Err(e) = crate::token_guard::revoke_left_behind().await {
+            if let Err(e) = crate::auth::guard::revoke_left_behind().await {
                 add_fatal(report, e.to_string());
             }
             plan.not_attempted(report);
@@ -461,8 +466,8 @@ struct Failure {
 
 impl Failure {
     /// What the report row keeps of it.
-    fn to_row(&self) -> crate::outcome::Failure {
-        crate::outcome::Failure {
+    fn to_row(&self) -> crate::report::outcome::Failure {
+        crate::report::outcome::Failure {
             kind: self.kind,
             message: self.cause.clone(),
         }
@@ -737,8 +742,8 @@ impl<S: SecretStore> Writer<'_, S> {
         match crate::cancel::or_abandon(writing).await {
             Err(signal) => {
                 // No answer came within the grace: the write's fate is unknown.
-                r.outcome = Outcome::Failed(crate::outcome::Failure {
-                    kind: crate::outcome::FailureKind::Unreachable,
+                r.outcome = Outcome::Failed(crate::report::outcome::Failure {
+                    kind: crate::report::outcome::FailureKind::Unreachable,
                     message: format!(
                         "abandoned {} s after {}: GitHub may or may not have stored it",
                         crate::cancel::GRACE.as_secs(),
@@ -971,7 +976,7 @@ fn refusal_failure(e: &ApiError, target: &Target, doing: &str, app: bool) -> Fai
 
 /// The permission a GitHub App installation needs to write a target's secrets.
 pub fn app_permission_hint(target: &Target) -> String {
-    let permission = match crate::app_auth::permission_name(
+    let permission = match crate::auth::app::permission_name(
         target.app(),
         target.is_org(),
         matches!(target, Target::Env { .. }),
@@ -1016,9 +1021,9 @@ mod tests {
 
     use super::*;
     use crate::audit::records;
+    use crate::config::names::SecretName;
     use crate::config::{Origin, RunContext};
-    use crate::memory_store::{Fails, MemoryStore};
-    use crate::names::SecretName;
+    use crate::engine::memory_store::{Fails, MemoryStore};
 
     fn secret(name: &str, value: &str) -> NewSecret {
         NewSecret {
