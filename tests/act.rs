@@ -296,14 +296,17 @@ fn the_rotation_example_reruns_as_it_says(repo: &Workflow, act: &Act<'_>) {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let example = std::fs::read_to_string(manifest.join("examples/workflows/rotate-pat.yml"))
         .expect("read the example");
-    let uses = "        uses: example-org/secret-refresh@0000000000000000000000000000000000000000 # v1.0.0\n";
+    let uses = format!(
+        "        uses: example-org/secret-refresh@0000000000000000000000000000000000000000 # v{}\n",
+        env!("CARGO_PKG_VERSION")
+    );
     let token = "          token: ${{ secrets.SECRETS_ADMIN_TOKEN }}\n";
     assert!(
-        example.contains(uses) && example.contains(token),
+        example.contains(&uses) && example.contains(token),
         "{example}"
     );
     let local = example
-        .replace(uses, &format!("        uses: ./{}\n", repo.action_dir))
+        .replace(&uses, &format!("        uses: ./{}\n", repo.action_dir))
         .replace(token, &format!("{token}          api-url: {}\n", api.url()));
     repo.workflow("rotate-pat.yml", &local);
     let secrets = [
