@@ -19,7 +19,8 @@ use crate::secret::SecretValue;
 /// is refused rather than held in memory.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
-/// Tuning of retries and pacing. `time_scale` shrinks every wait (tests run at 1/100 speed).
+/// Tuning of retries and pacing. `time_scale` multiplies every wait: 1.0 unless a test shrinks
+/// it (most integration steps run with 0.001, every wait a thousandth as long).
 #[derive(Clone, Debug)]
 pub struct Policy {
     /// Attempts for one request when it fails with 5xx, a reset or a timeout.
