@@ -35,6 +35,9 @@ pub(crate) struct ConnKill(pub Arc<Notify>);
 
 const DOCS: &str = "https://docs.github.com/rest";
 const SECONDARY_MSG: &str = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID";
+/// Where GitHub's secondary-rate-limit answers point.
+const SECONDARY_DOCS: &str =
+    "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits";
 const MAX_VALUE_BYTES: usize = 48 * 1024;
 
 /// An answer before it becomes an HTTP response.
@@ -123,6 +126,9 @@ impl Reply {
 
 /// What the handler needs of a request.
 struct Req {
+    /// When the request's head arrived (the log's `at`, and the instant the secondary limits
+    /// count it at).
+    arrived: std::time::Instant,
     method: String,
     raw_path: String,
     query: Option<String>,
@@ -150,6 +156,8 @@ fn parse_auth(v: &str) -> Option<String> {
 }
 
 pub(crate) async fn handle(AxState(ctx): AxState<Arc<Ctx>>, req: Request) -> Response {
+    // Arrival: before the body is read, so the log's `at` is when the request came.
+    let arrived = std::time::Instant::now();
     let (parts, body) = req.into_parts();
     let kill = parts.extensions.get::<ConnKill>().cloned();
     let body = axum::body::to_bytes(body, 16 * 1024 * 1024)
@@ -203,7 +211,7 @@ pub(crate) async fn handle(AxState(ctx): AxState<Arc<Ctx>>, req: Request) -> Res
             user_agents,
             api_version: api_version.clone(),
             fault: fault.as_ref().map(FaultKind::label),
-            at: s.started.elapsed(),
+            at: arrived.saturating_duration_since(s.started),
             seq,
         });
         let rid = format!(
@@ -239,6 +247,7 @@ pub(crate) async fn handle(AxState(ctx): AxState<Arc<Ctx>>, req: Request) -> Res
     }
 
     let r = Req {
+        arrived,
         method,
         raw_path,
         query,
@@ -427,6 +436,19 @@ fn process(s: &mut State, r: &Req, fault: Option<&FaultKind>) -> Reply {
     reply
 }
 
+/// GitHub's answer beyond a secondary limit (403, or 429 as it also may), pointing at the
+/// documentation of secondary limits.
+fn secondary_limited(status: u16, message: &str) -> Reply {
+    Reply::json(
+        status,
+        json!({
+            "message": message,
+            "documentation_url": SECONDARY_DOCS,
+            "status": status.to_string(),
+        }),
+    )
+}
+
 /// Answers of faults that replace processing (Drop is handled by the caller).
 fn fault_reply(f: &FaultKind, now: OffsetDateTime) -> Option<Reply> {
     Some(match f {
@@ -437,12 +459,10 @@ fn fault_reply(f: &FaultKind, now: OffsetDateTime) -> Option<Reply> {
                 .unwrap_or("Server Error");
             Reply::error(*code, reason)
         }
-        FaultKind::RateLimit429 { retry_after_secs } => {
-            Reply::error(429, SECONDARY_MSG).header("retry-after", retry_after_secs.to_string())
-        }
-        FaultKind::Secondary403 { retry_after_secs } => {
-            Reply::error(403, SECONDARY_MSG).header("retry-after", retry_after_secs.to_string())
-        }
+        FaultKind::RateLimit429 { retry_after_secs } => secondary_limited(429, SECONDARY_MSG)
+            .header("retry-after", retry_after_secs.to_string()),
+        FaultKind::Secondary403 { retry_after_secs } => secondary_limited(403, SECONDARY_MSG)
+            .header("retry-after", retry_after_secs.to_string()),
         FaultKind::PrimaryExhausted { reset_in_secs } => {
             let reset = now.unix_timestamp() as u64 + reset_in_secs;
             Reply::json(
@@ -580,8 +600,8 @@ fn authed(
     let seg: Vec<&str> = segs.iter().map(String::as_str).collect();
     let graphql = matches!(seg.as_slice(), ["graphql"] | ["api", "graphql"]);
     if matches!(m, "PUT" | "POST" | "PATCH" | "DELETE") && !graphql {
-        if let Err(wait) = s.secondary_check(tok) {
-            return Reply::error(403, &format!("{SECONDARY_MSG} {}.", r.request_id))
+        if let Err(wait) = s.secondary_check(tok, r.arrived) {
+            return secondary_limited(403, &format!("{SECONDARY_MSG} {}.", r.request_id))
                 .header("retry-after", wait.to_string());
         }
     }

@@ -267,10 +267,21 @@ pub struct Recorded {
     pub api_version: Option<String>,
     /// The injected fault that hit this request, if any (e.g. `status:503`, `drop`).
     pub fault: Option<String>,
-    /// Arrival time since the server started.
+    /// Arrival time since the server started: monotonic (`Instant`), taken when the request's
+    /// head arrived, before its body was read and before any latency or fault. Real time:
+    /// with `Options::time_scale`, a scaled second is `1 s / time_scale` of it.
     pub at: Duration,
     /// Unique, increasing number of the request.
     pub seq: u64,
+}
+
+impl Recorded {
+    /// A request GitHub's secondary limits count as content-creating: `POST`, `PATCH`, `PUT`
+    /// or `DELETE`, GraphQL excepted (the fake answers only GraphQL queries).
+    pub fn is_content_creating(&self) -> bool {
+        matches!(self.method.as_str(), "POST" | "PATCH" | "PUT" | "DELETE")
+            && !self.path.trim_end_matches('/').ends_with("/graphql")
+    }
 }
 
 /// Where an injected fault applies. Faults are kept in injection order; each request takes the
@@ -416,6 +427,16 @@ pub struct Options {
     pub tls: Option<TlsConfig>,
     /// Port to bind on 127.0.0.1; 0 picks a free one.
     pub port: u16,
+}
+
+impl Options {
+    /// GitHub's documented secondary limits on content-creating requests: 80 in any rolling
+    /// minute and 500 in any rolling hour, per token (both windows scaled by `time_scale`).
+    pub fn github_secondary_limits(mut self) -> Options {
+        self.secondary_limit_per_minute = Some(80);
+        self.secondary_limit_per_hour = Some(500);
+        self
+    }
 }
 
 impl Default for Options {
@@ -706,6 +727,25 @@ impl FakeGitHub {
                 })
                 .count()
         })
+    }
+
+    /// The content-creating requests ([`Recorded::is_content_creating`]) in arrival order.
+    pub fn writes(&self) -> Vec<Recorded> {
+        self.with(|s| {
+            s.requests
+                .iter()
+                .filter(|r| r.is_content_creating())
+                .cloned()
+                .collect()
+        })
+    }
+
+    /// The shortest time between the arrivals of two successive content-creating requests
+    /// (real, monotonic time; `None` with fewer than two). GitHub asks clients to wait at least
+    /// a second between writes: with `time_scale`, compare it with `1 s / time_scale`.
+    pub fn min_gap_between_writes(&self) -> Option<Duration> {
+        let at: Vec<Duration> = self.writes().iter().map(|r| r.at).collect();
+        at.windows(2).map(|w| w[1].saturating_sub(w[0])).min()
     }
 
     pub fn clear_requests(&self) {

@@ -365,9 +365,11 @@ impl State {
         }
     }
 
-    /// For a content-creating request: `Err(retry_after_secs)` when over a secondary limit (a
-    /// minute's or an hour's, rolling), else count it. A refused request is not counted.
-    pub fn secondary_check(&mut self, token: &str) -> Result<(), u64> {
+    /// For a content-creating request that arrived at `now`: `Err(retry_after_secs)` when over
+    /// a secondary limit (a minute's or an hour's, rolling), else count it. A refused request
+    /// is not counted. Judged at arrival, the instant the request log records, so the log and
+    /// the limits agree on every window.
+    pub fn secondary_check(&mut self, token: &str, now: Instant) -> Result<(), u64> {
         let windows: Vec<(u32, Duration)> = [
             (
                 self.opts.secondary_limit_per_minute,
@@ -382,7 +384,6 @@ impl State {
             return Ok(());
         };
         let rs = self.rate.entry(token.to_string()).or_default();
-        let now = Instant::now();
         while rs
             .writes
             .front()
@@ -412,7 +413,13 @@ impl State {
             }
             return Err(ceil_secs(wait).max(1));
         }
-        rs.writes.push_back(now);
+        // Kept in arrival order: concurrent requests may be judged out of it.
+        let at = rs
+            .writes
+            .iter()
+            .rposition(|t| *t <= now)
+            .map_or(0, |i| i + 1);
+        rs.writes.insert(at, now);
         Ok(())
     }
 
@@ -448,6 +455,7 @@ pub(crate) fn requests_jsonl(reqs: &[Recorded]) -> String {
             "api_version": r.api_version,
             "fault": r.fault,
             "at_ms": r.at.as_millis() as u64,
+            "at_us": r.at.as_micros() as u64,
         });
         out.push_str(&v.to_string());
         out.push('\n');
