@@ -336,3 +336,84 @@ fn jwts_and_minted_tokens_follow_the_fakes_clock() {
     gh.advance(time::Duration::seconds(1));
     assert_eq!(call(&gh, "GET", key, &token, None).status, 401);
 }
+
+/// `GET /installation/repositories` for an installation token: every repository it reaches,
+/// paged with GitHub's `Link` forms (the `/api/v3` prefix kept), whatever the token is limited
+/// to; an installation on all of an account's repositories says `all`.
+#[test]
+fn installation_repositories_are_paged_with_link_headers() {
+    let (gh, id) = world();
+    gh.add_repo("acme/zeta"); // not in the installation
+    let r = call(
+        &gh,
+        "POST",
+        &format!("/app/installations/{id}/access_tokens"),
+        &good_jwt(),
+        None,
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let token = r.json()["token"].as_str().expect("token").to_owned();
+    let page = |path: &str| call(&gh, "GET", path, &token, None);
+    let first = page("/installation/repositories?per_page=1");
+    assert_eq!(first.status, 200);
+    assert_eq!(first.json()["total_count"], 2);
+    assert_eq!(first.json()["repository_selection"], "selected");
+    assert_eq!(first.json()["repositories"][0]["full_name"], "acme/api");
+    let base = gh.url();
+    assert_eq!(
+        first.header("link"),
+        Some(
+            format!(
+                "<{base}/installation/repositories?per_page=1&page=2>; rel=\"next\", \
+                 <{base}/installation/repositories?per_page=1&page=2>; rel=\"last\""
+            )
+            .as_str()
+        )
+    );
+    let second = page("/api/v3/installation/repositories?per_page=1&page=2");
+    assert_eq!(second.json()["repositories"][0]["full_name"], "acme/web");
+    assert_eq!(
+        second.header("link"),
+        Some(
+            format!(
+                "<{base}/api/v3/installation/repositories?per_page=1&page=1>; rel=\"prev\", \
+                 <{base}/api/v3/installation/repositories?per_page=1&page=1>; rel=\"first\""
+            )
+            .as_str()
+        )
+    );
+    // One page: no Link at all.
+    let all = page("/installation/repositories");
+    assert_eq!(all.header("link"), None);
+    assert_eq!(all.json()["repositories"].as_array().map(Vec::len), Some(2));
+
+    // An installation on every repository of its account lists them all, and says so.
+    gh.add_org("wide");
+    for n in ["a", "b", "c"] {
+        gh.add_repo(&format!("wide/{n}"));
+    }
+    let wide = gh.add_installation(APP, "wide", None, &[("secrets", "write")]);
+    let r = call(
+        &gh,
+        "POST",
+        &format!("/app/installations/{wide}/access_tokens"),
+        &good_jwt(),
+        None,
+    );
+    let token = r.json()["token"].as_str().expect("token").to_owned();
+    let listed = call(
+        &gh,
+        "GET",
+        "/installation/repositories?per_page=2&page=2",
+        &token,
+        None,
+    );
+    assert_eq!(listed.json()["total_count"], 3);
+    assert_eq!(listed.json()["repository_selection"], "all");
+    assert_eq!(listed.json()["repositories"][0]["full_name"], "wide/c");
+    // A personal token is refused, as on GitHub.
+    gh.add_token("ghp_p", fake_github::TokenSpec::classic("octo", &["repo"]));
+    let refused = call(&gh, "GET", "/installation/repositories", "ghp_p", None);
+    assert_eq!(refused.status, 403);
+    assert_eq!(gh.count("GET", "/installation/repositories"), 5);
+}
