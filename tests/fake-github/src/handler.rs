@@ -14,6 +14,7 @@ use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
 use tokio::sync::Notify;
 
+use crate::echo;
 use crate::state::{lc, Account, Repo, ScopeKey, State};
 use crate::{App, FaultKind, Recorded, Stored, TokenKind, TokenSpec, AGENTS_API_VERSION};
 
@@ -213,6 +214,7 @@ pub(crate) async fn handle(AxState(ctx): AxState<Arc<Ctx>>, req: Request) -> Res
             fault: fault.as_ref().map(FaultKind::label),
             at: arrived.saturating_duration_since(s.started),
             seq,
+            echoed: Vec::new(),
         });
         let rid = format!(
             "{:04X}:{:04X}:{:06X}:{:07X}:{:08X}",
@@ -271,8 +273,10 @@ pub(crate) async fn handle(AxState(ctx): AxState<Arc<Ctx>>, req: Request) -> Res
             }
             _ => {}
         }
+        let echoed = echo_if_hostile(s, &mut reply, &r, authorization.as_deref());
         if let Some(rec) = s.requests.iter_mut().rev().find(|x| x.seq == seq) {
             rec.status = reply.status;
+            rec.echoed = echoed;
         }
         reply
     });
@@ -280,6 +284,116 @@ pub(crate) async fn handle(AxState(ctx): AxState<Arc<Ctx>>, req: Request) -> Res
         return drop_connection(kill).await;
     }
     reply.into_response()
+}
+
+/// The hostile echo mode (see [`crate::echo`]): when it applies to this request, write what
+/// it carried back into the answer. Returns the labels of what was echoed.
+fn echo_if_hostile(
+    s: &State,
+    reply: &mut Reply,
+    r: &Req,
+    authorization: Option<&str>,
+) -> Vec<String> {
+    if !s.echo.applies(&r.method, &r.raw_path) {
+        return Vec::new();
+    }
+    let mats = echo::materials(s, authorization, &r.body);
+    if mats.is_empty() {
+        return Vec::new();
+    }
+    let text = echo::text(&mats);
+    let error = reply.status >= 400;
+    if let Some(Value::Object(body)) = reply.body.as_mut() {
+        if error {
+            let message = body
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("Error")
+                .to_string();
+            body.insert(
+                "message".into(),
+                json!(format!("{message} (received {text})")),
+            );
+            let docs = body
+                .get("documentation_url")
+                .and_then(Value::as_str)
+                .unwrap_or(DOCS)
+                .to_string();
+            body.insert(
+                "documentation_url".into(),
+                json!(format!("{docs}?{}", echo::query(&mats))),
+            );
+            if let Some(Value::Array(errors)) = body.get_mut("errors") {
+                for e in errors.iter_mut().filter_map(Value::as_object_mut) {
+                    let m = e.get("message").and_then(Value::as_str).unwrap_or("");
+                    let m = format!("{m} (received {text})");
+                    e.insert("message".into(), json!(m));
+                }
+            }
+        } else {
+            body.entry("message").or_insert_with(|| json!(text));
+        }
+    }
+    if !error {
+        if let Some(body) = reply.body.as_mut() {
+            echo_printable_fields(body, &text);
+        }
+    }
+    let header_forms = echo::header_forms(&mats);
+    let joined: Vec<&str> = header_forms.iter().map(|(_, _, t)| t.as_str()).collect();
+    reply.set(
+        "x-github-request-id",
+        format!("{} {}", r.request_id, joined.join(" ")),
+    );
+    if let Some(url) = echo::first_url(&mats) {
+        let sso = if error {
+            format!("required; url=https://github.com/orgs/echo/sso?authorization_request={url}")
+        } else {
+            format!("partial-results; organizations={url}")
+        };
+        reply.set("x-github-sso", sso);
+    }
+    if reply.status == 401 {
+        if let Some((_, _, t)) = header_forms.first() {
+            reply.set(
+                "www-authenticate",
+                format!(
+                    "Bearer realm=\"GitHub\", error=\"invalid_token\", error_description=\"{}\"",
+                    t.replace('"', "'")
+                ),
+            );
+        }
+    }
+    for (material, form, t) in &header_forms {
+        reply.set(
+            &format!("x-echo-{}-{form}", material.replace('_', "-")),
+            t.clone(),
+        );
+    }
+    mats.iter().map(|m| m.label.to_string()).collect()
+}
+
+/// Successful answers: every `description` (repositories), and the `name` of an account or
+/// an app (an object with `login` or `slug`), carry the echo.
+fn echo_printable_fields(v: &mut Value, text: &str) {
+    match v {
+        Value::Array(a) => a.iter_mut().for_each(|x| echo_printable_fields(x, text)),
+        Value::Object(o) => {
+            if o.contains_key("description") {
+                o.insert("description".into(), json!(text));
+            }
+            if o.contains_key("login") || o.contains_key("slug") {
+                let name = o
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string();
+                o.insert("name".into(), json!(format!("{name} {text}")));
+            }
+            o.values_mut().for_each(|x| echo_printable_fields(x, text));
+        }
+        _ => {}
+    }
 }
 
 /// The hostile answers that replace processing: raw bytes, endless bodies, redirects.

@@ -21,6 +21,7 @@
 //! ```
 
 pub mod app;
+pub mod echo;
 mod handler;
 pub mod rng;
 mod server;
@@ -273,6 +274,9 @@ pub struct Recorded {
     pub at: Duration,
     /// Unique, increasing number of the request.
     pub seq: u64,
+    /// What the hostile echo mode wrote back into this request's answer (`token`,
+    /// `encrypted_value`, `plaintext`, `credential`), in order; empty when it was off.
+    pub echoed: Vec<String>,
 }
 
 impl Recorded {
@@ -755,6 +759,32 @@ impl FakeGitHub {
     /// The request log as JSON Lines (used by the binary's `--request-log`).
     pub fn requests_jsonl(&self) -> String {
         self.with(|s| state::requests_jsonl(&s.requests))
+    }
+
+    // ---- hostile echo ------------------------------------------------------------------
+
+    /// The hostile echo mode for every request (`true`), or off everywhere (`false`, which
+    /// also clears [`FakeGitHub::hostile_echo_on`] routes). The fake then writes back what each
+    /// request carried — its bearer token, the `encrypted_value`, the plaintext it decrypts to,
+    /// revocation `credentials` — in every form [`echo::forms`] lists, in error messages,
+    /// `documentation_url`, headers and printable fields of successful answers (see the
+    /// [`echo`] module). [`Recorded::echoed`] says what each answer carried.
+    pub fn hostile_echo(&self, on: bool) {
+        self.with(|s| {
+            s.echo.all = on;
+            if !on {
+                s.echo.routes.clear();
+            }
+        })
+    }
+
+    /// The hostile echo mode for the requests whose method is `method` (`""` or `"*"`: any)
+    /// and whose raw path contains `path_contains` (`""`: any), until
+    /// `hostile_echo(false)`. Rules add up.
+    pub fn hostile_echo_on(&self, method: &str, path_contains: &str) {
+        let method = (!method.is_empty() && method != "*").then(|| method.to_string());
+        let path = (!path_contains.is_empty()).then(|| path_contains.to_string());
+        self.with(|s| s.echo.routes.push((method, path)))
     }
 
     // ---- faults ------------------------------------------------------------------------

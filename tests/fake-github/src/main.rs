@@ -4,7 +4,7 @@
 //! fake-github --world world.json [--port N] [--latency-ms N] [--time-scale F]
 //!             [--secondary-limit-per-minute N] [--secondary-limit-per-hour N] [--primary-limit N]
 //!             [--tls-cert PEM --tls-key PEM | --tls-self-signed CERT_OUT]
-//!             [--request-log PATH] [--url-file PATH]
+//!             [--request-log PATH] [--url-file PATH] [--hostile-echo]
 //! ```
 //!
 //! Prints `fake-github listening on URL` on stdout once ready. The request log (JSON Lines, raw
@@ -22,11 +22,12 @@ struct Args {
     opts: Options,
     request_log: Option<PathBuf>,
     url_file: Option<PathBuf>,
+    hostile_echo: bool,
 }
 
 const USAGE: &str = "usage: fake-github --world PATH [--port N] [--latency-ms N] [--time-scale F] \
 [--secondary-limit-per-minute N] [--secondary-limit-per-hour N] [--primary-limit N] [--tls-cert PEM --tls-key PEM | --tls-self-signed CERT_OUT] \
-[--request-log PATH] [--url-file PATH]";
+[--request-log PATH] [--url-file PATH] [--hostile-echo]";
 
 fn parse_args() -> Result<Args, String> {
     let mut a = Args {
@@ -34,6 +35,7 @@ fn parse_args() -> Result<Args, String> {
         opts: Options::default(),
         request_log: None,
         url_file: None,
+        hostile_echo: false,
     };
     let mut cert: Option<PathBuf> = None;
     let mut key: Option<PathBuf> = None;
@@ -42,6 +44,10 @@ fn parse_args() -> Result<Args, String> {
     while let Some(flag) = it.next() {
         if flag == "-h" || flag == "--help" {
             return Err(USAGE.to_string());
+        }
+        if flag == "--hostile-echo" {
+            a.hostile_echo = true;
+            continue;
         }
         let mut val = || {
             it.next()
@@ -130,6 +136,7 @@ fn main() -> ExitCode {
     };
     let gh = FakeGitHub::start_with(args.opts.clone());
     world.apply(&gh);
+    gh.hostile_echo(args.hostile_echo);
     if let Some(p) = &args.url_file {
         if let Err(e) = std::fs::write(p, gh.url()) {
             eprintln!("fake-github: cannot write {}: {e}", p.display());

@@ -103,6 +103,8 @@ pub(crate) struct State {
     pub minted: Vec<crate::MintedToken>,
     /// When each credential revocation request came (its 60-an-hour limit).
     pub revocations: VecDeque<Instant>,
+    /// Which requests the hostile echo mode answers.
+    pub echo: crate::echo::EchoRules,
     next_id: u64,
     seq: u64,
 }
@@ -145,6 +147,7 @@ impl State {
             installations: Vec::new(),
             minted: Vec::new(),
             revocations: VecDeque::new(),
+            echo: crate::echo::EchoRules::default(),
             next_id: 1_000_000,
             seq: 0,
         }
