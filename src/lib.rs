@@ -1,8 +1,9 @@
 //! secret-refresh: writes refreshed credentials back into GitHub secrets.
 //!
-//! Data flows one way: inputs → validated [`config::Config`] → [`plan`] (compare) →
-//! [`seal`] → [`github`] client → [`report`]. Values stay in [`secret::SecretValue`] from the
-//! moment they are read until they are sealed.
+//! Data flows one way: inputs → validated [`config::Config`] → [`engine`] (compare, plan,
+//! write) → [`secret::seal`] → [`github`] client → [`report`] → [`output`]. Values stay in
+//! [`secret::SecretValue`] from the moment they are read until they are sealed. The layout is
+//! drawn in `docs/architecture.md`.
 
 // Every `pub` item is reachable from the crate's root: no `pub` that only looks public.
 #![warn(unreachable_pub)]
