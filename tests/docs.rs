@@ -1,7 +1,8 @@
 //! The documentation as a front page and a set of pages that tell one story: the README stays
-//! short, every relative link leads somewhere, and every release the docs name is the version
-//! `Cargo.toml` holds (one version, told the same everywhere). No network, no binary: only the
-//! files of the repository are read.
+//! short, every relative link leads somewhere, every file of the repository the docs name in
+//! code (`src/engine/`, `tests/integration/agents.rs`) exists, and every release the docs name
+//! is the version `Cargo.toml` holds (one version, told the same everywhere). No network, no
+//! binary: only the files of the repository are read.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -316,6 +317,88 @@ fn every_relative_link_leads_to_a_file_and_heading_that_exist() {
     );
 }
 
+/// The inline code spans of the prose (outside fenced blocks).
+fn code_spans(text: &str) -> Vec<(usize, String)> {
+    let mut spans = Vec::new();
+    let mut fenced = false;
+    for (n, line) in text.lines().enumerate() {
+        if line.trim_start().starts_with("```") {
+            fenced = !fenced;
+            continue;
+        }
+        if !fenced {
+            let parts: Vec<&str> = line.split('`').collect();
+            spans.extend(
+                parts
+                    .iter()
+                    .skip(1)
+                    .step_by(2)
+                    .take(parts.len().saturating_sub(1) / 2)
+                    .map(|s| (n + 1, (*s).to_owned())),
+            );
+        }
+    }
+    spans
+}
+
+/// The folders a path in the docs may start with: the repository's and `src/`'s.
+fn folders() -> BTreeSet<String> {
+    let mut folders = BTreeSet::new();
+    for dir in [root().to_path_buf(), root().join("src")] {
+        for entry in std::fs::read_dir(&dir).expect("read a folder") {
+            let entry = entry.expect("directory entry");
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if entry.path().is_dir() && name != "target" && name != ".git" {
+                folders.insert(name);
+            }
+        }
+    }
+    folders
+}
+
+#[test]
+fn every_file_of_the_repository_the_docs_name_exists() {
+    let folders = folders();
+    let mut missing = Vec::new();
+    let mut checked = 0;
+    for page in pages() {
+        let name = page
+            .strip_prefix(root())
+            .unwrap_or(&page)
+            .display()
+            .to_string();
+        for (line, span) in code_spans(&read(&page)) {
+            let path = span.trim_end_matches('/');
+            // `src/commands/NAME.rs`: a placeholder, not a file.
+            let placeholder = path
+                .split(['/', '.'])
+                .any(|w| w.len() > 2 && w.chars().all(|c| c.is_ascii_uppercase() || c == '_'));
+            let looks_like_a_path = !placeholder
+                && path.contains('/')
+                && path
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-./".contains(c))
+                && path.split('/').next().is_some_and(|f| folders.contains(f));
+            if !looks_like_a_path {
+                continue;
+            }
+            checked += 1;
+            if !root().join(path).exists() && !root().join("src").join(path).exists() {
+                missing.push(format!("{name}:{line}: `{span}`"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "the docs name files that do not exist (moved or split? name the new place):\n{}",
+        missing.join("\n")
+    );
+    assert!(
+        checked > 20,
+        "only {checked} paths checked: is the scan looking?"
+    );
+}
+
 #[test]
 fn the_scanners_find_what_they_look_for() {
     assert_eq!(versions("uses: a@b # v1.2.3"), ["1.2.3"]);
@@ -335,6 +418,14 @@ fn the_scanners_find_what_they_look_for() {
         ["a-b-c-d", "a-b-c-d-1", "re-runs"]
             .map(str::to_owned)
             .into()
+    );
+    assert_eq!(
+        code_spans("a `src/x.rs` b `c`\n```\n`no`\n```\n`d` and `unclosed"),
+        [
+            (1, "src/x.rs".to_owned()),
+            (1, "c".to_owned()),
+            (5, "d".to_owned())
+        ]
     );
     assert_eq!(
         links("[a](x.md#y) `[b](no)`\n```\n[c](no)\n```\n[d](https://e)"),
