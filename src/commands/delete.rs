@@ -20,6 +20,7 @@ use super::{Credential, Error, Style, TargetArgs, Tone};
 use crate::config::names::SecretName;
 use crate::github::endpoints::{self, Deleted};
 use crate::github::{ApiError, Client, Policy};
+use crate::output::words::{Count, List};
 use crate::report::outcome::OutcomeCode;
 use crate::secret::SecretValue;
 use crate::target::Target;
@@ -168,7 +169,7 @@ pub fn run(args: DeleteArgs) -> Result<(), Error> {
     // before the first one (as `set` and `rotate` do).
     let deletes = names.len() * targets.len();
     if let Some((title, message)) = crate::report::long_run_of(
-        plural(deletes, "delete", "deletes"),
+        Count("delete", deletes).to_string(),
         session.client.pacing().floor(deletes),
         false,
         session.is_app(),
@@ -191,11 +192,7 @@ pub fn run(args: DeleteArgs) -> Result<(), Error> {
 
 /// The plan: each target and the secrets deleted from it.
 fn plan_text(style: Style, names: &[SecretName], targets: &[Target]) -> String {
-    let list = names
-        .iter()
-        .map(SecretName::as_str)
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = List::comma(names.iter().map(SecretName::as_str));
     let rows: Vec<(Vec<String>, Tone)> = targets
         .iter()
         .map(|t| (vec![t.to_string(), format!("delete {list}")], Tone::Plain))
@@ -204,8 +201,8 @@ fn plan_text(style: Style, names: &[SecretName], targets: &[Target]) -> String {
     format!(
         "{}Plan: delete {} from {}.\n",
         super::table(style, &["TARGET", "ACTION"], &rows),
-        plural(n, "secret", "secrets"),
-        plural(targets.len(), "target", "targets"),
+        Count("secret", n),
+        Count("target", targets.len()),
     )
 }
 
@@ -234,7 +231,7 @@ struct ConfirmError(std::io::Error);
 fn confirm(n: usize) -> Result<bool, ConfirmError> {
     super::print(&format!(
         "Delete {}? This cannot be undone. Type yes to go on: ",
-        plural(n, "secret", "secrets")
+        Count("secret", n)
     ));
     let mut answer = String::new();
     std::io::stdin()
@@ -368,7 +365,7 @@ fn report(
     err.flush();
 
     let mut out = results_table(style, rows);
-    let req = plural(requests as usize, "request", "requests");
+    let req = Count("request", requests).to_string();
     let (done, remaining) = done_and_remaining(targets, rows);
     if remaining.is_empty() {
         out.push_str(&style.paint(&done_line(rows, targets.len(), &req), Tone::Good));
@@ -489,7 +486,7 @@ fn done_line(rows: &[Row], targets: usize, req: &str) -> String {
         } else {
             String::new()
         },
-        plural(targets, "target", "targets"),
+        Count("target", targets),
     )
 }
 
@@ -506,16 +503,6 @@ fn stopped_line(cancelled: Option<crate::cancel::Signal>, req: &str) -> String {
 
 /// The Done / Failed / Not tried lines of a run that stopped.
 fn progress_lines(rows: &[Row], done: &[&Target], remaining: &[&Target]) -> String {
-    let list = |ts: &[&Target]| {
-        if ts.is_empty() {
-            "none".to_owned()
-        } else {
-            ts.iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        }
-    };
     let failed: Vec<&Target> = remaining
         .iter()
         .copied()
@@ -532,11 +519,11 @@ fn progress_lines(rows: &[Row], done: &[&Target], remaining: &[&Target]) -> Stri
     format!(
         "Done ({}): {}\nFailed ({}): {}\nNot tried ({}): {}\n",
         done.len(),
-        list(done),
+        List::comma(done),
         failed.len(),
-        list(&failed),
+        List::comma(&failed),
         not_tried.len(),
-        list(&not_tried)
+        List::comma(&not_tried)
     )
 }
 
@@ -564,10 +551,6 @@ fn resume_advice(args: &DeleteArgs, remaining: &[&Target], lead: &str) -> String
         "{note}{lead} (running the whole command again is safe too):\n  {}\n",
         cmd.join(" ")
     )
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use crate::config::{Config, NewSecret, Origin, Visibility, MAX_VALUE_BYTES};
 use crate::engine::{FailureKind, Outcome, Progress, Report};
 use crate::github::endpoints::{self, ReadError};
 use crate::github::{ApiError, Client, Policy};
+use crate::output::words::{Count, DaysLeft, List};
 use crate::secret::{secret_from_bytes, SecretValue};
 use crate::target::Target;
 
@@ -297,11 +298,7 @@ pub(super) fn ask_twice(question: &str) -> Result<SecretValue, PromptError> {
 }
 
 fn name_list(names: &[SecretName]) -> String {
-    names
-        .iter()
-        .map(SecretName::as_str)
-        .collect::<Vec<_>>()
-        .join(", ")
+    List::comma(names.iter().map(SecretName::as_str)).to_string()
 }
 
 /// The engine's configuration: a token, or the app (whose installation token the engine mints
@@ -366,21 +363,13 @@ fn print_report(
     let style = Style::stdout();
     let mut out = results_table(style, report);
     let (done, remaining) = done_and_remaining(report, targets);
-    let requests = format!(
-        "{} {}",
-        report.requests,
-        if report.requests == 1 {
-            "request"
-        } else {
-            "requests"
-        }
-    );
+    let requests = Count("request", report.requests);
     let names = args.names.join(", ");
     if remaining.is_empty() && !report.failed() {
         out.push_str(&style.paint(
             &format!(
                 "Set {names} in {} with {requests} to GitHub.\n",
-                plural(done.len(), "target", "targets")
+                Count("target", done.len())
             ),
             Tone::Good,
         ));
@@ -401,25 +390,11 @@ fn print_report(
         Tone::Bad,
     ));
     out.push_str(&format!(
-        "Updated ({}): {}\n",
+        "Updated ({}): {}\nNot updated ({}): {}\n",
         done.len(),
-        if done.is_empty() {
-            "none".to_owned()
-        } else {
-            done.iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        }
-    ));
-    out.push_str(&format!(
-        "Not updated ({}): {}\n",
+        List::comma(&done),
         remaining.len(),
-        remaining
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
+        List::comma(&remaining)
     ));
     out.push_str(&resume_advice(args, &remaining));
     super::print(&out);
@@ -456,11 +431,7 @@ fn report_errors(report: &Report, credential: &Credential, now: time::OffsetDate
                     "{} expires {} ({}); rotate it before then",
                     credential.describe(),
                     report.token_expiry.as_deref().unwrap_or_default(),
-                    if days < 0 {
-                        "already expired".to_owned()
-                    } else {
-                        format!("in {days} days")
-                    }
+                    DaysLeft(days)
                 ),
             );
         }
@@ -652,10 +623,6 @@ pub(super) fn write_remaining(text: &str) -> std::io::Result<PathBuf> {
     ))
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 /// `--dry-run`: one public-key read per target proves the token reaches it. Nothing is written
 /// and the value is not asked for (a value typed for nothing is one more chance to leak it).
 /// With the app, the installation token is minted with the write permission `set` would use
@@ -747,7 +714,7 @@ fn open_dry_run_session(
 fn not_checked(requests: u64) -> String {
     format!(
         "\nDry run: access could not be checked ({} made); nothing was written.",
-        plural(requests as usize, "request", "requests")
+        Count("request", requests)
     )
 }
 
@@ -781,8 +748,8 @@ fn after_cancel(closed: &Result<(), crate::auth::guard::RevokeError>, is_app: bo
 /// "3 requests" and, when the app's token was revoked, ", the token revoked".
 fn dry_run_requests(requests: u64, revoked: bool) -> String {
     format!(
-        "{requests} {}{}",
-        if requests == 1 { "request" } else { "requests" },
+        "{}{}",
+        Count("request", requests),
         if revoked { ", the token revoked" } else { "" }
     )
 }
@@ -835,7 +802,7 @@ fn print_dry_run(
     } else {
         out.push_str(&format!(
             "Dry run: {who} cannot reach {failed} of {} (checked with {req}); nothing was written.\n",
-            plural(targets.len(), "target", "targets")
+            Count("target", targets.len())
         ));
         super::print(&out);
         Err(Error::Reported)

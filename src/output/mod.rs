@@ -15,6 +15,8 @@
 //! Writers are injected so tests capture them. Nothing else in the crate writes to standard
 //! output or error (a unit test below checks the sources).
 
+pub mod words;
+
 use std::io::{self, Write};
 
 use crate::secret::SecretValue;

@@ -7,6 +7,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::config::Config;
+use crate::output::words::{Count, DaysLeft, List};
 use crate::output::{md_cell, md_text, Reporter, MAX_SUMMARY_BYTES};
 use crate::report::outcome::{Outcome, Report, Row, SkipReason};
 
@@ -61,11 +62,7 @@ pub fn print(report: &Report, config: &Config, reporter: &mut Reporter, now: Off
                 "token expires soon",
                 &format!(
                     "the token expires {when} ({}); rotate it before then",
-                    if days < 0 {
-                        "already expired".to_owned()
-                    } else {
-                        format!("in {days} days")
-                    }
+                    DaysLeft(days)
                 ),
             );
         }
@@ -101,7 +98,7 @@ pub fn headline(report: &Report, action: bool) -> String {
     let changed = report.not_written();
     let unchanged = report.unchanged().len();
     let targets = report.targets.len();
-    let t = plural(targets, "target", "targets");
+    let t = Count("target", targets).to_string();
     let acted = report
         .rows
         .iter()
@@ -109,12 +106,12 @@ pub fn headline(report: &Report, action: bool) -> String {
     match report.skip {
         _ if changed == 0 && !acted && report.fatal.is_none() => format!(
             "Nothing to write: {} equal to the stored {}. No request was made.",
-            plural(unchanged, "secret is", "secrets are"),
+            Count(("secret is", "secrets are"), unchanged),
             if unchanged == 1 { "value" } else { "values" }
         ),
         Some(SkipReason::NoToken) => format!(
             "{} changed but not written: no token was given ({}).",
-            plural(changed, "secret", "secrets"),
+            Count("secret", changed),
             if action {
                 "set `token` to write them"
             } else {
@@ -123,11 +120,11 @@ pub fn headline(report: &Report, action: bool) -> String {
         ),
         Some(SkipReason::DryRun) => format!(
             "Dry run: {} would be written to {t}; nothing was written.",
-            plural(changed, "secret", "secrets")
+            Count("secret", changed)
         ),
         Some(SkipReason::Event) => format!(
             "{} changed but not written: writes are refused on pull_request_target events.",
-            plural(changed, "secret", "secrets")
+            Count("secret", changed)
         ),
         None => wrote(report, &t),
     }
@@ -157,15 +154,15 @@ fn wrote(report: &Report, t: &str) -> String {
         };
         format!(
             "Wrote {} to {of} ({}) with {} to GitHub",
-            plural(names.len(), "secret", "secrets"),
-            plural(written.len(), "write", "writes"),
-            plural(report.requests as usize, "request", "requests"),
+            Count("secret", names.len()),
+            Count("write", written.len()),
+            Count("request", report.requests),
         )
     } else {
         format!(
             "Wrote {} to {t} with {} to GitHub",
-            plural(written.len(), "secret", "secrets"),
-            plural(report.requests as usize, "request", "requests"),
+            Count("secret", written.len()),
+            Count("request", report.requests),
         )
     };
     if report.retries > 0 {
@@ -182,7 +179,7 @@ fn wrote(report: &Report, t: &str) -> String {
     if already > 0 {
         s.push_str(&format!(
             " {} by an earlier attempt of this run.",
-            plural(already, "was already written", "were already written")
+            Count(("was already written", "were already written"), already)
         ));
     }
     if failed + skipped > 0 || report.fatal.is_some() {
@@ -200,10 +197,6 @@ fn wrote(report: &Report, t: &str) -> String {
 
 fn count(report: &Report, f: impl Fn(&Outcome) -> bool) -> usize {
     report.rows.iter().filter(|r| f(&r.outcome)).count()
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// The markdown step summary. Every text in it goes through the output layer's markdown
@@ -239,7 +232,7 @@ pub fn summary(report: &Report) -> String {
                 md.push_str(&format!(
                     "\n{} left out: a step summary is limited to 1 MiB (the audit log and the \
                      log above have every row).\n",
-                    plural(left, "row", "rows")
+                    Count("row", left)
                 ));
                 break;
             }
@@ -339,7 +332,7 @@ pub fn long_run(
     action: bool,
     app: bool,
 ) -> Option<(&'static str, String)> {
-    long_run_of(plural(writes, "write", "writes"), floor, action, app)
+    long_run_of(Count("write", writes).to_string(), floor, action, app)
 }
 
 /// [`long_run`] for requests counted in other words (`451 deletes`), on the command line.
@@ -352,15 +345,15 @@ pub fn long_run_of(
     if floor < crate::pacing::LONG_RUN {
         return None;
     }
-    let paced = crate::pacing::GITHUB_WINDOWS
-        .iter()
-        .map(|w| match w.length.as_secs() {
-            60 => format!("{} a minute", w.limit),
-            3600 => format!("{} an hour", w.limit),
-            s => format!("{} per {s} s", w.limit),
-        })
-        .collect::<Vec<_>>()
-        .join(" and ");
+    let paced = List::and(
+        crate::pacing::GITHUB_WINDOWS
+            .iter()
+            .map(|w| match w.length.as_secs() {
+                60 => format!("{} a minute", w.limit),
+                3600 => format!("{} an hour", w.limit),
+                s => format!("{} per {s} s", w.limit),
+            }),
+    );
     let why = format!(
         "{what} will take at least {}: GitHub allows 80 content-creating requests a minute and \
          500 an hour, and secret-refresh paces them at {paced}",

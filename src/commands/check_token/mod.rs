@@ -16,6 +16,7 @@ use crate::cancel::unless_cancelled;
 use crate::config::AppCredentials;
 use crate::github::endpoints::{self, Installation, InstallationOf};
 use crate::github::{ApiError, Client, Policy};
+use crate::output::words::{Count, DaysLeft, List};
 use crate::secret::SecretValue;
 use crate::target::{App, Repo, Target};
 
@@ -226,14 +227,14 @@ fn token_findings(client: &Client, scopes: Option<&str>, warn_days: u32, found: 
             let soon = days < i64::from(warn_days);
             found.line(
                 "Expires",
-                format!("{when} ({})", days_text(days)),
+                format!("{when} ({})", DaysLeft(days)),
                 if soon { Tone::Bad } else { Tone::Good },
             );
             if soon {
                 found.problem(format!(
                     "the token expires {} (within --warn-days {})\n  fix: create its \
                      successor now and rotate it in (see \"Rotating a PAT\" in the README)",
-                    days_text(days),
+                    DaysLeft(days),
                     warn_days
                 ));
             }
@@ -284,27 +285,7 @@ pub(super) fn key_findings(
 
 /// `N request(s)` and what follows it in the closing line.
 pub(super) fn requests_text(requests: u64, then: &str) -> String {
-    format!(
-        "{requests} {}{then}",
-        if requests == 1 { "request" } else { "requests" }
-    )
-}
-
-fn plural(n: usize) -> String {
-    if n == 1 {
-        "1 problem".into()
-    } else {
-        format!("{n} problems")
-    }
-}
-
-fn days_text(days: i64) -> String {
-    match days {
-        d if d < 0 => "already expired".into(),
-        0 => "today".into(),
-        1 => "in 1 day".into(),
-        d => format!("in {d} days"),
-    }
+    format!("{}{then}", Count("request", requests))
 }
 
 /// The status and ` (GitHub's message)` of a refusal.
@@ -418,7 +399,7 @@ impl Findings {
             out.push_str(&style.paint(
                 &format!(
                     "Not OK: {} (checked with {requests}).\n",
-                    plural(self.problems.len())
+                    Count("problem", self.problems.len())
                 ),
                 Tone::Bad,
             ));
@@ -668,20 +649,13 @@ fn describe_installation(installation: &Installation, found: &mut Findings) -> S
         format!("{} on {account} ({selection})", installation.id),
         Tone::Plain,
     );
-    let granted: Vec<String> = installation
-        .permissions
-        .iter()
-        .map(|(k, v)| format!("{k}: {v}"))
-        .collect();
-    found.line(
-        "Permissions",
-        if granted.is_empty() {
-            "none".to_owned()
-        } else {
-            granted.join(", ")
-        },
-        Tone::Plain,
+    let granted = List::comma(
+        installation
+            .permissions
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}")),
     );
+    found.line("Permissions", granted.to_string(), Tone::Plain);
     account
 }
 

@@ -33,6 +33,7 @@ use crate::config::{Auth, NewSecret, Origin, MAX_VALUE_BYTES};
 use crate::engine::{Outcome, Progress, Report};
 use crate::github::credentials::{self, Holder, RevokeError};
 use crate::github::{endpoints, ApiError, ApiUrl, Client, Policy};
+use crate::output::words::{Count, DaysLeft, List};
 use crate::secret::seal::SealingKey;
 use crate::secret::{secret_from_bytes, SecretValue};
 use crate::target::Target;
@@ -138,8 +139,8 @@ pub fn run(args: RotateArgs) -> Result<(), Error> {
     if !checked.problems.is_empty() {
         super::print(&format!(
             "The new token did not pass: {} (checked with {}); nothing was written.\n",
-            plural(checked.problems.len(), "problem", "problems"),
-            plural(client.requests() as usize, "request", "requests")
+            Count("problem", checked.problems.len()),
+            Count("request", client.requests())
         ));
         return Err(Error::Reported);
     }
@@ -816,16 +817,12 @@ fn writer_label(writer: Option<&Credential>) -> String {
     }
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 /// A signal stopped the check of the new token: said here, with the requests it took.
 fn cancelled_before_writing(signal: crate::cancel::Signal, requests: u64) -> Error {
     super::say(&format!(
         "cancelled by {} while the new token was checked ({}): nothing was written",
         signal.name(),
-        plural(requests as usize, "request", "requests")
+        Count("request", requests)
     ));
     Error::CancelledReported(signal)
 }
@@ -850,7 +847,7 @@ fn print_check(style: Style, args: &RotateArgs, inputs: &Inputs, checked: &Check
         out.push_str(&format!(
             "Expires:      {}\n",
             match (&checked.expiry, checked.days_left) {
-                (Some(e), Some(d)) => format!("{e} ({})", days_text(d)),
+                (Some(e), Some(d)) => format!("{e} ({})", DaysLeft(d)),
                 (Some(e), None) => format!("{e} (not understood)"),
                 (None, _) => "never (GitHub sent no expiry date)".to_owned(),
             }
@@ -905,7 +902,7 @@ fn warn_check(checked: &Checked, warn_days: u32) {
                 &format!(
                     "the new token expires {expiry} ({}), within --warn-days {warn_days}: \
                      plan its successor",
-                    days_text(days)
+                    DaysLeft(days)
                 ),
             );
         }
@@ -920,22 +917,13 @@ fn warn_check(checked: &Checked, warn_days: u32) {
     err.flush();
 }
 
-fn days_text(days: i64) -> String {
-    match days {
-        d if d < 0 => "expired".into(),
-        0 => "today".into(),
-        1 => "in 1 day".into(),
-        d => format!("in {d} days"),
-    }
-}
-
 /// `--dry-run`: what a run would do.
 fn plan(args: &RotateArgs, inputs: &Inputs, who: &str, requests: u64) -> String {
     let (name, targets) = (&inputs.name, inputs.targets.as_slice());
     let n = targets.len();
     let mut steps = vec![format!(
         "write {name} into {} with {who}, one at a time{}",
-        plural(n, "target", "targets"),
+        Count("target", n),
         if args.keep_going {
             ", trying every target"
         } else {
@@ -961,7 +949,7 @@ fn plan(args: &RotateArgs, inputs: &Inputs, who: &str, requests: u64) -> String 
             [one] => one.to_string(),
             all => format!("all {} targets", all.len()),
         },
-        plural(requests as usize, "request", "requests")
+        Count("request", requests)
     ));
     out
 }
@@ -1020,8 +1008,8 @@ fn print_outcome(o: Final<'_>) {
             &format!(
                 "Rotated {} in {}: written and verified with {} to GitHub.\n",
                 o.inputs.name,
-                plural(all, "target", "targets"),
-                plural(o.done.requests as usize, "request", "requests")
+                Count("target", all),
+                Count("request", o.done.requests)
             ),
             Tone::Good,
         ));
@@ -1142,7 +1130,7 @@ fn revoke_line(o: &Final<'_>, err: &mut crate::output::Reporter) -> Option<(Stri
 
 /// A rotation that did not finish: how it ended, the three lists, how to finish, how to undo.
 fn unfinished(o: &Final<'_>, sorted: &Sorted<'_>) -> String {
-    let requests = plural(o.done.requests as usize, "request", "requests");
+    let requests = Count("request", o.done.requests);
     let stopped = !o.args.keep_going && !sorted.not_tried.is_empty();
     let mut out = o.style.paint(
         &if crate::cancel::requested().is_some() {
@@ -1157,30 +1145,20 @@ fn unfinished(o: &Final<'_>, sorted: &Sorted<'_>) -> String {
         },
         Tone::Bad,
     );
-    let list = |ts: &[&Target]| {
-        if ts.is_empty() {
-            "none".to_owned()
-        } else {
-            ts.iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        }
-    };
     out.push_str(&format!(
         "Done ({}): {}\n",
         sorted.done.len(),
-        list(&sorted.done)
+        List::comma(&sorted.done)
     ));
     out.push_str(&format!(
         "Failed ({}): {}\n",
         sorted.failed.len(),
-        list(&sorted.failed)
+        List::comma(&sorted.failed)
     ));
     out.push_str(&format!(
         "Not tried ({}): {}\n",
         sorted.not_tried.len(),
-        list(&sorted.not_tried)
+        List::comma(&sorted.not_tried)
     ));
     let rest: Vec<&Target> = o
         .inputs

@@ -1,0 +1,136 @@
+//! Words for counts, lists and days left, the same in every message (casey/just's `Count` and
+//! `List` are the model): [`Count`] ("1 secret", "3 secrets"), [`List`] ("a, b and c") and
+//! [`DaysLeft`] ("in 3 days").
+
+use std::fmt::{self, Display, Formatter};
+
+/// A number and a noun that agree: `Count("secret", 1)` is "1 secret", `Count("secret", 3)` is
+/// "3 secrets". A noun whose plural is not the singular and an `s` (or a phrase with a verb)
+/// gives both forms: `Count(("secret is", "secrets are"), 2)` is "2 secrets are".
+#[derive(Clone, Copy, Debug)]
+pub struct Count<W, N = usize>(pub W, pub N);
+
+/// How a noun is written for one and for many.
+pub trait Noun {
+    /// Writes the singular (`many` false) or the plural.
+    fn write(&self, f: &mut Formatter<'_>, many: bool) -> fmt::Result;
+}
+
+impl Noun for &str {
+    fn write(&self, f: &mut Formatter<'_>, many: bool) -> fmt::Result {
+        if many {
+            write!(f, "{self}s")
+        } else {
+            f.write_str(self)
+        }
+    }
+}
+
+impl Noun for (&str, &str) {
+    fn write(&self, f: &mut Formatter<'_>, many: bool) -> fmt::Result {
+        f.write_str(if many { self.1 } else { self.0 })
+    }
+}
+
+impl<W: Noun, N: Display + PartialEq + From<u8>> Display for Count<W, N> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ", self.1)?;
+        self.0.write(f, self.1 != N::from(1))
+    }
+}
+
+/// Items in a sentence: [`List::and`] writes "a, b and c", [`List::comma`] "a, b, c"; either
+/// writes "none" when there is no item.
+#[derive(Clone, Debug)]
+pub struct List {
+    items: Vec<String>,
+    /// Between the last two items.
+    last: &'static str,
+}
+
+impl List {
+    /// "a", "a and b", "a, b and c".
+    pub fn and<T: Display>(items: impl IntoIterator<Item = T>) -> Self {
+        Self::new(items, " and ")
+    }
+
+    /// "a", "a, b", "a, b, c".
+    pub fn comma<T: Display>(items: impl IntoIterator<Item = T>) -> Self {
+        Self::new(items, ", ")
+    }
+
+    fn new<T: Display>(items: impl IntoIterator<Item = T>, last: &'static str) -> Self {
+        Self {
+            items: items.into_iter().map(|i| i.to_string()).collect(),
+            last,
+        }
+    }
+}
+
+impl Display for List {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let n = self.items.len();
+        if n == 0 {
+            return f.write_str("none");
+        }
+        for (i, item) in self.items.iter().enumerate() {
+            if i > 0 {
+                f.write_str(if i + 1 == n { self.last } else { ", " })?;
+            }
+            f.write_str(item)?;
+        }
+        Ok(())
+    }
+}
+
+/// When something expires, in whole days from now ([`crate::report::expiry_days_left`]):
+/// "already expired", "today", "in 1 day", "in 3 days".
+#[derive(Clone, Copy, Debug)]
+pub struct DaysLeft(pub i64);
+
+impl Display for DaysLeft {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            d if d < 0 => f.write_str("already expired"),
+            0 => f.write_str("today"),
+            d => write!(f, "in {}", Count("day", d)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_agree_with_their_number() {
+        assert_eq!(Count("secret", 0).to_string(), "0 secrets");
+        assert_eq!(Count("secret", 1).to_string(), "1 secret");
+        assert_eq!(Count("request", 3_u64).to_string(), "3 requests");
+        assert_eq!(
+            Count(("secret is", "secrets are"), 1).to_string(),
+            "1 secret is"
+        );
+        assert_eq!(
+            Count(("secret is", "secrets are"), 2).to_string(),
+            "2 secrets are"
+        );
+    }
+
+    #[test]
+    fn lists_join_for_a_sentence_and_say_none_when_empty() {
+        assert_eq!(List::and(["a"]).to_string(), "a");
+        assert_eq!(List::and(["a", "b"]).to_string(), "a and b");
+        assert_eq!(List::and(["a", "b", "c"]).to_string(), "a, b and c");
+        assert_eq!(List::comma(["a", "b", "c"]).to_string(), "a, b, c");
+        assert_eq!(List::comma(Vec::<String>::new()).to_string(), "none");
+    }
+
+    #[test]
+    fn days_left_reads_as_a_time() {
+        assert_eq!(DaysLeft(-1).to_string(), "already expired");
+        assert_eq!(DaysLeft(0).to_string(), "today");
+        assert_eq!(DaysLeft(1).to_string(), "in 1 day");
+        assert_eq!(DaysLeft(90).to_string(), "in 90 days");
+    }
+}
