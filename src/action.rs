@@ -146,7 +146,7 @@ async fn run_engine(config: &Config, reporter: &mut Reporter) -> Report {
         config,
         Policy::from_env(),
         &mut |p| {
-            if let crate::engine::Progress::Planned { writes, pacing, .. } = p {
+            if let crate::engine::WriteProgress::Planned { writes, pacing, .. } = p {
                 let app = matches!(config.auth, crate::config::Auth::App(_));
                 announce_long_run(&mut shared.borrow_mut(), writes, &pacing, app);
             }

@@ -5,7 +5,7 @@
 //! under GitHub's limits, not an average of the writes so far (which says nothing of the hour
 //! window until a run is in it).
 
-use crate::engine::Progress;
+use crate::engine::WriteProgress;
 use crate::pacing::Pacing;
 
 /// From this many targets on, a progress bar is drawn (on a terminal).
@@ -29,9 +29,9 @@ impl Paced {
         }
     }
 
-    pub(super) fn observe(&mut self, p: Progress<'_>) {
+    pub(super) fn observe(&mut self, p: WriteProgress<'_>) {
         match p {
-            Progress::Planned { writes, pacing, .. } => {
+            WriteProgress::Planned { writes, pacing, .. } => {
                 if let Some((title, message)) =
                     crate::report::long_run(writes, pacing.floor(writes), false, self.app)
                 {
@@ -42,7 +42,7 @@ impl Paced {
                 bar.set_eta(&eta_text(&pacing, writes));
                 self.bar = Some((bar, pacing));
             }
-            Progress::Done(row) => {
+            WriteProgress::Done(row) => {
                 if let Some((bar, pacing)) = &self.bar {
                     let left = bar.step(&row.target);
                     if bar.shown() {

@@ -11,7 +11,7 @@ use super::options::AppArgs;
 use super::{Credential, Error, Style, TargetArgs, Tone};
 use crate::config::names::SecretName;
 use crate::config::{Config, NewSecret, Origin, Visibility, MAX_VALUE_BYTES};
-use crate::engine::{FailureKind, Outcome, Progress, Report};
+use crate::engine::{FailureKind, Outcome, Report, WriteProgress};
 use crate::github::endpoints::{self, ReadError};
 use crate::github::{ApiError, Client, Policy};
 use crate::output::words::{Count, DaysLeft, List};
@@ -344,7 +344,7 @@ async fn run_with_progress(config: &Config, targets: usize) -> Report {
     let report = crate::engine::run_with(
         config,
         Policy::from_env(),
-        &mut |p: Progress<'_>| paced.observe(p),
+        &mut |p: WriteProgress<'_>| paced.observe(p),
         &mut |t: &SecretValue| crate::output::know_token(t),
     )
     .await;

@@ -52,7 +52,12 @@ pub(super) fn report(
             Ok(k) => k,
             Err(signal) => return Err(crate::commands::cancelled(signal, "")),
         };
-        key_findings(&target, key, crate::engine::app_permission_hint, &mut found);
+        key_findings(
+            &target,
+            key,
+            crate::engine::hints::app_permission_hint,
+            &mut found,
+        );
     }
 
     found.finish("the token", &requests_text(client.requests(), ""))

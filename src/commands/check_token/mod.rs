@@ -162,7 +162,7 @@ fn check_user_token(
         token_findings(client, scopes.as_deref(), warn_days, &mut found);
     }
     if let (Some(t), Some(answer)) = (&target, key) {
-        key_findings(t, answer, crate::engine::permission_hint, &mut found);
+        key_findings(t, answer, crate::engine::hints::permission_hint, &mut found);
     }
     found.finish("the token", &requests_text(client.requests(), ""))
 }

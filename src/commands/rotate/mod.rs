@@ -30,7 +30,7 @@ use crate::audit::{
 use crate::auth::token::TokenKind;
 use crate::config::names::SecretName;
 use crate::config::{Auth, NewSecret, Origin, MAX_VALUE_BYTES};
-use crate::engine::{Outcome, Progress, Report};
+use crate::engine::{Outcome, Report, WriteProgress};
 use crate::github::credentials::{self, Holder, RevokeError};
 use crate::github::{endpoints, ApiError, ApiUrl, Client, Policy};
 use crate::output::words::{Count, DaysLeft, List};
@@ -684,7 +684,7 @@ async fn read_key(client: &Client, target: &Target) -> Result<SealingKey, Proble
             ),
             e if e.is_refusal() => (
                 format!("the new token cannot read the public key ({e})"),
-                crate::engine::permission_hint(target),
+                crate::engine::hints::permission_hint(target),
             ),
             e => (e.to_string(), "check the network and --api-url".to_owned()),
         })?;
@@ -709,7 +709,7 @@ async fn propagate(
         config,
         policy,
         keys,
-        &mut |p: Progress<'_>| paced.observe(p),
+        &mut |p: WriteProgress<'_>| paced.observe(p),
         &mut |t: &SecretValue| crate::output::know_token(t),
     )
     .await;
