@@ -4,7 +4,8 @@
 use crate::error::Error;
 use std::path::PathBuf;
 
-use crate::config::{load, Config, FrontEnd, RawInputs, RunContext, StepEnv};
+use crate::config::input::{FrontEnd, RawInputs, RunContext, StepEnv};
+use crate::config::{load, Config};
 use crate::engine::Report;
 use crate::github::Policy;
 use crate::output::{write_outputs, Mode, Reporter};

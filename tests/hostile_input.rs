@@ -3,11 +3,11 @@
 
 use proptest::prelude::*;
 use secret_refresh::commands::repos_file;
+use secret_refresh::config::input::{FrontEnd, Input, RawInputs, RunContext, StepEnv};
+use secret_refresh::config::load;
+use secret_refresh::config::load::destination::parse_repo_specs;
 use secret_refresh::config::names::SecretName;
 use secret_refresh::config::parse::{parse_file_specs, parse_pairs};
-use secret_refresh::config::{
-    load, parse_repo_specs, FrontEnd, Input, RawInputs, RunContext, StepEnv,
-};
 use secret_refresh::output::{Mode, Reporter};
 use secret_refresh::secret::SecretValue;
 use secret_refresh::target::Repo;

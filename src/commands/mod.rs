@@ -21,7 +21,8 @@ use std::process::ExitCode;
 use clap::Args;
 
 use crate::auth::token::TokenSource;
-use crate::config::{AppCredentials, Auth, Config, Destination, RepoSpec, RunContext, Visibility};
+use crate::config::input::RunContext;
+use crate::config::{AppCredentials, Auth, Config, Destination, RepoSpec, Visibility};
 use crate::secret::SecretValue;
 use crate::target::{App, Repo, Target};
 use options::AppArgs;

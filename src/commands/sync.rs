@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::options::{api_url_or_default, human_mode, read_source, AppArgs};
 use super::Error;
-use crate::config::{FrontEnd, RawInputs, RunContext, StepEnv};
+use crate::config::input::{FrontEnd, RawInputs, RunContext, StepEnv};
 use crate::output::Reporter;
 use crate::secret::SecretValue;
 

@@ -2,8 +2,9 @@
 //! stopped, failed and resumed, and the calls it takes. The HTTP tests cover the wire.
 
 use crate::audit::{records, Ledger, RunBinding};
+use crate::config::input::RunContext;
 use crate::config::names::SecretName;
-use crate::config::{Auth, Config, Destination, NewSecret, Origin, RepoSpec, RunContext};
+use crate::config::{Auth, Config, Destination, NewSecret, Origin, RepoSpec};
 use crate::engine::memory_store::{Fails, MemoryStore};
 use crate::engine::plan::Plan;
 use crate::engine::write::Writer;

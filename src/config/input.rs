@@ -1,0 +1,185 @@
+//! The inputs as given, before validation: [`RawInputs`] (the input's text, as the runner or the
+//! command line gives it), the step's environment ([`StepEnv`]), the facts of the run that are
+//! not inputs ([`RunContext`]), and each [`Input`]'s name as the front end the user typed into
+//! spells it.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::secret::SecretValue;
+
+/// Inputs exactly as given: every field is the input's text, empty when not set.
+#[derive(Debug, Default, Clone)]
+pub struct RawInputs {
+    pub token: SecretValue,
+    pub secrets: SecretValue,
+    /// Lines of `NAME` or `NAME=VARIABLE`: values taken from the step's environment.
+    pub secrets_from_env: String,
+    pub files: String,
+    pub prefix: String,
+    pub if_no_files_found: String,
+    pub current: SecretValue,
+    /// Lines of `NAME` or `NAME=VARIABLE`: stored values taken from the step's environment.
+    pub current_from_env: String,
+    pub repository: String,
+    pub dry_run: String,
+    pub api_url: String,
+    pub repositories: String,
+    pub environment: String,
+    pub organization: String,
+    pub visibility: String,
+    pub selected_repositories: String,
+    pub app: String,
+    pub fail_fast: String,
+    pub allow_pull_request_target: String,
+    pub token_expiry_warning_days: String,
+    pub audit_log: String,
+    pub app_id: String,
+    pub app_private_key: SecretValue,
+    pub app_installation_id: String,
+    /// The step's environment, read only for the variables the `*-from-env` inputs name.
+    pub step_env: StepEnv,
+}
+
+/// Reads the step's environment variables by name; values come back as [`SecretValue`].
+#[derive(Clone, Default)]
+pub struct StepEnv(Option<Arc<Lookup>>);
+
+type Lookup = dyn Fn(&str) -> Option<String> + Send + Sync;
+
+impl StepEnv {
+    pub fn new(lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
+        Self(Some(Arc::new(lookup)))
+    }
+
+    /// The process's own environment.
+    pub fn process() -> Self {
+        Self::new(crate::env::var)
+    }
+
+    pub(super) fn get(&self, name: &str) -> Option<SecretValue> {
+        self.0.as_ref().and_then(|f| f(name)).map(SecretValue::new)
+    }
+}
+
+impl fmt::Debug for StepEnv {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("StepEnv(..)")
+    }
+}
+
+/// Which front end the inputs came through: errors name what that user typed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum FrontEnd {
+    /// `with:` inputs of the action.
+    #[default]
+    Action,
+    /// Flags of `secret-refresh sync`.
+    Cli,
+}
+
+/// Facts about the run that are not inputs.
+#[derive(Debug, Default, Clone)]
+pub struct RunContext {
+    pub workspace: PathBuf,
+    /// `$RUNNER_TEMP`: listed files may also resolve into it (the action only).
+    pub runner_temp: Option<PathBuf>,
+    pub event_name: String,
+    pub actor: String,
+    pub run_id: String,
+    /// `$GITHUB_RUN_ATTEMPT`: 1 for the first attempt, more for a re-run of the same run.
+    pub run_attempt: String,
+    /// `$GITHUB_JOB`: the job's id in the workflow.
+    pub job: String,
+    /// `$GITHUB_ACTION`: the step's id in the job (the runner names a step without one, with a
+    /// suffix when an action is used twice), the same in every attempt.
+    pub step: String,
+    /// `$GITHUB_REPOSITORY`, the default of `repository`.
+    pub default_repository: String,
+    /// `$GITHUB_API_URL`, the default of `api-url`.
+    pub default_api_url: String,
+    pub front_end: FrontEnd,
+}
+
+/// One input, whatever the front end calls it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    Token,
+    Secrets,
+    SecretsFromEnv,
+    Files,
+    Prefix,
+    IfNoFilesFound,
+    Current,
+    CurrentFromEnv,
+    Repository,
+    DryRun,
+    ApiUrl,
+    Repositories,
+    Environment,
+    Organization,
+    Visibility,
+    SelectedRepositories,
+    App,
+    FailFast,
+    AllowPullRequestTarget,
+    TokenExpiryWarningDays,
+    AuditLog,
+    AppId,
+    AppPrivateKey,
+    AppInstallationId,
+    Workspace,
+}
+
+impl Input {
+    /// The name in `with:` (action) or on the command line (`sync`).
+    pub fn name(self, front: FrontEnd) -> &'static str {
+        use Input::*;
+        let (action, cli) = match self {
+            Token => ("token", "GH_TOKEN"),
+            Secrets => ("secrets", "--secrets-file/--secrets-env"),
+            SecretsFromEnv => ("secrets-from-env", "--secret-from-env"),
+            Files => ("files", "--files"),
+            Prefix => ("prefix", "--prefix"),
+            IfNoFilesFound => ("if-no-files-found", "--if-no-files-found"),
+            Current => ("current", "--current-file/--current-env"),
+            CurrentFromEnv => ("current-from-env", "--current-from-env"),
+            Repository => ("repository", "--repo"),
+            DryRun => ("dry-run", "--dry-run"),
+            ApiUrl => ("api-url", "--api-url"),
+            Repositories => ("repositories", "--repositories"),
+            Environment => ("environment", "--env"),
+            Organization => ("organization", "--org"),
+            Visibility => ("visibility", "--visibility"),
+            SelectedRepositories => ("selected-repositories", "--selected-repo"),
+            App => ("app", "--app"),
+            FailFast => ("fail-fast", "--fail-fast"),
+            AllowPullRequestTarget => ("allow-pull-request-target", "allow-pull-request-target"),
+            TokenExpiryWarningDays => ("token-expiry-warning-days", "--token-expiry-warning-days"),
+            AuditLog => ("audit-log", "--audit-log"),
+            AppId => ("app-id", "--app-id"),
+            AppPrivateKey => ("app-private-key", "--app-key-file"),
+            AppInstallationId => ("app-installation-id", "--app-installation-id"),
+            Workspace => ("GITHUB_WORKSPACE", "--workspace"),
+        };
+        match front {
+            FrontEnd::Action => action,
+            FrontEnd::Cli => cli,
+        }
+    }
+
+    pub(super) fn named(self, front: FrontEnd) -> Named {
+        Named(self.name(front))
+    }
+}
+
+/// An input's name quoted for a message: `` `repository` `` or `` `--repo` ``.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Named(&'static str);
+
+impl fmt::Display for Named {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}`", self.0)
+    }
+}
