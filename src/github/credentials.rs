@@ -7,8 +7,12 @@ use serde::Deserialize;
 use serde_json::json;
 use zeroize::Zeroize;
 
+use super::client::policy::Policy;
+use super::client::Client;
+use super::error::ApiError;
+use super::routes;
+use super::url::ApiUrl;
 use super::wire::Login;
-use super::{routes, ApiError, ApiUrl, Client, Policy};
 use crate::secret::SecretValue;
 
 /// What `GET /user` says of a token GitHub accepted.
@@ -93,7 +97,7 @@ pub async fn revoke(api: &ApiUrl, policy: Policy, token: &SecretValue) -> Result
             host: api.gh_hostname(),
         });
     }
-    if super::TokenKind::of(token).is_installation() {
+    if super::token_kind::TokenKind::of(token).is_installation() {
         return Err(RevokeError::InstallationToken);
     }
     crate::output::know_token(token);

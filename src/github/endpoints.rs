@@ -8,8 +8,11 @@ use http::StatusCode;
 use serde::Deserialize;
 use zeroize::Zeroize;
 
+use super::answer::Answer;
+use super::client::Client;
+use super::error::ApiError;
+use super::routes;
 use super::wire::{Login, RepoName};
-use super::{routes, Answer, ApiError, Client};
 use crate::secret::SecretValue;
 use crate::target::{Repo, Target};
 
@@ -22,7 +25,7 @@ pub struct PublicKey {
 }
 
 #[derive(Deserialize)]
-pub(in crate::github) struct PublicKeyDoc {
+pub(super) struct PublicKeyDoc {
     key_id: String,
     key: String,
 }
@@ -114,28 +117,6 @@ pub async fn secret_visibility(
         Ok(answer) => Err(unexpected(&answer)),
         Err(ApiError::NotFound { .. }) => Ok(None),
         Err(e) => Err(e),
-    }
-}
-
-impl ApiError {
-    /// Whether GitHub answered and refused (a 4xx, or a status the route does not document),
-    /// rather than no usable answer coming at all.
-    pub fn is_refusal(&self) -> bool {
-        matches!(
-            self,
-            ApiError::Unauthorized { .. }
-                | ApiError::Forbidden { .. }
-                | ApiError::NotFound { .. }
-                | ApiError::Rejected { .. }
-                | ApiError::Unexpected { .. }
-        )
-    }
-
-    /// The status GitHub refused with ([`ApiError::is_refusal`]), for messages ("GitHub
-    /// answered 403"); `None` when no answer was refused (the network, a bad body, a 5xx after
-    /// retries). Callers outside `github` name the refusal by its variant, never by a number.
-    pub fn refused_status(&self) -> Option<u16> {
-        self.status().filter(|_| self.is_refusal())
     }
 }
 

@@ -2,21 +2,26 @@
 //! policy, the token's check, User-Agent, timeouts, retries, pacing, a body cap), one pager,
 //! the routes, and a typed [`ApiError`] that carries no value or token.
 
+mod answer;
 mod client;
 pub mod credentials;
 pub mod endpoints;
+mod error;
 mod pager;
 pub mod repos;
 pub mod routes;
 mod store;
+mod token_check;
 mod token_kind;
 mod url;
 pub mod wire;
 
-pub use client::{
-    check_token, Answer, ApiError, Client, Policy, Stats, TokenError, MAX_BODY_BYTES,
-};
-pub use pager::{PageError, Pages, MAX_PAGES};
+pub use answer::Answer;
+pub use client::policy::{Policy, MAX_BODY_BYTES};
+pub use client::{Client, Stats};
+pub use error::{ApiError, PageError};
+pub use pager::{Pages, MAX_PAGES};
 pub(crate) use store::{Sealed, SecretStore};
+pub use token_check::{check_token, TokenError};
 pub use token_kind::TokenKind;
 pub use url::{ApiUrl, UrlError};

@@ -12,7 +12,9 @@ use std::collections::HashSet;
 use http::StatusCode;
 use url::Url;
 
-use super::client::{Answer, ApiError, Client};
+use super::answer::Answer;
+use super::client::Client;
+use super::error::{ApiError, PageError};
 
 /// The most pages one listing may take (100 items a page: 100 000 items).
 pub const MAX_PAGES: usize = 1000;
@@ -23,36 +25,6 @@ pub(crate) const MAX_ITEMS: usize = 100_000;
 pub(crate) const MAX_LISTING_BYTES: usize = 256 * 1024 * 1024;
 /// GitHub's page size when `per_page` is not given.
 const DEFAULT_PER_PAGE: usize = 30;
-
-/// Why a listing could not be followed to its end.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PageError {
-    #[error(
-        "GitHub's link to the next page points away from the API's host: refused, so the \
-         listing is incomplete"
-    )]
-    OtherOrigin,
-    #[error("GitHub's link to the next page is not a URL: the listing is incomplete")]
-    BadLink,
-    #[error("GitHub's links to the next page go round in a loop: the listing is incomplete")]
-    Loop,
-    #[error("the listing has more than {max} pages: refused, the listing is incomplete")]
-    TooManyPages { max: usize },
-    #[error(
-        "a page of the listing holds {items} items, more than the {per_page} asked for: not \
-         GitHub's answer, refused"
-    )]
-    PageTooBig { items: usize, per_page: usize },
-    #[error("the listing holds more than {max} items: refused, the listing is incomplete")]
-    TooManyItems { max: usize },
-    #[error(
-        "the listing's pages hold more than {max_mib} MiB together: refused, the listing is \
-         incomplete"
-    )]
-    TooManyBytes { max_mib: usize },
-    #[error("a page of the listing is not a JSON list: {0}")]
-    NotAList(String),
-}
 
 /// The pages of one listing, in order. Each [`Pages::next`] fetches one page; it ends after a
 /// page without `rel="next"`, or after a page whose status is not 200 (the caller reads it).
@@ -281,7 +253,7 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::github::Policy;
+    use crate::github::client::policy::Policy;
     use crate::secret::SecretValue;
 
     fn client(url: &str) -> Client {

@@ -4,8 +4,10 @@
 use http::StatusCode;
 use serde::Deserialize;
 
-use crate::github::wire::{Login, RepoName};
-use crate::github::{Answer, ApiError, Client};
+use super::answer::Answer;
+use super::client::Client;
+use super::error::ApiError;
+use super::wire::{Login, RepoName};
 use crate::target::Repo;
 
 /// Why a repository read failed. Names the owner or repository, never a token.

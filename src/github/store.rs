@@ -8,8 +8,9 @@ use std::future::Future;
 
 use serde_json::json;
 
+use super::client::Client;
 use super::endpoints::{self, PublicKey, Written};
-use super::{ApiError, Client};
+use super::error::ApiError;
 use crate::target::Target;
 
 /// One sealed value, ready to store: what `PUT …/secrets/{name}` carries.

@@ -1,0 +1,217 @@
+//! One request, sent and retried: octocrab builds and sends it, the answer's body is read up to
+//! the policy's cap, writes wait for the pacer, and what is worth another attempt (a 5xx, a
+//! dropped connection, a timeout, a rate limit) goes through [`super::retry`]. A POST that may
+//! have reached the server is never sent again.
+
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use http::Method;
+
+use super::retry::rate_limit_wait;
+use super::Client;
+use crate::github::answer::Answer;
+use crate::github::error::ApiError;
+use body::{collect, Collect};
+
+impl Client {
+    /// Sends one request, retrying what is worth retrying.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Answer, ApiError> {
+        let is_write = method != Method::GET && method != Method::HEAD;
+        // A POST is not idempotent (minting an installation token): once it may have reached
+        // the server, it is never sent again, or a second token could be left unrevoked.
+        let once_only = method == Method::POST;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            if is_write {
+                self.pace().await;
+            }
+            let sent_at = Instant::now();
+            let result =
+                tokio::time::timeout(self.policy.request_timeout, self.once(&method, path, body))
+                    .await;
+            self.pacing.observe_round_trip(sent_at.elapsed());
+            // Only requests that reached the server count: a refused connection sent nothing.
+            if matches!(result, Ok(Err(Sent::NotConnected(_)))) {
+                self.stats.unreached.fetch_add(1, Ordering::Relaxed);
+            } else {
+                self.stats.requests.fetch_add(1, Ordering::Relaxed);
+            }
+            let retry_cause = match result {
+                Err(_) if once_only => {
+                    return Err(ApiError::Transport {
+                        attempts: attempt,
+                        cause: format!("no answer within {:?}", self.policy.request_timeout),
+                    })
+                }
+                Ok(Err(Sent::Failed(cause))) if once_only => {
+                    return Err(ApiError::Transport {
+                        attempts: attempt,
+                        cause,
+                    })
+                }
+                Err(_) => format!("no answer within {:?}", self.policy.request_timeout),
+                Ok(Err(Sent::NotConnected(cause) | Sent::Failed(cause))) => cause,
+                Ok(Ok(Err(refused))) => return Err(refused),
+                Ok(Ok(Ok(answer))) => {
+                    self.note_headers(&answer.headers);
+                    if let Some(wait) = rate_limit_wait(&answer) {
+                        self.wait_for_rate_limit(wait).await?;
+                        attempt -= 1; // a rate-limit wait is not a failed attempt
+                        self.stats.retries.fetch_add(1, Ordering::Relaxed);
+                        continue;
+                    }
+                    if answer.status.is_server_error() {
+                        if attempt >= self.policy.attempts || once_only {
+                            return Err(ApiError::ServerError {
+                                status: answer.status.as_u16(),
+                                attempts: attempt,
+                            });
+                        }
+                        self.backoff(attempt).await;
+                        continue;
+                    }
+                    return Ok(answer);
+                }
+            };
+            if attempt >= self.policy.attempts {
+                return Err(ApiError::Transport {
+                    attempts: attempt,
+                    cause: retry_cause,
+                });
+            }
+            self.backoff(attempt).await;
+        }
+    }
+
+    async fn once(
+        &self,
+        method: &Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Result<Answer, ApiError>, Sent> {
+        let response = match (crate::github::routes::api_version(path), method) {
+            // Agents secrets routes ask for their own API version: the request is built by
+            // octocrab (its headers, its body encoding), its version header replaced (never sent
+            // twice), and sent by octocrab's `execute`.
+            (
+                Some(version),
+                &(Method::GET | Method::PUT | Method::POST | Method::DELETE | Method::PATCH),
+            ) => {
+                let uri = http::Uri::try_from(path)
+                    .map_err(|_| Sent::NotConnected("the request path is not a URI".to_owned()))?;
+                let builder = http::Request::builder().method(method.clone()).uri(uri);
+                match self.crab.build_request(builder, body) {
+                    Ok(mut request) => {
+                        request.headers_mut().insert(
+                            http::HeaderName::from_static("x-github-api-version"),
+                            http::HeaderValue::from_static(version),
+                        );
+                        self.crab.execute(request).await
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            (_, &Method::GET) => self.crab._get(path).await,
+            (_, &Method::PUT) => self.crab._put(path, body).await,
+            (_, &Method::POST) => self.crab._post(path, body).await,
+            (_, &Method::DELETE) => self.crab._delete(path, body).await,
+            (_, &Method::PATCH) => self.crab._patch(path, body).await,
+            _ => return Err(Sent::Failed(format!("method {method} is not supported"))),
+        }
+        .map_err(|e| {
+            if never_connected(&e) {
+                Sent::NotConnected(transport_cause(&e))
+            } else {
+                Sent::Failed(transport_cause(&e))
+            }
+        })?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = match collect(response.into_body(), self.policy.max_body_bytes).await {
+            Ok(body) => body,
+            Err(Collect::TooLarge) => {
+                return Ok(Err(ApiError::BodyTooLarge {
+                    limit: self.policy.max_body_bytes,
+                }))
+            }
+            Err(Collect::Cut(e)) => {
+                return Err(Sent::Failed(format!("the answer was cut off: {e}")))
+            }
+        };
+        Ok(Ok(Answer {
+            status,
+            headers,
+            body,
+        }))
+    }
+
+    /// Waits until one more write fits in every window of the pacer.
+    async fn pace(&self) {
+        while let Some(wait) = self.pacing.admit() {
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+/// How an attempt failed without an answer.
+enum Sent {
+    /// No connection was made: nothing reached the server.
+    NotConnected(String),
+    /// The request may have reached the server.
+    Failed(String),
+}
+
+/// Whether the connection itself failed (refused, unresolvable host, TLS never set up).
+fn never_connected(e: &octocrab::Error) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(h) = s.downcast_ref::<hyper_util::client::legacy::Error>() {
+            return h.is_connect();
+        }
+        source = s.source();
+    }
+    false
+}
+
+/// A transport error's cause without anything that came from the caller.
+fn transport_cause(e: &octocrab::Error) -> String {
+    let mut cause = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        cause = s.to_string();
+        source = s.source();
+    }
+    cause.chars().take(200).collect()
+}
+
+mod body {
+    use http_body_util::{BodyExt, LengthLimitError, Limited};
+
+    /// Why a body could not be read whole.
+    pub(crate) enum Collect {
+        /// Over the limit: reading stopped there.
+        TooLarge,
+        /// The connection failed mid-body.
+        Cut(String),
+    }
+
+    /// The body, reading at most `limit` bytes (memory stays bounded, whatever is sent).
+    pub(crate) async fn collect<B>(body: B, limit: usize) -> Result<Vec<u8>, Collect>
+    where
+        B: http_body::Body,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        match Limited::new(body, limit).collect().await {
+            Ok(b) => Ok(b.to_bytes().to_vec()),
+            Err(e) if e.is::<LengthLimitError>() => Err(Collect::TooLarge),
+            Err(e) => Err(Collect::Cut(e.to_string().chars().take(200).collect())),
+        }
+    }
+}
