@@ -241,13 +241,13 @@ proptest! {
             files,
             repository,
             repositories,
-            dry_run: flags[0].clone(),
-            fail_fast: flags[1].clone(),
+            dry_run: flags[0].clone().into(),
+            fail_fast: flags[1].clone().into(),
             app: flags[2].clone(),
             visibility: flags[3].clone(),
             environment: flags[4].clone(),
             if_no_files_found: flags[5].clone(),
-            token_expiry_warning_days: flags[6].clone(),
+            token_expiry_warning_days: flags[6].clone().into(),
             api_url: flags[7].clone(),
             ..RawInputs::default()
         };

@@ -7,8 +7,9 @@ use clap::Args;
 
 use super::options::{api_url_or_default, human_mode, read_source, AppArgs};
 use super::Error;
-use crate::config::input::{FrontEnd, RawInputs, RunContext, StepEnv};
+use crate::config::input::{FrontEnd, Given, RawInputs, RunContext, StepEnv};
 use crate::output::Reporter;
+use crate::refresh::StepFiles;
 use crate::secret::SecretValue;
 
 pub const AFTER_HELP: &str = "\
@@ -143,7 +144,7 @@ pub fn run(args: SyncArgs) -> Result<(), Error> {
         front_end: FrontEnd::Cli,
         ..RunContext::default()
     };
-    crate::action::execute(&raw, &ctx, &mut reporter, None, None)
+    crate::refresh::run(&raw, &ctx, &mut reporter, StepFiles::default())
 }
 
 /// Why `sync` has nothing to do, or flags that cannot go together (usage errors).
@@ -191,7 +192,7 @@ fn usage_problem(args: &SyncArgs) -> Option<SyncError> {
     None
 }
 
-/// The flags as the action's inputs, values already read.
+/// The flags as the action's inputs, values already read; what clap typed stays typed.
 fn raw_inputs(
     args: SyncArgs,
     token: SecretValue,
@@ -209,7 +210,7 @@ fn raw_inputs(
         current,
         current_from_env: args.current_from_env.join("\n"),
         repository: args.repo.unwrap_or_default(),
-        dry_run: args.dry_run.to_string(),
+        dry_run: Given::Parsed(args.dry_run),
         api_url: api_url_or_default(args.api_url.as_deref()),
         repositories: args.repositories.join("\n"),
         environment: args.environment.unwrap_or_default(),
@@ -217,9 +218,9 @@ fn raw_inputs(
         visibility: args.visibility.unwrap_or_default(),
         selected_repositories: args.selected_repositories.join("\n"),
         app: args.app,
-        fail_fast: args.fail_fast.to_string(),
-        allow_pull_request_target: "true".into(),
-        token_expiry_warning_days: args.token_expiry_warning_days.to_string(),
+        fail_fast: Given::Parsed(args.fail_fast),
+        allow_pull_request_target: Given::Parsed(true),
+        token_expiry_warning_days: Given::Parsed(args.token_expiry_warning_days),
         audit_log: args
             .audit_log
             .map(|p| p.display().to_string())

@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use crate::secret::SecretValue;
 
-/// Inputs exactly as given: every field is the input's text, empty when not set.
+/// Inputs exactly as given: every field is the input's text, empty when not set; a flag the
+/// command line's parser already typed arrives as a [`Given`].
 #[derive(Debug, Default, Clone)]
 pub struct RawInputs {
     pub token: SecretValue,
@@ -23,7 +24,7 @@ pub struct RawInputs {
     /// Lines of `NAME` or `NAME=VARIABLE`: stored values taken from the step's environment.
     pub current_from_env: String,
     pub repository: String,
-    pub dry_run: String,
+    pub dry_run: Given<bool>,
     pub api_url: String,
     pub repositories: String,
     pub environment: String,
@@ -31,15 +32,43 @@ pub struct RawInputs {
     pub visibility: String,
     pub selected_repositories: String,
     pub app: String,
-    pub fail_fast: String,
-    pub allow_pull_request_target: String,
-    pub token_expiry_warning_days: String,
+    pub fail_fast: Given<bool>,
+    pub allow_pull_request_target: Given<bool>,
+    pub token_expiry_warning_days: Given<u32>,
     pub audit_log: String,
     pub app_id: String,
     pub app_private_key: SecretValue,
     pub app_installation_id: String,
     /// The step's environment, read only for the variables the `*-from-env` inputs name.
     pub step_env: StepEnv,
+}
+
+/// An input's value: the action's text, which the loader validates (its error naming the input
+/// as the front end spells it), or a value the command line's parser already typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Given<T> {
+    /// The input's text, empty when not set (the action).
+    Text(String),
+    /// Typed by clap (`sync`): nothing left to validate.
+    Parsed(T),
+}
+
+impl<T> Default for Given<T> {
+    fn default() -> Self {
+        Given::Text(String::new())
+    }
+}
+
+impl<T> From<&str> for Given<T> {
+    fn from(text: &str) -> Self {
+        Given::Text(text.to_owned())
+    }
+}
+
+impl<T> From<String> for Given<T> {
+    fn from(text: String) -> Self {
+        Given::Text(text)
+    }
 }
 
 /// Reads the step's environment variables by name; values come back as [`SecretValue`].

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use super::{first_non_empty, Loader};
-use crate::config::input::Input;
+use crate::config::input::{Given, Input};
 use crate::config::parse::parse_bool;
 use crate::config::problem::InputProblem;
 use crate::config::Destination;
@@ -51,7 +51,11 @@ impl Loader<'_> {
         })
     }
 
-    fn boolean(&mut self, input: Input, text: &str) -> bool {
+    fn boolean(&mut self, input: Input, given: &Given<bool>) -> bool {
+        let text = match given {
+            Given::Parsed(value) => return *value,
+            Given::Text(text) => text,
+        };
         parse_bool(text, false).unwrap_or_else(|| {
             self.error(input, InputProblem::Expected("`true` or `false`"));
             false
@@ -70,7 +74,11 @@ impl Loader<'_> {
     }
 
     fn expiry_days(&mut self) -> u32 {
-        match self.raw.token_expiry_warning_days.trim() {
+        let text = match &self.raw.token_expiry_warning_days {
+            Given::Parsed(days) => return *days,
+            Given::Text(text) => text,
+        };
+        match text.trim() {
             "" => 14,
             s => s.parse::<u32>().unwrap_or_else(|_| {
                 self.error(
