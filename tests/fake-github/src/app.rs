@@ -67,6 +67,13 @@ impl AppKey {
         static KEY: OnceLock<AppKey> = OnceLock::new();
         KEY.get_or_init(AppKey::generate)
     }
+
+    /// The fake OIDC issuer's key pair (it signs the runner's ID tokens), one per process,
+    /// different from [`AppKey::shared`] and [`AppKey::other`].
+    pub fn issuer() -> &'static AppKey {
+        static KEY: OnceLock<AppKey> = OnceLock::new();
+        KEY.get_or_init(AppKey::generate)
+    }
 }
 
 /// A registered app.
@@ -100,6 +107,9 @@ pub struct MintedToken {
     pub repositories: Option<Vec<String>>,
     pub permissions: BTreeMap<String, String>,
     pub expires_at: time::OffsetDateTime,
+    /// `(scope, identity)` when the token exchange minted it; `None` for
+    /// `POST /app/installations/{id}/access_tokens`.
+    pub exchange: Option<(String, String)>,
 }
 
 impl std::fmt::Debug for MintedToken {
@@ -110,6 +120,7 @@ impl std::fmt::Debug for MintedToken {
             .field("repositories", &self.repositories)
             .field("permissions", &self.permissions)
             .field("expires_at", &self.expires_at)
+            .field("exchange", &self.exchange)
             .finish()
     }
 }

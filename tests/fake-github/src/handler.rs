@@ -16,11 +16,13 @@ use tokio::sync::Notify;
 
 use crate::echo;
 use crate::state::{lc, Account, Repo, ScopeKey, State};
-use crate::{App, FaultKind, Recorded, Stored, TokenKind, TokenSpec, AGENTS_API_VERSION};
+use crate::{App, FaultKind, Recorded, Service, Stored, TokenKind, TokenSpec, AGENTS_API_VERSION};
 
 pub(crate) struct Ctx {
     pub shared: Arc<Mutex<State>>,
     pub scheme: String,
+    /// Which service this listener serves.
+    pub service: Service,
 }
 
 impl Ctx {
@@ -43,39 +45,39 @@ const MAX_VALUE_BYTES: usize = 48 * 1024;
 
 /// An answer before it becomes an HTTP response.
 pub(crate) struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Option<Value>,
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Value>,
 }
 
 impl Reply {
-    fn json(status: u16, body: Value) -> Reply {
+    pub(crate) fn json(status: u16, body: Value) -> Reply {
         Reply {
             status,
             headers: Vec::new(),
             body: Some(body),
         }
     }
-    fn empty(status: u16) -> Reply {
+    pub(crate) fn empty(status: u16) -> Reply {
         Reply {
             status,
             headers: Vec::new(),
             body: None,
         }
     }
-    fn error(status: u16, message: &str) -> Reply {
+    pub(crate) fn error(status: u16, message: &str) -> Reply {
         Reply::json(
             status,
             json!({"message": message, "documentation_url": DOCS, "status": status.to_string()}),
         )
     }
-    fn not_found() -> Reply {
+    pub(crate) fn not_found() -> Reply {
         Reply::error(404, "Not Found")
     }
-    fn invalid(message: &str) -> Reply {
+    pub(crate) fn invalid(message: &str) -> Reply {
         Reply::error(422, message)
     }
-    fn validation(field: &str, message: &str) -> Reply {
+    pub(crate) fn validation(field: &str, message: &str) -> Reply {
         Reply::json(
             422,
             json!({
@@ -86,11 +88,11 @@ impl Reply {
             }),
         )
     }
-    fn header(mut self, k: &str, v: impl Into<String>) -> Reply {
+    pub(crate) fn header(mut self, k: &str, v: impl Into<String>) -> Reply {
         self.set(k, v);
         self
     }
-    fn set(&mut self, k: &str, v: impl Into<String>) {
+    pub(crate) fn set(&mut self, k: &str, v: impl Into<String>) {
         let v = v.into();
         if let Some(h) = self.headers.iter_mut().find(|(n, _)| n == k) {
             h.1 = v;
@@ -98,7 +100,7 @@ impl Reply {
             self.headers.push((k.to_string(), v));
         }
     }
-    fn has(&self, k: &str) -> bool {
+    pub(crate) fn has(&self, k: &str) -> bool {
         self.headers.iter().any(|(n, _)| n == k)
     }
 
@@ -126,23 +128,25 @@ impl Reply {
 }
 
 /// What the handler needs of a request.
-struct Req {
+pub(crate) struct Req {
     /// When the request's head arrived (the log's `at`, and the instant the secondary limits
     /// count it at).
-    arrived: std::time::Instant,
-    method: String,
-    raw_path: String,
-    query: Option<String>,
-    body: Vec<u8>,
-    token: Option<String>,
+    pub(crate) arrived: std::time::Instant,
+    pub(crate) method: String,
+    pub(crate) raw_path: String,
+    pub(crate) query: Option<String>,
+    pub(crate) body: Vec<u8>,
+    pub(crate) token: Option<String>,
     /// Whether the request carried an `Authorization` header at all (any scheme).
-    authorized: bool,
+    pub(crate) authorized: bool,
     /// `X-GitHub-Api-Version` as sent (several values joined by `, `).
-    api_version: Option<String>,
+    pub(crate) api_version: Option<String>,
     /// scheme://host plus `/api/v3` when the request used that prefix (GitHub Enterprise
     /// style, as `gh` sends for a non-github.com host).
-    base: String,
-    request_id: String,
+    pub(crate) base: String,
+    pub(crate) request_id: String,
+    /// How many `Authorization` headers the request carried.
+    pub(crate) authorizations: usize,
 }
 
 fn parse_auth(v: &str) -> Option<String> {
@@ -173,6 +177,8 @@ pub(crate) async fn handle(AxState(ctx): AxState<Arc<Ctx>>, req: Request) -> Res
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let authorizations = parts.headers.get_all(header::AUTHORIZATION).iter().count();
+    let service = ctx.service;
     let user_agents: Vec<String> = parts
         .headers
         .get_all(header::USER_AGENT)
@@ -200,9 +206,10 @@ pub(crate) async fn handle(AxState(ctx): AxState<Arc<Ctx>>, req: Request) -> Res
     };
 
     let (seq, fault, latency, request_id) = ctx.lock(|s| {
-        let fault = s.take_fault(&method, &raw_path);
+        let fault = s.take_fault(service, &method, &raw_path);
         let seq = s.next_seq();
         s.requests.push(Recorded {
+            service,
             method: method.clone(),
             path: raw_path.clone(),
             query: query.clone(),
@@ -259,9 +266,14 @@ pub(crate) async fn handle(AxState(ctx): AxState<Arc<Ctx>>, req: Request) -> Res
         api_version,
         base: format!("{}://{}{}", ctx.scheme, host, prefix),
         request_id,
+        authorizations,
     };
     let reply = ctx.lock(|s| {
-        let mut reply = process(s, &r, fault.as_ref());
+        let mut reply = match service {
+            Service::Api => process(s, &r, fault.as_ref()),
+            Service::IdToken => crate::keyless::id_token(s, &r, fault.as_ref()),
+            Service::Sts => crate::keyless::exchange(s, &r, fault.as_ref()),
+        };
         // GitHub dates every answer; the fake from its own clock, so a set clock shows here.
         reply.set("date", http_date(s.now()));
         match &fault {
@@ -564,7 +576,7 @@ fn secondary_limited(status: u16, message: &str) -> Reply {
 }
 
 /// Answers of faults that replace processing (Drop is handled by the caller).
-fn fault_reply(f: &FaultKind, now: OffsetDateTime) -> Option<Reply> {
+pub(crate) fn fault_reply(f: &FaultKind, now: OffsetDateTime) -> Option<Reply> {
     Some(match f {
         FaultKind::Status(code) => {
             let reason = StatusCode::from_u16(*code)
@@ -1938,7 +1950,7 @@ fn app_request(s: &mut State, r: &Req, jwt: &str) -> Reply {
     }
 }
 
-fn installation_reaches(i: &crate::Installation, repo: &Repo) -> bool {
+pub(crate) fn installation_reaches(i: &crate::Installation, repo: &Repo) -> bool {
     repo.owner.eq_ignore_ascii_case(&i.account)
         && i.repositories
             .as_ref()
@@ -2000,11 +2012,7 @@ fn mint_token(s: &mut State, r: &Req, inst: &crate::Installation) -> Reply {
         names = Some(v);
     }
     if let Some(list) = &names {
-        let reachable = |n: &str| {
-            s.repo(&format!("{}/{n}", inst.account))
-                .is_some_and(|repo| installation_reaches(inst, repo))
-        };
-        if list.iter().any(|n| !reachable(n)) {
+        if !repositories_reachable(s, inst, list) {
             return Reply::invalid(
                 "There is at least one repository that does not exist or is not accessible to the parent installation.",
             );
@@ -2013,25 +2021,18 @@ fn mint_token(s: &mut State, r: &Req, inst: &crate::Installation) -> Reply {
     let permissions: std::collections::BTreeMap<String, String> = match body.get("permissions") {
         None => inst.permissions.clone(),
         Some(Value::Object(map)) => {
-            let mut out = std::collections::BTreeMap::new();
-            for (k, v) in map {
-                let level = v.as_str().unwrap_or_default();
-                let granted = inst.permissions.get(k).map(String::as_str);
-                let ok = match level {
-                    "read" => {
-                        k == "metadata" || matches!(granted, Some("read" | "write" | "admin"))
-                    }
-                    "write" => matches!(granted, Some("write" | "admin")),
-                    _ => false,
-                };
-                if !ok {
+            let requested = map
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect();
+            match granted_permissions(inst, &requested) {
+                Some(p) => p,
+                None => {
                     return Reply::invalid(
                         "The permissions requested are not granted to this installation.",
-                    );
+                    )
                 }
-                out.insert(k.clone(), level.to_string());
             }
-            out
         }
         Some(_) => {
             return Reply::invalid(
@@ -2039,6 +2040,70 @@ fn mint_token(s: &mut State, r: &Req, inst: &crate::Installation) -> Reply {
             )
         }
     };
+    let (token, expires, effective) =
+        register_installation_token(s, inst, names.clone(), permissions.clone(), None);
+    let mut out = json!({
+        "token": token,
+        "expires_at": ts(expires),
+        "permissions": permissions,
+        "repository_selection": if effective.is_some() { "selected" } else { "all" },
+    });
+    if let Some(list) = &names {
+        let repos: Vec<Value> = list
+            .iter()
+            .filter_map(|n| s.repo(&format!("{}/{n}", inst.account)))
+            .map(|repo| minimal_repo_json(s, &r.base, repo))
+            .collect();
+        out["repositories"] = Value::Array(repos);
+    }
+    Reply::json(201, out)
+}
+
+/// Does the installation reach every repository named (names without owner)?
+pub(crate) fn repositories_reachable(
+    s: &State,
+    inst: &crate::Installation,
+    names: &[String],
+) -> bool {
+    names.iter().all(|n| {
+        s.repo(&format!("{}/{n}", inst.account))
+            .is_some_and(|repo| installation_reaches(inst, repo))
+    })
+}
+
+/// The permissions asked for (`name` → `read`/`write`), when the installation grants each;
+/// `None` when one is more than it has (GitHub's 422).
+pub(crate) fn granted_permissions(
+    inst: &crate::Installation,
+    requested: &std::collections::BTreeMap<String, String>,
+) -> Option<std::collections::BTreeMap<String, String>> {
+    let mut out = std::collections::BTreeMap::new();
+    for (k, level) in requested {
+        let granted = inst.permissions.get(k).map(String::as_str);
+        let ok = match level.as_str() {
+            "read" => k == "metadata" || matches!(granted, Some("read" | "write" | "admin")),
+            "write" => matches!(granted, Some("write" | "admin")),
+            _ => false,
+        };
+        if !ok {
+            return None;
+        }
+        out.insert(k.clone(), level.clone());
+    }
+    Some(out)
+}
+
+/// Mint an installation token limited to `names` (the installation's repositories when
+/// `None`) and `permissions`, expiring an hour from the fake's now: every later request with
+/// it is checked as an installation token. `exchange`: the (scope, identity) of a token
+/// exchange that asked for it. Returns the token, its expiry and the repositories it reaches.
+pub(crate) fn register_installation_token(
+    s: &mut State,
+    inst: &crate::Installation,
+    names: Option<Vec<String>>,
+    permissions: std::collections::BTreeMap<String, String>,
+    exchange: Option<(String, String)>,
+) -> (String, OffsetDateTime, Option<Vec<String>>) {
     let token = stateless_token(inst.app_id);
     let expires = s.now() + time::Duration::hours(1);
     let effective = names.clone().or_else(|| inst.repositories.clone());
@@ -2059,25 +2124,12 @@ fn mint_token(s: &mut State, r: &Req, inst: &crate::Installation) -> Reply {
     s.minted.push(crate::MintedToken {
         token: token.clone(),
         installation_id: inst.id,
-        repositories: names.clone(),
-        permissions: permissions.clone(),
+        repositories: names,
+        permissions,
         expires_at: expires,
+        exchange,
     });
-    let mut out = json!({
-        "token": token,
-        "expires_at": ts(expires),
-        "permissions": permissions,
-        "repository_selection": if effective.is_some() { "selected" } else { "all" },
-    });
-    if let Some(list) = &names {
-        let repos: Vec<Value> = list
-            .iter()
-            .filter_map(|n| s.repo(&format!("{}/{n}", inst.account)))
-            .map(|repo| minimal_repo_json(s, &r.base, repo))
-            .collect();
-        out["repositories"] = Value::Array(repos);
-    }
-    Reply::json(201, out)
+    (token, expires, effective)
 }
 
 /// An installation token in GitHub's stateless form: `ghs_`, the app id, then a JWT-like body

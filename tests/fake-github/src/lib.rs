@@ -4,7 +4,9 @@
 //! `descriptions/agents-secrets.json`) for paths, bodies and status codes, holds a
 //! real Curve25519 key pair per secret scope, opens every sealed box it receives and keeps the
 //! plaintext, records every request (raw body: sealed values only), enforces token permissions,
-//! primary and secondary rate limits, and injects faults on demand.
+//! primary and secondary rate limits, and injects faults on demand. Beside the API it serves
+//! the keyless path's two services (the runner's ID-token service and an octo-sts-style token
+//! exchange, [`keyless`]) and can echo what it receives ([`echo`]).
 //!
 //! The tests that use it are synchronous, so [`FakeGitHub`] runs its own tokio runtime on a
 //! background thread; dropping it shuts the server down.
@@ -23,6 +25,7 @@
 pub mod app;
 pub mod echo;
 mod handler;
+pub mod keyless;
 pub mod rng;
 mod server;
 mod state;
@@ -36,8 +39,31 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 pub use app::{sign_jwt, AppKey, Installation, MintedToken};
+pub use keyless::{OidcClaims, TrustPolicy};
 pub use rng::SeededRng;
 pub use server::self_signed;
+
+/// The services the fake serves, each on its own listener (127.0.0.1, its own port).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Service {
+    /// GitHub's REST API ([`FakeGitHub::url`]).
+    Api,
+    /// The runner's ID-token service ([`FakeGitHub::id_token_request_url`]).
+    IdToken,
+    /// The octo-sts-style token exchange ([`FakeGitHub::sts_url`]).
+    Sts,
+}
+
+impl Service {
+    fn label(self) -> &'static str {
+        match self {
+            Service::Api => "api",
+            Service::IdToken => "id_token",
+            Service::Sts => "sts",
+        }
+    }
+}
 
 /// Which secrets service a scope belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -253,6 +279,8 @@ pub struct Stored {
 /// One request as the fake saw it. Recorded in arrival order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recorded {
+    /// The service it came to (the API, the ID-token service, the token exchange).
+    pub service: Service,
     pub method: String,
     /// Raw path as sent, percent-encoding kept, without the query.
     pub path: String,
@@ -292,6 +320,8 @@ impl Recorded {
 /// first one that matches it, consuming one of its `times`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fault {
+    /// The service whose requests it hits: the API unless [`Fault::service`] says otherwise.
+    pub service: Service,
     /// e.g. `Some("PUT".into())`; `None` matches any method.
     pub method: Option<String>,
     /// Substring of the raw path; `None` matches any path.
@@ -304,6 +334,7 @@ impl Fault {
     /// A fault hitting the next request, whatever it is, once.
     pub fn new(kind: FaultKind) -> Fault {
         Fault {
+            service: Service::Api,
             method: None,
             path_contains: None,
             kind,
@@ -325,6 +356,12 @@ impl Fault {
     }
     pub fn times(mut self, n: u32) -> Fault {
         self.times = n;
+        self
+    }
+    /// Hit the requests of another service (the exchange: a 5xx, latency, a dropped
+    /// connection).
+    pub fn service(mut self, service: Service) -> Fault {
+        self.service = service;
         self
     }
 }
@@ -785,6 +822,132 @@ impl FakeGitHub {
         let method = (!method.is_empty() && method != "*").then(|| method.to_string());
         let path = (!path_contains.is_empty()).then(|| path_contains.to_string());
         self.with(|s| s.echo.routes.push((method, path)))
+    }
+
+    // ---- keyless: the runner's ID-token service and the token exchange ----------------
+
+    fn service_url(&self, service: Service) -> String {
+        self.server
+            .as_ref()
+            .expect("fake-github: running")
+            .url(service)
+            .expect("fake-github: start a listener")
+    }
+
+    /// `ACTIONS_ID_TOKEN_REQUEST_URL`: the runner's ID-token service (its own listener,
+    /// started on first use). It already carries a query (`?api-version=2.0`), as the
+    /// runner's does: a client appends `&audience=AUD`.
+    pub fn id_token_request_url(&self) -> String {
+        keyless::id_token_url(&self.service_url(Service::IdToken))
+    }
+
+    /// `ACTIONS_ID_TOKEN_REQUEST_TOKEN`: the bearer the ID-token service accepts (JWT-shaped,
+    /// like the runner's; any other bearer, or none, gets 401).
+    pub fn id_token_request_token(&self) -> String {
+        self.with(|s| s.keyless.request_token.clone())
+    }
+
+    /// The claims of the run's ID tokens. Until set, the ID-token service answers 500.
+    pub fn set_oidc_claims(&self, claims: OidcClaims) {
+        self.with(|s| s.keyless.claims = Some(claims))
+    }
+
+    /// Every ID token the service handed out, in order (secrets: for leak scans).
+    pub fn id_tokens(&self) -> Vec<String> {
+        self.with(|s| s.keyless.issued.clone())
+    }
+
+    /// The claims an ID token issued now for `audience` would carry (the run's claims must be
+    /// set): change some and [`FakeGitHub::sign_id_token`] to forge a token.
+    pub fn id_token_claims(&self, audience: &str) -> serde_json::Value {
+        self.with(|s| keyless::claims_json(s, audience))
+            .expect("fake-github: set_oidc_claims first")
+    }
+
+    /// Sign any claims as the fake issuer does (RS256, [`AppKey::issuer`], GitHub's header).
+    pub fn sign_id_token(&self, claims: &serde_json::Value) -> String {
+        keyless::sign_id_token(claims)
+    }
+
+    /// The token exchange's base URL (its own listener, started on first use):
+    /// `GET {sts_url}/sts/exchange?scope=…&identity=…`.
+    pub fn sts_url(&self) -> String {
+        self.service_url(Service::Sts)
+    }
+
+    /// The app whose installations the exchange mints with (by default any app's installation
+    /// on the scope's owner).
+    pub fn set_sts_app(&self, app_id: u64) {
+        self.with(|s| s.keyless.sts_app = Some(app_id))
+    }
+
+    /// The audience the exchange expects when a policy names none (octo-sts: its domain).
+    /// By default its host name, `127.0.0.1`.
+    pub fn set_sts_audience(&self, audience: &str) {
+        self.with(|s| s.keyless.sts_audience = Some(audience.to_string()))
+    }
+
+    /// The audience the exchange expects when a policy names none.
+    pub fn sts_audience(&self) -> String {
+        self.with(|s| s.keyless.sts_audience.clone())
+            .unwrap_or_else(|| "127.0.0.1".into())
+    }
+
+    /// Install a trust policy for `identity`: `scope` `owner/repo` is that repository's
+    /// `.github/chainguard/{identity}.sts.yaml`, `owner` the organisation's (in `owner/.github`).
+    /// The repository holding it is created when unknown; the exchange reads it only when its
+    /// installation reaches that repository (else 404, as octo-sts). Replaces an earlier one.
+    pub fn add_trust_policy(&self, scope: &str, identity: &str, policy: TrustPolicy) {
+        let (owner, repo) = scope.rsplit_once('/').unwrap_or((scope, ".github"));
+        self.with(|s| {
+            let full = format!("{owner}/{repo}");
+            if s.repo(&full).is_none() {
+                s.add_repo(&full, false, false);
+            }
+            s.keyless.policies.insert(
+                (state::lc(owner), state::lc(repo), identity.to_string()),
+                policy,
+            );
+        })
+    }
+
+    /// Remove a trust policy.
+    pub fn remove_trust_policy(&self, scope: &str, identity: &str) {
+        let (owner, repo) = scope.rsplit_once('/').unwrap_or((scope, ".github"));
+        self.with(|s| {
+            s.keyless
+                .policies
+                .remove(&(state::lc(owner), state::lc(repo), identity.to_string()));
+        })
+    }
+
+    /// The installation tokens the exchange minted, in order, with whether each is revoked.
+    pub fn exchanged_tokens(&self) -> Vec<(MintedToken, bool)> {
+        self.minted_tokens()
+            .into_iter()
+            .filter(|(m, _)| m.exchange.is_some())
+            .collect()
+    }
+
+    /// Take a service down (its port refuses connections and its open connections close) or
+    /// bring it back on the same port.
+    pub fn set_down(&self, service: Service, down: bool) {
+        if let Some(server) = &self.server {
+            server
+                .set_down(service, down)
+                .expect("fake-github: bring a listener back up");
+        }
+    }
+
+    /// The requests one service received, in arrival order.
+    pub fn requests_to(&self, service: Service) -> Vec<Recorded> {
+        self.with(|s| {
+            s.requests
+                .iter()
+                .filter(|r| r.service == service)
+                .cloned()
+                .collect()
+        })
     }
 
     // ---- faults ------------------------------------------------------------------------

@@ -1,7 +1,9 @@
-//! The HTTP(S) server: one tokio runtime on a background thread, an accept loop, and one
+//! The HTTP(S) server: one tokio runtime on a background thread, an accept loop per service
+//! (the API; the runner's ID-token service and the token exchange when asked for), and one
 //! hyper connection per socket served by an axum router. Each connection carries a kill switch
 //! so a handler can close it without answering (the `Drop` faults).
 
+use std::collections::HashMap;
 use std::io;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -11,17 +13,37 @@ use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{oneshot, Notify};
+use tokio::sync::{oneshot, watch, Notify};
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt as _;
 
 use crate::handler::{self, ConnKill, Ctx};
 use crate::state::State;
-use crate::{Options, TlsConfig};
+use crate::{Options, Service, TlsConfig};
 
+/// The running server: one runtime, and one listener per service (the API from the start, the
+/// runner's ID-token service and the token exchange when first asked for).
 pub(crate) struct ServerHandle {
     stop: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    rt: tokio::runtime::Handle,
+    shared: Arc<Mutex<State>>,
+    tls: Option<TlsAcceptor>,
+    listeners: Mutex<HashMap<Service, Listener>>,
+}
+
+/// One service's listener: its port (kept across a restart), base URL, and the switch that
+/// stops it (`None` while it is down).
+struct Listener {
+    port: u16,
+    url: String,
+    up: Option<Up>,
+}
+
+/// A running accept loop: dropping `stop` stops it; `closed` says when its socket is closed.
+struct Up {
+    stop: watch::Sender<()>,
+    closed: std::sync::mpsc::Receiver<()>,
 }
 
 impl ServerHandle {
@@ -32,6 +54,68 @@ impl ServerHandle {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+
+    /// The base URL of a service, starting its listener on first use.
+    pub fn url(&self, service: Service) -> io::Result<String> {
+        let mut listeners = self.listeners.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(l) = listeners.get(&service) {
+            return Ok(l.url.clone());
+        }
+        let (up, port) = self.listen(service, 0)?;
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        let url = format!("{scheme}://127.0.0.1:{port}");
+        listeners.insert(
+            service,
+            Listener {
+                port,
+                url: url.clone(),
+                up: Some(up),
+            },
+        );
+        Ok(url)
+    }
+
+    /// Take a service down (its port then refuses connections, and the connections it had are
+    /// closed) or bring it back up on the same port.
+    pub fn set_down(&self, service: Service, down: bool) -> io::Result<()> {
+        self.url(service)?;
+        let mut listeners = self.listeners.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(l) = listeners.get_mut(&service) else {
+            return Ok(());
+        };
+        if down {
+            // Dropping the sender stops the accept loop and every connection it served; wait
+            // until its socket is closed, so that the next connection is refused.
+            if let Some(up) = l.up.take() {
+                drop(up.stop);
+                let _ = up.closed.recv_timeout(Duration::from_secs(5));
+            }
+        } else if l.up.is_none() {
+            let (up, _) = self.listen(service, l.port)?;
+            l.up = Some(up);
+        }
+        Ok(())
+    }
+
+    fn listen(&self, service: Service, port: u16) -> io::Result<(Up, u16)> {
+        let std_listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
+        std_listener.set_nonblocking(true)?;
+        let port = std_listener.local_addr()?.port();
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        let ctx = Arc::new(Ctx {
+            shared: self.shared.clone(),
+            scheme: scheme.to_string(),
+            service,
+        });
+        let (stop, rx) = watch::channel(());
+        let (closed_tx, closed) = std::sync::mpsc::channel();
+        let tls = self.tls.clone();
+        self.rt.spawn(async move {
+            accept_loop(std_listener, tls, ctx, rx).await;
+            let _ = closed_tx.send(());
+        });
+        Ok((Up { stop, closed }, port))
     }
 }
 
@@ -71,42 +155,63 @@ pub(crate) fn spawn(
     shared: Arc<Mutex<State>>,
     opts: Options,
 ) -> io::Result<(ServerHandle, String)> {
-    let std_listener = std::net::TcpListener::bind(("127.0.0.1", opts.port))?;
-    std_listener.set_nonblocking(true)?;
-    let port = std_listener.local_addr()?.port();
     let tls = opts.tls.as_ref().map(acceptor).transpose()?;
-    let scheme = if tls.is_some() { "https" } else { "http" };
-    let url = format!("{scheme}://127.0.0.1:{port}");
-    let ctx = Arc::new(Ctx {
-        shared,
-        scheme: scheme.to_string(),
-    });
     let (tx, rx) = oneshot::channel::<()>();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("fake-github-worker")
         .enable_all()
         .build()?;
+    let handle = rt.handle().clone();
     let thread = std::thread::Builder::new()
         .name("fake-github".into())
         .spawn(move || {
-            rt.block_on(accept_loop(std_listener, tls, ctx, rx));
+            rt.block_on(async {
+                let _ = rx.await;
+            });
             rt.shutdown_timeout(Duration::from_millis(200));
         })?;
-    Ok((
-        ServerHandle {
-            stop: Some(tx),
-            thread: Some(thread),
-        },
-        url,
-    ))
+    let server = ServerHandle {
+        stop: Some(tx),
+        thread: Some(thread),
+        rt: handle,
+        shared,
+        tls,
+        listeners: Mutex::new(HashMap::new()),
+    };
+    let (up, port) = match server.listen(Service::Api, opts.port) {
+        Ok(b) => b,
+        Err(e) => {
+            server.shutdown();
+            return Err(e);
+        }
+    };
+    let scheme = if server.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let url = format!("{scheme}://127.0.0.1:{port}");
+    server
+        .listeners
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(
+            Service::Api,
+            Listener {
+                port,
+                url: url.clone(),
+                up: Some(up),
+            },
+        );
+    Ok((server, url))
 }
 
 async fn accept_loop(
     std_listener: std::net::TcpListener,
     tls: Option<TlsAcceptor>,
     ctx: Arc<Ctx>,
-    mut stop: oneshot::Receiver<()>,
+    mut up: watch::Receiver<()>,
 ) {
     let Ok(listener) = TcpListener::from_std(std_listener) else {
         return;
@@ -114,29 +219,35 @@ async fn accept_loop(
     let router = Router::new().fallback(handler::handle).with_state(ctx);
     loop {
         tokio::select! {
-            _ = &mut stop => break,
+            // The sender dropped: the service is down (or the fake is stopping).
+            _ = up.changed() => break,
             accepted = listener.accept() => {
                 if let Ok((stream, _)) = accepted {
-                    tokio::spawn(serve_socket(stream, tls.clone(), router.clone()));
+                    tokio::spawn(serve_socket(stream, tls.clone(), router.clone(), up.clone()));
                 }
             }
         }
     }
 }
 
-async fn serve_socket(stream: TcpStream, tls: Option<TlsAcceptor>, router: Router) {
+async fn serve_socket(
+    stream: TcpStream,
+    tls: Option<TlsAcceptor>,
+    router: Router,
+    up: watch::Receiver<()>,
+) {
     let _ = stream.set_nodelay(true);
     match tls {
-        None => serve_conn(TokioIo::new(stream), router).await,
+        None => serve_conn(TokioIo::new(stream), router, up).await,
         Some(acc) => {
             if let Ok(s) = acc.accept(stream).await {
-                serve_conn(TokioIo::new(s), router).await
+                serve_conn(TokioIo::new(s), router, up).await
             }
         }
     }
 }
 
-async fn serve_conn<I>(io: I, router: Router)
+async fn serve_conn<I>(io: I, router: Router, mut up: watch::Receiver<()>)
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
@@ -153,5 +264,7 @@ where
     tokio::select! {
         _ = conn => {}
         _ = kill.notified() => {}
+        // The service went down: its connections close with it.
+        _ = up.changed() => {}
     }
 }

@@ -105,6 +105,8 @@ pub(crate) struct State {
     pub revocations: VecDeque<Instant>,
     /// Which requests the hostile echo mode answers.
     pub echo: crate::echo::EchoRules,
+    /// The runner's ID-token service and the token exchange.
+    pub keyless: crate::keyless::Keyless,
     next_id: u64,
     seq: u64,
 }
@@ -148,6 +150,7 @@ impl State {
             minted: Vec::new(),
             revocations: VecDeque::new(),
             echo: crate::echo::EchoRules::default(),
+            keyless: crate::keyless::Keyless::new(),
             next_id: 1_000_000,
             seq: 0,
         }
@@ -427,9 +430,15 @@ impl State {
     }
 
     /// Take the first pending fault matching this request, consuming one of its `times`.
-    pub fn take_fault(&mut self, method: &str, path: &str) -> Option<crate::FaultKind> {
+    pub fn take_fault(
+        &mut self,
+        service: crate::Service,
+        method: &str,
+        path: &str,
+    ) -> Option<crate::FaultKind> {
         let idx = self.faults.iter().position(|f| {
             f.times > 0
+                && f.service == service
                 && f.method
                     .as_deref()
                     .is_none_or(|m| m.eq_ignore_ascii_case(method))
@@ -449,6 +458,7 @@ pub(crate) fn requests_jsonl(reqs: &[Recorded]) -> String {
     let mut out = String::new();
     for r in reqs {
         let v = serde_json::json!({
+            "service": r.service.label(),
             "method": r.method,
             "path": r.path,
             "query": r.query,
