@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::options::AppArgs;
+use super::words::{Diagnosis, Rerun};
 use super::{Credential, Error, Style, TargetArgs, Tone};
 use crate::config::names::SecretName;
 use crate::github::endpoints::{self, Deleted};
@@ -74,8 +75,7 @@ input error, or no terminal and no --yes (nothing was sent), 130/143 cancelled b
 enum Fate {
     Deleted,
     AlreadyAbsent,
-    /// The cause and its fix.
-    Failed(String, String),
+    Failed(Diagnosis),
     NotTried,
     Cancelled,
 }
@@ -106,7 +106,8 @@ impl Fate {
     }
 }
 
-struct Row {
+/// One secret in one target, and what became of it.
+struct DeleteRow {
     secret: String,
     target: Target,
     result: Fate,
@@ -246,16 +247,16 @@ async fn delete_all(
     names: &[SecretName],
     targets: &[Target],
     credential: &Credential,
-) -> Vec<Row> {
+) -> Vec<DeleteRow> {
     let mut rows = Vec::new();
     let mut stopped: Option<Fate> = None;
     for target in targets {
         // Whether the token can see this target, learnt on its first 404.
-        let mut visible: Option<Result<(), (String, String)>> = None;
+        let mut visible: Option<Result<(), Diagnosis>> = None;
         for name in names {
             let secret = name.as_str().to_owned();
             if let Some(rest) = &stopped {
-                rows.push(Row {
+                rows.push(DeleteRow {
                     secret,
                     target: target.clone(),
                     result: rest.clone(),
@@ -264,7 +265,7 @@ async fn delete_all(
             }
             if crate::cancel::requested().is_some() {
                 stopped = Some(Fate::Cancelled);
-                rows.push(Row {
+                rows.push(DeleteRow {
                     secret,
                     target: target.clone(),
                     result: Fate::Cancelled,
@@ -276,14 +277,12 @@ async fn delete_all(
             let result = match answer {
                 Err(_signal) => {
                     stopped = Some(Fate::Cancelled);
-                    Fate::Failed(
+                    Fate::Failed(Diagnosis::new(
                         "cancelled while the delete was in flight: it may or may not have \
-                         happened"
-                            .into(),
+                         happened",
                         "run the same command again (a secret already gone is reported as \
-                         already absent)"
-                            .into(),
-                    )
+                         already absent)",
+                    ))
                 }
                 Ok(Ok(Deleted::Removed)) => Fate::Deleted,
                 Ok(Ok(Deleted::NotFound)) => {
@@ -291,19 +290,16 @@ async fn delete_all(
                         visible = Some(can_see(client, target, credential).await);
                     }
                     match &visible {
-                        Some(Err((cause, fix))) => Fate::Failed(cause.clone(), fix.clone()),
+                        Some(Err(d)) => Fate::Failed(d.clone()),
                         _ => Fate::AlreadyAbsent,
                     }
                 }
-                Ok(Err(e)) => {
-                    let (cause, fix) = problem(&e, target, credential);
-                    Fate::Failed(cause, fix)
-                }
+                Ok(Err(e)) => Fate::Failed(diagnose(&e, target, credential)),
             };
             if matches!(result, Fate::Failed(..)) && stopped.is_none() {
                 stopped = Some(Fate::NotTried);
             }
-            rows.push(Row {
+            rows.push(DeleteRow {
                 secret,
                 target: target.clone(),
                 result,
@@ -319,18 +315,20 @@ async fn can_see(
     client: &Client,
     target: &Target,
     credential: &Credential,
-) -> Result<(), (String, String)> {
+) -> Result<(), Diagnosis> {
     match endpoints::public_key(client, target).await {
         Ok(_) => Ok(()),
-        Err(e) => Err(problem(&e, target, credential)),
+        Err(e) => Err(diagnose(&e, target, credential)),
     }
 }
 
 /// A cause and its fix for an error of `target`.
-fn problem(e: &ApiError, target: &Target, credential: &Credential) -> (String, String) {
+fn diagnose(e: &ApiError, target: &Target, credential: &Credential) -> Diagnosis {
     match e {
-        ApiError::Unauthorized { .. } => (e.to_string(), credential.unauthorized_fix()),
-        e if e.is_refusal() => (
+        ApiError::Unauthorized { .. } => {
+            Diagnosis::new(e.to_string(), credential.unauthorized_fix())
+        }
+        e if e.is_refusal() => Diagnosis::new(
             match e.refused_status() {
                 Some(status) => format!(
                     "GitHub answered {status}: the token cannot delete the secrets of \
@@ -343,7 +341,7 @@ fn problem(e: &ApiError, target: &Target, credential: &Credential) -> (String, S
             },
             credential.permission_hint(target),
         ),
-        e => (e.to_string(), "check the network and --api-url".into()),
+        e => Diagnosis::new(e.to_string(), "check the network and --api-url"),
     }
 }
 
@@ -352,7 +350,7 @@ fn problem(e: &ApiError, target: &Target, credential: &Credential) -> (String, S
 fn report(
     args: &DeleteArgs,
     style: Style,
-    rows: &[Row],
+    rows: &[DeleteRow],
     targets: &[Target],
     requests: u64,
     revoke_error: Option<String>,
@@ -390,9 +388,13 @@ fn report(
 }
 
 /// Each failed delete, with its cause and fix, and a failed revocation, as errors.
-fn report_failures(err: &mut crate::output::Reporter, rows: &[Row], revoke_error: Option<&str>) {
+fn report_failures(
+    err: &mut crate::output::Reporter,
+    rows: &[DeleteRow],
+    revoke_error: Option<&str>,
+) {
     for row in rows {
-        if let Fate::Failed(cause, fix) = &row.result {
+        if let Fate::Failed(Diagnosis { cause, fix }) = &row.result {
             err.error(
                 "",
                 &format!("{} in {}: {cause}\n  fix: {fix}", row.secret, row.target),
@@ -405,7 +407,7 @@ fn report_failures(err: &mut crate::output::Reporter, rows: &[Row], revoke_error
 }
 
 /// Appends a record per row to `--audit-log`; a log that cannot be written is a warning.
-fn write_audit(err: &mut crate::output::Reporter, path: &std::path::Path, rows: &[Row]) {
+fn write_audit(err: &mut crate::output::Reporter, path: &std::path::Path, rows: &[DeleteRow]) {
     let actor = crate::env::var("USER").unwrap_or_default();
     let records = audit_records(rows, &actor, time::OffsetDateTime::now_utc());
     let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
@@ -416,14 +418,14 @@ fn write_audit(err: &mut crate::output::Reporter, path: &std::path::Path, rows: 
 
 /// The audit records of the rows, a failure with its cause.
 fn audit_records(
-    rows: &[Row],
+    rows: &[DeleteRow],
     actor: &str,
     now: time::OffsetDateTime,
 ) -> Vec<crate::audit::Record> {
     rows.iter()
         .map(|r| {
             let result = match &r.result {
-                Fate::Failed(cause, _) => format!("failed: {cause}"),
+                Fate::Failed(d) => format!("failed: {}", d.cause),
                 other => other.text().to_owned(),
             };
             crate::audit::delete_record(&r.secret, &r.target, r.result.code(), &result, actor, now)
@@ -432,7 +434,7 @@ fn audit_records(
 }
 
 /// SECRET, TARGET, RESULT: one row per secret and target, coloured by its fate.
-fn results_table(style: Style, rows: &[Row]) -> String {
+fn results_table(style: Style, rows: &[DeleteRow]) -> String {
     let table_rows: Vec<(Vec<String>, Tone)> = rows
         .iter()
         .map(|r| {
@@ -458,7 +460,7 @@ fn results_table(style: Style, rows: &[Row]) -> String {
 /// The targets whose every secret is gone, and the others, each in `targets`' order.
 fn done_and_remaining<'a>(
     targets: &'a [Target],
-    rows: &[Row],
+    rows: &[DeleteRow],
 ) -> (Vec<&'a Target>, Vec<&'a Target>) {
     let done: Vec<&Target> = targets
         .iter()
@@ -473,7 +475,7 @@ fn done_and_remaining<'a>(
 }
 
 /// "Done: 2 deleted, 1 already absent in 3 targets with 5 requests to GitHub."
-fn done_line(rows: &[Row], targets: usize, req: &str) -> String {
+fn done_line(rows: &[DeleteRow], targets: usize, req: &str) -> String {
     let deleted = rows.iter().filter(|r| r.result == Fate::Deleted).count();
     let absent = rows
         .iter()
@@ -502,7 +504,7 @@ fn stopped_line(cancelled: Option<crate::cancel::Signal>, req: &str) -> String {
 }
 
 /// The Done / Failed / Not tried lines of a run that stopped.
-fn progress_lines(rows: &[Row], done: &[&Target], remaining: &[&Target]) -> String {
+fn progress_lines(rows: &[DeleteRow], done: &[&Target], remaining: &[&Target]) -> String {
     let failed: Vec<&Target> = remaining
         .iter()
         .copied()
@@ -529,28 +531,16 @@ fn progress_lines(rows: &[Row], done: &[&Target], remaining: &[&Target]) -> Stri
 
 /// The command that finishes the job: the same, for the targets not done yet.
 fn resume_advice(args: &DeleteArgs, remaining: &[&Target], lead: &str) -> String {
-    let mut cmd: Vec<String> = vec!["secret-refresh".into(), "delete".into()];
-    cmd.extend(args.names.iter().map(|n| super::shell_word(n)));
-    let (note, words) = super::set::target_words(&args.targets, remaining, "The targets not done");
-    cmd.extend(words);
-    cmd.extend(super::set::scope_words(&args.targets));
-    cmd.extend(super::set::connection_words(
-        args.api_url.as_deref(),
-        &args.github_app,
-    ));
-    if let Some(p) = &args.audit_log {
-        cmd.extend([
-            "--audit-log".into(),
-            super::shell_word(&p.display().to_string()),
-        ]);
-    }
-    if args.yes {
-        cmd.push("--yes".into());
-    }
-    format!(
-        "{note}{lead} (running the whole command again is safe too):\n  {}\n",
-        cmd.join(" ")
-    )
+    Rerun::new("delete")
+        .args(&args.names)
+        .targets(&args.targets, remaining, "The targets not done")
+        .scope(&args.targets)
+        .connection(args.api_url.as_deref(), &args.github_app)
+        .path("--audit-log", args.audit_log.as_deref())
+        .flag("--yes", args.yes)
+        .advice(&format!(
+            "{lead} (running the whole command again is safe too)"
+        ))
 }
 
 #[cfg(test)]
@@ -565,8 +555,8 @@ mod tests {
         }
     }
 
-    fn row(secret: &str, t: &Target, result: Fate) -> Row {
-        Row {
+    fn row(secret: &str, t: &Target, result: Fate) -> DeleteRow {
+        DeleteRow {
             secret: secret.into(),
             target: t.clone(),
             result,
@@ -574,7 +564,10 @@ mod tests {
     }
 
     fn failed() -> Fate {
-        Fate::Failed("GitHub answered 403".into(), "grant secrets: write".into())
+        Fate::Failed(Diagnosis::new(
+            "GitHub answered 403",
+            "grant secrets: write",
+        ))
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! `check-token`, `completions` and `man`. What they share lives here: where secrets go
 //! (`--repo`, `--repos-file`, `--env`, `--org`, `--app`), the token, how a command ends
 //! ([`exit`]: the error said once, the exit code from [`crate::error::Error::exit_code`]), and
-//! colour.
+//! colour; what they say alike (the command that finishes a stopped run, the prompt typed
+//! twice) is in `words.rs`.
 
 pub mod check_token;
 pub mod completions;
@@ -14,6 +15,7 @@ pub mod rotate;
 pub mod set;
 pub mod status;
 pub mod sync;
+mod words;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -441,29 +443,9 @@ pub fn print(text: &str) {
     crate::output::print(text, Style::stdout().color);
 }
 
-/// Quotes a word for a POSIX shell when it needs it.
-pub fn shell_word(s: &str) -> String {
-    let safe = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
-    if safe {
-        s.to_owned()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quotes_only_what_needs_it() {
-        assert_eq!(shell_word("acme/api"), "acme/api");
-        assert_eq!(shell_word("live env"), "'live env'");
-        assert_eq!(shell_word("it's"), r"'it'\''s'");
-        assert_eq!(shell_word(""), "''");
-    }
 
     #[test]
     fn status_reads_with_the_read_level_of_what_set_writes_with() {

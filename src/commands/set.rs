@@ -8,20 +8,17 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::options::AppArgs;
+use super::words::{self, Diagnosis, Rerun, NOTHING_WRITTEN};
 use super::{Credential, Error, Style, TargetArgs, Tone};
 use crate::config::names::SecretName;
 use crate::config::{Config, NewSecret, Origin, Visibility, MAX_VALUE_BYTES};
 use crate::engine::{FailureKind, Outcome, Report, WriteProgress};
+use crate::env::prompt::{self, PromptError};
 use crate::github::endpoints::{self, ReadError};
 use crate::github::{ApiError, Client, Policy};
 use crate::output::words::{Count, DaysLeft, List};
 use crate::secret::{secret_from_bytes, SecretValue};
 use crate::target::Target;
-
-/// Over this many targets, the remaining ones go to a file instead of the command line.
-const MAX_TARGETS_ON_COMMAND_LINE: usize = 10;
-/// Attempts at typing the value twice the same.
-const PROMPT_ATTEMPTS: usize = 3;
 
 #[derive(Args, Debug)]
 pub struct SetArgs {
@@ -126,9 +123,6 @@ pub fn run(args: SetArgs) -> Result<(), Error> {
 
 type Validated = (Vec<SecretName>, Vec<Target>, Option<Visibility>);
 
-/// What an input error means for `set`.
-const NOTHING_WRITTEN: &str = "; nothing was written";
-
 /// Why `set` cannot go on before writing: names the flag, the file or the secrets, never the
 /// value (all are usage or input errors: nothing was written).
 #[derive(Debug, thiserror::Error)]
@@ -173,7 +167,7 @@ pub enum SetError {
     #[error(transparent)]
     Prompt(PromptError),
     /// The two entries at the prompt never matched.
-    #[error("{list}: the value was typed differently {} times", PROMPT_ATTEMPTS)]
+    #[error("{list}: the value was typed differently {} times", prompt::ATTEMPTS)]
     Mistyped { list: String },
     /// The value is empty (`from`: ` (from FILE)`, or nothing).
     #[error("{list}: the value is empty{from}")]
@@ -188,17 +182,6 @@ pub enum SetError {
         len: usize,
         from: String,
     },
-}
-
-/// Why a value typed twice at the terminal was not read.
-#[derive(Debug, thiserror::Error)]
-pub enum PromptError {
-    /// The terminal cannot be read.
-    #[error("cannot read the value at the terminal: {0}")]
-    Read(std::io::Error),
-    /// The two entries differed every time.
-    #[error("the two entries differed {} times", PROMPT_ATTEMPTS)]
-    Mismatch,
 }
 
 /// Everything that can be checked before asking for the value.
@@ -272,29 +255,10 @@ fn read_stdin() -> Result<SecretValue, SetError> {
 /// Asks twice with echo off; a person's typo must not become the stored secret.
 fn prompt_twice(names: &[SecretName]) -> Result<SecretValue, SetError> {
     let list = name_list(names);
-    ask_twice(&format!("Value for {list} (input hidden): ")).map_err(|e| match e {
+    words::ask_twice(&format!("Value for {list} (input hidden): ")).map_err(|e| match e {
         PromptError::Mismatch => SetError::Mistyped { list },
         e => SetError::Prompt(e),
     })
-}
-
-/// Asks `question` with echo off, then again to confirm, up to [`PROMPT_ATTEMPTS`] times;
-/// [`PromptError::Mismatch`] when the two entries never matched. An empty first entry is
-/// returned as it is.
-pub(super) fn ask_twice(question: &str) -> Result<SecretValue, PromptError> {
-    for _ in 0..PROMPT_ATTEMPTS {
-        let first = crate::env::prompt::hidden(question).map_err(PromptError::Read)?;
-        if first.is_empty() {
-            return Ok(first);
-        }
-        let again = crate::env::prompt::hidden("Again, to confirm: ").map_err(PromptError::Read)?;
-        if first.ct_eq(&again) {
-            return Ok(first);
-        }
-        let mut r = crate::output::Reporter::stdio(super::options::human_mode());
-        r.warning("", "the two entries differ; type the value again");
-    }
-    Err(PromptError::Mismatch)
 }
 
 fn name_list(names: &[SecretName]) -> String {
@@ -493,134 +457,22 @@ fn done_and_remaining<'a>(
 
 /// The command that finishes the job: the same, for the targets not updated yet.
 fn resume_advice(args: &SetArgs, remaining: &[&Target]) -> String {
-    let mut cmd: Vec<String> = vec!["secret-refresh".into(), "set".into()];
-    cmd.extend(args.names.iter().map(|n| super::shell_word(n)));
-    let (note, words) = target_words(&args.targets, remaining, "The targets not updated");
-    cmd.extend(words);
-    if args.targets.org.is_some() {
-        if let Some(v) = &args.visibility {
-            cmd.extend(["--visibility".into(), super::shell_word(v)]);
-        }
-    }
-    cmd.extend(scope_words(&args.targets));
-    if let Some(p) = &args.from_file {
-        cmd.extend([
-            "--from-file".into(),
-            super::shell_word(&p.display().to_string()),
-        ]);
-    }
-    cmd.extend(connection_words(args.api_url.as_deref(), &args.github_app));
-    if args.keep_going {
-        cmd.push("--keep-going".into());
-    }
-    format!(
-        "{note}Fix the cause above, then finish with the same value (running the whole command \
-         again is safe too):\n  {}\n",
-        cmd.join(" ")
-    )
-}
-
-/// The flags naming `targets` as `args` gave them: `--org ORG`, else `--repo` each, or, over
-/// [`MAX_TARGETS_ON_COMMAND_LINE`], `--repos-file` of a new file listing them, with a note
-/// that starts with `listed` and says where the file is. Shared by the commands that print a
-/// command to finish (or undo) a run.
-pub(super) fn target_words(
-    args: &super::TargetArgs,
-    targets: &[&Target],
-    listed: &str,
-) -> (String, Vec<String>) {
-    let mut cmd = Vec::new();
-    let mut note = String::new();
-    if let Some(org) = &args.org {
-        cmd.extend(["--org".into(), super::shell_word(org)]);
-    } else if targets.len() > MAX_TARGETS_ON_COMMAND_LINE {
-        let repos: String = targets
-            .iter()
-            .filter_map(|t| t.repo())
-            .map(|r| format!("{r}\n"))
-            .collect();
-        match write_remaining(&repos) {
-            Ok(path) => {
-                note = format!("{listed} are listed in {}.\n", path.display());
-                cmd.extend([
-                    "--repos-file".into(),
-                    super::shell_word(&path.display().to_string()),
-                ]);
-            }
-            Err(e) => {
-                note = format!("(could not write the list of remaining targets: {e})\n");
-                for r in targets.iter().filter_map(|t| t.repo()) {
-                    cmd.extend(["--repo".into(), r.to_string()]);
-                }
-            }
-        }
-    } else {
-        for r in targets.iter().filter_map(|t| t.repo()) {
-            cmd.extend(["--repo".into(), r.to_string()]);
-        }
-    }
-    (note, cmd)
-}
-
-/// `--env` and `--app` as `args` gave them (nothing for the defaults).
-pub(super) fn scope_words(args: &super::TargetArgs) -> Vec<String> {
-    let mut cmd = Vec::new();
-    if let Some(env) = &args.environment {
-        cmd.extend(["--env".into(), super::shell_word(env)]);
-    }
-    if args.app != crate::target::App::Actions {
-        cmd.extend(["--app".into(), args.app.as_str().into()]);
-    }
-    cmd
-}
-
-/// `--api-url` and the GitHub App's flags as given.
-pub(super) fn connection_words(api_url: Option<&str>, app: &AppArgs) -> Vec<String> {
-    let mut cmd = Vec::new();
-    // The URL as the policy parsed it: never user-info (refused before the run), never a
-    // spelling the shell could misread.
-    if let Some(url) = api_url.and_then(|u| crate::github::ApiUrl::parse(u).ok()) {
-        cmd.extend(["--api-url".into(), super::shell_word(url.as_str())]);
-    }
-    if let (Some(id), Some(key)) = (&app.app_id, &app.app_key_file) {
-        cmd.extend([
-            "--app-id".into(),
-            super::shell_word(id),
-            "--app-key-file".into(),
-            super::shell_word(&key.display().to_string()),
-        ]);
-        if let Some(inst) = &app.app_installation_id {
-            cmd.extend(["--app-installation-id".into(), super::shell_word(inst)]);
-        }
-    }
-    cmd
-}
-
-/// Writes the remaining repositories next to where the person is, never over an existing file.
-pub(super) fn write_remaining(text: &str) -> std::io::Result<PathBuf> {
-    use std::io::Write;
-    for i in 1..100 {
-        let path = PathBuf::from(if i == 1 {
-            "secret-refresh-remaining.txt".to_owned()
-        } else {
-            format!("secret-refresh-remaining-{i}.txt")
-        });
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
-            Ok(mut f) => {
-                f.write_all(text.as_bytes())?;
-                return Ok(path);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Err(std::io::Error::other(
-        "too many secret-refresh-remaining files here",
-    ))
+    let visibility = args
+        .visibility
+        .as_deref()
+        .filter(|_| args.targets.org.is_some());
+    Rerun::new("set")
+        .args(&args.names)
+        .targets(&args.targets, remaining, "The targets not updated")
+        .option("--visibility", visibility)
+        .scope(&args.targets)
+        .path("--from-file", args.from_file.as_deref())
+        .connection(args.api_url.as_deref(), &args.github_app)
+        .flag("--keep-going", args.keep_going)
+        .advice(
+            "Fix the cause above, then finish with the same value (running the whole command \
+             again is safe too)",
+        )
 }
 
 /// `--dry-run`: one public-key read per target proves the token reaches it. Nothing is written
@@ -724,7 +576,7 @@ async fn check_targets(
     client: &Client,
     targets: &[Target],
     credential: &Credential,
-) -> Vec<(Target, Result<(), Problem>)> {
+) -> Vec<(Target, Result<(), Diagnosis>)> {
     let mut out = Vec::new();
     for t in targets {
         match crate::cancel::unless_cancelled(can_read_key(client, t, credential)).await {
@@ -759,7 +611,7 @@ fn print_dry_run(
     style: Style,
     list: &str,
     targets: &[Target],
-    checks: &[(Target, Result<(), Problem>)],
+    checks: &[(Target, Result<(), Diagnosis>)],
     closed: &Result<(), crate::auth::guard::RevokeError>,
     req: &str,
     credential: &Credential,
@@ -770,7 +622,7 @@ fn print_dry_run(
     for (t, r) in checks {
         match r {
             Ok(()) => rows.push((vec![t.to_string(), format!("would set {list}")], Tone::Good)),
-            Err((cause, fix)) => {
+            Err(Diagnosis { cause, fix }) => {
                 failed += 1;
                 err.error("", &format!("{t}: {cause}\n  fix: {fix}"));
                 rows.push((
@@ -832,24 +684,22 @@ fn dry_run_without_token(style: Style, list: &str, targets: &[Target]) -> Result
     Ok(())
 }
 
-/// A cause and its fix.
-type Problem = (String, String);
-
 /// Whether the token can read the target's public key, or the cause and the fix.
 async fn can_read_key(
     client: &Client,
     target: &Target,
     credential: &Credential,
-) -> Result<(), Problem> {
+) -> Result<(), Diagnosis> {
     match endpoints::public_key_readable(client, target).await {
         Ok(()) => Ok(()),
-        Err(ReadError::NoAnswer(e) | ReadError::NotUnderstood(e)) => {
-            Err((e.to_string(), "check the network and --api-url".to_owned()))
-        }
+        Err(ReadError::NoAnswer(e) | ReadError::NotUnderstood(e)) => Err(Diagnosis::new(
+            e.to_string(),
+            "check the network and --api-url",
+        )),
         Err(ReadError::Refused(e @ ApiError::Unauthorized { .. })) => {
-            Err((e.to_string(), credential.unauthorized_fix()))
+            Err(Diagnosis::new(e.to_string(), credential.unauthorized_fix()))
         }
-        Err(ReadError::Refused(e)) => Err((
+        Err(ReadError::Refused(e)) => Err(Diagnosis::new(
             match e.refused_status() {
                 Some(status) => format!(
                     "GitHub answered {status}: the token cannot read the secrets of {target}{}",

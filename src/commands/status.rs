@@ -89,7 +89,7 @@ pub fn parse_age(s: &str) -> Result<MaxAge, AgeError> {
 
 /// One secret in one target, as shown and as `--json` prints it.
 #[derive(Debug, Clone, Serialize)]
-pub struct Row {
+pub struct StatusRow {
     pub target: String,
     pub secret: String,
     /// `present`, `missing` or `stale`.
@@ -113,7 +113,7 @@ struct JsonReport<'a> {
     ok: bool,
     max_age: Option<&'a str>,
     max_age_seconds: Option<i64>,
-    secrets: &'a [Row],
+    secrets: &'a [StatusRow],
     errors: &'a [TargetError],
 }
 
@@ -181,7 +181,7 @@ pub fn run(args: StatusArgs) -> Result<(), Error> {
 /// Prints the rows (JSON or a table), errors first; whether everything was found and fresh.
 fn print_status(
     args: &StatusArgs,
-    rows: &[Row],
+    rows: &[StatusRow],
     errors: &[TargetError],
     empty: &[String],
     names: &[SecretName],
@@ -226,7 +226,7 @@ fn tabulate(
     names: &[SecretName],
     now: OffsetDateTime,
     max: Option<i64>,
-) -> (Vec<Row>, Vec<TargetError>, Vec<String>) {
+) -> (Vec<StatusRow>, Vec<TargetError>, Vec<String>) {
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     let mut empty = Vec::new();
@@ -241,7 +241,7 @@ fn tabulate(
         let row = |doc: &SecretMeta| {
             let age = Some((now - doc.updated_at).whole_seconds().max(0));
             let stale = matches!((age, max), (Some(a), Some(m)) if a > m);
-            Row {
+            StatusRow {
                 target: target.to_string(),
                 secret: doc.name.clone(),
                 status: if stale { "stale" } else { "present" },
@@ -263,7 +263,7 @@ fn tabulate(
                 .find(|d| d.name.eq_ignore_ascii_case(name.as_str()))
             {
                 Some(doc) => rows.push(row(doc)),
-                None => rows.push(Row {
+                None => rows.push(StatusRow {
                     target: target.to_string(),
                     secret: name.to_string(),
                     status: "missing",
@@ -289,7 +289,7 @@ fn cancelled(
 }
 
 /// The TARGET / SECRET / STATUS / LAST UPDATED / AGE table (empty when there are no rows).
-fn status_table(style: Style, rows: &[Row], max_age: Option<&MaxAge>) -> String {
+fn status_table(style: Style, rows: &[StatusRow], max_age: Option<&MaxAge>) -> String {
     let table_rows: Vec<(Vec<String>, Tone)> = rows
         .iter()
         .map(|r| {
@@ -329,7 +329,7 @@ fn status_table(style: Style, rows: &[Row], max_age: Option<&MaxAge>) -> String 
 }
 
 fn human(
-    rows: &[Row],
+    rows: &[StatusRow],
     empty: &[String],
     errors: &[TargetError],
     max_age: Option<&MaxAge>,

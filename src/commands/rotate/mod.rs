@@ -22,6 +22,7 @@ use clap::Args;
 use futures_util::stream::{self, StreamExt};
 use time::OffsetDateTime;
 
+use super::words::{Diagnosis, Rerun, NOTHING_WRITTEN};
 use super::AppArgs;
 use super::{Credential, Error, Style, TargetArgs, Tone};
 use crate::audit::{
@@ -31,12 +32,18 @@ use crate::auth::token::TokenKind;
 use crate::config::names::SecretName;
 use crate::config::{Auth, NewSecret, Origin, MAX_VALUE_BYTES};
 use crate::engine::{Outcome, Report, WriteProgress};
+use crate::env::prompt::PromptError;
 use crate::github::credentials::{self, Holder, RevokeError};
 use crate::github::{endpoints, ApiError, ApiUrl, Client, Policy};
 use crate::output::words::{Count, DaysLeft, List};
 use crate::secret::seal::SealingKey;
 use crate::secret::{secret_from_bytes, SecretValue};
 use crate::target::Target;
+
+/// `--warn-days` unless given.
+const WARN_DAYS: u32 = 14;
+/// `--audit-log` unless given.
+const AUDIT_LOG: &str = "secret-refresh-audit.jsonl";
 
 /// GitHub's clocks (the answer's `Date`, the secret's `updated_at`) may differ by a little.
 const CLOCK_SKEW_SECS: i64 = 5;
@@ -52,7 +59,7 @@ pub struct RotateArgs {
     #[arg(long, value_name = "PATH")]
     pub from_file: Option<PathBuf>,
     /// Warn when the new token expires within this many days.
-    #[arg(long, value_name = "DAYS", default_value_t = 14)]
+    #[arg(long, value_name = "DAYS", default_value_t = WARN_DAYS)]
     pub warn_days: u32,
     /// Write with the new token itself, which proves it can write where the action will write
     /// (default: write with the token from GH_TOKEN, GITHUB_TOKEN or `gh`, or the app).
@@ -73,11 +80,7 @@ pub struct RotateArgs {
     #[arg(long, value_name = "PATH", requires = "revoke_old")]
     pub old_from_file: Option<PathBuf>,
     /// Append the rotation's record (one JSON line) to this file.
-    #[arg(
-        long,
-        value_name = "PATH",
-        default_value = "secret-refresh-audit.jsonl"
-    )]
+    #[arg(long, value_name = "PATH", default_value = AUDIT_LOG)]
     pub audit_log: PathBuf,
     /// REST base URL (default: $GH_HOST's API, else https://api.github.com).
     #[arg(long, value_name = "URL")]
@@ -407,7 +410,7 @@ pub enum RotateError {
     FileNotUtf8 { what: &'static str, path: String },
     /// The terminal cannot be read.
     #[error(transparent)]
-    Prompt(super::set::PromptError),
+    Prompt(PromptError),
     /// The two entries at the prompt never matched.
     #[error("{what} was typed differently 3 times")]
     Mistyped { what: &'static str },
@@ -476,9 +479,6 @@ pub enum RecordError {
     #[error("the rotation was not recorded: {0}")]
     Append(crate::audit::AuditError),
 }
-
-/// What an input error means for `rotate`.
-const NOTHING_WRITTEN: &str = "; nothing was written";
 
 /// Everything that can be checked before a token is read.
 fn validate(args: &RotateArgs) -> Result<(SecretName, Vec<Target>), RotateError> {
@@ -564,8 +564,8 @@ fn read_token(
                 Which::New => format!("New token for {name} (input hidden): "),
                 Which::Old => "Old token, to revoke (input hidden): ".to_owned(),
             };
-            let v = super::set::ask_twice(&question).map_err(|e| match e {
-                super::set::PromptError::Mismatch => RotateError::Mistyped { what },
+            let v = super::words::ask_twice(&question).map_err(|e| match e {
+                PromptError::Mismatch => RotateError::Mistyped { what },
                 e => RotateError::Prompt(e),
             })?;
             (v, Origin::Prompt)
@@ -598,9 +598,6 @@ fn read_token(
     Ok((token, origin))
 }
 
-/// A cause and its fix.
-type Problem = (String, String);
-
 /// What step 2 found.
 struct Checked {
     holder: Option<Holder>,
@@ -609,9 +606,9 @@ struct Checked {
     expiry: Option<String>,
     days_left: Option<i64>,
     /// Each target's key, or why it could not be read.
-    keys: Vec<(Target, Result<SealingKey, Problem>)>,
+    keys: Vec<(Target, Result<SealingKey, Diagnosis>)>,
     /// Each reason the rotation cannot start, with its fix.
-    problems: Vec<Problem>,
+    problems: Vec<Diagnosis>,
     /// When the rotation began: GitHub's clock (its first answer's `Date`), else ours.
     started: OffsetDateTime,
 }
@@ -622,16 +619,16 @@ async fn check_new(client: &Client, targets: &[Target], kind: TokenKind) -> Chec
     let holder = match credentials::holder(client).await {
         Ok(h) => Some(h),
         Err(e @ ApiError::Unauthorized { .. }) => {
-            problems.push((
+            problems.push(Diagnosis::new(
                 format!("GitHub does not accept the new token: {e}"),
-                "check that it was copied whole, and that it is not expired or revoked".into(),
+                "check that it was copied whole, and that it is not expired or revoked",
             ));
             None
         }
         Err(e) => {
-            problems.push((
+            problems.push(Diagnosis::new(
                 format!("the new token could not be checked: {e}"),
-                "check the network and --api-url".into(),
+                "check the network and --api-url",
             ));
             None
         }
@@ -643,9 +640,9 @@ async fn check_new(client: &Client, targets: &[Target], kind: TokenKind) -> Chec
     let expiry = client.token_expiry();
     let days_left = crate::report::expiry_days_left(expiry.as_deref(), started);
     if days_left.is_some_and(|d| d < 0) {
-        problems.push((
-            "the new token has expired already".into(),
-            "create a new token with a later expiry".into(),
+        problems.push(Diagnosis::new(
+            "the new token has expired already",
+            "create a new token with a later expiry",
         ));
     }
     let keys = if holder.is_none() {
@@ -658,8 +655,8 @@ async fn check_new(client: &Client, targets: &[Target], kind: TokenKind) -> Chec
             .await
     };
     for (t, k) in &keys {
-        if let Err((cause, fix)) = k {
-            problems.push((format!("{t}: {cause}"), fix.clone()));
+        if let Err(d) = k {
+            problems.push(Diagnosis::new(format!("{t}: {}", d.cause), d.fix.clone()));
         }
     }
     Checked {
@@ -674,24 +671,23 @@ async fn check_new(client: &Client, targets: &[Target], kind: TokenKind) -> Chec
 }
 
 /// A target's public key read with the new token, checked as a sealing key.
-async fn read_key(client: &Client, target: &Target) -> Result<SealingKey, Problem> {
+async fn read_key(client: &Client, target: &Target) -> Result<SealingKey, Diagnosis> {
     let key = endpoints::public_key(client, target)
         .await
         .map_err(|e| match &e {
-            ApiError::Unauthorized { .. } => (
-                e.to_string(),
-                "check that the new token was copied whole".to_owned(),
-            ),
-            e if e.is_refusal() => (
+            ApiError::Unauthorized { .. } => {
+                Diagnosis::new(e.to_string(), "check that the new token was copied whole")
+            }
+            e if e.is_refusal() => Diagnosis::new(
                 format!("the new token cannot read the public key ({e})"),
                 crate::engine::hints::permission_hint(target),
             ),
-            e => (e.to_string(), "check the network and --api-url".to_owned()),
+            e => Diagnosis::new(e.to_string(), "check the network and --api-url"),
         })?;
     SealingKey::from_base64(&key.key_id, &key.key_base64).map_err(|e| {
-        (
+        Diagnosis::new(
             format!("GitHub's public key cannot seal: {e}"),
-            "check --api-url".to_owned(),
+            "check --api-url",
         )
     })
 }
@@ -892,7 +888,7 @@ fn print_check(style: Style, args: &RotateArgs, inputs: &Inputs, checked: &Check
 /// Step 2's problems (each with its fix) and warnings, on standard error.
 fn warn_check(checked: &Checked, warn_days: u32) {
     let mut err = crate::output::Reporter::stdio(super::options::human_mode());
-    for (cause, fix) in &checked.problems {
+    for Diagnosis { cause, fix } in &checked.problems {
         err.error("", &format!("{cause}\n  fix: {fix}"));
     }
     if let (Some(days), Some(expiry)) = (checked.days_left, &checked.expiry) {
@@ -1173,53 +1169,27 @@ fn unfinished(o: &Final<'_>, sorted: &Sorted<'_>) -> String {
 
 /// The command that finishes the rotation: the same, for the targets not done.
 fn finish_advice(args: &RotateArgs, rest: &[&Target]) -> String {
-    let mut cmd: Vec<String> = vec![
-        "secret-refresh".into(),
-        "rotate".into(),
-        super::shell_word(&args.name),
-    ];
-    let (note, words) = super::set::target_words(&args.targets, rest, "The targets not done");
-    cmd.extend(words);
-    cmd.extend(super::set::scope_words(&args.targets));
-    if let Some(p) = &args.from_file {
-        cmd.extend([
-            "--from-file".into(),
-            super::shell_word(&p.display().to_string()),
-        ]);
-    }
-    if args.write_with_new {
-        cmd.push("--write-with-new".into());
-    }
-    if args.warn_days != 14 {
-        cmd.extend(["--warn-days".into(), args.warn_days.to_string()]);
-    }
-    if args.revoke_old {
-        cmd.push("--revoke-old".into());
-        if let Some(p) = &args.old_from_file {
-            cmd.extend([
-                "--old-from-file".into(),
-                super::shell_word(&p.display().to_string()),
-            ]);
-        }
-    }
-    if args.audit_log != Path::new("secret-refresh-audit.jsonl") {
-        cmd.extend([
-            "--audit-log".into(),
-            super::shell_word(&args.audit_log.display().to_string()),
-        ]);
-    }
-    cmd.extend(super::set::connection_words(
-        args.api_url.as_deref(),
-        &args.github_app,
-    ));
-    if args.keep_going {
-        cmd.push("--keep-going".into());
-    }
-    format!(
-        "{note}Fix the cause above, then finish with the same new token (running the whole \
-         command again is safe too):\n  {}\n",
-        cmd.join(" ")
-    )
+    let audit_log = Some(args.audit_log.as_path()).filter(|p| *p != Path::new(AUDIT_LOG));
+    let warn_days = Some(args.warn_days.to_string()).filter(|_| args.warn_days != WARN_DAYS);
+    Rerun::new("rotate")
+        .args([&args.name])
+        .targets(&args.targets, rest, "The targets not done")
+        .scope(&args.targets)
+        .path("--from-file", args.from_file.as_deref())
+        .flag("--write-with-new", args.write_with_new)
+        .option("--warn-days", warn_days.as_deref())
+        .flag("--revoke-old", args.revoke_old)
+        .path(
+            "--old-from-file",
+            args.old_from_file.as_deref().filter(|_| args.revoke_old),
+        )
+        .path("--audit-log", audit_log)
+        .connection(args.api_url.as_deref(), &args.github_app)
+        .flag("--keep-going", args.keep_going)
+        .advice(
+            "Fix the cause above, then finish with the same new token (running the whole \
+             command again is safe too)",
+        )
 }
 
 /// How to undo: the old token still works until it is revoked, so writing it back where the
@@ -1229,22 +1199,13 @@ fn rollback_advice(args: &RotateArgs, done: &[&Target]) -> String {
         return "Nothing has the new token yet: the old one is still in place everywhere.\n"
             .to_owned();
     }
-    let mut cmd: Vec<String> = vec![
-        "secret-refresh".into(),
-        "set".into(),
-        super::shell_word(&args.name),
-    ];
-    let (note, words) =
-        super::set::target_words(&args.targets, done, "The targets that have the new token");
-    cmd.extend(words);
-    cmd.extend(super::set::scope_words(&args.targets));
-    cmd.extend(super::set::connection_words(
-        args.api_url.as_deref(),
-        &args.github_app,
-    ));
-    format!(
-        "{note}To roll back instead (the old token works until it is revoked), write the old \
-         token back where the new one went, typing the old token when asked:\n  {}\n",
-        cmd.join(" ")
-    )
+    Rerun::new("set")
+        .args([&args.name])
+        .targets(&args.targets, done, "The targets that have the new token")
+        .scope(&args.targets)
+        .connection(args.api_url.as_deref(), &args.github_app)
+        .advice(
+            "To roll back instead (the old token works until it is revoked), write the old \
+             token back where the new one went, typing the old token when asked",
+        )
 }
