@@ -5,7 +5,7 @@
 //! (`github-authentication-token-expiration`). With `--repo`, one public-key read as for any
 //! token. The token is judged by its prefix only ([`crate::auth::token::TokenKind`]).
 
-use super::{key_findings, refusal, requests_text, Findings};
+use super::findings::{key_findings, refusal, requests_text, Findings};
 use crate::auth::token::{TokenKind, TokenSource};
 use crate::commands::{Error, Tone};
 use crate::github::endpoints;
