@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use crate::config::input::{FrontEnd, Given, RawInputs, RunContext, StepEnv};
 use crate::error::Error;
-use crate::output::{Mode, Reporter};
+use crate::output::reporter::{Mode, Reporter};
 use crate::refresh::StepFiles;
 use crate::secret::SecretValue;
 

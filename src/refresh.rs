@@ -11,7 +11,8 @@ use crate::config::{load, Auth, Config};
 use crate::engine::Report;
 use crate::error::Error;
 use crate::github::Policy;
-use crate::output::{write_outputs, Reporter};
+use crate::output::files::write_outputs;
+use crate::output::reporter::Reporter;
 
 /// The runner's files the results are also written to, each when given (the action only).
 #[derive(Debug, Default, Clone)]
@@ -122,7 +123,7 @@ fn write_results(
     }
     let summary = crate::report::summary(report);
     if let Some(path) = files.summary {
-        let result = crate::output::append(&path, &summary);
+        let result = crate::output::files::append(&path, &summary);
         written &= said(reporter, "the step summary", result);
     }
     if let Some(log) = crate::audit::AuditLog::of(config) {
@@ -146,7 +147,7 @@ fn said<E: std::fmt::Display>(reporter: &mut Reporter, what: &str, result: Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::Mode;
+    use crate::output::reporter::Mode;
 
     #[test]
     fn nothing_written_counts_the_input_errors() {

@@ -19,7 +19,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use fake_github::{AppKey, FakeGitHub, Scope, TokenSpec};
-use secret_refresh::output::parse_outputs;
+use secret_refresh::output::files::parse_outputs;
 
 #[path = "support/leak_check.rs"]
 mod leak_check;

@@ -8,7 +8,7 @@ use secret_refresh::config::load;
 use secret_refresh::config::load::destination::parse_repo_specs;
 use secret_refresh::config::names::SecretName;
 use secret_refresh::config::parse::{parse_file_specs, parse_pairs};
-use secret_refresh::output::{Mode, Reporter};
+use secret_refresh::output::reporter::{Mode, Reporter};
 use secret_refresh::secret::SecretValue;
 use secret_refresh::target::Repo;
 

@@ -26,7 +26,7 @@ fn encodings(v: &str) -> Vec<String> {
     if v.contains('\n') || v.contains('\r') {
         for line in v.split(['\n', '\r']) {
             let line = line.trim();
-            if line.len() >= secret_refresh::output::MIN_MASKED_LINE.max(MIN_SCANNED) {
+            if line.len() >= secret_refresh::output::redact::MIN_MASKED_LINE.max(MIN_SCANNED) {
                 forms.insert(line.to_owned());
             }
         }

@@ -259,8 +259,9 @@ impl Drop for Runtime {
         // `block_on` may not run inside a runtime's context; nothing here is then.
         if any_left_behind() && tokio::runtime::Handle::try_current().is_err() {
             if let Err(e) = self.0.block_on(revoke_left_behind()) {
-                let mut r =
-                    crate::output::Reporter::stdio(crate::output::Mode::Human { color: false });
+                let mut r = crate::output::reporter::Reporter::stdio(
+                    crate::output::reporter::Mode::Human { color: false },
+                );
                 r.error("secret-refresh", &e.to_string());
                 r.flush();
             }

@@ -43,7 +43,7 @@ pub fn find_token(prompt: bool, api_url: &str) -> Option<(SecretValue, TokenSour
     let found = search(prompt, api_url);
     // Known to the output layer the moment it is read: redacted from everything printed.
     if let Some((t, _)) = &found {
-        crate::output::know_token(t);
+        crate::output::redact::know_token(t);
     }
     found
 }

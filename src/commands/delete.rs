@@ -161,7 +161,7 @@ pub fn run(args: DeleteArgs) -> Result<(), Error> {
     let session = match runtime.block_on(crate::auth::app::open(
         &config,
         Policy::from_env(),
-        &mut |t: &SecretValue| crate::output::know_token(t),
+        &mut |t: &SecretValue| crate::output::redact::know_token(t),
     )) {
         Ok(s) => s,
         Err(e) => return Err(Error::usage_then(e.error, NOTHING_DELETED)),
@@ -175,7 +175,8 @@ pub fn run(args: DeleteArgs) -> Result<(), Error> {
         false,
         session.is_app(),
     ) {
-        crate::output::Reporter::stdio(super::options::human_mode()).notice(title, &message);
+        crate::output::reporter::Reporter::stdio(super::options::human_mode())
+            .notice(title, &message);
     }
     let rows = runtime.block_on(delete_all(&session.client, &names, &targets, &credential));
     let closed = runtime.block_on(session.close());
@@ -355,7 +356,7 @@ fn report(
     requests: u64,
     revoke_error: Option<String>,
 ) -> Result<(), Error> {
-    let mut err = crate::output::Reporter::stdio(super::options::human_mode());
+    let mut err = crate::output::reporter::Reporter::stdio(super::options::human_mode());
     report_failures(&mut err, rows, revoke_error.as_deref());
     if let Some(path) = &args.audit_log {
         write_audit(&mut err, path, rows);
@@ -389,7 +390,7 @@ fn report(
 
 /// Each failed delete, with its cause and fix, and a failed revocation, as errors.
 fn report_failures(
-    err: &mut crate::output::Reporter,
+    err: &mut crate::output::reporter::Reporter,
     rows: &[DeleteRow],
     revoke_error: Option<&str>,
 ) {
@@ -407,7 +408,11 @@ fn report_failures(
 }
 
 /// Appends a record per row to `--audit-log`; a log that cannot be written is a warning.
-fn write_audit(err: &mut crate::output::Reporter, path: &std::path::Path, rows: &[DeleteRow]) {
+fn write_audit(
+    err: &mut crate::output::reporter::Reporter,
+    path: &std::path::Path,
+    rows: &[DeleteRow],
+) {
     let actor = crate::env::var("USER").unwrap_or_default();
     let records = audit_records(rows, &actor, time::OffsetDateTime::now_utc());
     let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));

@@ -272,7 +272,7 @@ pub fn app_credentials(app: &AppArgs) -> Result<Option<AppCredentials>, Failure>
     if crate::auth::app::AppSigner::new(&app_id, &private_key).is_err() {
         return Err(UsageError::UnusableKey(path));
     }
-    crate::output::know(&private_key);
+    crate::output::redact::know(&private_key);
     Ok(Some(AppCredentials {
         app_id: app_id.trim().to_owned(),
         private_key,
@@ -367,7 +367,7 @@ pub fn exit(result: Result<(), Error>) -> ExitCode {
 
 /// `error: …` on standard error (coloured label on a terminal): the one place it is printed.
 pub fn say(message: &str) {
-    let mut r = crate::output::Reporter::stdio(options::human_mode());
+    let mut r = crate::output::reporter::Reporter::stdio(options::human_mode());
     r.error("", message);
     r.flush();
 }
@@ -440,7 +440,7 @@ pub fn table(style: Style, headers: &[&str], rows: &[(Vec<String>, Tone)]) -> St
 /// Writes to standard output through the output layer (redacted, no control characters but
 /// our colours, no workflow command); a closed pipe is not an error worth a panic.
 pub fn print(text: &str) {
-    crate::output::print(text, Style::stdout().color);
+    crate::output::reporter::print(text, Style::stdout().color);
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::output::Mode;
+use crate::output::reporter::Mode;
 use crate::secret::{secret_from_bytes, SecretValue};
 
 /// Authenticate as a GitHub App instead of with a token; shared by the commands that write or

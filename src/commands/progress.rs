@@ -1,9 +1,9 @@
 //! What a command shows while the engine writes, for `set` and `rotate` alike: before the first
 //! write, a note when the writes will outlast an hour under GitHub's limits (from the pacer's
 //! floor, [`crate::report::long_run`]); then, on a terminal, a progress bar
-//! ([`crate::output::Progress`]) whose ETA is the pacer's: the schedule the writes left will keep
-//! under GitHub's limits, not an average of the writes so far (which says nothing of the hour
-//! window until a run is in it).
+//! ([`crate::output::progress_bar::ProgressBar`]) whose ETA is the pacer's: the schedule the
+//! writes left will keep under GitHub's limits, not an average of the writes so far (which says
+//! nothing of the hour window until a run is in it).
 
 use crate::engine::WriteProgress;
 use crate::pacing::Pacing;
@@ -15,7 +15,7 @@ const PROGRESS_FROM_TARGETS: usize = 5;
 pub(super) struct Paced {
     show: bool,
     app: bool,
-    bar: Option<(crate::output::Progress, Pacing)>,
+    bar: Option<(crate::output::progress_bar::ProgressBar, Pacing)>,
 }
 
 impl Paced {
@@ -35,10 +35,14 @@ impl Paced {
                 if let Some((title, message)) =
                     crate::report::long_run(writes, pacing.floor(writes), false, self.app)
                 {
-                    crate::output::Reporter::stdio(super::options::human_mode())
+                    crate::output::reporter::Reporter::stdio(super::options::human_mode())
                         .notice(title, &message);
                 }
-                let bar = crate::output::Progress::new(writes as u64, "writes", self.show);
+                let bar = crate::output::progress_bar::ProgressBar::new(
+                    writes as u64,
+                    "writes",
+                    self.show,
+                );
                 bar.set_eta(&eta_text(&pacing, writes));
                 self.bar = Some((bar, pacing));
             }

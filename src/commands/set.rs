@@ -228,7 +228,7 @@ fn read_value(
         Origin::Input => " (from standard input)".to_owned(),
         Origin::Prompt => String::new(),
     };
-    crate::output::know(&value);
+    crate::output::redact::know(&value);
     if value.is_empty() {
         return Err(SetError::Empty { list, from });
     }
@@ -309,7 +309,7 @@ async fn run_with_progress(config: &Config, targets: usize) -> Report {
         config,
         Policy::from_env(),
         &mut |p: WriteProgress<'_>| paced.observe(p),
-        &mut |t: &SecretValue| crate::output::know_token(t),
+        &mut |t: &SecretValue| crate::output::redact::know_token(t),
     )
     .await;
     paced.finish();
@@ -367,7 +367,7 @@ fn print_report(
 
 /// Each failure with its fix, and a warning when the credential expires soon.
 fn report_errors(report: &Report, credential: &Credential, now: time::OffsetDateTime) {
-    let mut err = crate::output::Reporter::stdio(super::options::human_mode());
+    let mut err = crate::output::reporter::Reporter::stdio(super::options::human_mode());
     if let Some(fatal) = &report.fatal {
         err.error("", fatal);
     }
@@ -543,7 +543,7 @@ fn open_dry_run_session(
     match runtime.block_on(crate::cancel::unless_cancelled(crate::auth::app::open(
         config,
         Policy::from_env(),
-        &mut |t: &SecretValue| crate::output::know_token(t),
+        &mut |t: &SecretValue| crate::output::redact::know_token(t),
     ))) {
         Err(signal) => {
             // Abandoned half-way: a token minted on the way is revoked by its guard.
@@ -616,7 +616,7 @@ fn print_dry_run(
     req: &str,
     credential: &Credential,
 ) -> Result<(), Error> {
-    let mut err = crate::output::Reporter::stdio(super::options::human_mode());
+    let mut err = crate::output::reporter::Reporter::stdio(super::options::human_mode());
     let mut rows = Vec::new();
     let mut failed = 0;
     for (t, r) in checks {

@@ -137,7 +137,7 @@ pub fn run(args: StatusArgs) -> Result<(), Error> {
             &config,
             Policy::from_env(),
             Access::Read,
-            &mut |t: &crate::secret::SecretValue| crate::output::know_token(t),
+            &mut |t: &crate::secret::SecretValue| crate::output::redact::know_token(t),
         ),
     )) {
         Err(signal) => {
@@ -205,7 +205,7 @@ fn print_status(
             super::say(&e.to_string());
         }
     } else {
-        let mut err = crate::output::Reporter::stdio(super::options::human_mode());
+        let mut err = crate::output::reporter::Reporter::stdio(super::options::human_mode());
         for e in errors {
             err.error("", &format!("{}: {}\n  fix: {}", e.target, e.error, e.fix));
         }

@@ -8,7 +8,7 @@ use clap::Args;
 use super::options::{api_url_or_default, human_mode, read_source, AppArgs};
 use super::Error;
 use crate::config::input::{FrontEnd, Given, RawInputs, RunContext, StepEnv};
-use crate::output::Reporter;
+use crate::output::reporter::Reporter;
 use crate::refresh::StepFiles;
 use crate::secret::SecretValue;
 

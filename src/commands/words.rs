@@ -49,7 +49,7 @@ pub(super) fn shell_word(s: &str) -> String {
 /// warning on standard error after each pair of entries that differ.
 pub(super) fn ask_twice(question: &str) -> Result<SecretValue, PromptError> {
     crate::env::prompt::ask_twice(question, || {
-        let mut r = crate::output::Reporter::stdio(super::options::human_mode());
+        let mut r = crate::output::reporter::Reporter::stdio(super::options::human_mode());
         r.warning("", "the two entries differ; type the value again");
     })
 }

@@ -23,7 +23,7 @@ use crate::config::load::{mask, Loader};
 use crate::config::names::SecretName;
 use crate::config::parse::is_trivial_value;
 use crate::config::problem::InputError;
-use crate::output::Reporter;
+use crate::output::reporter::Reporter;
 use crate::secret::SecretValue;
 use crate::target::{App, Repo};
 

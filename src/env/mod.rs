@@ -115,7 +115,7 @@ struct Bound {
     env: Env,
     out: Box<dyn Stream>,
     err: Box<dyn Stream>,
-    /// The secrets this run registered for redaction ([`crate::output::know`]).
+    /// The secrets this run registered for redaction ([`crate::output::redact::know`]).
     known: Vec<SecretValue>,
 }
 

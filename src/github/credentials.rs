@@ -100,7 +100,7 @@ pub async fn revoke(api: &ApiUrl, policy: Policy, token: &SecretValue) -> Result
     if super::token_kind::TokenKind::of(token).is_installation() {
         return Err(RevokeError::InstallationToken);
     }
-    crate::output::know_token(token);
+    crate::output::redact::know_token(token);
     let client = Client::unauthenticated(api.as_str(), policy)?;
     let mut body = json!({ "credentials": [token.expose()] });
     let answer = client.post(routes::CREDENTIALS_REVOKE, &body).await;

@@ -7,8 +7,10 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::config::Config;
+use crate::output::escape::{md_cell, md_text};
+use crate::output::files::MAX_SUMMARY_BYTES;
+use crate::output::reporter::Reporter;
 use crate::output::words::{Count, DaysLeft, List};
-use crate::output::{md_cell, md_text, Reporter, MAX_SUMMARY_BYTES};
 use crate::report::outcome::{Outcome, Report, Row, SkipReason};
 
 /// Lines and annotations for the log. `now` is the caller's clock (the token-expiry warning).

@@ -354,7 +354,10 @@ fn sync_takes_the_app_key_from_a_file() {
 /// The `::add-mask::` lines of `stdout` that mask exactly `value` (escaped as the runner reads
 /// them). Compared, never printed: a failing assertion shows counts, not token material.
 fn mask_lines_for(stdout: &str, value: &str) -> usize {
-    let line = format!("::add-mask::{}", secret_refresh::output::escape_data(value));
+    let line = format!(
+        "::add-mask::{}",
+        secret_refresh::output::escape::escape_data(value)
+    );
     stdout.lines().filter(|l| *l == line).count()
 }
 

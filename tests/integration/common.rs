@@ -324,7 +324,7 @@ impl<'a> Step<'a> {
             code,
             stdout,
             stderr,
-            outputs: secret_refresh::output::parse_outputs(&outputs_raw)
+            outputs: secret_refresh::output::files::parse_outputs(&outputs_raw)
                 .into_iter()
                 .collect(),
             outputs_raw,

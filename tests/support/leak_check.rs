@@ -8,7 +8,7 @@ pub fn value_parts(v: &str) -> Vec<String> {
         parts.extend(
             v.split(['\n', '\r'])
                 .map(str::trim)
-                .filter(|l| l.len() >= secret_refresh::output::MIN_MASKED_LINE)
+                .filter(|l| l.len() >= secret_refresh::output::redact::MIN_MASKED_LINE)
                 .map(str::to_owned),
         );
     }
@@ -46,7 +46,10 @@ pub fn assert_no_leak(stdout: &str, others: &[(&str, &str)], values: &[String]) 
 
 /// The value was registered with the runner's masker, escaped as the runner parses it.
 pub fn assert_masked(stdout: &str, value: &str) {
-    let mask = format!("::add-mask::{}", secret_refresh::output::escape_data(value));
+    let mask = format!(
+        "::add-mask::{}",
+        secret_refresh::output::escape::escape_data(value)
+    );
     assert!(
         stdout.lines().any(|l| l == mask),
         "value not masked; stdout:\n{stdout}"

@@ -293,7 +293,7 @@ fn prompt_token() -> Result<SecretValue, super::UsageError> {
     let t = crate::env::prompt::hidden("Token to check (input hidden): ")
         .map_err(super::UsageError::PromptRead)?;
     let t = SecretValue::new(t.expose().trim().to_owned());
-    crate::output::know_token(&t);
+    crate::output::redact::know_token(&t);
     if t.is_empty() {
         return Err(super::UsageError::NothingTyped);
     }

@@ -584,9 +584,9 @@ fn read_token(
             (v, Origin::Input)
         }
     };
-    crate::output::know_token(&raw);
+    crate::output::redact::know_token(&raw);
     let token = SecretValue::new(raw.expose().trim().to_owned());
-    crate::output::know_token(&token);
+    crate::output::redact::know_token(&token);
     if token.is_empty() {
         return Err(RotateError::Empty { what });
     }
@@ -706,7 +706,7 @@ async fn propagate(
         policy,
         keys,
         &mut |p: WriteProgress<'_>| paced.observe(p),
-        &mut |t: &SecretValue| crate::output::know_token(t),
+        &mut |t: &SecretValue| crate::output::redact::know_token(t),
     )
     .await;
     paced.finish();
@@ -887,7 +887,7 @@ fn print_check(style: Style, args: &RotateArgs, inputs: &Inputs, checked: &Check
 
 /// Step 2's problems (each with its fix) and warnings, on standard error.
 fn warn_check(checked: &Checked, warn_days: u32) {
-    let mut err = crate::output::Reporter::stdio(super::options::human_mode());
+    let mut err = crate::output::reporter::Reporter::stdio(super::options::human_mode());
     for Diagnosis { cause, fix } in &checked.problems {
         err.error("", &format!("{cause}\n  fix: {fix}"));
     }
@@ -984,7 +984,7 @@ struct Sorted<'a> {
 /// the command that finishes the rest, how to roll back, and the old token's fate.
 fn print_outcome(o: Final<'_>) {
     let style = o.style;
-    let mut err = crate::output::Reporter::stdio(super::options::human_mode());
+    let mut err = crate::output::reporter::Reporter::stdio(super::options::human_mode());
     if let Some(fatal) = &o.done.report.fatal {
         err.error("", fatal);
     }
@@ -1027,7 +1027,7 @@ fn print_outcome(o: Final<'_>) {
 }
 
 /// Each target's row, and its failure (cause and fix) on standard error.
-fn sort_targets<'a>(o: &Final<'a>, err: &mut crate::output::Reporter) -> Sorted<'a> {
+fn sort_targets<'a>(o: &Final<'a>, err: &mut crate::output::reporter::Reporter) -> Sorted<'a> {
     let name = &o.inputs.name;
     let mut sorted = Sorted::default();
     for (t, c) in o.inputs.targets.iter().zip(&o.done.checks) {
@@ -1093,7 +1093,10 @@ fn sort_targets<'a>(o: &Final<'a>, err: &mut crate::output::Reporter) -> Sorted<
 }
 
 /// What became of the old token, when --revoke-old asked for it.
-fn revoke_line(o: &Final<'_>, err: &mut crate::output::Reporter) -> Option<(String, Tone)> {
+fn revoke_line(
+    o: &Final<'_>,
+    err: &mut crate::output::reporter::Reporter,
+) -> Option<(String, Tone)> {
     let kind = o.inputs.old.as_ref().map(TokenKind::of)?;
     Some(match &o.done.revoked {
         Some(Ok(())) => (

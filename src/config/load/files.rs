@@ -12,7 +12,7 @@ use crate::config::parse::{parse_file_specs, FileSpec};
 use crate::config::problem::{InputError, InputProblem};
 use crate::config::workspace::Roots;
 use crate::config::{IfNoFilesFound, NewSecret, Origin};
-use crate::output::Reporter;
+use crate::output::reporter::Reporter;
 
 impl Loader<'_> {
     fn if_no_files_found(&mut self) -> IfNoFilesFound {

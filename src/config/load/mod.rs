@@ -17,7 +17,7 @@ mod tests;
 use crate::config::input::{FrontEnd, Input, Named, RawInputs, RunContext};
 use crate::config::parse::is_trivial_value;
 use crate::config::problem::{InputError, InputProblem};
-use crate::output::Reporter;
+use crate::output::reporter::Reporter;
 use crate::secret::SecretValue;
 
 /// The state of one load: the inputs, and every error found so far.

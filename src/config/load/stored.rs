@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use super::{mask, Loader};
 use crate::config::input::Input;
 use crate::config::parse::parse_pairs;
-use crate::output::Reporter;
+use crate::output::reporter::Reporter;
 use crate::secret::SecretValue;
 
 impl Loader<'_> {

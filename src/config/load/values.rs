@@ -10,7 +10,7 @@ use crate::config::names::{env_var_name, SecretName};
 use crate::config::parse::{is_trivial_value, parse_env_refs, parse_pairs, Pair};
 use crate::config::problem::InputProblem;
 use crate::config::{NewSecret, Origin, MAX_VALUE_BYTES};
-use crate::output::Reporter;
+use crate::output::reporter::Reporter;
 use crate::secret::SecretValue;
 
 /// A new value and where it came from, until names and sizes are checked.

@@ -73,7 +73,7 @@ impl Client {
             check_token(token, "token")?;
             // Every credential reaches HTTP here (PAT, the App's JWT, minted installation
             // tokens): the output layer redacts it from whatever the server echoes back.
-            crate::output::know_token(token);
+            crate::output::redact::know_token(token);
         }
         let crab = stack::octocrab_for(&api, token)?;
         Ok(Self {

@@ -184,7 +184,7 @@ fn an_error_body_that_echoes_the_token_is_redacted() {
 }
 
 /// A very short value never registers a mask (the input refuses values with no letter or digit
-/// before this layer sees them; `output::tests::the_mask_rule` covers the rest of the rule).
+/// before this layer sees them; `output::redact::tests::the_mask_rule` covers the rest of the rule).
 #[test]
 fn no_mask_for_a_trivial_string() {
     let api = fake();
