@@ -126,8 +126,9 @@ fn write_results(
         let result = crate::output::files::append(&path, &summary);
         written &= said(reporter, "the step summary", result);
     }
-    if let Some(log) = crate::audit::AuditLog::of(config) {
-        let records = crate::audit::records(report, config, time::OffsetDateTime::now_utc());
+    if let Some(log) = crate::audit::log::AuditLog::of(config) {
+        let records =
+            crate::audit::record::records(report, config, time::OffsetDateTime::now_utc());
         written &= said(reporter, "the audit log", log.append(&records));
     }
     written

@@ -416,7 +416,7 @@ fn write_audit(
     let actor = crate::env::var("USER").unwrap_or_default();
     let records = audit_records(rows, &actor, time::OffsetDateTime::now_utc());
     let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    if let Err(e) = crate::audit::AuditLog::new(path, &here).append(&records) {
+    if let Err(e) = crate::audit::log::AuditLog::new(path, &here).append(&records) {
         err.warning("", &format!("the audit log was not written: {e}"));
     }
 }
@@ -426,14 +426,21 @@ fn audit_records(
     rows: &[DeleteRow],
     actor: &str,
     now: time::OffsetDateTime,
-) -> Vec<crate::audit::Record> {
+) -> Vec<crate::audit::record::Record> {
     rows.iter()
         .map(|r| {
             let result = match &r.result {
                 Fate::Failed(d) => format!("failed: {}", d.cause),
                 other => other.text().to_owned(),
             };
-            crate::audit::delete_record(&r.secret, &r.target, r.result.code(), &result, actor, now)
+            crate::audit::record::delete_record(
+                &r.secret,
+                &r.target,
+                r.result.code(),
+                &result,
+                actor,
+                now,
+            )
         })
         .collect()
 }

@@ -5,7 +5,9 @@
 
 use std::collections::HashMap;
 
-use crate::audit::{AuditLog, Ledger, RunBinding};
+use crate::audit::ledger::Ledger;
+use crate::audit::log::AuditLog;
+use crate::audit::record::RunBinding;
 use crate::config::{Auth, Config, Destination, NewSecret, RepoSpec};
 use crate::engine::compare::compare;
 use crate::report::outcome::{Comparison, Outcome, Report, Row, SkipReason};

@@ -1,7 +1,8 @@
 //! The engine's decisions against an in-memory store: which pairs are written, kept,
 //! stopped, failed and resumed, and the calls it takes. The HTTP tests cover the wire.
 
-use crate::audit::{records, Ledger, RunBinding};
+use crate::audit::ledger::Ledger;
+use crate::audit::record::{records, RunBinding};
 use crate::config::input::RunContext;
 use crate::config::names::SecretName;
 use crate::config::{Auth, Config, Destination, NewSecret, Origin, RepoSpec};

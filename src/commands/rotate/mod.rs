@@ -25,8 +25,9 @@ use time::OffsetDateTime;
 use super::words::{Diagnosis, Rerun, NOTHING_WRITTEN};
 use super::AppArgs;
 use super::{Credential, Error, Style, TargetArgs, Tone};
-use crate::audit::{
-    AuditLog, CheckOutcome, RevokeOutcome, RotationOutcome, RotationRecord, RotationTarget,
+use crate::audit::log::AuditLog;
+use crate::audit::rotation::{
+    CheckOutcome, RevokeOutcome, RotationOutcome, RotationRecord, RotationTarget,
 };
 use crate::auth::token::TokenKind;
 use crate::config::names::SecretName;
@@ -477,7 +478,7 @@ pub enum RecordError {
     Cwd(std::io::Error),
     /// The log refused the record.
     #[error("the rotation was not recorded: {0}")]
-    Append(crate::audit::AuditError),
+    Append(crate::audit::log::AuditError),
 }
 
 /// Everything that can be checked before a token is read.
