@@ -1,8 +1,8 @@
 //! The one output layer. Everything the tool says to people and to the runner goes through
 //! here: [`reporter::Reporter`] (workflow commands in action mode, plain lines at a terminal),
 //! [`reporter::print`] for the commands' tables, [`escape::md_cell`] / [`escape::md_text`] for
-//! the step summary, [`files`] for the runner's output and summary files, and
-//! [`progress_bar::ProgressBar`] on a terminal.
+//! the step summary, [`files`] for the runner's output and summary files,
+//! [`progress_bar::ProgressBar`] on a terminal, and [`words`] for counts and lists.
 //!
 //! Strings from outside (names and messages the server sends, error bodies) reach these
 //! functions inside our own text, so every text is made safe here, whoever built it:
