@@ -12,7 +12,7 @@ use crate::config::input::Input as I;
 use crate::config::input::{FrontEnd, Given, Input, RawInputs, RunContext, StepEnv};
 use crate::config::{load, Auth, Config, Destination, Origin};
 use crate::env::{Env, Scope};
-use crate::output::{Mode, Reporter};
+use crate::output::reporter::{Mode, Reporter};
 use crate::secret::SecretValue;
 
 /// One named case. Inputs are text, set by [`Input`]; `typed` then changes what only a typed
