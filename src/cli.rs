@@ -37,8 +37,8 @@ pub enum Command {
     #[command(after_help = crate::commands::check_token::AFTER_HELP)]
     CheckToken(crate::commands::check_token::CheckTokenArgs),
     /// Rotate a token stored in secrets: validate it, write it everywhere, verify, revoke the old.
-    #[command(after_help = crate::commands::rotate::AFTER_HELP)]
-    Rotate(crate::commands::rotate::RotateArgs),
+    #[command(after_help = crate::commands::rotate::args::AFTER_HELP)]
+    Rotate(crate::commands::rotate::args::RotateArgs),
     /// Print the shell completion script for bash, zsh, fish, powershell or elvish.
     #[command(after_help = crate::commands::completions::COMPLETIONS_AFTER_HELP)]
     Completions(crate::commands::completions::CompletionsArgs),
