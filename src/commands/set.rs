@@ -34,8 +34,8 @@ pub struct SetArgs {
     /// Read the value from this file (`-`: standard input); one trailing newline is dropped.
     #[arg(long, value_name = "PATH")]
     pub from_file: Option<PathBuf>,
-    /// Check that the token can read every target's public key; write nothing. The value is
-    /// not asked for.
+    /// Check that the token can read every target's public key (read access suffices, so this
+    /// does not prove it can write); write nothing. The value is not asked for.
     #[arg(long)]
     pub dry_run: bool,
     /// Try every target even after a failure (default: stop at the first failure).
@@ -644,7 +644,9 @@ fn print_dry_run(
             all => format!("all {} targets", all.len()),
         };
         out.push_str(&format!(
-            "Dry run: {who} can reach {reach} (checked with {req}); nothing was written.\n",
+            "Dry run: {who} can read the secrets public key of {reach} (checked with {req}); \
+             {}; nothing was written.\n",
+            dry_run_proves(credential, targets)
         ));
         super::print(&out);
         if closed.is_err() {
@@ -653,11 +655,28 @@ fn print_dry_run(
         Ok(())
     } else {
         out.push_str(&format!(
-            "Dry run: {who} cannot reach {failed} of {} (checked with {req}); nothing was written.\n",
+            "Dry run: {who} cannot read the secrets public key of {failed} of {} (checked \
+             with {req}); nothing was written.\n",
             Count("target", targets.len())
         ));
         super::print(&out);
         Err(Error::Reported)
+    }
+}
+
+/// What a successful dry run proved about writing, beyond the public keys. Reading a key needs
+/// read access only, so for a token it proves nothing about writing; the app's token was
+/// minted with the write permission `set` uses, which GitHub grants only to an installation that
+/// has it.
+fn dry_run_proves(credential: &Credential, targets: &[Target]) -> String {
+    match (credential, targets.first()) {
+        (Credential::App(_), Some(t)) => format!(
+            "GitHub granted the token `{}: write`",
+            crate::auth::app::permission_name(t.app(), t.is_org(), matches!(t, Target::Env { .. }))
+                .unwrap_or_default()
+        ),
+        _ => "write access is not proven (a public key is readable with read access alone)"
+            .to_owned(),
     }
 }
 

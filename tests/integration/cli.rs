@@ -466,6 +466,19 @@ fn set_dry_run_checks_access_per_target_and_writes_nothing() {
     .run();
     assert_eq!(ok.code, 0, "{}", ok.transcript());
     assert_eq!(api.requests().len(), 1);
+    // A public key is readable with read access alone: the dry run says what it proved, and
+    // never that the token can write or "reach" the target.
+    for screen in [&ran.stdout, &ok.stdout] {
+        assert!(!screen.contains("can reach"), "{screen}");
+        assert!(!screen.contains("can write"), "{screen}");
+    }
+    assert!(
+        ok.stdout
+            .contains("can read the secrets public key of acme/r1")
+            && ok.stdout.contains("write access is not proven"),
+        "{}",
+        ok.stdout
+    );
     insta::assert_snapshot!(ok.screen());
 }
 
