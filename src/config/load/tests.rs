@@ -844,11 +844,11 @@ impl Write for Captured {
 }
 
 /// The config's facts, or every message; the temporary directory shown as `<tmp>`.
-type Outcome = Result<Vec<String>, Vec<String>>;
+type Loaded = Result<Vec<String>, Vec<String>>;
 
 /// The case's outcome, and every value registered with the runner's masker (fact `masked` of a
 /// loaded config).
-fn run(case: &Case) -> (Outcome, Vec<String>) {
+fn run(case: &Case) -> (Loaded, Vec<String>) {
     // A run of its own: what it registers for redaction ends with it, never reaching the
     // process's list that other unit tests print through.
     let _run = Scope::bind(Env::default(), Box::new(Vec::new()), Box::new(Vec::new()));
@@ -980,7 +980,7 @@ fn facts(c: &Config) -> Vec<String> {
 }
 
 /// Where `got` differs from what `case` wants, if it does.
-fn mismatch(case: &Case, got: &Outcome) -> Option<String> {
+fn mismatch(case: &Case, got: &Loaded) -> Option<String> {
     match (&case.want, got) {
         (Want::Config(want), Ok(facts)) => {
             let wrong: Vec<String> = want
