@@ -25,8 +25,8 @@ pub enum Command {
     #[command(after_help = crate::commands::sync::AFTER_HELP)]
     Sync(crate::commands::sync::SyncArgs),
     /// Set one value (typed at a hidden prompt) into secrets of many targets.
-    #[command(after_help = crate::commands::set::AFTER_HELP)]
-    Set(crate::commands::set::SetArgs),
+    #[command(after_help = crate::commands::set::args::AFTER_HELP)]
+    Set(crate::commands::set::args::SetArgs),
     /// Delete secrets from many targets, after showing the plan (off-boarding, clean-up).
     #[command(after_help = crate::commands::delete::AFTER_HELP)]
     Delete(crate::commands::delete::DeleteArgs),

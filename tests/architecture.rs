@@ -46,7 +46,6 @@ const ALLOWED: &[(&str, Limit)] = &[
     ("auth/app.rs", Limit::FileLines),
     ("commands/delete.rs", Limit::CurrentDir),
     ("commands/rotate/record.rs", Limit::CurrentDir),
-    ("commands/set.rs", Limit::FileLines),
     ("commands/sync.rs", Limit::CurrentDir),
 ];
 
