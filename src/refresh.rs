@@ -13,6 +13,7 @@ use crate::error::Error;
 use crate::github::Policy;
 use crate::output::files::write_outputs;
 use crate::output::reporter::Reporter;
+use crate::output::words::Count;
 
 /// The runner's files the results are also written to, each when given (the action only).
 #[derive(Debug, Default, Clone)]
@@ -65,11 +66,7 @@ pub fn run(
 fn nothing_written(errors: usize) -> String {
     format!(
         "Nothing was written: {} in the inputs.",
-        if errors == 1 {
-            "1 error".to_owned()
-        } else {
-            format!("{errors} errors")
-        }
+        Count("error", errors)
     )
 }
 

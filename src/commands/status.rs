@@ -15,6 +15,7 @@ use crate::auth::app::Access;
 use crate::config::names::SecretName;
 use crate::github::endpoints::{self, ReadError, SecretMeta};
 use crate::github::{ApiError, Client, Policy};
+use crate::output::words::{Count, List};
 use crate::target::{App, Target};
 
 #[derive(Args, Debug)]
@@ -354,32 +355,23 @@ fn human(
     }
     if !errors.is_empty() {
         problems.push(format!(
-            "{} {} could not be read",
-            errors.len(),
-            if errors.len() == 1 {
-                "target"
-            } else {
-                "targets"
-            }
+            "{} could not be read",
+            Count("target", errors.len())
         ));
     }
-    let what = match (rows.len(), names.is_empty()) {
-        (1, true) => "secret found",
-        (_, true) => "secrets found",
-        (1, false) => "secret checked",
-        (_, false) => "secrets checked",
+    let what = if names.is_empty() {
+        Count(("secret found", "secrets found"), rows.len())
+    } else {
+        Count(("secret checked", "secrets checked"), rows.len())
     };
     let line = if problems.is_empty() {
         let fresh = max_age
             .map(|m| format!(", none older than {}", m.text))
             .unwrap_or_default();
-        style.paint(
-            &format!("OK: {} {what}, all present{fresh}.", rows.len()),
-            Tone::Good,
-        )
+        style.paint(&format!("OK: {what}, all present{fresh}."), Tone::Good)
     } else {
         style.paint(
-            &format!("Not OK: {}; {} {what}.", problems.join(", "), rows.len()),
+            &format!("Not OK: {}; {what}.", List::comma(&problems)),
             Tone::Bad,
         )
     };
