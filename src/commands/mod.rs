@@ -161,7 +161,7 @@ pub enum Credential {
 impl Credential {
     /// The app when its flags are given (then no token is looked for at all), else the token.
     /// `api_url` is where the token will be sent (see [`crate::auth::token::find_token`]).
-    pub fn find(app: &AppArgs, prompt: bool, api_url: &str) -> Result<Credential, Failure> {
+    pub fn find(app: &AppArgs, prompt: bool, api_url: &str) -> Result<Credential, UsageError> {
         if let Some(creds) = app_credentials(app)? {
             return Ok(Credential::App(creds));
         }
@@ -241,14 +241,11 @@ pub enum UsageError {
     UnusableKey(String),
 }
 
-/// What the commands' setup fails with.
-pub type Failure = UsageError;
-
 /// The GitHub App from `--app-id`, `--app-key-file` and `--app-installation-id`, its key
 /// checked (it must sign) before anything else happens; `None` without `--app-id`. A key that
 /// cannot be read is a usage error; one that cannot sign fails as a check (exit 1). No error
 /// contains any part of the key.
-pub fn app_credentials(app: &AppArgs) -> Result<Option<AppCredentials>, Failure> {
+pub fn app_credentials(app: &AppArgs) -> Result<Option<AppCredentials>, UsageError> {
     if !app.is_set() {
         return Ok(None);
     }
@@ -326,7 +323,7 @@ pub fn config(
 
 /// The API URL for a command (`--api-url`, else `GH_HOST`'s, else github.com), through the URL
 /// policy before anything else happens: a refused URL is a usage error that never echoes it.
-pub fn api_url(flag: Option<&str>) -> Result<crate::github::ApiUrl, Failure> {
+pub fn api_url(flag: Option<&str>) -> Result<crate::github::ApiUrl, UsageError> {
     Ok(crate::github::ApiUrl::parse(&options::api_url_or_default(
         flag,
     ))?)

@@ -71,7 +71,12 @@ fn read_tokens(
     name: &SecretName,
 ) -> Result<(SecretValue, Origin, Option<SecretValue>), RotateError> {
     let mut stdin_used = false;
-    let (new, origin) = read_token(Which::New, name, args.from_file.as_deref(), &mut stdin_used)?;
+    let (new, origin) = read_token(
+        WhichToken::New,
+        name,
+        args.from_file.as_deref(),
+        &mut stdin_used,
+    )?;
     if TokenKind::of(&new).is_installation() {
         return Err(RotateError::NewIsInstallation);
     }
@@ -79,7 +84,7 @@ fn read_tokens(
         return Ok((new, origin, None));
     }
     let (old, _) = read_token(
-        Which::Old,
+        WhichToken::Old,
         name,
         args.old_from_file.as_deref(),
         &mut stdin_used,
@@ -226,17 +231,18 @@ fn validate(args: &RotateArgs) -> Result<(SecretName, Vec<Target>), RotateError>
     Ok((name, targets))
 }
 
+/// Which of the two tokens is read.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Which {
+enum WhichToken {
     New,
     Old,
 }
 
-impl Which {
+impl WhichToken {
     fn label(self) -> &'static str {
         match self {
-            Which::New => "the new token",
-            Which::Old => "the old token",
+            WhichToken::New => "the new token",
+            WhichToken::Old => "the old token",
         }
     }
 }
@@ -244,7 +250,7 @@ impl Which {
 /// A token: from `from_file` (`-`: standard input), else a hidden prompt typed twice on a
 /// terminal, else standard input (once per run). Trimmed; registered for redaction at once.
 fn read_token(
-    which: Which,
+    which: WhichToken,
     name: &SecretName,
     from_file: Option<&Path>,
     stdin_used: &mut bool,
@@ -272,8 +278,8 @@ fn read_token(
         }
         None if std::io::stdin().is_terminal() => {
             let question = match which {
-                Which::New => format!("New token for {name} (input hidden): "),
-                Which::Old => "Old token, to revoke (input hidden): ".to_owned(),
+                WhichToken::New => format!("New token for {name} (input hidden): "),
+                WhichToken::Old => "Old token, to revoke (input hidden): ".to_owned(),
             };
             let v = crate::commands::words::ask_twice(&question).map_err(|e| match e {
                 PromptError::Mismatch => RotateError::Mistyped { what },
