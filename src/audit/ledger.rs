@@ -6,14 +6,21 @@ use std::collections::{HashMap, HashSet};
 use super::record::{Record, RunBinding};
 use crate::report::outcome::OutcomeCode;
 
+/// A write an earlier attempt of this run recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EarlierWrite {
+    /// The id of the key the value was sealed for, when the record names one.
+    pub key_id: Option<String>,
+}
+
 /// What earlier attempts of this run recorded, per secret and target: the latest record wins.
 /// It lets a re-run after a partial failure finish the job without rewriting what is done.
 /// Values are never in the log, so the ledger trusts the premise of a re-run (the same inputs);
 /// the engine consults it only for secrets whose stored value is not given (`current`).
 #[derive(Debug, Default)]
 pub struct Ledger {
-    /// (upper-cased secret, target) → key id of the write.
-    written: HashMap<(String, String), Option<String>>,
+    /// (upper-cased secret, target) → the latest write.
+    written: HashMap<(String, String), EarlierWrite>,
     /// Pairs whose latest record is a failure or "not attempted".
     missing: HashSet<(String, String)>,
 }
@@ -30,7 +37,8 @@ impl Ledger {
             match record.outcome {
                 OutcomeCode::Created | OutcomeCode::Updated | OutcomeCode::AlreadyWritten => {
                     ledger.missing.remove(&key);
-                    ledger.written.insert(key, record.key_id);
+                    let key_id = record.key_id;
+                    ledger.written.insert(key, EarlierWrite { key_id });
                 }
                 OutcomeCode::Failed | OutcomeCode::NotAttempted | OutcomeCode::Cancelled => {
                     ledger.written.remove(&key);
@@ -45,8 +53,8 @@ impl Ledger {
         ledger
     }
 
-    /// The key id of an earlier write of `secret` to `target`.
-    pub fn written(&self, secret: &str, target: &str) -> Option<Option<String>> {
+    /// An earlier write of `secret` to `target`.
+    pub fn written(&self, secret: &str, target: &str) -> Option<EarlierWrite> {
         self.written
             .get(&(secret.to_ascii_uppercase(), target.to_owned()))
             .cloned()

@@ -1,7 +1,7 @@
 //! The audit log's tests: records bound to a run and authenticated, the ledger a re-run folds,
 //! and the file's place in the workspace.
 
-use super::ledger::Ledger;
+use super::ledger::{EarlierWrite, Ledger};
 use super::log::{AuditError, AuditLog, MAX_AUDIT_LOG_BYTES};
 use super::record::{Record, RecordKey, RunBinding};
 use crate::config::Auth;
@@ -130,7 +130,8 @@ fn only_records_of_an_earlier_attempt_of_this_run_and_job_count() {
         signed(unbound),
     ];
     let l = Ledger::from_records(records.clone(), &run(2));
-    assert_eq!(l.written("a", "acme/api"), Some(Some("k1".into())));
+    let key_id = Some("k1".into());
+    assert_eq!(l.written("a", "acme/api"), Some(EarlierWrite { key_id }));
     assert!(l.missing("a", "acme/b") && l.missing("B", "acme/b"));
     assert!(!l.missing("C", "acme/b") && !l.has_missing("C"));
     for t in [

@@ -9,7 +9,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use crypto_box::SecretKey;
 
-use crate::github::endpoints::{PublicKey, Written};
+use crate::github::endpoints::{ExistingSecret, PublicKey, Written};
 use crate::github::{ApiError, Sealed, SecretStore};
 use crate::target::Target;
 
@@ -121,11 +121,16 @@ impl SecretStore for MemoryStore {
         &self,
         target: &Target,
         name: &str,
-    ) -> Result<Option<Option<String>>, ApiError> {
+    ) -> Result<ExistingSecret, ApiError> {
         let mut s = self.lock();
         let key = (target.to_string(), name.to_owned());
         s.calls.push(format!("get {}/{name}", key.0));
-        Ok(s.stored.get(&key).map(|_| Some("private".to_owned())))
+        Ok(match s.stored.get(&key) {
+            Some(_) => ExistingSecret::Present {
+                visibility: Some("private".to_owned()),
+            },
+            None => ExistingSecret::Absent,
+        })
     }
 
     async fn put_secret(

@@ -115,7 +115,7 @@ impl Plan {
                 .ledger
                 .written(secret, target)
                 .filter(|_| unfinished)
-                .map(|key_id| (Outcome::AlreadyWritten, key_id)),
+                .map(|earlier| (Outcome::AlreadyWritten, earlier.key_id)),
             // `current` proves the stored value differs: write it, whatever the ledger says.
             Comparison::Changed => None,
         }

@@ -8,7 +8,7 @@ use futures_util::stream::{self, StreamExt};
 use crate::config::{Auth, Config, Destination, NewSecret, Visibility};
 use crate::engine::hints::refusal_advice;
 use crate::engine::plan::{sort_rows, Decision, Plan};
-use crate::github::endpoints::Written;
+use crate::github::endpoints::{ExistingSecret, Written};
 use crate::github::{ApiError, Sealed, SecretStore};
 use crate::report::outcome::{FailureKind, Outcome, Report, Row};
 use crate::secret::seal::SealingKey;
@@ -349,8 +349,8 @@ impl<S: SecretStore> Writer<'_, S> {
                 e => self.api_failure(&e, target, "read"),
             })?;
         match existing {
-            None => Ok(Visibility::Private),
-            Some(visibility) => visibility
+            ExistingSecret::Absent => Ok(Visibility::Private),
+            ExistingSecret::Present { visibility } => visibility
                 .as_deref()
                 .and_then(Visibility::parse)
                 .ok_or_else(|| WriteFailure {

@@ -98,24 +98,34 @@ fn unexpected(answer: &Answer) -> ApiError {
     }
 }
 
-/// An existing secret's metadata (`GET …/secrets/{name}`): `None` when there is no such
-/// secret (404); else its `visibility` field as GitHub spelt it, if it is a string.
+/// Whether a secret exists, and with which visibility.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExistingSecret {
+    /// No such secret (404).
+    Absent,
+    /// The secret exists; `visibility` is its `visibility` field as GitHub spelt it, when that
+    /// is a string (a repository's secret has none).
+    Present { visibility: Option<String> },
+}
+
+/// An existing secret's metadata (`GET …/secrets/{name}`).
 pub async fn secret_visibility(
     client: &Client,
     target: &Target,
     name: &str,
-) -> Result<Option<Option<String>>, ApiError> {
+) -> Result<ExistingSecret, ApiError> {
     match client.get(&target.secret_path(name)).await?.check() {
         Ok(answer) if answer.status == StatusCode::OK => {
             let doc: serde_json::Value = answer.json()?;
-            Ok(Some(
-                doc.get("visibility")
+            Ok(ExistingSecret::Present {
+                visibility: doc
+                    .get("visibility")
                     .and_then(|v| v.as_str())
                     .map(str::to_owned),
-            ))
+            })
         }
         Ok(answer) => Err(unexpected(&answer)),
-        Err(ApiError::NotFound { .. }) => Ok(None),
+        Err(ApiError::NotFound { .. }) => Ok(ExistingSecret::Absent),
         Err(e) => Err(e),
     }
 }

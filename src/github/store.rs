@@ -9,7 +9,7 @@ use std::future::Future;
 use serde_json::json;
 
 use super::client::Client;
-use super::endpoints::{self, PublicKey, Written};
+use super::endpoints::{self, ExistingSecret, PublicKey, Written};
 use super::error::ApiError;
 use crate::target::Target;
 
@@ -31,13 +31,12 @@ pub(crate) trait SecretStore {
     /// The target's public key, to seal values for it.
     fn public_key(&self, target: &Target) -> impl Future<Output = Result<PublicKey, ApiError>>;
 
-    /// An existing secret's visibility: `None` when there is no such secret; else its
-    /// `visibility` as stored, if any.
+    /// Whether the secret exists, and its `visibility` as stored, if any.
     fn secret_visibility(
         &self,
         target: &Target,
         name: &str,
-    ) -> impl Future<Output = Result<Option<Option<String>>, ApiError>>;
+    ) -> impl Future<Output = Result<ExistingSecret, ApiError>>;
 
     /// Stores one sealed value.
     fn put_secret(
@@ -67,7 +66,7 @@ impl SecretStore for Client {
         &self,
         target: &Target,
         name: &str,
-    ) -> Result<Option<Option<String>>, ApiError> {
+    ) -> Result<ExistingSecret, ApiError> {
         endpoints::secret_visibility(self, target, name).await
     }
 

@@ -40,6 +40,15 @@ pub struct Stats {
     pub rate_limit_wait_ms: AtomicU64,
 }
 
+/// The token's expiry as the first answer reported it: only the first answer counts.
+#[derive(Debug, Default, PartialEq, Eq)]
+enum FirstExpiry {
+    #[default]
+    NoAnswerYet,
+    /// The first answer's `github-authentication-token-expiration`; `None` when it had none.
+    Answered(Option<String>),
+}
+
 pub struct Client {
     crab: Octocrab,
     api: ApiUrl,
@@ -48,8 +57,8 @@ pub struct Client {
     /// Content-creating requests under GitHub's secondary limits.
     pacing: Pacing,
     waited: Mutex<Duration>,
-    /// `github-authentication-token-expiration` of the first answer that carried it.
-    expiry: Mutex<Option<Option<String>>>,
+    /// `github-authentication-token-expiration` as the first answer reported it.
+    expiry: Mutex<FirstExpiry>,
     scopes: Mutex<Option<String>>,
 }
 
@@ -106,7 +115,10 @@ impl Client {
 
     /// The token's expiry as GitHub reported it on the first answer, if any answer came.
     pub fn token_expiry(&self) -> Option<String> {
-        self.expiry.lock().ok().and_then(|e| e.clone().flatten())
+        match &*self.expiry.lock().ok()? {
+            FirstExpiry::Answered(expiry) => expiry.clone(),
+            FirstExpiry::NoAnswerYet => None,
+        }
     }
 
     /// `x-oauth-scopes` of the last answer (classic tokens).
@@ -136,10 +148,9 @@ impl Client {
 
     fn note_headers(&self, headers: &HeaderMap) {
         if let Ok(mut expiry) = self.expiry.lock() {
-            if expiry.is_none() {
-                *expiry = Some(
-                    header(headers, "github-authentication-token-expiration").map(str::to_owned),
-                );
+            if *expiry == FirstExpiry::NoAnswerYet {
+                let header = header(headers, "github-authentication-token-expiration");
+                *expiry = FirstExpiry::Answered(header.map(str::to_owned));
             }
         }
         if let Some(scopes) = header(headers, "x-oauth-scopes") {
