@@ -12,7 +12,7 @@ use super::answer::Answer;
 use super::client::Client;
 use super::error::ApiError;
 use super::routes;
-use super::wire::{Login, RepoName};
+use super::wire::{AccountDoc, RepoName};
 use crate::secret::SecretValue;
 use crate::target::{Repo, Target};
 
@@ -130,15 +130,39 @@ pub async fn secret_visibility(
     }
 }
 
-#[derive(Deserialize)]
-struct UserDoc {
-    login: Login,
+/// What `GET /user` said of the token.
+#[derive(Debug)]
+pub struct UserAnswer {
+    /// The login of the token's user; else GitHub's refusal (`Unauthorized`: a token it does
+    /// not accept; `Forbidden`: one that acts for no user, such as an app installation's), or
+    /// `BadBody` for an answer not understood.
+    pub login: Result<String, ApiError>,
+    /// GitHub's clock when it answered (the `Date` header), when it sent a readable one.
+    pub server_time: Option<time::OffsetDateTime>,
 }
 
-/// The login of the token's user (`GET /user`).
-pub async fn user_login(client: &Client) -> Result<String, ApiError> {
-    let answer = ok(client.get(routes::USER).await?)?;
-    Ok(answer.json::<UserDoc>()?.login.into_string())
+/// `GET /user`: the one request for the token's user. `Err` only when no answer came (the
+/// network, rate limits, 5xx after retries); an answer refused or not understood is in
+/// [`UserAnswer::login`].
+pub async fn user(client: &Client) -> Result<UserAnswer, ApiError> {
+    let answer = client.get(routes::USER).await?;
+    let server_time = http_date(&answer.headers);
+    let login = ok(answer)
+        .and_then(|a| a.json::<AccountDoc>())
+        .map(|doc| doc.login.into_string());
+    Ok(UserAnswer { login, server_time })
+}
+
+/// An HTTP date (`Wed, 02 Dec 2099 06:33:35 GMT`, RFC 9110's IMF-fixdate), read strictly;
+/// anything else is `None`.
+fn http_date(headers: &http::HeaderMap) -> Option<time::OffsetDateTime> {
+    let text = headers.get(http::header::DATE)?.to_str().ok()?;
+    let format = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    time::PrimitiveDateTime::parse(text.trim(), format)
+        .ok()
+        .map(time::PrimitiveDateTime::assume_utc)
 }
 
 #[derive(Deserialize)]
@@ -166,11 +190,6 @@ pub async fn app(jwt: &Client) -> Result<AppInfo, ApiError> {
         slug: doc.slug,
         name: doc.name,
     })
-}
-
-#[derive(Deserialize)]
-struct AccountDoc {
-    login: Login,
 }
 
 #[derive(Deserialize)]
@@ -226,7 +245,7 @@ pub async fn installation(jwt: &Client, of: InstallationOf<'_>) -> Result<Instal
 
 /// A minted installation token as GitHub answered it: the token (if the answer had one) and
 /// `expires_at` (RFC 3339, when given). The answer's bytes are zeroized once read.
-pub struct InstallationToken {
+pub struct MintedToken {
     pub token: Option<SecretValue>,
     pub expires_at: Option<String>,
 }
@@ -236,7 +255,7 @@ pub async fn create_installation_token(
     jwt: &Client,
     installation: u64,
     body: &serde_json::Value,
-) -> Result<InstallationToken, ApiError> {
+) -> Result<MintedToken, ApiError> {
     let path = routes::installation_access_tokens(installation);
     let mut answer = jwt.post(&path, body).await?.check()?;
     if answer.status != StatusCode::CREATED {
@@ -259,7 +278,7 @@ pub async fn create_installation_token(
             t.zeroize();
         }
     }
-    Ok(InstallationToken { token, expires_at })
+    Ok(MintedToken { token, expires_at })
 }
 
 /// `DELETE /installation/token` with the token itself.
@@ -390,5 +409,29 @@ pub async fn secret_updated_at(
         Ok(answer) => Err(unexpected(&answer)),
         Err(ApiError::NotFound { .. }) => Ok(None),
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_dates_are_read_strictly() {
+        let mut h = http::HeaderMap::new();
+        h.insert(
+            "date",
+            "Tue, 01 Dec 2099 06:33:35 GMT".parse().expect("header"),
+        );
+        let t = http_date(&h).expect("date");
+        assert_eq!(t.unix_timestamp(), 4_099_790_015);
+        for bad in [
+            "2099-12-01T06:33:35Z",
+            "Tue, 01 Dec 2099 06:33:35 +0100",
+            "",
+        ] {
+            h.insert("date", bad.parse().expect("header"));
+            assert_eq!(http_date(&h), None, "{bad}");
+        }
     }
 }

@@ -6,8 +6,9 @@ use serde::Deserialize;
 
 use super::answer::Answer;
 use super::client::Client;
+use super::endpoints;
 use super::error::ApiError;
-use super::wire::{Login, RepoName};
+use super::wire::{AccountDoc, RepoName};
 use crate::target::Repo;
 
 /// Why a repository read failed. Names the owner or repository, never a token.
@@ -45,26 +46,27 @@ impl std::fmt::Display for Refusal {
 }
 
 #[derive(Deserialize)]
-struct UserDoc {
-    login: Login,
-}
-
-#[derive(Deserialize)]
 struct RepoDoc {
     id: u64,
     name: RepoName,
     #[serde(default)]
     archived: bool,
-    owner: UserDoc,
+    owner: AccountDoc,
 }
 
-/// The login of the token's user (`GET /user`).
+/// The login of the token's user ([`endpoints::user`]); GitHub's refusal is
+/// [`RepoError::User`].
 pub async fn token_login(client: &Client) -> Result<String, RepoError> {
-    let answer = client.get(super::routes::USER).await?;
-    if answer.status != StatusCode::OK {
-        return Err(RepoError::User(refusal(&answer)));
-    }
-    Ok(answer.json::<UserDoc>().map(|u| u.login.into_string())?)
+    endpoints::user(client)
+        .await?
+        .login
+        .map_err(|e| match e.refused_status() {
+            Some(status) => RepoError::User(Refusal {
+                status,
+                message: e.server_message().map(str::to_owned),
+            }),
+            None => RepoError::Api(e),
+        })
 }
 
 /// Every non-archived repository of `owner`: `/user/repos` when the owner is the token's user

@@ -84,6 +84,17 @@ fn is_secret_name(s: &str) -> bool {
         && s.len() <= 255
 }
 
+/// A user or organisation as GitHub's answers hold it (`GET /user`, a repository's `owner`, an
+/// installation's `account`): only its login is read, validated where it is parsed.
+///
+/// Not octocrab's `models::Author` (nor `SimpleUser`): they require seventeen more fields,
+/// `gravatar_id` as a string where GitHub's description allows `null`, and every URL absolute,
+/// so they would refuse answers whose login is fine; and their `login` is an unchecked string.
+#[derive(Deserialize)]
+pub struct AccountDoc {
+    pub login: Login,
+}
+
 /// Why a date from the server was refused. Holds no part of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("GitHub's answer holds a date that is not RFC 3339")]

@@ -116,15 +116,15 @@ fn check_user_token(
     target: Option<Target>,
     warn_days: u32,
 ) -> Result<(), Error> {
-    let user = match runtime.block_on(unless_cancelled(endpoints::user_login(client))) {
+    let user = match runtime.block_on(unless_cancelled(endpoints::user(client))) {
         Err(signal) => return Err(super::cancelled(signal, "")),
-        Ok(Err(e)) if !e.is_refusal() && !matches!(e, ApiError::BadBody(_)) => {
+        Ok(Err(e)) => {
             return Err(Error::failed_then(
                 e,
                 "\n  fix: check the network and --api-url",
             ))
         }
-        Ok(user) => user,
+        Ok(Ok(answer)) => answer.login,
     };
     let valid = !matches!(user, Err(ApiError::Unauthorized { .. }));
     let key = match &target {

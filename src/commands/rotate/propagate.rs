@@ -10,7 +10,7 @@ use super::verify::{verify, Check};
 use crate::audit::rotation::{CheckOutcome, RotationRecord};
 use crate::config::{Auth, NewSecret};
 use crate::engine::{Report, WriteProgress};
-use crate::github::credentials::{self, RevokeError};
+use crate::github::credentials::{self, CredentialRevokeError};
 use crate::github::{Client, Policy};
 use crate::secret::seal::SealingKey;
 use crate::secret::SecretValue;
@@ -20,7 +20,7 @@ use crate::target::Target;
 pub(super) struct Done {
     pub(super) report: Report,
     pub(super) checks: Vec<Check>,
-    pub(super) revoked: Option<Result<(), RevokeError>>,
+    pub(super) revoked: Option<Result<(), CredentialRevokeError>>,
     pub(super) requests: u64,
     pub(super) record: RotationRecord,
 }

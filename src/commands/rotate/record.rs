@@ -15,7 +15,7 @@ use crate::audit::rotation::{
 use crate::auth::token::TokenKind;
 use crate::commands::Credential;
 use crate::engine::Report;
-use crate::github::credentials::RevokeError;
+use crate::github::credentials::CredentialRevokeError;
 
 /// Step 6's record: data only, never a token.
 pub(super) fn rotation_record(
@@ -24,7 +24,7 @@ pub(super) fn rotation_record(
     config: &crate::config::Config,
     report: &Report,
     checks: &[Check],
-    revoked: &Option<Result<(), RevokeError>>,
+    revoked: &Option<Result<(), CredentialRevokeError>>,
 ) -> RotationRecord {
     let all_verified = checks.iter().all(|c| c.outcome == CheckOutcome::Verified);
     RotationRecord {
