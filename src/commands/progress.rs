@@ -87,16 +87,17 @@ mod tests {
 
     #[test]
     fn the_progress_eta_is_the_pacers_schedule() {
-        use crate::pacing::{Pacing, GITHUB_WINDOWS};
+        use crate::pacing::{Clock, Pacing, GITHUB};
         use std::time::Duration;
-        let pacing = Pacing::new(&GITHUB_WINDOWS, 1.0);
+        let pacing = Pacing::new(GITHUB, Clock::REAL);
         // Nothing measured yet: no estimate rather than "no time".
-        assert_eq!(eta_text(&pacing, 451), "");
-        pacing.observe_round_trip(Duration::from_secs(1));
-        // 451 writes a second apart: an average rate would say 451 s; the pacer knows the
-        // 451st waits for the hour window (3,600 s after the first), then takes its second.
-        assert_eq!(eta_text(&pacing, 451), ", about 1 h 1 min left");
-        assert_eq!(eta_text(&pacing, 10), ", about 10 s left");
+        assert_eq!(eta_text(&pacing, 501), "");
+        pacing.observe_round_trip(Duration::from_millis(200));
+        // 501 writes, each answered 200 ms after it goes and followed a second later by the
+        // next: an average rate would say 501 × 1.2 s (10 min); the pacer knows the 501st waits
+        // for the hour window (an hour after the first one's answer).
+        assert_eq!(eta_text(&pacing, 501), ", about 1 h 1 min left");
+        assert_eq!(eta_text(&pacing, 10), ", about 11 s left");
         assert_eq!(eta_text(&pacing, 0), "");
     }
 }

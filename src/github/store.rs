@@ -49,7 +49,7 @@ pub(crate) trait SecretStore {
     /// The pacing its writes go through, for estimates; a store that does not pace (in
     /// memory) estimates what the writes would take at GitHub's limits from a standing start.
     fn pacing(&self) -> crate::pacing::Pacing {
-        crate::pacing::Pacing::new(&crate::pacing::GITHUB_WINDOWS, 1.0)
+        crate::pacing::Pacing::new(crate::pacing::GITHUB, crate::pacing::Clock::REAL)
     }
 }
 

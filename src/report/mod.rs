@@ -337,7 +337,7 @@ pub fn long_run(
     long_run_of(Count("write", writes).to_string(), floor, action, app)
 }
 
-/// [`long_run`] for requests counted in other words (`451 deletes`), on the command line.
+/// [`long_run`] for requests counted in other words (`501 deletes`), on the command line.
 pub fn long_run_of(
     what: String,
     floor: std::time::Duration,
@@ -347,19 +347,23 @@ pub fn long_run_of(
     if floor < crate::pacing::LONG_RUN {
         return None;
     }
-    let paced = List::and(
-        crate::pacing::GITHUB_WINDOWS
-            .iter()
-            .map(|w| match w.length.as_secs() {
-                60 => format!("{} a minute", w.limit),
-                3600 => format!("{} an hour", w.limit),
-                s => format!("{} per {s} s", w.limit),
-            }),
-    );
+    let rules = crate::pacing::GITHUB;
+    let pause = match rules.pause.as_millis() {
+        1000 => "a second".to_owned(),
+        ms => format!("{ms} ms"),
+    };
+    let kept = List::and(std::iter::once(format!("{pause} between writes")).chain(
+        rules.windows.iter().map(|w| match w.length.as_secs() {
+            60 => format!("{} a minute", w.limit),
+            3600 => format!("{} an hour", w.limit),
+            s => format!("{} per {s} s", w.limit),
+        }),
+    ));
     let why = format!(
-        "{what} will take at least {}: GitHub allows 80 content-creating requests a minute and \
-         500 an hour, and secret-refresh paces them at {paced}",
-        approx_duration(floor)
+        "{what} will take at least {}: secret-refresh keeps to GitHub's rules for \
+         content-creating requests ({})",
+        approx_duration(floor),
+        kept
     );
     let token = if app { APP_TOKEN_HOUR } else { "" };
     Some(if action {
@@ -388,7 +392,7 @@ pub fn long_run_of(
 pub const APP_TOKEN_HOUR: &str = ". The GitHub App's installation token expires an hour after \
      it is minted and this run does not mint another: at the first write after that hour GitHub \
      answers 401, the run stops there and the report names what was not written; running again \
-     mints a new token and finishes the rest. To finish in one run, split the targets into runs of at most 450 \
+     mints a new token and finishes the rest. To finish in one run, split the targets into runs of at most 500 \
      writes, or write with a token instead of the app";
 
 #[cfg(test)]
@@ -478,24 +482,27 @@ mod tests {
     fn only_a_run_over_an_hour_is_announced() {
         let hour = crate::pacing::LONG_RUN;
         assert_eq!(
-            long_run(450, hour - std::time::Duration::from_secs(1), true, true),
+            long_run(500, hour - std::time::Duration::from_secs(1), true, true),
             None
         );
-        let (title, cli) = long_run(451, hour, false, false).expect("an hour");
+        let (title, cli) = long_run(501, hour, false, false).expect("an hour");
         assert_eq!(title, "long run");
         assert!(
-            cli.starts_with("451 writes will take at least 1 h: "),
+            cli.starts_with("501 writes will take at least 1 h: "),
             "{cli}"
         );
-        assert!(cli.contains("72 a minute and 450 an hour"), "{cli}");
-        let (_, action) = long_run(451, hour, true, false).expect("an hour");
+        assert!(
+            cli.contains("(a second between writes, 80 a minute and 500 an hour)"),
+            "{cli}"
+        );
+        let (_, action) = long_run(501, hour, true, false).expect("an hour");
         assert!(action.contains("`timeout-minutes`"), "{action}");
         assert!(!action.contains("installation token"), "{action}");
         // Written as a GitHub App, both also say that its token will not last the run.
         for action in [false, true] {
-            let (_, app) = long_run(451, hour, action, true).expect("an hour");
+            let (_, app) = long_run(501, hour, action, true).expect("an hour");
             assert!(app.ends_with(APP_TOKEN_HOUR), "{app}");
         }
-        assert_eq!(long_run(450, hour / 2, true, true), None);
+        assert_eq!(long_run(500, hour / 2, true, true), None);
     }
 }

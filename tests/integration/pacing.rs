@@ -1,6 +1,7 @@
-//! Pacing at any scale (issue 16, part 5): a run past GitHub's hour window of content-creating
-//! requests is paced under both secondary limits (80 a minute, 500 an hour) and never meets
-//! one, on a scaled clock; a run that will outlast an hour says so before it writes.
+//! Pacing at any scale (issues 16 and 25): content-creating requests keep all of GitHub's rules
+//! (a second between writes, 80 a minute, 500 an hour), which the fake's log of arrivals shows
+//! on a scaled clock, and a run past the hour window never meets a secondary limit; a run that
+//! will outlast an hour says so before it writes.
 
 use std::time::Duration;
 
@@ -11,13 +12,14 @@ use crate::signal_phase::install_app;
 
 /// GitHub's hour lasts `3600 / SCALE` real seconds on both sides.
 fn fake_enforcing_both_windows(scale: f64) -> FakeGitHub {
-    let api = FakeGitHub::start_with(Options {
-        time_scale: scale,
-        secondary_limit_per_minute: Some(80),
-        secondary_limit_per_hour: Some(500),
-        retry_after_scaled: true,
-        ..Options::default()
-    });
+    let api = FakeGitHub::start_with(
+        Options {
+            time_scale: scale,
+            retry_after_scaled: true,
+            ..Options::default()
+        }
+        .github_secondary_limits(),
+    );
     api.add_user("octo");
     api.add_org("acme");
     api.add_token(TOKEN, TokenSpec::classic("octo", &["repo"]));
@@ -58,6 +60,24 @@ fn refused(api: &FakeGitHub, status: u16) -> usize {
         .count()
 }
 
+/// When each content-creating request reached the fake, in order.
+fn arrivals(api: &FakeGitHub) -> Vec<Duration> {
+    api.writes().iter().map(|r| r.at).collect()
+}
+
+/// The least time between two writes' arrivals at the fake.
+fn closest(api: &FakeGitHub) -> Duration {
+    api.min_gap_between_writes().unwrap_or(Duration::MAX)
+}
+
+/// The most writes that arrived inside any rolling `length`.
+fn densest(at: &[Duration], length: Duration) -> usize {
+    (0..at.len())
+        .map(|i| at[i..].iter().take_while(|t| **t - at[i] < length).count())
+        .max()
+        .unwrap_or(0)
+}
+
 /// The lines of `text` that hold `marker`.
 fn lines_with(text: &str, marker: &str) -> String {
     text.lines()
@@ -67,10 +87,47 @@ fn lines_with(text: &str, marker: &str) -> String {
 }
 
 #[test]
-fn a_run_past_the_hour_window_is_paced_under_both_limits_without_a_403() {
-    // An hour lasts 45 s: 450 writes go in well under it (a debug build writes about 50 a
-    // second here), the 451st waits for the hour.
-    const SCALE: f64 = 80.0;
+fn twenty_writes_go_a_second_apart() {
+    // A GitHub second lasts 20 ms here.
+    const SCALE: f64 = 50.0;
+    let api = fake_enforcing_both_windows(SCALE);
+    let targets = repos(&api, 2);
+    let pairs: Vec<(String, String)> = (1..=10)
+        .map(|i| (format!("S{i:02}"), format!("S{i:02}-value-new")))
+        .collect();
+    let pairs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let ran = Step::new(&api)
+        .token()
+        .secrets(&pairs)
+        .input("repositories", &targets.join("\n"))
+        .env("SECRET_REFRESH_TIME_SCALE", &(1.0 / SCALE).to_string())
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.screen());
+    assert_eq!(api.count("PUT", "/actions/secrets/"), 20);
+    assert_eq!(api.count("GET", "/actions/secrets/public-key"), 2);
+    assert_eq!(api.requests().len(), 22);
+    assert_eq!(refused(&api, 403), 0);
+    // Each write went a (scaled) second after the previous one's answer: the fake saw them at
+    // least that far apart.
+    let second = Duration::from_secs_f64(1.0 / SCALE);
+    let at = arrivals(&api);
+    assert_eq!(at.len(), 20);
+    assert!(
+        closest(&api) >= second,
+        "{:?} between two writes",
+        closest(&api)
+    );
+    ran.assert_no_leak();
+}
+
+#[test]
+fn a_run_past_the_hour_window_is_paced_under_all_three_rules_without_a_403() {
+    // An hour lasts 18 s and a second 5 ms: 500 writes go in well under the hour (a debug
+    // build answers in a few ms here), the 501st waits for it.
+    const SCALE: f64 = 200.0;
     let api = fake_enforcing_both_windows(SCALE);
     let targets = repos(&api, 26);
     let names: Vec<String> = (1..=20).map(|i| format!("S{i:02}")).collect();
@@ -101,35 +158,18 @@ fn a_run_past_the_hour_window_is_paced_under_both_limits_without_a_403() {
             assert_eq!(&stored.value, value);
         }
     }
-    // It was the pacer that kept it under: the 451st write went an hour (scaled) after the
-    // first, less the first one's transit.
-    let puts: Vec<Duration> = api
-        .requests()
-        .iter()
-        .filter(|r| r.method == "PUT")
-        .map(|r| r.at)
-        .collect();
+    // As the fake saw them: never two writes less than a second apart, never more than 500 in
+    // an hour, and the 501st an hour after the first (it was the pacer that held it).
+    let at = arrivals(&api);
+    let second = Duration::from_secs_f64(1.0 / SCALE);
     let hour = Duration::from_secs_f64(3600.0 / SCALE);
     assert!(
-        puts[450] - puts[0] >= hour.mul_f64(0.95),
-        "the 451st write went {:?} after the first",
-        puts[450] - puts[0]
+        closest(&api) >= second,
+        "{:?} between two writes",
+        closest(&api)
     );
-    // The fake never saw more than the pacer's 450 in any of its hours (a few more would be
-    // the transit skew the margin is for).
-    let densest = (0..puts.len())
-        .map(|i| {
-            puts[i..]
-                .iter()
-                .take_while(|t| **t - puts[i] < hour)
-                .count()
-        })
-        .max()
-        .unwrap_or(0);
-    assert!(
-        (450..=460).contains(&densest),
-        "{densest} writes in an hour"
-    );
+    assert_eq!(densest(&at, hour), 500);
+    assert!(at[500] - at[0] >= hour, "{:?}", at[500] - at[0]);
 
     // Said before the first write, as a warning the workflow's log and summary show.
     let first_write = ran
@@ -148,12 +188,12 @@ fn a_run_past_the_hour_window_is_paced_under_both_limits_without_a_403() {
 }
 
 #[test]
-fn set_over_450_targets_says_first_that_it_will_take_more_than_an_hour() {
+fn set_over_500_targets_says_first_that_it_will_take_more_than_an_hour() {
     // An hour lasts 0.1 s: the writes' own round trips outlast it, so nothing waits; the
     // notice is from the pacing alone and the same on any machine.
     const SCALE: f64 = 36_000.0;
     let api = fake_enforcing_both_windows(SCALE);
-    let targets = repos(&api, 460);
+    let targets = repos(&api, 510);
     let value = "github_pat_11PACED_rotated0123456789";
     let ran = over_repos_file(&api, SCALE, &targets, &["set", "PAT_TOKEN"])
         .value(value)
@@ -161,10 +201,11 @@ fn set_over_450_targets_says_first_that_it_will_take_more_than_an_hour() {
         .run();
     assert_eq!(ran.code, 0, "{}", ran.screen());
     // Fail-fast reads each key as it gets there: one GET and one PUT per repository.
-    assert_eq!(api.count("PUT", "/actions/secrets/PAT_TOKEN"), 460);
-    assert_eq!(api.count("GET", "/actions/secrets/public-key"), 460);
-    assert_eq!(api.requests().len(), 920);
+    assert_eq!(api.count("PUT", "/actions/secrets/PAT_TOKEN"), 510);
+    assert_eq!(api.count("GET", "/actions/secrets/public-key"), 510);
+    assert_eq!(api.requests().len(), 1020);
     assert_eq!(refused(&api, 403), 0);
+    assert!(closest(&api) >= Duration::from_secs_f64(1.0 / SCALE));
     insta::assert_snapshot!(lines_with(&ran.stderr, "an hour"));
     ran.assert_no_leak();
 }
@@ -185,13 +226,13 @@ fn a_run_under_the_hour_window_says_nothing_of_it() {
 }
 
 #[test]
-fn rotate_over_450_targets_says_first_that_it_will_take_more_than_an_hour() {
+fn rotate_over_500_targets_says_first_that_it_will_take_more_than_an_hour() {
     // As `set` above: an hour lasts 0.1 s, so the note is from the pacer's floor alone.
     const SCALE: f64 = 36_000.0;
     const NEW: &str = "github_pat_11PACED_rotatedNewToken0123456789";
     let api = fake_enforcing_both_windows(SCALE);
     api.add_token(NEW, TokenSpec::fine_grained_all("octo"));
-    let targets = repos(&api, 451);
+    let targets = repos(&api, 501);
     let ran = over_repos_file(&api, SCALE, &targets, &["rotate", "PAT_TOKEN"])
         .value(NEW)
         .stdin(NEW)
@@ -200,15 +241,16 @@ fn rotate_over_450_targets_says_first_that_it_will_take_more_than_an_hour() {
     // One GET /user, one key per repository (read while validating, reused by the writes), one
     // write and one read-back each; no secondary-limit answer.
     assert_eq!(api.count("GET", "/user"), 1);
-    assert_eq!(api.count("GET", "/actions/secrets/public-key"), 451);
-    assert_eq!(api.count("PUT", "/actions/secrets/PAT_TOKEN"), 451);
-    assert_eq!(api.count("GET", "/actions/secrets/PAT_TOKEN"), 451);
-    assert_eq!(api.requests().len(), 1 + 3 * 451);
+    assert_eq!(api.count("GET", "/actions/secrets/public-key"), 501);
+    assert_eq!(api.count("PUT", "/actions/secrets/PAT_TOKEN"), 501);
+    assert_eq!(api.count("GET", "/actions/secrets/PAT_TOKEN"), 501);
+    assert_eq!(api.requests().len(), 1 + 3 * 501);
     assert_eq!(refused(&api, 403), 0);
+    assert!(closest(&api) >= Duration::from_secs_f64(1.0 / SCALE));
     // The same note as `set`'s, from the same function.
     assert!(
         ran.stderr
-            .contains("note: 451 writes will take at least 1 h"),
+            .contains("note: 501 writes will take at least 1 h"),
         "{}",
         ran.screen()
     );
@@ -255,7 +297,7 @@ fn app_world(scale: f64, n: usize) -> (FakeGitHub, Vec<String>) {
 #[test]
 fn the_action_as_an_app_past_the_hour_warns_first_that_its_token_expires() {
     const SCALE: f64 = 36_000.0;
-    let (api, targets) = app_world(SCALE, 451);
+    let (api, targets) = app_world(SCALE, 501);
     let ran = Step::new(&api)
         .app(APP_ID)
         .secrets(&[("ONE", "one-value-new")])
@@ -266,10 +308,10 @@ fn the_action_as_an_app_past_the_hour_warns_first_that_its_token_expires() {
     // The installation, one token for the run, a key and a write per repository, the revoke.
     assert_eq!(api.count("GET", "/repos/acme/p1/installation"), 1);
     assert_eq!(api.count("POST", "/access_tokens"), 1);
-    assert_eq!(api.count("GET", "/actions/secrets/public-key"), 451);
-    assert_eq!(api.count("PUT", "/actions/secrets/ONE"), 451);
+    assert_eq!(api.count("GET", "/actions/secrets/public-key"), 501);
+    assert_eq!(api.count("PUT", "/actions/secrets/ONE"), 501);
     assert_eq!(api.count("DELETE", "/installation/token"), 1);
-    assert_eq!(api.requests().len(), 2 * 451 + 3);
+    assert_eq!(api.requests().len(), 2 * 501 + 3);
     assert_eq!(refused(&api, 403), 0);
     let warning = lines_with(&ran.stdout, "::warning title=run longer than an hour::");
     assert!(warning.contains("`timeout-minutes`"), "{}", ran.screen());
@@ -286,7 +328,7 @@ fn the_action_as_an_app_past_the_hour_warns_first_that_its_token_expires() {
 fn rotate_as_an_app_past_the_hour_says_first_that_its_token_expires() {
     const SCALE: f64 = 36_000.0;
     const NEW: &str = "github_pat_11PACED_rotatedNewToken0123456789";
-    let (api, targets) = app_world(SCALE, 451);
+    let (api, targets) = app_world(SCALE, 501);
     api.add_token(NEW, TokenSpec::fine_grained_all("octo"));
     let step = Step::new(&api)
         .remove_env("GITHUB_ACTIONS")
@@ -318,11 +360,11 @@ fn rotate_as_an_app_past_the_hour_says_first_that_its_token_expires() {
     // read back with the new token.
     assert_eq!(api.count("GET", "/user"), 1);
     assert_eq!(api.count("POST", "/access_tokens"), 1);
-    assert_eq!(api.count("GET", "/actions/secrets/public-key"), 451);
-    assert_eq!(api.count("PUT", "/actions/secrets/PAT_TOKEN"), 451);
-    assert_eq!(api.count("GET", "/actions/secrets/PAT_TOKEN"), 451);
+    assert_eq!(api.count("GET", "/actions/secrets/public-key"), 501);
+    assert_eq!(api.count("PUT", "/actions/secrets/PAT_TOKEN"), 501);
+    assert_eq!(api.count("GET", "/actions/secrets/PAT_TOKEN"), 501);
     assert_eq!(api.count("DELETE", "/installation/token"), 1);
-    assert_eq!(api.requests().len(), 1 + 3 * 451 + 3);
+    assert_eq!(api.requests().len(), 1 + 3 * 501 + 3);
     let note = lines_with(&ran.stderr, "an hour");
     assert!(
         note.contains("installation token expires an hour after it is minted"),
@@ -334,22 +376,23 @@ fn rotate_as_an_app_past_the_hour_says_first_that_its_token_expires() {
 }
 
 #[test]
-fn delete_over_450_secrets_says_first_that_it_will_take_more_than_an_hour() {
+fn delete_over_500_secrets_says_first_that_it_will_take_more_than_an_hour() {
     // Deletes are content-creating requests, paced like writes.
     const SCALE: f64 = 36_000.0;
     let api = fake_enforcing_both_windows(SCALE);
-    let targets = repos(&api, 451);
+    let targets = repos(&api, 501);
     for r in &targets {
         api.set_secret(&fake_github::Scope::repo(r), "OLD_PAT", "old-pat-value");
     }
     let ran = over_repos_file(&api, SCALE, &targets, &["delete", "OLD_PAT", "--yes"]).run();
     assert_eq!(ran.code, 0, "{}", ran.screen());
-    assert_eq!(api.count("DELETE", "/actions/secrets/OLD_PAT"), 451);
-    assert_eq!(api.requests().len(), 451);
+    assert_eq!(api.count("DELETE", "/actions/secrets/OLD_PAT"), 501);
+    assert_eq!(api.requests().len(), 501);
     assert_eq!(refused(&api, 403), 0);
+    assert!(closest(&api) >= Duration::from_secs_f64(1.0 / SCALE));
     assert!(
         ran.stderr
-            .contains("note: 451 deletes will take at least 1 h"),
+            .contains("note: 501 deletes will take at least 1 h"),
         "{}",
         ran.screen()
     );

@@ -1,8 +1,8 @@
 //! The GitHub client: octocrab's generic request methods, plus what a careful client adds —
 //! retries of 5xx answers and dropped connections with backoff and jitter, waits that honour
 //! `retry-after` and `x-ratelimit-reset` within a bounded budget ([`retry`]), and pacing of
-//! writes under GitHub's limits on content-creating requests (a minute's and an hour's,
-//! [`crate::pacing`]). One request's round trip is in [`send`]; the service stack octocrab runs
+//! writes under GitHub's rules for content-creating requests (a second apart, 80 a minute, 500
+//! an hour: [`crate::pacing`], one pacing per token). One request's round trip is in [`send`]; the service stack octocrab runs
 //! over (TLS, User-Agent, the token) in [`stack`]; the tuning in [`policy`].
 
 pub(super) mod policy;
@@ -23,7 +23,7 @@ use super::answer::Answer;
 use super::error::ApiError;
 use super::token_check::check_token;
 use super::url::ApiUrl;
-use crate::pacing::Pacing;
+use crate::pacing::{Pacing, GITHUB};
 use crate::secret::SecretValue;
 use policy::Policy;
 
@@ -85,10 +85,15 @@ impl Client {
             crate::output::redact::know_token(token);
         }
         let crab = stack::octocrab_for(&api, token)?;
+        // One pacing per token, shared by every client of it (its writes and its revocation).
+        let pacing = match token {
+            Some(token) => Pacing::of_token(api.as_str(), token, policy.clock),
+            None => Pacing::new(GITHUB, policy.clock),
+        };
         Ok(Self {
             crab,
             api,
-            pacing: Pacing::new(&policy.write_windows, policy.time_scale),
+            pacing,
             policy,
             stats: Arc::default(),
             waited: Mutex::default(),

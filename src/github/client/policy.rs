@@ -1,15 +1,15 @@
-//! [`Policy`]: the tuning of one client's retries, rate-limit waits, deadlines and pacing.
+//! [`Policy`]: the tuning of one client's retries, rate-limit waits, deadlines and clock.
 
 use std::time::Duration;
 
-use crate::pacing::{Window, GITHUB_WINDOWS};
+use crate::pacing::Clock;
 
 /// The most of a response body that is read: GitHub's answers here are a few KiB; a bigger one
 /// is refused rather than held in memory.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
-/// Tuning of retries and pacing. `time_scale` multiplies every wait: 1.0 unless a test shrinks
-/// it (most integration steps run with 0.001, every wait a thousandth as long).
+/// Tuning of retries and waits. Writes are paced by GitHub's rules ([`crate::pacing::GITHUB`]),
+/// which no policy changes.
 #[derive(Clone, Debug)]
 pub struct Policy {
     /// Attempts for one request when it fails with 5xx, a reset or a timeout.
@@ -20,10 +20,9 @@ pub struct Policy {
     pub max_rate_limit_wait: Duration,
     /// One request's deadline.
     pub request_timeout: Duration,
-    /// Content-creating requests allowed in each rolling window, all held at once (GitHub's
-    /// minute and hour limits, with margins: [`GITHUB_WINDOWS`]).
-    pub write_windows: Vec<Window>,
-    pub time_scale: f64,
+    /// GitHub's clock as the run keeps it: real time, except in test builds (feature
+    /// `scaled-clock`), where every wait can be made shorter in proportion.
+    pub clock: Clock,
     /// The most of one response body that is read.
     pub max_body_bytes: usize,
 }
@@ -36,37 +35,27 @@ impl Default for Policy {
             backoff_max: Duration::from_secs(8),
             max_rate_limit_wait: Duration::from_secs(300),
             request_timeout: Duration::from_secs(30),
-            // GitHub allows 80 content-creating requests a minute and 500 an hour; stay below
-            // both (the margins are explained at GITHUB_WINDOWS).
-            write_windows: GITHUB_WINDOWS.to_vec(),
-            time_scale: 1.0,
+            clock: Clock::REAL,
             max_body_bytes: MAX_BODY_BYTES,
         }
     }
 }
 
 impl Policy {
-    /// The default policy, with hidden test knobs from the environment:
-    /// `SECRET_REFRESH_TIME_SCALE` (a factor applied to every wait) and
-    /// `SECRET_REFRESH_REQUEST_TIMEOUT_MS`.
+    /// The default policy; in a test build (feature `scaled-clock`) with the test knobs of
+    /// [`crate::pacing::clock`]: the clock's scale and one request's deadline. A release build
+    /// reads neither.
     pub fn from_env() -> Self {
-        let mut p = Policy::default();
-        if let Some(scale) = crate::env::var("SECRET_REFRESH_TIME_SCALE")
-            .and_then(|s| s.parse::<f64>().ok())
-            .filter(|s| s.is_finite() && *s > 0.0 && *s <= 1.0)
-        {
-            p.time_scale = scale;
+        Policy {
+            clock: Clock::of_run(),
+            request_timeout: crate::pacing::clock::request_timeout_of_run()
+                .unwrap_or(Policy::default().request_timeout),
+            ..Policy::default()
         }
-        if let Some(ms) =
-            crate::env::var("SECRET_REFRESH_REQUEST_TIMEOUT_MS").and_then(|s| s.parse::<u64>().ok())
-        {
-            p.request_timeout = Duration::from_millis(ms.max(1));
-        }
-        p
     }
 
-    /// `d` at this policy's speed ([`Policy::time_scale`]).
+    /// How long to sleep for `d` of GitHub's time ([`Policy::clock`]).
     pub(super) fn scaled(&self, d: Duration) -> Duration {
-        d.mul_f64(self.time_scale)
+        self.clock.real(d)
     }
 }

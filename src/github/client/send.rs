@@ -29,14 +29,7 @@ impl Client {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            if is_write {
-                self.pace().await;
-            }
-            let sent_at = Instant::now();
-            let result =
-                tokio::time::timeout(self.policy.request_timeout, self.once(&method, path, body))
-                    .await;
-            self.pacing.observe_round_trip(sent_at.elapsed());
+            let result = self.attempt(&method, path, body, is_write).await;
             // Only requests that reached the server count: a refused connection sent nothing.
             if matches!(result, Ok(Err(Sent::NotConnected(_)))) {
                 self.stats.unreached.fetch_add(1, Ordering::Relaxed);
@@ -87,6 +80,31 @@ impl Client {
                 });
             }
             self.backoff(attempt).await;
+        }
+    }
+
+    /// One attempt within the request's deadline, its round trip measured for the pacer's
+    /// estimates. A write goes in its turn under GitHub's rules, every attempt of it: after the
+    /// previous write's answer (a rate-limit wait included), at the paced rate.
+    async fn attempt(
+        &self,
+        method: &Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        is_write: bool,
+    ) -> Result<Result<Result<Answer, ApiError>, Sent>, tokio::time::error::Elapsed> {
+        let attempt = async {
+            let sent_at = Instant::now();
+            let result =
+                tokio::time::timeout(self.policy.request_timeout, self.once(method, path, body))
+                    .await;
+            self.pacing.observe_round_trip(sent_at.elapsed());
+            result
+        };
+        if is_write {
+            self.pacing.paced(attempt).await
+        } else {
+            attempt.await
         }
     }
 
@@ -150,13 +168,6 @@ impl Client {
             headers,
             body,
         }))
-    }
-
-    /// Waits until one more write fits in every window of the pacer.
-    async fn pace(&self) {
-        while let Some(wait) = self.pacing.admit() {
-            tokio::time::sleep(wait).await;
-        }
     }
 }
 

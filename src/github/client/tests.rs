@@ -188,7 +188,7 @@ mod arbitrary_answers {
                 let _g = rt.enter();
                 // Waits take no time: only their arithmetic is under test.
                 let policy = Policy {
-                    time_scale: 0.0,
+                    clock: crate::pacing::Clock::scaled(0.0),
                     ..Policy::default()
                 };
                 Client::new("https://api.github.com", &SecretValue::from("t"), policy)
