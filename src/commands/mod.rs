@@ -266,7 +266,7 @@ pub fn app_credentials(app: &AppArgs) -> Result<Option<AppCredentials>, UsageErr
         ),
     };
     // A key that cannot sign is an input error (exit 2) for every command, check-token too.
-    if crate::auth::app::AppSigner::new(&app_id, &private_key).is_err() {
+    if crate::auth::app::jwt::AppSigner::new(&app_id, &private_key).is_err() {
         return Err(UsageError::UnusableKey(path));
     }
     crate::output::redact::know(&private_key);

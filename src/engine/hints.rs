@@ -7,7 +7,7 @@ use crate::target::{App, Target};
 
 /// The permission a GitHub App installation needs to write a target's secrets.
 pub fn app_permission_hint(target: &Target) -> String {
-    let permission = match crate::auth::app::permission_name(
+    let permission = match crate::auth::app::permissions::permission_name(
         target.app(),
         target.is_org(),
         matches!(target, Target::Env { .. }),

@@ -4,7 +4,10 @@
 //! revoked.
 
 use super::findings::{network, refusal, requests_text, Findings};
-use crate::auth::app::AppSigner;
+use crate::auth::app::error::jwt_failure;
+use crate::auth::app::installation::mint;
+use crate::auth::app::jwt::{now_secs, AppSigner};
+use crate::auth::app::permissions::{permission_name, NO_CODESPACES_PERMISSION};
 use crate::auth::guard::InstallationToken;
 use crate::auth::token::TokenKind;
 use crate::commands::{Error, Tone};
@@ -44,12 +47,11 @@ pub(super) fn run_app(
     };
     // octocrab's client spawns its service on the runtime it is built in.
     let _entered = runtime.enter();
-    let jwt = match AppSigner::new(&creds.app_id, &creds.private_key)
-        .and_then(|s| s.sign(crate::auth::app::now_secs()))
-    {
-        Ok(jwt) => jwt,
-        Err(e) => return Err(Error::failed(e)),
-    };
+    let jwt =
+        match AppSigner::new(&creds.app_id, &creds.private_key).and_then(|s| s.sign(now_secs())) {
+            Ok(jwt) => jwt,
+            Err(e) => return Err(Error::failed(e)),
+        };
     let jwt = match Client::new(api_url, &jwt, Policy::from_env()) {
         Ok(c) => std::sync::Arc::new(c),
         Err(e) => return Err(Error::usage(e)),
@@ -100,7 +102,7 @@ async fn check_app(
 
     // A token with the least that proves something: reading --repo's secrets public key when
     // the installation may, else metadata only.
-    let needed = crate::auth::app::permission_name(app, false, false);
+    let needed = permission_name(app, false, false);
     let can_read_secrets = needed.is_some_and(|name| {
         installation
             .permissions
@@ -156,7 +158,7 @@ async fn app_findings(jwt: &Client, found: &mut Findings) -> bool {
                 format!("refused: GitHub answered {status}{message}"),
                 Tone::Bad,
             );
-            found.problem(crate::auth::app::jwt_failure(&e, "read the app").to_string());
+            found.problem(jwt_failure(&e, "read the app").to_string());
             return false;
         }
         Err(e) => {
@@ -214,9 +216,7 @@ async fn installation_findings(
                 format!("not read: GitHub answered {status}{message}"),
                 Tone::Bad,
             );
-            found.problem(
-                crate::auth::app::jwt_failure(&e, "read the app's installation").to_string(),
-            );
+            found.problem(jwt_failure(&e, "read the app's installation").to_string());
             return None;
         }
         Err(e) => {
@@ -284,16 +284,14 @@ async fn mint_findings(
         );
         return None;
     }
-    let minted =
-        match crate::auth::app::mint(jwt, installation, repositories.as_deref(), permissions).await
-        {
-            Ok(m) => m,
-            Err(e) => {
-                found.line("Token", "none: see below", Tone::Bad);
-                found.problem(e.to_string());
-                return None;
-            }
-        };
+    let minted = match mint(jwt, installation, repositories.as_deref(), permissions).await {
+        Ok(m) => m,
+        Err(e) => {
+            found.line("Token", "none: see below", Tone::Bad);
+            found.problem(e.to_string());
+            return None;
+        }
+    };
     let token = minted.token();
     let expires_at = minted.expires_at().map(str::to_owned);
     let limits = format!(
@@ -345,13 +343,12 @@ async fn repo_secrets_findings(
         let (shown, fix) = match can_read {
             None => (
                 "not checked: see below".to_owned(),
-                crate::auth::app::NO_CODESPACES_PERMISSION.to_owned(),
+                NO_CODESPACES_PERMISSION.to_owned(),
             ),
             Some(_) => (
                 format!(
                     "not checked: the installation has no `{}` permission",
-                    crate::auth::app::permission_name(target.app(), false, false)
-                        .unwrap_or_default()
+                    permission_name(target.app(), false, false).unwrap_or_default()
                 ),
                 format!(
                     "add the repository permission \"{}: Read and write\" in the app's \

@@ -4,6 +4,7 @@
 
 use super::args::SetArgs;
 use super::value::{name_list, read_value};
+use crate::auth::app::permissions::permission_name;
 use crate::commands::words::Diagnosis;
 use crate::commands::{Credential, Error, Style, Tone};
 use crate::config::names::SecretName;
@@ -211,7 +212,7 @@ fn dry_run_proves(credential: &Credential, targets: &[Target]) -> String {
     match (credential, targets.first()) {
         (Credential::App(_), Some(t)) => format!(
             "GitHub granted the token `{}: write`",
-            crate::auth::app::permission_name(t.app(), t.is_org(), matches!(t, Target::Env { .. }))
+            permission_name(t.app(), t.is_org(), matches!(t, Target::Env { .. }))
                 .unwrap_or_default()
         ),
         _ => "write access is not proven (a public key is readable with read access alone)"
