@@ -247,9 +247,17 @@ fn no_token_skips_quietly(api: &FakeGitHub, ran: &Ran) {
 }
 
 /// `dry-run: true` reaches the binary as `INPUT_DRY-RUN`: were the hyphenated name lost, the
-/// default `false` would write.
+/// default `false` would write. With its token it reads the key, and nothing else.
 fn dry_run_arrives_through_a_hyphenated_input(api: &FakeGitHub, ran: &Ran) {
-    assert_eq!(shape(api), [], "a dry run sends nothing");
+    // With a token, a dry run reads what the real run would read first (the public key) and
+    // writes nothing.
+    let sent = shape(api);
+    assert!(!sent.is_empty(), "a dry run with a token reads the key");
+    assert!(
+        sent.iter()
+            .all(|(method, path, _)| method == "GET" && path.ends_with("/secrets/public-key")),
+        "a dry run sends only key reads: {sent:?}"
+    );
     assert_eq!(
         ran.outputs("dry-run"),
         outputs(

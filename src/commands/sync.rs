@@ -13,10 +13,11 @@ use crate::refresh::StepFiles;
 use crate::secret::SecretValue;
 
 pub const AFTER_HELP: &str = "\
-The token comes from GH_TOKEN, else GITHUB_TOKEN, else `gh auth token`; never from a flag. It is
-looked for only when something may be written: not with --dry-run, not with --app-id and
---app-key-file (then the GitHub App's installation token is minted for these targets and revoked
-at the end). Without a token, nothing is written: the run reports what would change and exits 0.
+The token comes from GH_TOKEN, else GITHUB_TOKEN, else `gh auth token`; never from a flag. With
+--app-id and --app-key-file no token is looked for: the GitHub App's installation token is minted
+for these targets and revoked at the end. Without a token, nothing is written: the run reports
+what would change and exits 0. With --dry-run and a token, --repositories patterns are resolved
+and each target's public key is read (nothing is written; that does not prove write access).
 
 Example:
   secret-refresh sync --repo acme/api \\
@@ -119,8 +120,8 @@ pub fn run(args: SyncArgs) -> Result<(), Error> {
     .map_err(Error::usage)?;
     let (app_id, app_private_key, app_installation_id) =
         args.github_app.inputs().map_err(Error::usage)?;
-    // The token is looked for only when something may be written, and not for an app.
-    let token = if args.dry_run || args.github_app.is_set() {
+    // The token is looked for unless the app is given; a dry run uses it to read only.
+    let token = if args.github_app.is_set() {
         SecretValue::default()
     } else {
         crate::auth::token::find_token(false, &api_url_or_default(args.api_url.as_deref()))

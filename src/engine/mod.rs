@@ -5,11 +5,13 @@
 //! The run is a pipeline, one file per step, read top to bottom in [`run_with_keys`]:
 //! `plan.rs` (what needs writing, decided before any request) → authenticate (here: the token
 //! as given, or a GitHub App's installation token) → `resolve.rs` (patterns and repository ids)
-//! → `write.rs` (seal and write, target by target, telling a [`WriteProgress`] as it goes) →
+//! → `write.rs` (seal and write, target by target, telling a [`WriteProgress`] as it goes; a
+//! dry run with a credential reads each target's public key instead, `dry.rs`) →
 //! `finish.rs` (revocation, the run's totals). `hints.rs` holds the permission advice the
 //! engine and the commands give.
 
 pub mod compare;
+mod dry;
 mod finish;
 pub mod hints;
 #[cfg(test)]
@@ -18,7 +20,7 @@ mod plan;
 mod resolve;
 mod write;
 
-use crate::auth::app::Session;
+use crate::auth::app::{Access, Session};
 use crate::config::Config;
 use crate::github::Policy;
 pub use crate::report::outcome::{FailureKind, Outcome, Report, Row, SkipReason};
@@ -67,15 +69,23 @@ pub async fn run_with_keys(
     observe: &mut dyn FnMut(WriteProgress<'_>),
     mask: &mut dyn FnMut(&SecretValue),
 ) -> Report {
-    // Plan: compare, read what earlier attempts left behind; no request yet.
+    // Plan: compare, read what earlier attempts left behind; no request yet. A dry run with a
+    // credential goes on, to read what the real run would read.
     let plan = Plan::new(config);
     let mut report = plan.report(config);
-    if plan.nothing_to_write(config, &mut report) {
+    let checking = plan.dry_run_checks(config, &mut report);
+    if !checking && plan.nothing_to_write(config, &mut report) {
         return report;
     }
 
-    // Authenticate: a token as given, or a GitHub App's installation token (revoked in finish).
-    let Some(session) = authenticate(config, policy, mask, &plan, &mut report).await else {
+    // Authenticate: a token as given, or a GitHub App's installation token (revoked in finish);
+    // a dry run's app token may only read.
+    let access = if checking {
+        Access::Read
+    } else {
+        Access::Write
+    };
+    let Some(session) = authenticate(config, policy, access, mask, &plan, &mut report).await else {
         return report;
     };
 
@@ -85,21 +95,25 @@ pub async fn run_with_keys(
         return report;
     };
 
-    // Seal and write, target by target; then the run's totals.
+    // Seal and write, target by target (a dry run reads each key only); then the run's totals.
     let writer = Writer {
         store: session.client.as_ref(),
         config,
         known,
     };
-    writer
-        .write_resolved(
-            &plan,
-            &targets,
-            selected_ids.as_deref(),
-            observe,
-            &mut report,
-        )
-        .await;
+    if checking {
+        writer.check_resolved(&plan, &targets, &mut report).await;
+    } else {
+        writer
+            .write_resolved(
+                &plan,
+                &targets,
+                selected_ids.as_deref(),
+                observe,
+                &mut report,
+            )
+            .await;
+    }
     if let Some(signal) = crate::cancel::requested() {
         report
             .fatal
@@ -115,11 +129,13 @@ pub async fn run_with_keys(
 async fn authenticate(
     config: &Config,
     policy: Policy,
+    access: Access,
     mask: &mut dyn FnMut(&SecretValue),
     plan: &Plan,
     report: &mut Report,
 ) -> Option<Session> {
-    match crate::cancel::or_abandon(crate::auth::app::open(config, policy, mask)).await {
+    let opening = crate::auth::app::open_with(config, policy, access, mask);
+    match crate::cancel::or_abandon(opening).await {
         Ok(Ok(s)) => Some(s),
         Err(signal) => {
             plan.cancel_rest(report, signal);

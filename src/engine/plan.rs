@@ -66,6 +66,20 @@ impl Plan {
         true
     }
 
+    /// Whether this is a dry run that checks what the real run would read: something to write
+    /// and a credential to read with (patterns resolved, each target's public key read). The
+    /// report then says it is a dry run, and that it was checked.
+    pub(super) fn dry_run_checks(&self, config: &Config, report: &mut Report) -> bool {
+        let checks = config.dry_run
+            && !matches!(config.auth, Auth::None)
+            && self.to_write().next().is_some();
+        if checks {
+            report.skip = Some(SkipReason::DryRun);
+            report.dry_run_checked = true;
+        }
+        checks
+    }
+
     /// The report before anything is tried: comparisons and the targets known so far.
     pub(super) fn report(&self, config: &Config) -> Report {
         Report {

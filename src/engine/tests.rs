@@ -341,3 +341,43 @@ fn a_signal_before_any_write_cancels_every_pair_to_write_and_keeps_the_unchanged
         ))
     );
 }
+
+/// A dry run with a credential reads each key once, writes nothing, and fails the pair whose
+/// key cannot be read (the real run could not write it either).
+#[test]
+fn a_checked_dry_run_reads_each_key_and_writes_nothing() {
+    let targets = [repo("api"), repo("web")];
+    let mut config = config(vec![secret("A", "one")], &targets);
+    config.dry_run = true;
+    let store = MemoryStore::new().failing(&targets[1], Fails::Key);
+    let plan = Plan::new(&config);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let report = runtime.block_on(async {
+        let mut report = plan.report(&config);
+        assert!(plan.dry_run_checks(&config, &mut report));
+        Writer {
+            store: &store,
+            config: &config,
+            known: &[],
+        }
+        .check_resolved(&plan, &targets, &mut report)
+        .await;
+        report
+    });
+    assert_eq!(
+        outcomes(&report),
+        ["A acme/api WouldWrite", "A acme/web Failed"]
+    );
+    assert_eq!(store.calls(), ["key acme/api", "key acme/web"]);
+    assert!(store.puts().is_empty());
+    assert_eq!(report.skip, Some(SkipReason::DryRun));
+    assert!(report.dry_run_checked && report.failed());
+
+    // Without a credential it is not checked: no call at all.
+    config.auth = Auth::None;
+    let mut report = plan.report(&config);
+    assert!(!plan.dry_run_checks(&config, &mut report));
+    assert!(!report.dry_run_checked);
+}

@@ -30,9 +30,9 @@ pub enum WriteProgress<'a> {
 
 /// Why one write (or key fetch) failed, and the fix.
 #[derive(Debug, Clone)]
-struct WriteFailure {
+pub(super) struct WriteFailure {
     cause: String,
-    hint: Option<String>,
+    pub(super) hint: Option<String>,
     key_id: Option<String>,
     /// The run cannot go on (the rate-limit wait budget is spent).
     stops: bool,
@@ -41,7 +41,7 @@ struct WriteFailure {
 
 impl WriteFailure {
     /// What the report row keeps of it.
-    fn to_row(&self) -> crate::report::outcome::Failure {
+    pub(super) fn to_row(&self) -> crate::report::outcome::Failure {
         crate::report::outcome::Failure {
             kind: self.kind,
             message: self.cause.clone(),
@@ -236,7 +236,7 @@ impl<S: SecretStore> Writer<'_, S> {
         matches!(self.config.auth, Auth::App(_))
     }
 
-    async fn fetch_key(&self, target: &Target) -> Result<SealingKey, WriteFailure> {
+    pub(super) async fn fetch_key(&self, target: &Target) -> Result<SealingKey, WriteFailure> {
         let key = self.store.public_key(target).await.map_err(|e| match e {
             ApiError::BadBody(e) => WriteFailure {
                 cause: format!("GitHub's public key answer was not understood: {e}"),

@@ -120,15 +120,37 @@ pub fn headline(report: &Report, action: bool) -> String {
                 "set GH_TOKEN, or log in with `gh auth login`, to write them"
             }
         ),
-        Some(SkipReason::DryRun) => format!(
-            "Dry run: {} would be written to {t}; nothing was written.",
-            Count("secret", changed)
-        ),
+        Some(SkipReason::DryRun) => dry_run(report, changed, &t, action),
         Some(SkipReason::Event) => format!(
             "{} changed but not written: writes are refused on pull_request_target events.",
             Count("secret", changed)
         ),
         None => wrote(report, &t),
+    }
+}
+
+/// The sentences for a dry run: what would be written, and what was checked. With a
+/// credential the targets were resolved and their public keys read; write access is never
+/// claimed (a key is readable with read access): preflight proves it.
+fn dry_run(report: &Report, changed: usize, t: &str, action: bool) -> String {
+    let would = format!(
+        "Dry run: {} would be written to {t}; nothing was written.",
+        Count("secret", changed)
+    );
+    let proves = if action {
+        "`preflight: true` proves it"
+    } else {
+        "`secret-refresh check-token` with the same targets proves it"
+    };
+    if !report.dry_run_checked {
+        format!("{would} No token: the targets and their public keys were not checked.")
+    } else if report.failed() {
+        format!("{would} The check failed: see the errors.")
+    } else {
+        format!(
+            "{would} The targets resolved and their public keys were read; write access is not \
+             proven ({proves})."
+        )
     }
 }
 

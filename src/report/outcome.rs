@@ -195,6 +195,8 @@ pub struct Report {
     pub token_expiry: Option<String>,
     /// Why the audit log was not read back (a re-run then writes every changed secret).
     pub audit_problem: Option<String>,
+    /// A dry run that resolved its targets and read their public keys (it had a credential).
+    pub dry_run_checked: bool,
 }
 
 impl Report {

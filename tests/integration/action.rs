@@ -154,7 +154,12 @@ fn dry_run_reports_and_writes_nothing() {
         .current(&[("A", "one")])
         .run();
     assert_eq!(ran.code, 0, "{}", ran.transcript());
-    assert_eq!(api.requests().len(), 0);
+    // With a token, the dry run reads what the real run would read: the target's public key.
+    assert_eq!(
+        crate::common::calls(&api),
+        ["GET /repos/acme/api/actions/secrets/public-key 200"]
+    );
+    assert!(api.writes().is_empty());
     assert_eq!(ran.output("skipped"), "true");
     assert_eq!(ran.output("skip-reason"), "dry-run");
     assert_eq!(ran.output("updated"), "[]");

@@ -135,7 +135,13 @@ fn the_action_dry_run_for_agents_writes_nothing() {
         .secrets(&[("COPILOT_MCP_API_KEY", VALUE)])
         .run();
     ok(&ran);
-    assert_eq!(api.requests().len(), 0);
+    // The key read as the real run reads it (with the Agents API version); no write.
+    assert_eq!(api.requests().len(), 1);
+    assert_eq!(
+        api.count("GET", "/repos/acme/api/agents/secrets/public-key"),
+        1
+    );
+    assert!(api.writes().is_empty());
     assert_eq!(ran.output("skip-reason"), "dry-run");
     assert!(api.secrets(&agents()).is_empty());
 }

@@ -10,6 +10,7 @@ mod cancel;
 mod cli;
 mod common;
 mod delete;
+mod dry_run;
 mod faults;
 mod in_process;
 #[path = "../support/leak_check.rs"]
