@@ -285,6 +285,11 @@ async fn delete_all(
                          already absent)",
                     ))
                 }
+                // A signal while it waited for GitHub's rate limits: it was never sent.
+                Ok(Err(ApiError::NotSent { .. })) => {
+                    stopped = Some(Fate::Cancelled);
+                    Fate::Cancelled
+                }
                 Ok(Ok(Deleted::Removed)) => Fate::Deleted,
                 Ok(Ok(Deleted::NotFound)) => {
                     if visible.is_none() {

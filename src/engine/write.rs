@@ -37,6 +37,8 @@ pub(super) struct WriteFailure {
     /// The run cannot go on (the rate-limit wait budget is spent).
     stops: bool,
     kind: FailureKind,
+    /// A signal came while the request waited its turn: it was never sent.
+    cancelled: bool,
 }
 
 impl WriteFailure {
@@ -220,6 +222,11 @@ impl<S: SecretStore> Writer<'_, S> {
                 r.key_id = Some(key_id);
                 false
             }
+            Ok(Err(f)) if f.cancelled => {
+                r.outcome = Outcome::Cancelled;
+                r.key_id = f.key_id;
+                false
+            }
             Ok(Err(f)) => {
                 r.outcome = Outcome::Failed(f.to_row());
                 r.hint = f.hint;
@@ -244,6 +251,7 @@ impl<S: SecretStore> Writer<'_, S> {
                 key_id: None,
                 stops: false,
                 kind: FailureKind::Other,
+                cancelled: false,
             },
             e => self.api_failure(&e, target, "read the public key for"),
         })?;
@@ -253,6 +261,7 @@ impl<S: SecretStore> Writer<'_, S> {
             key_id: Some(key.key_id.clone()),
             stops: false,
             kind: FailureKind::Other,
+            cancelled: false,
         })
     }
 
@@ -285,6 +294,7 @@ impl<S: SecretStore> Writer<'_, S> {
                 key_id: Some(k.key_id.clone()),
                 stops: false,
                 kind: FailureKind::Other,
+                cancelled: false,
             })?;
             let sealed = Sealed {
                 encrypted_value: sealed,
@@ -306,6 +316,8 @@ impl<S: SecretStore> Writer<'_, S> {
             match self.store.put_secret(target, name, &sealed).await {
                 Ok(Written::Created) => return Ok((Outcome::Created, k.key_id)),
                 Ok(Written::Updated) => return Ok((Outcome::Updated, k.key_id)),
+                // A signal while it waited for GitHub's rate limits: it never left.
+                Err(ApiError::NotSent { .. }) => return Ok((Outcome::Cancelled, k.key_id)),
                 Err(e @ ApiError::Rejected { .. }) if !refetched => {
                     // Perhaps the key rotated: refetch once; retry only if it did change.
                     refetched = true;
@@ -345,6 +357,7 @@ impl<S: SecretStore> Writer<'_, S> {
                     key_id: None,
                     stops: false,
                     kind: FailureKind::Other,
+                    cancelled: false,
                 },
                 e => self.api_failure(&e, target, "read"),
             })?;
@@ -359,6 +372,7 @@ impl<S: SecretStore> Writer<'_, S> {
                     key_id: None,
                     stops: false,
                     kind: FailureKind::Other,
+                    cancelled: false,
                 }),
         }
     }
@@ -390,6 +404,7 @@ fn transport_failure(e: &ApiError) -> WriteFailure {
         key_id: None,
         stops: matches!(e, ApiError::RateLimited { .. }),
         kind: kind_of(e),
+        cancelled: matches!(e, ApiError::NotSent { .. }),
     }
 }
 
@@ -405,5 +420,6 @@ fn refusal_failure(e: &ApiError, target: &Target, doing: &str, app: bool) -> Wri
         // not, and the rest is reported not attempted.
         stops: matches!(e, ApiError::Unauthorized { .. }),
         kind: kind_of(e),
+        cancelled: false,
     }
 }

@@ -49,6 +49,10 @@ pub enum ApiError {
     },
     #[error("GitHub's answer is larger than {limit} bytes: refused (is `api-url` GitHub's API?)")]
     BodyTooLarge { limit: usize },
+    /// A signal came while the request waited for its turn under GitHub's rate limits (the
+    /// pacer's windows, or a rate-limited answer's wait): it was never sent.
+    #[error("not sent: cancelled by {} while it waited for GitHub's rate limits", .signal.name())]
+    NotSent { signal: crate::cancel::Signal },
 }
 
 /// ` (message)`, or nothing.

@@ -102,16 +102,40 @@ impl Pacing {
     /// answer, a failure, or being dropped) is counted as its answer. A clock scaled to
     /// nothing paces nothing.
     pub async fn paced<F: Future>(&self, write: F) -> F::Output {
-        let _turn = self.shared.turn.lock().await;
+        match self
+            .paced_unless(write, std::future::pending::<std::convert::Infallible>())
+            .await
+        {
+            Ok(answer) => answer,
+            Err(never) => match never {},
+        }
+    }
+
+    /// [`Pacing::paced`], unless `stop` resolves while the write waits for its turn: then the
+    /// write is never sent (nor counted) and `stop`'s output comes back. Once sent, the write
+    /// runs to its end.
+    pub async fn paced_unless<F: Future, S: Future>(
+        &self,
+        write: F,
+        stop: S,
+    ) -> Result<F::Output, S::Output> {
+        tokio::pin!(stop);
+        let _turn = tokio::select! {
+            turn = self.shared.turn.lock() => turn,
+            stopped = &mut stop => return Err(stopped),
+        };
         while let Some(now) = self.now() {
             let wait = self.pacer().wait(now);
             if wait.is_zero() {
                 break;
             }
-            tokio::time::sleep(self.shared.clock.real(wait)).await;
+            tokio::select! {
+                () = tokio::time::sleep(self.shared.clock.real(wait)) => {}
+                stopped = &mut stop => return Err(stopped),
+            }
         }
         let _answered = Answered(self);
-        write.await
+        Ok(write.await)
     }
 
     /// One request's round trip in real time, for the estimate.

@@ -164,7 +164,10 @@ fn wrote(report: &Report, t: &str) -> String {
         .filter(|r| r.outcome.is_written())
         .collect();
     let failed = count(report, |o| matches!(o, Outcome::Failed(_)));
-    let skipped = count(report, |o| matches!(o, Outcome::NotAttempted));
+    // Not attempted: stopped by a failure, or by a signal (cancelled).
+    let skipped = count(report, |o| {
+        matches!(o, Outcome::NotAttempted | Outcome::Cancelled)
+    });
     let already = count(report, |o| matches!(o, Outcome::AlreadyWritten));
     let mut s = if targets > 1 {
         let names: std::collections::BTreeSet<&str> =

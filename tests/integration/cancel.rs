@@ -9,7 +9,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use fake_github::{AppKey, FakeGitHub, Scope};
+use fake_github::{AppKey, FakeGitHub, Fault, FaultKind, Scope};
 
 use crate::common::{cli_as, fake, Ran, Step, TOKEN};
 use crate::signal_phase::{audit_rows, hold, install_app, wait_for_held, APP_ID};
@@ -547,4 +547,128 @@ fn a_token_that_arrives_within_the_grace_is_revoked_and_no_other_request_starts(
         assert_eq!(api.minted_tokens().len(), 1, "{sig:?}");
         assert_eq!(audit(&ran), both_cancelled("acme/api"), "{sig:?}");
     }
+}
+
+/// Three secrets on GitHub's own clock (one write a second), `token`, an audit log.
+fn paced_step(api: &FakeGitHub) -> Step<'_> {
+    Step::new(api)
+        .token()
+        .input("audit-log", "audit.jsonl")
+        .secrets(&[
+            ("S1", "s1-value-new"),
+            ("S2", "s2-value-new"),
+            ("S3", "s3-value-new"),
+        ])
+        .env("SECRET_REFRESH_TIME_SCALE", "1")
+}
+
+/// Runs `step`, sends SIGTERM `after` the first request that `ready` holds for has reached the
+/// fake; returns what ran, the requests seen when the signal went, and when the run started.
+fn signalled_after(
+    api: &FakeGitHub,
+    step: &Step<'_>,
+    ready: impl Fn(&FakeGitHub) -> bool,
+    after: Duration,
+) -> (Ran, usize, Instant) {
+    let start = Instant::now();
+    let mut seen = 0;
+    let ran = step.run_while(|pid| {
+        while !ready(api) {
+            assert!(start.elapsed() < Duration::from_secs(60), "never ready");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        std::thread::sleep(after);
+        seen = api.requests().len();
+        let status = Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    });
+    (ran, seen, start)
+}
+
+/// What a run cancelled while S2 waited must show: S1 created, S2 and S3 not attempted (no write
+/// was in flight, so none is "abandoned"), totals that add up in the log, the summary and the
+/// audit log, no write started after the signal, and an end well before the wait would have.
+fn assert_only_s1_written(api: &FakeGitHub, ran: &Ran, seen: usize, start: Instant) {
+    assert_eq!(ran.code, 143, "{}", ran.transcript());
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "the run waited out the wait: {:?}",
+        start.elapsed()
+    );
+    let after: Vec<String> = api.requests()[seen..]
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(after.is_empty(), "sent after the signal: {after:?}");
+    assert_eq!(
+        audit(ran),
+        [
+            row("S1", "acme/api", "created"),
+            row("S2", "acme/api", "cancelled"),
+            row("S3", "acme/api", "cancelled"),
+        ]
+    );
+    assert!(!ran.stdout.contains("abandoned"), "{}", ran.transcript());
+    for text in [&ran.stdout, &ran.summary] {
+        assert!(
+            text.contains("Wrote 1 secret to 1 target")
+                && text.contains("0 failed, 2 not attempted"),
+            "{text}"
+        );
+    }
+    assert_eq!(
+        ran.summary.matches("| not attempted: cancelled |").count(),
+        2,
+        "{}",
+        ran.summary
+    );
+    assert_eq!(ran.output("updated"), r#"["S1"]"#);
+    ran.assert_no_leak();
+}
+
+/// A signal while a write waits for its turn under GitHub's rules (a second after the previous
+/// write's answer): the write never leaves, and it is reported not attempted.
+#[test]
+fn a_signal_during_a_pacing_wait_sends_nothing_more_and_totals_add_up() {
+    let api = fake();
+    let step = paced_step(&api);
+    // S2 waits about a second after S1's answer: the signal comes in that wait.
+    let (ran, seen, start) = signalled_after(
+        &api,
+        &step,
+        |api| api.count("PUT", "/secrets/S1") == 1,
+        Duration::from_millis(300),
+    );
+    assert_eq!(api.count("PUT", "/secrets/"), 1);
+    assert_only_s1_written(&api, &ran, seen, start);
+}
+
+/// A signal while a write waits out a rate-limited answer (GitHub asked for 30 s): the answer
+/// was a refusal, so nothing is in flight; the write is not attempted, not "abandoned".
+#[test]
+fn a_signal_during_a_rate_limit_wait_reports_no_write_in_flight() {
+    let api = fake();
+    api.inject(
+        Fault::new(FaultKind::Secondary403 {
+            retry_after_secs: 30,
+        })
+        .on("PUT", "/secrets/S2")
+        .times(1),
+    );
+    let step = paced_step(&api);
+    let (ran, seen, start) = signalled_after(
+        &api,
+        &step,
+        |api| api.faults_hit() == 1,
+        Duration::from_millis(300),
+    );
+    assert_eq!(
+        api.count("PUT", "/secrets/S2"),
+        1,
+        "refused once, never resent"
+    );
+    assert_only_s1_written(&api, &ran, seen, start);
 }

@@ -24,7 +24,13 @@ impl Client {
         tokio::time::sleep(self.policy.scaled(jittered)).await;
     }
 
-    pub(super) async fn wait_for_rate_limit(&self, wait: Duration) -> Result<(), ApiError> {
+    /// Waits `wait` within the run's budget for rate-limit waits; `stoppable`: a signal ends
+    /// the wait (the request is then not sent again).
+    pub(super) async fn wait_for_rate_limit(
+        &self,
+        wait: Duration,
+        stoppable: bool,
+    ) -> Result<(), ApiError> {
         let budget = self.policy.max_rate_limit_wait;
         // At least a second per answer, so a `retry-after: 0` loop still spends the budget.
         let wait = wait.max(Duration::from_secs(1));
@@ -45,8 +51,18 @@ impl Client {
             u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
             Ordering::Relaxed,
         );
-        tokio::time::sleep(self.policy.scaled(wait)).await;
-        Ok(())
+        // The answer was a refusal: a signal during the wait leaves nothing in flight.
+        let stop = async {
+            if stoppable {
+                crate::cancel::cancelled().await
+            } else {
+                std::future::pending().await
+            }
+        };
+        tokio::select! {
+            () = tokio::time::sleep(self.policy.scaled(wait)) => Ok(()),
+            signal = stop => Err(ApiError::NotSent { signal }),
+        }
     }
 
     /// Total unscaled time spent waiting on rate limits.

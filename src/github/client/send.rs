@@ -12,6 +12,7 @@ use super::retry::rate_limit_wait;
 use super::Client;
 use crate::github::answer::Answer;
 use crate::github::error::ApiError;
+use crate::github::routes;
 use body::{collect, Collect};
 
 impl Client {
@@ -26,10 +27,17 @@ impl Client {
         // A POST is not idempotent (minting an installation token): once it may have reached
         // the server, it is never sent again, or a second token could be left unrevoked.
         let once_only = method == Method::POST;
+        // A signal ends a request's wait (for a write's turn, or out a rate limit): it is then
+        // never sent. Except the revocation of the run's own token: a cancelled run still owes it.
+        let stoppable = !(method == Method::DELETE && path == routes::INSTALLATION_TOKEN);
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let result = self.attempt(&method, path, body, is_write).await;
+            let result = match self.attempt(&method, path, body, is_write, stoppable).await {
+                Ok(result) => result,
+                // A signal while the write waited for its turn: it never left.
+                Err(signal) => return Err(ApiError::NotSent { signal }),
+            };
             // Only requests that reached the server count: a refused connection sent nothing.
             if matches!(result, Ok(Err(Sent::NotConnected(_)))) {
                 self.stats.unreached.fetch_add(1, Ordering::Relaxed);
@@ -55,7 +63,7 @@ impl Client {
                 Ok(Ok(Ok(answer))) => {
                     self.note_headers(&answer.headers);
                     if let Some(wait) = rate_limit_wait(&answer) {
-                        self.wait_for_rate_limit(wait).await?;
+                        self.wait_for_rate_limit(wait, stoppable).await?;
                         attempt -= 1; // a rate-limit wait is not a failed attempt
                         self.stats.retries.fetch_add(1, Ordering::Relaxed);
                         continue;
@@ -92,7 +100,8 @@ impl Client {
         path: &str,
         body: Option<&serde_json::Value>,
         is_write: bool,
-    ) -> Result<Result<Result<Answer, ApiError>, Sent>, tokio::time::error::Elapsed> {
+        stoppable: bool,
+    ) -> Result<Attempted, crate::cancel::Signal> {
         let attempt = async {
             let sent_at = Instant::now();
             let result =
@@ -101,10 +110,15 @@ impl Client {
             self.pacing.observe_round_trip(sent_at.elapsed());
             result
         };
-        if is_write {
-            self.pacing.paced(attempt).await
-        } else {
-            attempt.await
+        match (is_write, stoppable) {
+            // A signal ends the wait for the write's turn: then it is never sent.
+            (true, true) => {
+                self.pacing
+                    .paced_unless(attempt, crate::cancel::cancelled())
+                    .await
+            }
+            (true, false) => Ok(self.pacing.paced(attempt).await),
+            (false, _) => Ok(attempt.await),
         }
     }
 
@@ -170,6 +184,9 @@ impl Client {
         }))
     }
 }
+
+/// What one attempt came to: an answer (or GitHub's refusal), no answer, or no answer in time.
+type Attempted = Result<Result<Result<Answer, ApiError>, Sent>, tokio::time::error::Elapsed>;
 
 /// How an attempt failed without an answer.
 enum Sent {

@@ -146,8 +146,8 @@ mod arbitrary_answers {
         if let Some(wait) = rate_limit_wait(answer) {
             // Waits add up across cases in the one client: the sum must saturate.
             let rt = &shared().0;
-            let _ = rt.block_on(client.wait_for_rate_limit(wait));
-            let _ = rt.block_on(client.wait_for_rate_limit(Duration::MAX));
+            let _ = rt.block_on(client.wait_for_rate_limit(wait, true));
+            let _ = rt.block_on(client.wait_for_rate_limit(Duration::MAX, true));
         }
         client.note_headers(&answer.headers);
         let _ = client.token_expiry();
