@@ -20,6 +20,7 @@ mod pacing;
 mod process;
 mod revocation;
 mod rotate;
+mod secondary_limits;
 #[path = "../support/signal_phase.rs"]
 mod signal_phase;
 mod targets;

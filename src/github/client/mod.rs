@@ -36,7 +36,7 @@ pub struct Stats {
     pub unreached: AtomicU64,
     pub retries: AtomicU64,
     pub rate_limit_waits: AtomicU64,
-    /// Unscaled milliseconds spent waiting on rate limits.
+    /// Milliseconds spent waiting on rate limits, as they really passed.
     pub rate_limit_wait_ms: AtomicU64,
 }
 

@@ -1,9 +1,9 @@
 //! What a failed or rate-limited attempt waits before the next: exponential backoff with
-//! jitter for 5xx answers and failed connections, and waits that honour `retry-after` and
-//! `x-ratelimit-reset` (or GitHub's minute for a secondary limit) within the run's budget.
+//! jitter for 5xx answers and failed connections, and rate-limit waits in GitHub's documented
+//! order ([`RateLimit`]) within the run's budget, reported as they really passed.
 
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use http::StatusCode;
 
@@ -47,10 +47,9 @@ impl Client {
             *waited += wait;
         }
         self.stats.rate_limit_waits.fetch_add(1, Ordering::Relaxed);
-        self.stats.rate_limit_wait_ms.fetch_add(
-            u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-            Ordering::Relaxed,
-        );
+        // The wait as it really passed (on a scaled test clock, the shorter real time; cut
+        // short by a signal, what passed until then).
+        let _real = Waited(&self.stats, Instant::now());
         // The answer was a refusal: a signal during the wait leaves nothing in flight.
         let stop = async {
             if stoppable {
@@ -65,40 +64,77 @@ impl Client {
         }
     }
 
-    /// Total unscaled time spent waiting on rate limits.
+    /// Total time GitHub asked this client to wait on rate limits (on GitHub's clock), against
+    /// the budget.
     pub fn rate_limit_waited(&self) -> Duration {
         self.waited.lock().map(|w| *w).unwrap_or_default()
     }
 }
 
-/// How long a rate-limited answer asks us to wait, or `None` when it is not rate-limited.
-pub(super) fn rate_limit_wait(answer: &Answer) -> Option<Duration> {
-    let status = answer.status;
-    if status != StatusCode::FORBIDDEN && status != StatusCode::TOO_MANY_REQUESTS {
-        return None;
+/// Adds the real time since it was made to the stats' rate-limit wait when dropped.
+struct Waited<'a>(&'a super::Stats, Instant);
+
+impl Drop for Waited<'_> {
+    fn drop(&mut self) {
+        let ms = u64::try_from(self.1.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.0.rate_limit_wait_ms.fetch_add(ms, Ordering::Relaxed);
     }
-    if let Some(secs) =
-        header(&answer.headers, "retry-after").and_then(|s| s.trim().parse::<u64>().ok())
-    {
-        return Some(Duration::from_secs(secs));
+}
+
+/// A rate-limited answer (403 or 429), and what it says of the wait, in the order GitHub's
+/// "Best practices for using the REST API" gives: `retry-after` when present; else, when
+/// `x-ratelimit-remaining` is 0, until `x-ratelimit-reset`; else at least a minute, longer each
+/// time the same request is refused again ([`RateLimit::wait`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum RateLimit {
+    /// The wait the answer gives.
+    Told(Duration),
+    /// A limit the answer names without a wait.
+    Untold,
+}
+
+/// GitHub's "at least one minute" for a limit that gives no wait.
+const UNTOLD_WAIT: Duration = Duration::from_secs(60);
+
+impl RateLimit {
+    /// The rate limit `answer` reports, or `None` when it reports none.
+    pub(super) fn of(answer: &Answer) -> Option<RateLimit> {
+        let status = answer.status;
+        if status != StatusCode::FORBIDDEN && status != StatusCode::TOO_MANY_REQUESTS {
+            return None;
+        }
+        if let Some(secs) =
+            header(&answer.headers, "retry-after").and_then(|s| s.trim().parse::<u64>().ok())
+        {
+            return Some(RateLimit::Told(Duration::from_secs(secs)));
+        }
+        let exhausted = header(&answer.headers, "x-ratelimit-remaining") == Some("0");
+        let reset =
+            header(&answer.headers, "x-ratelimit-reset").and_then(|s| s.parse::<u64>().ok());
+        if let (true, Some(reset)) = (exhausted, reset) {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            return Some(RateLimit::Told(Duration::from_secs(
+                reset.saturating_sub(now).max(1),
+            )));
+        }
+        // 429, an exhausted limit without a usable reset, or a secondary limit: no wait given.
+        let secondary = answer
+            .message()
+            .is_some_and(|m| m.to_ascii_lowercase().contains("secondary rate limit"));
+        (status == StatusCode::TOO_MANY_REQUESTS || exhausted || secondary)
+            .then_some(RateLimit::Untold)
     }
-    if header(&answer.headers, "x-ratelimit-remaining") == Some("0") {
-        let reset = header(&answer.headers, "x-ratelimit-reset")?
-            .parse::<u64>()
-            .ok()?;
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        return Some(Duration::from_secs(reset.saturating_sub(now).max(1)));
+
+    /// How long to wait, `untold` being how many answers to the same request already gave no
+    /// wait: what the answer said, or a minute doubled for each earlier such answer (1, 2, 4…
+    /// minutes; the run's budget ends the series).
+    pub(super) fn wait(self, untold: u32) -> Duration {
+        match self {
+            RateLimit::Told(wait) => wait,
+            RateLimit::Untold => UNTOLD_WAIT.saturating_mul(1 << untold.min(16)),
+        }
     }
-    if status == StatusCode::TOO_MANY_REQUESTS {
-        // GitHub: with no header, wait at least a minute.
-        return Some(Duration::from_secs(60));
-    }
-    // A secondary limit without retry-after: GitHub asks for at least a minute as well.
-    let secondary = answer
-        .message()
-        .is_some_and(|m| m.to_ascii_lowercase().contains("secondary rate limit"));
-    secondary.then(|| Duration::from_secs(60))
 }

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use http::Method;
 
-use super::retry::rate_limit_wait;
+use super::retry::RateLimit;
 use super::Client;
 use crate::github::answer::Answer;
 use crate::github::error::ApiError;
@@ -31,6 +31,8 @@ impl Client {
         // never sent. Except the revocation of the run's own token: a cancelled run still owes it.
         let stoppable = !(method == Method::DELETE && path == routes::INSTALLATION_TOKEN);
         let mut attempt = 0;
+        // Rate-limit answers to this request that said nothing of how long to wait.
+        let mut untold = 0;
         loop {
             attempt += 1;
             let result = match self.attempt(&method, path, body, is_write, stoppable).await {
@@ -62,8 +64,10 @@ impl Client {
                 Ok(Ok(Err(refused))) => return Err(refused),
                 Ok(Ok(Ok(answer))) => {
                     self.note_headers(&answer.headers);
-                    if let Some(wait) = rate_limit_wait(&answer) {
-                        self.wait_for_rate_limit(wait, stoppable).await?;
+                    if let Some(limit) = RateLimit::of(&answer) {
+                        self.wait_for_rate_limit(limit.wait(untold), stoppable)
+                            .await?;
+                        untold += u32::from(limit == RateLimit::Untold);
                         attempt -= 1; // a rate-limit wait is not a failed attempt
                         self.stats.retries.fetch_add(1, Ordering::Relaxed);
                         continue;

@@ -2,7 +2,7 @@
 
 use http::StatusCode;
 
-use super::retry::rate_limit_wait;
+use super::retry::RateLimit;
 use super::*;
 
 fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> Answer {
@@ -48,41 +48,81 @@ fn refused_answers_become_typed_errors() {
 }
 
 #[test]
-fn rate_limit_answers() {
+fn rate_limit_answers_in_githubs_order() {
+    use RateLimit::{Told, Untold};
+    let secs = Duration::from_secs;
+    let limited = r#"{"message":"You have exceeded a secondary rate limit"}"#;
+    // 1. retry-after, whatever else the answer holds.
     assert_eq!(
-        rate_limit_wait(&answer(429, &[("retry-after", "7")], "")),
-        Some(Duration::from_secs(7))
+        RateLimit::of(&answer(429, &[("retry-after", "7")], "")),
+        Some(Told(secs(7)))
     );
     assert_eq!(
-        rate_limit_wait(&answer(403, &[("retry-after", "3")], "")),
-        Some(Duration::from_secs(3))
+        RateLimit::of(&answer(
+            403,
+            &[
+                ("retry-after", "3"),
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset", "1")
+            ],
+            limited
+        )),
+        Some(Told(secs(3)))
     );
+    // 2. Until x-ratelimit-reset, when x-ratelimit-remaining is 0.
     let soon = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
         .as_secs()
         + 5;
-    let w = rate_limit_wait(&answer(
+    let reset = soon.to_string();
+    let Some(Told(w)) = RateLimit::of(&answer(
         403,
         &[
             ("x-ratelimit-remaining", "0"),
-            ("x-ratelimit-reset", &soon.to_string()),
+            ("x-ratelimit-reset", &reset),
         ],
-        "",
-    ))
-    .expect("wait");
-    assert!(w <= Duration::from_secs(5) && w >= Duration::from_secs(4));
+        limited,
+    )) else {
+        panic!("the reset is the wait");
+    };
+    assert!(w <= secs(5) && w >= secs(4));
+    // Remaining, but not 0: the reset is no wait.
     assert_eq!(
-        rate_limit_wait(&answer(
+        RateLimit::of(&answer(
             403,
-            &[],
-            r#"{"message":"You have exceeded a secondary rate limit"}"#
+            &[
+                ("x-ratelimit-remaining", "7"),
+                ("x-ratelimit-reset", &reset)
+            ],
+            limited
         )),
-        Some(Duration::from_secs(60))
+        Some(Untold)
     );
-    // A plain permission error is not a rate limit.
+    // 3. Neither: at least a minute, doubled for each further such answer to one request.
+    for untold in [
+        answer(403, &[], limited),
+        answer(429, &[], ""),
+        answer(
+            403,
+            &[
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset", "soon"),
+            ],
+            "",
+        ),
+    ] {
+        assert_eq!(RateLimit::of(&untold), Some(Untold));
+    }
     assert_eq!(
-        rate_limit_wait(&answer(
+        [0, 1, 2, 3].map(|n| Untold.wait(n)),
+        [secs(60), secs(120), secs(240), secs(480)]
+    );
+    assert_eq!(Told(secs(3)).wait(5), secs(3));
+    assert_eq!(Untold.wait(u32::MAX), secs(60 << 16));
+    // A plain permission error is not a rate limit, nor is a 5xx with retry-after.
+    assert_eq!(
+        RateLimit::of(&answer(
             403,
             &[],
             r#"{"message":"Resource not accessible"}"#
@@ -90,15 +130,38 @@ fn rate_limit_answers() {
         None
     );
     assert_eq!(
-        rate_limit_wait(&answer(500, &[("retry-after", "1")], "")),
+        RateLimit::of(&answer(500, &[("retry-after", "1")], "")),
         None
     );
+}
+
+#[test]
+fn a_rate_limit_wait_is_reported_as_it_really_passed() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let client = {
+        let _g = rt.enter();
+        // A GitHub second lasts a millisecond.
+        let policy = Policy {
+            clock: crate::pacing::Clock::scaled(0.001),
+            ..Policy::default()
+        };
+        Client::new("https://api.github.com", &SecretValue::from("t"), policy).expect("client")
+    };
+    rt.block_on(client.wait_for_rate_limit(Duration::from_secs(100), true))
+        .expect("within the budget");
+    // The budget counts what GitHub asked for; the report, the 100 ms that really passed.
+    assert_eq!(client.rate_limit_waited(), Duration::from_secs(100));
+    let reported = client.stats.rate_limit_wait_ms.load(Ordering::Relaxed);
+    assert!((100..100_000).contains(&reported), "{reported} ms");
 }
 
 mod arbitrary_answers {
     use proptest::prelude::*;
 
-    use super::super::retry::rate_limit_wait;
+    use super::super::retry::RateLimit;
     use super::super::*;
     use crate::github::wire::{Login, RepoName, SecretNameDoc};
     use http::StatusCode;
@@ -143,10 +206,10 @@ mod arbitrary_answers {
     }
 
     fn check(answer: &Answer, client: &Client) {
-        if let Some(wait) = rate_limit_wait(answer) {
+        if let Some(limit) = RateLimit::of(answer) {
             // Waits add up across cases in the one client: the sum must saturate.
             let rt = &shared().0;
-            let _ = rt.block_on(client.wait_for_rate_limit(wait, true));
+            let _ = rt.block_on(client.wait_for_rate_limit(limit.wait(u32::MAX), true));
             let _ = rt.block_on(client.wait_for_rate_limit(Duration::MAX, true));
         }
         client.note_headers(&answer.headers);
