@@ -190,7 +190,9 @@ impl Credential {
     /// The fix for a write or read GitHub refused (403/404), for this kind of credential.
     pub fn permission_hint(&self, target: &Target) -> String {
         match self {
-            Credential::Token(..) => crate::engine::hints::permission_hint(target),
+            Credential::Token(token, _) => {
+                crate::engine::hints::WritesAs::of_token(token).permission_hint(target)
+            }
             Credential::App(_) => crate::engine::hints::app_permission_hint(target),
         }
     }

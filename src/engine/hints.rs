@@ -27,7 +27,44 @@ pub fn app_permission_hint(target: &Target) -> String {
 
 /// The permission a token needs for a target, for classic and fine-grained tokens.
 pub fn permission_hint(target: &Target) -> String {
-    let (classic, fine) = match target {
+    let (classic, fine) = token_permissions(target);
+    format!(
+        "a classic token needs the {classic} scope; a fine-grained token needs the {fine} on {}; \
+         the default GITHUB_TOKEN cannot write secrets",
+        target
+    )
+}
+
+/// The fix for an installation token (`ghs_`) given as the token and refused. The workflow's
+/// GITHUB_TOKEN is one, and no `permissions:` lets it write secrets, so the advice is what can
+/// work for it and for any installation token: a fine-grained token, or a GitHub App's
+/// credentials (the run then mints a token with the permission it needs).
+pub fn installation_token_hint(target: &Target) -> String {
+    let (_, fine) = token_permissions(target);
+    let app = crate::auth::app::permissions::permission_name(
+        target.app(),
+        target.is_org(),
+        matches!(target, Target::Env { .. }),
+    )
+    .map(|permission| {
+        format!(
+            ", or give the step `app-id` and `app-private-key` of a GitHub App whose installation \
+             has `{permission}: write` (on the command line `--app-id` and `--app-key-file`): \
+             it then mints the token it needs"
+        )
+    })
+    .unwrap_or_default();
+    format!(
+        "the token is an installation token (ghs_), as the workflow's GITHUB_TOKEN is, and the \
+         GITHUB_TOKEN can never write secrets, whatever `permissions:` grant: store a \
+         fine-grained personal access token with the {fine} on {target} as a secret and pass \
+         it as `token`{app}"
+    )
+}
+
+/// The permission a classic and a fine-grained token need for a target.
+fn token_permissions(target: &Target) -> (&'static str, &'static str) {
+    match target {
         Target::Repo { app: App::Actions, .. } => ("`repo`", "repository permission \"Secrets: Read and write\""),
         Target::Repo { app: App::Dependabot, .. } => ("`repo`", "repository permission \"Dependabot secrets: Read and write\""),
         Target::Repo { app: App::Codespaces, .. } => ("`repo`", "repository permission \"Codespaces secrets: Read and write\""),
@@ -37,22 +74,67 @@ pub fn permission_hint(target: &Target) -> String {
         Target::Org { app: App::Dependabot, .. } => ("`admin:org`", "organization permission \"Dependabot secrets: Read and write\""),
         Target::Org { app: App::Codespaces, .. } => ("`admin:org`", "organization permission \"Codespaces secrets: Read and write\""),
         Target::Org { app: App::Agents, .. } => ("`admin:org`", "organization permission \"Agent secrets: Read and write\""),
+    }
+}
+
+/// Who a run writes as, for the fix a refusal gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WritesAs {
+    /// A personal access token, or a token of no known kind.
+    Token,
+    /// An installation token (`ghs_`) given as the token: the workflow's GITHUB_TOKEN is one.
+    InstallationToken,
+    /// A GitHub App's installation token, minted by the run from the app's credentials.
+    App,
+}
+
+impl WritesAs {
+    /// The writer a token given as it is makes, judged by its prefix alone.
+    pub fn of_token(token: &crate::secret::SecretValue) -> WritesAs {
+        if crate::auth::token::TokenKind::of(token).is_installation() {
+            WritesAs::InstallationToken
+        } else {
+            WritesAs::Token
+        }
+    }
+
+    /// The permission advice for this writer.
+    pub fn permission_hint(self, target: &Target) -> String {
+        match self {
+            WritesAs::Token => permission_hint(target),
+            WritesAs::InstallationToken => installation_token_hint(target),
+            WritesAs::App => app_permission_hint(target),
+        }
+    }
+}
+
+/// Said first after a 404: GitHub answers 404 alike for a name that does not exist and for one
+/// the credential cannot see, and a name one letter off is the commoner cause.
+fn check_the_name(target: &Target) -> String {
+    let (what, names, them) = match target {
+        Target::Repo { repo, .. } => ("repository name", repo.to_string(), "it is"),
+        Target::Env { repo, env } => (
+            "repository and environment names",
+            format!("{repo}, {env}"),
+            "they are",
+        ),
+        Target::Org { org, .. } => ("organisation name", org.clone(), "it is"),
     };
     format!(
-        "a classic token needs the {classic} scope; a fine-grained token needs the {fine} on {}; \
-         the default GITHUB_TOKEN cannot write secrets",
-        target
+        "check the {what} ({names}): GitHub answers 404 alike for what does not exist and for \
+         what the credential cannot see; if {them} right: "
     )
 }
 
 /// Explains GitHub's refusal of a request to `doing` secrets of `target`: the cause and the
-/// fix (`app`: the run authenticates as a GitHub App).
+/// fix, for the credential the run writes as.
 pub(super) fn refusal_advice(
     e: &ApiError,
     target: &Target,
     doing: &str,
-    app: bool,
+    writes_as: WritesAs,
 ) -> (String, String) {
+    let app = writes_as == WritesAs::App;
     let message = e
         .server_message()
         .map(|m| format!(" ({m})"))
@@ -74,11 +156,14 @@ pub(super) fn refusal_advice(
                 "GitHub answered {}: the token cannot {doing} secrets of {target}{message}",
                 e.refused_status().unwrap_or_default()
             ),
-            if app {
-                app_permission_hint(target)
-            } else {
-                permission_hint(target)
-            },
+            format!(
+                "{}{}",
+                match e {
+                    ApiError::NotFound { .. } => check_the_name(target),
+                    _ => String::new(),
+                },
+                writes_as.permission_hint(target)
+            ),
         ),
         ApiError::Rejected { .. } => (
             format!("GitHub answered 422: the write was rejected{message}"),

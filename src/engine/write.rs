@@ -6,7 +6,7 @@
 use futures_util::stream::{self, StreamExt};
 
 use crate::config::{Auth, Config, Destination, NewSecret, Visibility};
-use crate::engine::hints::refusal_advice;
+use crate::engine::hints::{refusal_advice, WritesAs};
 use crate::engine::plan::{sort_rows, Decision, Plan};
 use crate::github::endpoints::{ExistingSecret, Written};
 use crate::github::{ApiError, Sealed, SecretStore};
@@ -238,9 +238,13 @@ impl<S: SecretStore> Writer<'_, S> {
         }
     }
 
-    /// Whether the run authenticates as a GitHub App (hints name app permissions then).
-    fn is_app(&self) -> bool {
-        matches!(self.config.auth, Auth::App(_))
+    /// Who the run writes as (the fix of a refusal names what can work for it).
+    fn writes_as(&self) -> WritesAs {
+        match &self.config.auth {
+            Auth::App(_) => WritesAs::App,
+            Auth::Token(token) => WritesAs::of_token(token),
+            Auth::None => WritesAs::Token,
+        }
     }
 
     pub(super) async fn fetch_key(&self, target: &Target) -> Result<SealingKey, WriteFailure> {
@@ -385,7 +389,7 @@ impl<S: SecretStore> Writer<'_, S> {
             | ApiError::Forbidden { .. }
             | ApiError::NotFound { .. }
             | ApiError::Rejected { .. }
-            | ApiError::Unexpected { .. } => refusal_failure(e, target, doing, self.is_app()),
+            | ApiError::Unexpected { .. } => refusal_failure(e, target, doing, self.writes_as()),
             _ => transport_failure(e),
         }
     }
@@ -409,8 +413,13 @@ fn transport_failure(e: &ApiError) -> WriteFailure {
 }
 
 /// Explains GitHub's refusal for one target: the cause and the fix.
-fn refusal_failure(e: &ApiError, target: &Target, doing: &str, app: bool) -> WriteFailure {
-    let (cause, hint) = refusal_advice(e, target, doing, app);
+fn refusal_failure(
+    e: &ApiError,
+    target: &Target,
+    doing: &str,
+    writes_as: WritesAs,
+) -> WriteFailure {
+    let (cause, hint) = refusal_advice(e, target, doing, writes_as);
     WriteFailure {
         cause,
         hint: Some(hint),

@@ -419,7 +419,7 @@ fn http_failures_name_the_secret_the_repository_and_the_fix() {
     );
     let ran = failing_write(&api, "ghs_workflowTokenValue000000000000000000");
     assert_eq!(ran.code, 1);
-    assert!(ran.stdout.contains("GITHUB_TOKEN cannot write secrets"));
+    assert!(ran.stdout.contains("GITHUB_TOKEN can never write secrets"));
     ran.assert_no_leak();
     transcript.push_str(&format!("## 403\n{}\n\n", ran.redact(&ran.stdout)));
 
@@ -640,4 +640,94 @@ fn a_401_mid_run_stops_the_run_without_fail_fast() {
         ran.stdout
     );
     ran.assert_no_leak();
+}
+
+/// The fix GitHub's refusals get leads with what can be wrong for this credential: a 404 on a
+/// public key names the repository (or environment) first, and the workflow's GITHUB_TOKEN (a
+/// `ghs_` token of github-actions[bot]), which can never write secrets, is told what can work
+/// (a fine-grained PAT, or a GitHub App), never to add a permission in an app's settings.
+#[test]
+fn refusals_lead_with_the_fix_that_can_work_for_the_credential() {
+    const WORKFLOW_TOKEN: &str = "ghs_workflowTokenValue000000000000000000";
+    let fix = |ran: &crate::common::Ran| {
+        ran.stdout
+            .lines()
+            .find_map(|l| l.split_once("%0AFix: ").map(|(_, fix)| fix.to_owned()))
+            .unwrap_or_else(|| panic!("no fix: {}", ran.transcript()))
+    };
+
+    // A repository name one letter off: GitHub answers 404 for what does not exist.
+    let api = fake();
+    let ran = Step::new(&api)
+        .token()
+        .input("repository", "acme/apj")
+        .secrets(&[("SESSION", "session-value-x")])
+        .run();
+    assert_eq!(ran.code, 1, "{}", ran.transcript());
+    assert_eq!(api.requests().len(), 1);
+    let typo = fix(&ran);
+    assert!(
+        typo.starts_with("check the repository name (acme/apj)"),
+        "{typo}"
+    );
+    ran.assert_no_leak();
+
+    // An environment that does not exist: both names are checked first.
+    let api = fake();
+    let ran = Step::new(&api)
+        .token()
+        .input("environment", "prodution")
+        .secrets(&[("SESSION", "session-value-x")])
+        .run();
+    assert_eq!(ran.code, 1, "{}", ran.transcript());
+    let env = fix(&ran);
+    assert!(
+        env.starts_with("check the repository and environment names (acme/api, prodution)"),
+        "{env}"
+    );
+
+    // The workflow's GITHUB_TOKEN given as `token`.
+    let api = fake();
+    api.add_token(WORKFLOW_TOKEN, TokenSpec::github_token());
+    let ran = Step::new(&api)
+        .token_value(WORKFLOW_TOKEN)
+        .secrets(&[("SESSION", "session-value-x")])
+        .run();
+    assert_eq!(ran.code, 1, "{}", ran.transcript());
+    assert_eq!(api.requests().len(), 1);
+    let workflow = fix(&ran);
+    for said in [
+        "GITHUB_TOKEN",
+        "can never write secrets",
+        "fine-grained personal access token",
+        "`app-id` and `app-private-key`",
+    ] {
+        assert!(workflow.contains(said), "{said}: {workflow}");
+    }
+    assert!(!workflow.contains("app's settings"), "{workflow}");
+    ran.assert_no_leak();
+
+    // `check-token` with the same token says the same.
+    let ran = crate::common::cli_as(&api, WORKFLOW_TOKEN, &["check-token", "--repo", REPO]).run();
+    assert_eq!(ran.code, 1, "{}", ran.transcript());
+    assert!(
+        ran.stdout.contains("can never write secrets")
+            || ran.stderr.contains("can never write secrets"),
+        "{}",
+        ran.transcript()
+    );
+    assert!(
+        !ran.stdout.contains("app's settings"),
+        "{}",
+        ran.transcript()
+    );
+    assert!(
+        !ran.stderr.contains("app's settings"),
+        "{}",
+        ran.transcript()
+    );
+    ran.assert_no_leak();
+    insta::assert_snapshot!(format!(
+        "## typo\n{typo}\n\n## environment\n{env}\n\n## GITHUB_TOKEN\n{workflow}\n"
+    ));
 }

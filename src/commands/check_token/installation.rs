@@ -55,7 +55,8 @@ pub(super) fn report(
         key_findings(
             &target,
             key,
-            crate::engine::hints::app_permission_hint,
+            // It may be the workflow's GITHUB_TOKEN, which no app setting lets write secrets.
+            crate::engine::hints::installation_token_hint,
             &mut found,
         );
     }
