@@ -45,6 +45,15 @@ pub fn raw_inputs(env: &dyn Fn(&str) -> Option<String>, step_env: StepEnv) -> Ra
         app_id: i("app-id"),
         app_private_key: SecretValue::new(i("app-private-key")),
         app_installation_id: i("app-installation-id"),
+        sts_url: i("sts-url"),
+        sts_identity: i("sts-identity"),
+        sts_audience: i("sts-audience"),
+        // The runner sets both for a job with `permissions: id-token: write`, in every step's
+        // environment, container actions' included.
+        id_token_request_url: env("ACTIONS_ID_TOKEN_REQUEST_URL").unwrap_or_default(),
+        id_token_request_token: SecretValue::new(
+            env("ACTIONS_ID_TOKEN_REQUEST_TOKEN").unwrap_or_default(),
+        ),
         step_env,
     }
 }

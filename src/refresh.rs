@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use crate::config::input::{RawInputs, RunContext};
-use crate::config::{load, Auth, Config};
+use crate::config::{load, Config};
 use crate::engine::Report;
 use crate::error::Error;
 use crate::github::Policy;
@@ -80,7 +80,7 @@ async fn run_engine(config: &Config, reporter: &mut Reporter) -> Report {
         Policy::from_env(),
         &mut |p| {
             if let crate::engine::WriteProgress::Planned { writes, pacing, .. } = p {
-                let app = matches!(config.auth, Auth::App(_));
+                let app = config.auth.mints_installation_tokens();
                 announce_long_run(&mut shared.borrow_mut(), writes, &pacing, app);
             }
         },

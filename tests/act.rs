@@ -22,7 +22,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fake_github::{FakeGitHub, Fault, FaultKind, Scope, TokenSpec};
+use fake_github::{
+    AppKey, FakeGitHub, Fault, FaultKind, OidcClaims, Scope, Service as Fake, TokenSpec,
+    TrustPolicy,
+};
 
 #[path = "support/action_image.rs"]
 mod action_image;
@@ -146,6 +149,7 @@ fn the_action_runs_under_act() {
     an_unchanged_value_is_not_written(&fakes["unchanged"], &ran);
 
     the_rotation_example_reruns_as_it_says(&repo, &act);
+    keyless_stores_with_no_stored_credential(&repo, &act);
 }
 
 /// A fake GitHub holding `acme/api` with the stored values, and the token.
@@ -382,6 +386,128 @@ fn the_rotation_example_reruns_as_it_says(repo: &Workflow, act: &Act<'_>) {
             );
         }
     }
+}
+
+/// Keyless (issue 24), under the real Actions engine: a workflow with no stored credential at
+/// all, only `permissions: id-token: write` and a trust policy, stores a refreshed value. act
+/// has no OIDC service of its own, so it is given the runner's two variables (from an env file:
+/// no value on its command line) pointing at the fake's ID-token service; the action exchanges
+/// the ID token at the fake's exchange, writes with the exchanged token and revokes it.
+fn keyless_stores_with_no_stored_credential(repo: &Workflow, act: &Act<'_>) {
+    const APP_ID: u64 = 4242;
+    let api = FakeGitHub::start();
+    api.add_org("acme");
+    api.add_repo(REPO);
+    api.add_app(APP_ID, &AppKey::shared().public_pem);
+    api.add_installation(
+        APP_ID,
+        "acme",
+        None,
+        &[("secrets", "write"), ("metadata", "read")],
+    );
+    api.set_sts_app(APP_ID);
+    api.set_oidc_claims(OidcClaims::for_repo(REPO));
+    api.add_trust_policy(
+        REPO,
+        "refresh",
+        TrustPolicy::github_actions("repo:acme/api:ref:refs/heads/main")
+            .permission("secrets", "write")
+            .claim("ref", "refs/heads/main")
+            .claim("event_name", "push")
+            .claim(
+                "job_workflow_ref",
+                r"acme/api/\.github/workflows/refresh\.yml@refs/heads/main",
+            ),
+    );
+    api.clear_requests();
+    let request_token = api.id_token_request_token();
+    let workflow = format!(
+        "name: keyless\non: push\npermissions: {{}}\njobs:\n  refresh:\n    runs-on: ubuntu-latest\n    \
+         permissions:\n      id-token: write\n    steps:\n      - name: Store with no stored credential\n        \
+         uses: ./{dir}\n        with:\n          repository: {REPO}\n          api-url: {url}\n          \
+         files: MOOGO_CACHED_ACCOUNT=.cache/session/account.token\n          sts-url: {sts}\n          \
+         sts-identity: refresh\n",
+        dir = repo.action_dir,
+        url = api.url(),
+        sts = api.sts_url(),
+    );
+    repo.workflow("keyless.yml", &workflow);
+    let env_file = repo.repo.parent().expect("work dir").join("keyless.env");
+    std::fs::write(
+        &env_file,
+        format!(
+            "ACTIONS_ID_TOKEN_REQUEST_URL={}\nACTIONS_ID_TOKEN_REQUEST_TOKEN={request_token}\n",
+            api.id_token_request_url()
+        ),
+    )
+    .expect("write the env file");
+    let env_arg = env_file.display().to_string();
+    let ran = repo.run(act, "push", "keyless.yml", &["--env-file", &env_arg], &[]);
+    assert_eq!(ran.code, 0, "act failed:\n{}", ran.log);
+
+    assert_eq!(
+        api.secret(&Scope::repo(REPO), "MOOGO_CACHED_ACCOUNT")
+            .map(|s| s.value)
+            .as_deref(),
+        Some(FILE_ACCOUNT),
+        "{}",
+        api.requests_jsonl()
+    );
+    let calls: Vec<(Fake, String, String, u16)> = api
+        .requests()
+        .iter()
+        .map(|r| (r.service, r.method.clone(), r.path.clone(), r.status))
+        .filter(|(s, ..)| *s != Fake::IdToken)
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            (Fake::Sts, "GET", "/sts/exchange", 200),
+            (
+                Fake::Api,
+                "GET",
+                "/repos/acme/api/actions/secrets/public-key",
+                200
+            ),
+            (
+                Fake::Api,
+                "PUT",
+                "/repos/acme/api/actions/secrets/MOOGO_CACHED_ACCOUNT",
+                201
+            ),
+            (Fake::Api, "DELETE", "/installation/token", 204),
+        ]
+        .map(|(s, m, p, c)| (s, m.to_owned(), p.to_owned(), c)),
+        "{}",
+        ran.log
+    );
+    assert_eq!(api.requests_to(Fake::IdToken).len(), 1);
+    let exchanged = api.exchanged_tokens();
+    assert_eq!(exchanged.len(), 1);
+    assert!(exchanged[0].1, "the exchanged token was revoked at the end");
+    let id_tokens = api.id_tokens();
+    for r in api.requests() {
+        let bearer = r
+            .authorization
+            .as_deref()
+            .and_then(|a| a.strip_prefix("Bearer "))
+            .unwrap_or_default()
+            .to_owned();
+        let expected = match r.service {
+            Fake::IdToken => request_token.clone(),
+            Fake::Sts => id_tokens[0].clone(),
+            Fake::Api => exchanged[0].0.token.clone(),
+        };
+        assert_eq!(bearer, expected, "{:?} {} {}", r.service, r.method, r.path);
+    }
+    for v in [&request_token, &id_tokens[0], &exchanged[0].0.token] {
+        assert!(
+            !ran.log.contains(v.as_str()),
+            "a credential appears in act's log:\n{}",
+            ran.log
+        );
+    }
+    assert!(!ran.log.contains(FILE_ACCOUNT), "{}", ran.log);
 }
 
 fn outputs(

@@ -101,6 +101,48 @@ fn request_log_without_auth(jsonl: &str) -> String {
         .join("\n")
 }
 
+/// Where a bound credential reached a service it is not for: each request's `Authorization`
+/// (the one place the log keeps a credential) is looked at for every credential of the run
+/// bound to another service (the runner's request token to `id_token`, an ID token to `sts`,
+/// an exchanged token to `api`), in every form the scan knows.
+fn misbound(record: &serde_json::Value) -> Vec<String> {
+    let bound: Vec<(String, String)> = record["bound"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|b| {
+            Some((
+                b["value"].as_str()?.to_owned(),
+                b["service"].as_str()?.to_owned(),
+            ))
+        })
+        .filter(|(v, _)| v.len() >= MIN_SCANNED)
+        .collect();
+    let mut found = Vec::new();
+    for line in record["requests"].as_str().unwrap_or_default().lines() {
+        let Ok(r) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let service = r["service"].as_str().unwrap_or("api");
+        let authorization = r["authorization"].as_str().unwrap_or_default();
+        for (value, to) in &bound {
+            if to != service
+                && encodings(value)
+                    .iter()
+                    .any(|f| authorization.contains(f.as_str()))
+            {
+                found.push(format!(
+                    "{}: a credential for {to} was sent to {service} ({} {})",
+                    record["test"].as_str().unwrap_or_default(),
+                    r["method"].as_str().unwrap_or_default(),
+                    r["path"].as_str().unwrap_or_default()
+                ));
+            }
+        }
+    }
+    found
+}
+
 #[test]
 #[ignore = "run after the integration suite: cargo test --test leak_scan -- --ignored"]
 fn nothing_the_suite_printed_or_wrote_holds_a_value() {
@@ -134,7 +176,12 @@ fn nothing_the_suite_printed_or_wrote_holds_a_value() {
         aho_corasick::AhoCorasick::new(needles.iter().map(|(_, form)| form)).expect("automaton");
     let mut findings = Vec::new();
     let mut bytes = 0usize;
+    let mut bound_runs = 0;
     for r in &records {
+        if r["bound"].as_array().is_some_and(|b| b.len() > 1) {
+            bound_runs += 1;
+        }
+        findings.extend(misbound(r));
         let field = |k: &str| r[k].as_str().unwrap_or_default().to_owned();
         let artifacts = [
             ("stdout", mask_log(&field("stdout"))),
@@ -162,7 +209,7 @@ fn nothing_the_suite_printed_or_wrote_holds_a_value() {
         }
     }
     println!(
-        "leak scan: {} runs, {} bytes, {} values ({} forms) scanned, {} values under {MIN_SCANNED} characters not scanned, {} findings",
+        "leak scan: {} runs ({bound_runs} keyless), {} bytes, {} values ({} forms) scanned, {} values under {MIN_SCANNED} characters not scanned, {} findings",
         records.len(),
         bytes,
         all_values.len() - short,
@@ -184,4 +231,27 @@ fn encodings_cover_the_runner_forms() {
     assert!(forms.iter().any(|f| stream.contains(f.as_str())));
     let masked = mask_log("::add-mask::a%0Ab%25c-long\nsee a\nb%c-long here\n");
     assert_eq!(masked, "see a\n*** here\n");
+}
+
+#[test]
+fn a_credential_sent_to_another_service_is_found() {
+    let id_token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvIn0.c2lnbmF0dXJlLXZhbHVl";
+    let requests = [
+        serde_json::json!({"service": "sts", "method": "GET", "path": "/sts/exchange", "authorization": format!("Bearer {id_token}")}),
+        serde_json::json!({"service": "api", "method": "PUT", "path": "/repos/acme/api/actions/secrets/X", "authorization": "Bearer ghs_exchanged0123456789"}),
+    ];
+    let record = |requests: &[serde_json::Value]| {
+        serde_json::json!({
+            "test": "t",
+            "requests": requests.iter().map(|r| r.to_string()).collect::<Vec<_>>().join("\n"),
+            "bound": [{"value": id_token, "service": "sts"}, {"value": "ghs_exchanged0123456789", "service": "api"}],
+        })
+    };
+    assert!(misbound(&record(&requests)).is_empty());
+    let mut leaked = requests.to_vec();
+    leaked.push(serde_json::json!({"service": "api", "method": "GET", "path": "/user", "authorization": format!("Bearer {id_token}")}));
+    assert_eq!(
+        misbound(&record(&leaked)),
+        ["t: a credential for sts was sent to api (GET /user)"]
+    );
 }

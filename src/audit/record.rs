@@ -36,6 +36,12 @@ impl RecordKey {
             Auth::None => return None,
             Auth::Token(t) => t,
             Auth::App(app) => &app.private_key,
+            // No stored credential: the job's own (the runner's request token, new in every
+            // attempt), so a re-run of a keyless step writes everything again, never less.
+            Auth::Keyless(sts) => match &sts.id_token_request {
+                Some(request) => &request.token,
+                None => return None,
+            },
         };
         let mut mac = Hmac::<Sha256>::new_from_slice(credential.expose().as_bytes()).ok()?;
         mac.update(Self::LABEL);

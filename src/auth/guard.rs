@@ -158,9 +158,35 @@ where
     F: Future<Output = Result<(SecretValue, Option<String>), E>> + Send + 'static,
     E: std::fmt::Display + Send + 'static,
 {
-    let api_url = jwt.api_url().as_str().to_owned();
-    let policy = jwt.policy().clone();
-    let stats = jwt.stats.clone();
+    let api = ApiSide {
+        api_url: jwt.api_url().as_str().to_owned(),
+        policy: jwt.policy().clone(),
+        stats: jwt.stats.clone(),
+    };
+    mint_for(api, request).await
+}
+
+/// Where a minted token is used: the API's URL, the policy and the stats its client counts
+/// into. (The App's JWT client gives all three; a token exchange is no API client.)
+#[derive(Clone)]
+pub struct ApiSide {
+    pub api_url: String,
+    pub policy: crate::github::Policy,
+    pub stats: Arc<crate::github::Stats>,
+}
+
+/// [`mint`] for a token that does not come from the API (a token exchange's): the same guard,
+/// the same task of its own, a client for `api`.
+pub async fn mint_for<F, E>(api: ApiSide, request: F) -> Result<InstallationToken, MintError<E>>
+where
+    F: Future<Output = Result<(SecretValue, Option<String>), E>> + Send + 'static,
+    E: std::fmt::Display + Send + 'static,
+{
+    let ApiSide {
+        api_url,
+        policy,
+        stats,
+    } = api;
     let (tx, rx) = oneshot::channel();
     tokio::spawn(async move {
         // Declared first, dropped last: a token the caller no longer waits for is on the list

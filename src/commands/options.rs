@@ -41,6 +41,41 @@ impl AppArgs {
     }
 }
 
+/// Keyless: no stored credential. The job's OIDC ID token (from `ACTIONS_ID_TOKEN_REQUEST_URL`
+/// and `ACTIONS_ID_TOKEN_REQUEST_TOKEN`, which the runner sets in every step of a job with
+/// `permissions: id-token: write`) is exchanged for installation tokens at an octo-sts-style
+/// token exchange. Shared by the commands that write or check.
+#[derive(Args, Debug, Default, Clone)]
+pub struct StsArgs {
+    /// Keyless: exchange the job's OIDC ID token for installation tokens at this token exchange
+    /// (octo-sts protocol) instead of using a token; needs a workflow job with
+    /// `permissions: id-token: write`.
+    #[arg(long, value_name = "URL", requires = "sts_identity")]
+    pub sts_url: Option<String>,
+    /// Keyless: the trust policy the exchange checks the ID token against
+    /// (`.github/chainguard/NAME.sts.yaml`).
+    #[arg(long, value_name = "NAME", requires = "sts_url")]
+    pub sts_identity: Option<String>,
+    /// Keyless: the ID token's audience (default: the exchange's host name).
+    #[arg(long, value_name = "AUDIENCE", requires = "sts_url")]
+    pub sts_audience: Option<String>,
+}
+
+impl StsArgs {
+    pub fn is_set(&self) -> bool {
+        self.sts_url.is_some()
+    }
+}
+
+/// `ACTIONS_ID_TOKEN_REQUEST_URL` and `ACTIONS_ID_TOKEN_REQUEST_TOKEN` of the environment
+/// (empty when unset), for a keyless command run in a workflow's `run:` step.
+pub fn id_token_request() -> (String, SecretValue) {
+    (
+        crate::env::var("ACTIONS_ID_TOKEN_REQUEST_URL").unwrap_or_default(),
+        crate::env::secret("ACTIONS_ID_TOKEN_REQUEST_TOKEN").unwrap_or_default(),
+    )
+}
+
 /// The API URL for the command line: `--api-url`, else GitHub Enterprise Server's from
 /// `GH_HOST`, else github.com.
 pub fn api_url_or_default(flag: Option<&str>) -> String {

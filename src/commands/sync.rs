@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::options::{api_url_or_default, human_mode, read_source, AppArgs};
+use super::options::{
+    api_url_or_default, human_mode, id_token_request, read_source, AppArgs, StsArgs,
+};
 use super::Error;
 use crate::config::input::{FrontEnd, Given, RawInputs, RunContext, StepEnv};
 use crate::output::reporter::Reporter;
@@ -15,9 +17,12 @@ use crate::secret::SecretValue;
 pub const AFTER_HELP: &str = "\
 The token comes from GH_TOKEN, else GITHUB_TOKEN, else `gh auth token`; never from a flag. With
 --app-id and --app-key-file no token is looked for: the GitHub App's installation token is minted
-for these targets and revoked at the end. Without a token, nothing is written: the run reports
-what would change and exits 0. With --dry-run and a token, --repositories patterns are resolved
-and each target's public key is read (nothing is written; that does not prove write access).
+for these targets and revoked at the end; nor with --sts-url and --sts-identity (keyless, in a
+workflow job with `permissions: id-token: write`: the job's OIDC ID token is exchanged for
+installation tokens, one per repository, revoked at the end). Without a token, nothing is
+written: the run reports what would change and exits 0. With --dry-run and a token,
+--repositories patterns are resolved and each target's public key is read (nothing is written;
+that does not prove write access).
 
 Example:
   secret-refresh sync --repo acme/api \\
@@ -99,6 +104,8 @@ pub struct SyncArgs {
     pub token_expiry_warning_days: u32,
     #[command(flatten)]
     pub github_app: AppArgs,
+    #[command(flatten)]
+    pub sts: StsArgs,
 }
 
 pub fn run(args: SyncArgs) -> Result<(), Error> {
@@ -120,8 +127,9 @@ pub fn run(args: SyncArgs) -> Result<(), Error> {
     .map_err(Error::usage)?;
     let (app_id, app_private_key, app_installation_id) =
         args.github_app.inputs().map_err(Error::usage)?;
-    // The token is looked for unless the app is given; a dry run uses it to read only.
-    let token = if args.github_app.is_set() {
+    // The token is looked for unless the app or the exchange is given; a dry run uses it to
+    // read only.
+    let token = if args.github_app.is_set() || args.sts.is_set() {
         SecretValue::default()
     } else {
         crate::auth::token::find_token(false, &api_url_or_default(args.api_url.as_deref()))
@@ -229,6 +237,11 @@ fn raw_inputs(
         app_id,
         app_private_key,
         app_installation_id,
+        sts_url: args.sts.sts_url.unwrap_or_default(),
+        sts_identity: args.sts.sts_identity.unwrap_or_default(),
+        sts_audience: args.sts.sts_audience.unwrap_or_default(),
+        id_token_request_url: id_token_request().0,
+        id_token_request_token: id_token_request().1,
         step_env: StepEnv::process(),
     }
 }

@@ -39,6 +39,16 @@ pub struct RawInputs {
     pub app_id: String,
     pub app_private_key: SecretValue,
     pub app_installation_id: String,
+    /// Keyless: the token exchange's URL (`sts-url`).
+    pub sts_url: String,
+    /// Keyless: the identity whose trust policy the exchange checks (`sts-identity`).
+    pub sts_identity: String,
+    /// Keyless: the ID token's audience (`sts-audience`; empty: the exchange's host name).
+    pub sts_audience: String,
+    /// `ACTIONS_ID_TOKEN_REQUEST_URL`, as the runner set it (empty: not set).
+    pub id_token_request_url: String,
+    /// `ACTIONS_ID_TOKEN_REQUEST_TOKEN`, as the runner set it (empty: not set).
+    pub id_token_request_token: SecretValue,
     /// The step's environment, read only for the variables the `*-from-env` inputs name.
     pub step_env: StepEnv,
 }
@@ -158,6 +168,9 @@ pub enum Input {
     AppId,
     AppPrivateKey,
     AppInstallationId,
+    StsUrl,
+    StsIdentity,
+    StsAudience,
     Workspace,
 }
 
@@ -190,6 +203,9 @@ impl Input {
             AppId => ("app-id", "--app-id"),
             AppPrivateKey => ("app-private-key", "--app-key-file"),
             AppInstallationId => ("app-installation-id", "--app-installation-id"),
+            StsUrl => ("sts-url", "--sts-url"),
+            StsIdentity => ("sts-identity", "--sts-identity"),
+            StsAudience => ("sts-audience", "--sts-audience"),
             Workspace => ("GITHUB_WORKSPACE", "--workspace"),
         };
         match front {

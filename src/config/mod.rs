@@ -116,12 +116,45 @@ pub struct AppCredentials {
     pub installation_id: Option<u64>,
 }
 
+/// Keyless: an installation token exchanged for the job's own OIDC identity, octo-sts style
+/// (see [`crate::auth::keyless`]). No stored credential.
+#[derive(Debug, Clone)]
+pub struct StsCredentials {
+    /// The exchange's URL (`sts-url`), through the URL policy.
+    pub url: crate::github::ServiceUrl,
+    /// The identity whose trust policy the exchange checks (`sts-identity`).
+    pub identity: String,
+    /// The ID token's audience: `sts-audience`, else the exchange's host name.
+    pub audience: String,
+    /// The runner's ID-token service, when the job may ask it (`permissions: id-token:
+    /// write`); `None` is said when a token is needed, not before.
+    pub id_token_request: Option<IdTokenRequest>,
+}
+
+/// `ACTIONS_ID_TOKEN_REQUEST_URL` and `ACTIONS_ID_TOKEN_REQUEST_TOKEN`, as the runner sets them
+/// for a job with `permissions: id-token: write`.
+#[derive(Debug, Clone)]
+pub struct IdTokenRequest {
+    pub url: String,
+    pub token: SecretValue,
+}
+
 /// How to authenticate.
 #[derive(Debug, Clone)]
 pub enum Auth {
     None,
     Token(SecretValue),
     App(AppCredentials),
+    Keyless(StsCredentials),
+}
+
+impl Auth {
+    /// Whether the run writes with short-lived installation tokens it obtains itself (a GitHub
+    /// App's, or exchanged for the job's identity): they expire within the hour and are revoked
+    /// at the end.
+    pub fn mints_installation_tokens(&self) -> bool {
+        matches!(self, Auth::App(_) | Auth::Keyless(_))
+    }
 }
 
 /// The validated configuration of one run.
@@ -160,6 +193,11 @@ pub fn load(
     }
     let app_key = SecretValue::from(raw.app_private_key.expose().trim());
     mask(reporter, &app_key);
+    // The runner's request token: a credential of the job, masked like the token.
+    let request_token = SecretValue::from(raw.id_token_request_token.expose().trim());
+    if !is_trivial_value(request_token.expose()) {
+        reporter.mask_token(&request_token);
+    }
 
     let mut candidates = l.values_from_text(reporter);
     candidates.extend(l.values_from_env(reporter));
@@ -167,7 +205,7 @@ pub fn load(
     let current = l.stored_values(reporter);
     let secrets = l.check_candidates(candidates);
     let options = l.options();
-    let auth = l.auth(token, app_key);
+    let auth = l.auth(token, app_key, request_token);
 
     let (errors, warnings) = l.finish();
     match options {

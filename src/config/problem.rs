@@ -139,6 +139,24 @@ pub enum InputProblem {
     },
     #[error("{app_id} and {app_key} go together")]
     AppPair { app_id: Named, app_key: Named },
+    #[error(
+        "{sts_url} exchanges the job's identity for a token: give no stored credential with it \
+         (neither {token} nor {app_id})"
+    )]
+    KeylessAndCredential {
+        sts_url: Named,
+        token: Named,
+        app_id: Named,
+    },
+    #[error("{sts_url} and {sts_identity} go together")]
+    StsPair { sts_url: Named, sts_identity: Named },
+    #[error("{0}")]
+    StsUrl(crate::github::ServiceUrlError),
+    #[error(
+        "expected the name of a trust policy (the exchange reads \
+         `.github/chainguard/NAME.sts.yaml`): letters, digits, `-`, `_` and `.`"
+    )]
+    StsIdentity,
 }
 
 impl InputError {

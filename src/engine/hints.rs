@@ -5,6 +5,24 @@
 use crate::github::ApiError;
 use crate::target::{App, Target};
 
+/// The permission a keyless run's trust policy (`sts-identity`) must grant to write a target's
+/// secrets.
+pub fn keyless_permission_hint(target: &Target) -> String {
+    let permission = match crate::auth::app::permissions::permission_name(
+        target.app(),
+        target.is_org(),
+        matches!(target, Target::Env { .. }),
+    ) {
+        Some(name) => name,
+        None => return "a GitHub App cannot be given Codespaces secrets: use a token".to_owned(),
+    };
+    format!(
+        "the trust policy (`sts-identity`) must grant `{permission}: write` for {target}, and the \
+         token exchange's GitHub App must have it (its settings, Permissions, accepted on the \
+         installation)"
+    )
+}
+
 /// The permission a GitHub App installation needs to write a target's secrets.
 pub fn app_permission_hint(target: &Target) -> String {
     let permission = match crate::auth::app::permissions::permission_name(
@@ -86,6 +104,8 @@ pub enum WritesAs {
     InstallationToken,
     /// A GitHub App's installation token, minted by the run from the app's credentials.
     App,
+    /// Keyless: installation tokens exchanged for the job's identity (`sts-url`).
+    Keyless,
 }
 
 impl WritesAs {
@@ -104,6 +124,7 @@ impl WritesAs {
             WritesAs::Token => permission_hint(target),
             WritesAs::InstallationToken => installation_token_hint(target),
             WritesAs::App => app_permission_hint(target),
+            WritesAs::Keyless => keyless_permission_hint(target),
         }
     }
 }
@@ -146,6 +167,10 @@ pub(super) fn refusal_advice(
                 "check `app-id` and `app-private-key`, and that the app is still installed; an \
                  installation token lives an hour, so a longer run stops here: run again to \
                  finish the rest"
+                    .to_owned()
+            } else if writes_as == WritesAs::Keyless {
+                "an exchanged token lives an hour at most, so a longer run stops here: run \
+                 again to finish the rest"
                     .to_owned()
             } else {
                 "create a new token and store it in the secret passed as `token`".to_owned()

@@ -96,8 +96,9 @@ pub async fn run_with_keys(
     };
 
     // Seal and write, target by target (a dry run reads each key only); then the run's totals.
+    // Each target is written with its own token's client (one per exchange when keyless).
     let writer = Writer {
-        store: session.client.as_ref(),
+        store: &session,
         config,
         known,
     };

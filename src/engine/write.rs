@@ -242,6 +242,7 @@ impl<S: SecretStore> Writer<'_, S> {
     fn writes_as(&self) -> WritesAs {
         match &self.config.auth {
             Auth::App(_) => WritesAs::App,
+            Auth::Keyless(_) => WritesAs::Keyless,
             Auth::Token(token) => WritesAs::of_token(token),
             Auth::None => WritesAs::Token,
         }

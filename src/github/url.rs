@@ -126,6 +126,130 @@ impl fmt::Debug for ApiUrl {
     }
 }
 
+/// Why the URL of a service beside the API (the runner's ID-token service, a token exchange)
+/// is refused. `what` names it as the user gave it (`` `sts-url` ``,
+/// `ACTIONS_ID_TOKEN_REQUEST_URL`). Never holds user-info nor the text of a URL that did not
+/// parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ServiceUrlError {
+    #[error("{what} is not a URL ({cause})")]
+    Unparseable {
+        what: &'static str,
+        cause: url::ParseError,
+    },
+    #[error("{what} holds a user name or password: refused")]
+    UserInfo { what: &'static str },
+    #[error(
+        "{what} ({origin}) is plain http to a host that is not this machine: a credential is \
+         sent only over https, or over plain http to localhost"
+    )]
+    PlainHttp { what: &'static str, origin: String },
+    #[error("{what} must be an https URL, not {scheme}:")]
+    Scheme { what: &'static str, scheme: String },
+    #[error("{what} must not hold {held}")]
+    Held {
+        what: &'static str,
+        held: &'static str,
+    },
+}
+
+/// The URL of a service beside GitHub's API that a credential is sent to: the runner's
+/// ID-token service (`ACTIONS_ID_TOKEN_REQUEST_URL`, which carries a query) or a token
+/// exchange (`sts-url`). The same policy as [`ApiUrl`]: https anywhere, plain http only to this
+/// machine, no user-info, no fragment.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ServiceUrl {
+    url: Url,
+}
+
+impl ServiceUrl {
+    /// Parses `text` and applies the policy; a query is allowed only when `query` is true.
+    pub fn parse(
+        text: &str,
+        what: &'static str,
+        query: bool,
+    ) -> Result<ServiceUrl, ServiceUrlError> {
+        let url = Url::parse(text.trim())
+            .map_err(|cause| ServiceUrlError::Unparseable { what, cause })?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(ServiceUrlError::UserInfo { what });
+        }
+        match url.scheme() {
+            "https" => {}
+            "http" if is_loopback(url.host()) => {}
+            "http" => {
+                return Err(ServiceUrlError::PlainHttp {
+                    what,
+                    origin: url.origin().ascii_serialization(),
+                })
+            }
+            other => {
+                return Err(ServiceUrlError::Scheme {
+                    what,
+                    scheme: other.chars().take(20).collect(),
+                })
+            }
+        }
+        if url.host().is_none() {
+            return Err(ServiceUrlError::Unparseable {
+                what,
+                cause: url::ParseError::EmptyHost,
+            });
+        }
+        if url.fragment().is_some() {
+            return Err(ServiceUrlError::Held {
+                what,
+                held: "a fragment",
+            });
+        }
+        if !query && url.query().is_some() {
+            return Err(ServiceUrlError::Held {
+                what,
+                held: "a query",
+            });
+        }
+        Ok(ServiceUrl { url })
+    }
+
+    /// `scheme://host[:port]`: where the requests go, as an [`ApiUrl`] (it passed the same
+    /// policy), for a client.
+    pub(crate) fn origin(&self) -> Result<ApiUrl, UrlError> {
+        ApiUrl::parse(&self.url.origin().ascii_serialization())
+    }
+
+    /// The path (without a trailing slash) and query, to append a route or a parameter to.
+    pub(crate) fn path_and_query(&self) -> String {
+        let path = self.url.path().trim_end_matches('/');
+        match self.url.query() {
+            Some(q) => format!("{path}?{q}"),
+            None => path.to_owned(),
+        }
+    }
+
+    /// The host name (`sts.example.com`, `127.0.0.1`): octo-sts's default audience.
+    pub fn host(&self) -> String {
+        self.url.host_str().unwrap_or_default().to_owned()
+    }
+}
+
+impl fmt::Display for ServiceUrl {
+    /// Without its query: the runner's URL carries job ids there.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}{}",
+            self.url.origin().ascii_serialization(),
+            self.url.path().trim_end_matches('/')
+        )
+    }
+}
+
+impl fmt::Debug for ServiceUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ServiceUrl({self})")
+    }
+}
+
 /// This machine, decided from the parsed host only.
 fn is_loopback(host: Option<Host<&str>>) -> bool {
     match host {
@@ -263,5 +387,46 @@ mod revocation_tests {
             let u = ApiUrl::parse(url).expect("url");
             assert_eq!(u.serves_credential_revocation(), serves, "{url}");
         }
+    }
+}
+
+#[cfg(test)]
+mod service_tests {
+    use super::{ServiceUrl, ServiceUrlError};
+
+    #[test]
+    fn services_follow_the_api_policy_and_only_the_runners_url_keeps_a_query() {
+        let runner = "https://pipelines.actions.githubusercontent.com/abc/idtoken?api-version=2.0";
+        let u = ServiceUrl::parse(runner, "ACTIONS_ID_TOKEN_REQUEST_URL", true).expect("ok");
+        assert_eq!(u.path_and_query(), "/abc/idtoken?api-version=2.0");
+        assert_eq!(
+            u.origin().expect("origin").as_str(),
+            "https://pipelines.actions.githubusercontent.com"
+        );
+        assert_eq!(
+            u.to_string(),
+            "https://pipelines.actions.githubusercontent.com/abc/idtoken"
+        );
+        let sts = ServiceUrl::parse("https://sts.example.com/", "`sts-url`", false).expect("ok");
+        assert_eq!(
+            (sts.host().as_str(), sts.path_and_query().as_str()),
+            ("sts.example.com", "")
+        );
+        assert!(ServiceUrl::parse("http://127.0.0.1:9/x", "`sts-url`", false).is_ok());
+        for (bad, query) in [
+            ("http://sts.example.com", false),
+            ("http://10.0.0.1/idtoken?x=1", true),
+            ("ftp://sts.example.com", false),
+            ("https://sts.example.com/?x=1", false),
+            ("https://sts.example.com/#x", true),
+        ] {
+            assert!(ServiceUrl::parse(bad, "`sts-url`", query).is_err(), "{bad}");
+        }
+        let e =
+            ServiceUrl::parse("https://u:hunter2@sts", "`sts-url`", false).expect_err("userinfo");
+        assert_eq!(e, ServiceUrlError::UserInfo { what: "`sts-url`" });
+        assert!(!e.to_string().contains("hunter2"));
+        let e = ServiceUrl::parse("sts/hunter2", "`sts-url`", false).expect_err("relative");
+        assert!(!e.to_string().contains("hunter2"), "{e}");
     }
 }

@@ -76,6 +76,9 @@ pub struct Ran {
     pub workspace: PathBuf,
     pub api_url: String,
     values: Vec<String>,
+    /// Credentials of the keyless path, each with the one service its `Authorization` may
+    /// reach (`id_token`, `sts`, `api`): the leak scan looks for it in every other's.
+    pub bound: Vec<(String, &'static str)>,
 }
 
 impl<'a> Step<'a> {
@@ -337,6 +340,11 @@ impl<'a> Step<'a> {
             workspace: self.workspace(),
             api_url: self.env.get("GITHUB_API_URL").cloned().unwrap_or_default(),
             values: self.values.clone(),
+            bound: Vec::new(),
+        };
+        let ran = match self.fake {
+            Some(fake) => keyless_credentials(ran, fake),
+            None => ran,
         };
         record_for_leak_scan(&ran, self.fake.map(FakeGitHub::requests_jsonl));
         ran
@@ -374,6 +382,27 @@ fn exit_code(code: std::process::ExitCode) -> i32 {
         .expect("an exit code")
 }
 
+/// The keyless path's credentials the fake handed out or minted, as values of the run (for
+/// every leak check) and bound to the one service each may be sent to: the runner's request
+/// token to the ID-token service, each ID token to the exchange, each exchanged token to the
+/// API.
+fn keyless_credentials(mut ran: Ran, fake: &FakeGitHub) -> Ran {
+    let mut bound: Vec<(String, &'static str)> = vec![(fake.id_token_request_token(), "id_token")];
+    bound.extend(fake.id_tokens().into_iter().map(|t| (t, "sts")));
+    bound.extend(
+        fake.exchanged_tokens()
+            .into_iter()
+            .map(|(m, _)| (m.token, "api")),
+    );
+    for (v, _) in &bound {
+        if !ran.values.contains(v) {
+            ran.values.push(v.clone());
+        }
+    }
+    ran.bound = bound;
+    ran
+}
+
 /// Where every run of the suite leaves what it printed and wrote, for tests/leak_scan.rs.
 pub fn leak_corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("leak-corpus")
@@ -401,6 +430,11 @@ fn record_for_leak_scan(ran: &Ran, requests: Option<String>) {
         "summary": ran.summary,
         "audit": ran.audit,
         "requests": requests.unwrap_or_default(),
+        "bound": ran
+            .bound
+            .iter()
+            .map(|(value, service)| serde_json::json!({"value": value, "service": service}))
+            .collect::<Vec<_>>(),
     });
     let file = dir.join(format!(
         "{test}-{}-{}.json",

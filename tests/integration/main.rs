@@ -13,6 +13,7 @@ mod delete;
 mod dry_run;
 mod faults;
 mod in_process;
+mod keyless;
 #[path = "../support/leak_check.rs"]
 mod leak_check;
 mod pacing;

@@ -100,6 +100,9 @@ pub enum AppAuthError {
          skipped)"
     )]
     NoMatch(String),
+    /// A keyless run could not get its tokens.
+    #[error(transparent)]
+    Keyless(Box<crate::auth::keyless::KeylessError>),
 }
 
 /// A request made with the app's JWT that failed: a rejected `iat`/`exp` points at the

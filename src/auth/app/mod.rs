@@ -1,4 +1,5 @@
-//! Authentication for a run: a token as given, or a GitHub App's short-lived installation token.
+//! Authentication for a run: a token as given, a GitHub App's short-lived installation token,
+//! or (keyless, [`crate::auth::keyless`]) installation tokens exchanged for the job's identity.
 //!
 //! As a GitHub App, the run signs a JWT with the app's private key (RS256, `iat` backdated a
 //! minute for clock drift, `exp` nine minutes ahead), finds the installation, and mints an
@@ -69,30 +70,108 @@ pub fn read_permissions_for(
 /// patterns were resolved as part of authenticating), and what to revoke at the end.
 pub struct Session {
     pub client: Arc<Client>,
-    /// Targets resolved while authenticating (patterns under a GitHub App); `None` when the
-    /// engine resolves them itself.
+    /// Targets resolved while authenticating (patterns under a GitHub App, every target of a
+    /// keyless run); `None` when the engine resolves them itself.
     pub targets: Option<Vec<Target>>,
-    /// The installation token `client` holds, until [`Session::close`] revokes it.
-    token: std::sync::Mutex<Option<InstallationToken>>,
+    /// Targets written with another client than `client`: a keyless run's tokens, one per
+    /// exchange, each writing only its own targets ([`Session::client_for`]).
+    pub(crate) routes: Vec<(Target, Arc<Client>)>,
+    /// The installation tokens the clients hold, until [`Session::close`] revokes them.
+    tokens: std::sync::Mutex<Vec<InstallationToken>>,
     app: bool,
 }
 
 impl Session {
-    /// Whether the run authenticates as a GitHub App.
+    /// A session writing with `client`, holding `tokens` until [`Session::close`]; `app`: they
+    /// are installation tokens the run obtained itself.
+    pub(crate) fn with_tokens(
+        client: Arc<Client>,
+        targets: Option<Vec<Target>>,
+        routes: Vec<(Target, Arc<Client>)>,
+        tokens: Vec<InstallationToken>,
+        app: bool,
+    ) -> Session {
+        Session {
+            client,
+            targets,
+            routes,
+            tokens: std::sync::Mutex::new(tokens),
+            app,
+        }
+    }
+
+    /// Whether the run writes with installation tokens it obtained itself (a GitHub App's, or
+    /// a keyless run's exchanged tokens): they live an hour and are revoked at the end.
     pub fn is_app(&self) -> bool {
         self.app
     }
 
-    /// Revokes the installation token, if any (`DELETE /installation/token`), and any token
-    /// left behind on the way; bounded once a signal has come. A second call does nothing.
+    /// The client that writes `target`: its route's, else the session's.
+    pub fn client_for(&self, target: &Target) -> &Arc<Client> {
+        self.routes
+            .iter()
+            .find(|(t, _)| t == target)
+            .map_or(&self.client, |(_, c)| c)
+    }
+
+    /// Revokes every installation token (`DELETE /installation/token`, each with itself), and
+    /// any token left behind on the way; bounded once a signal has come. The first failure is
+    /// returned (all are tried). A second call does nothing.
     pub async fn close(&self) -> Result<(), RevokeError> {
-        let token = self.token.lock().ok().and_then(|mut t| t.take());
-        let own = match token {
-            Some(token) => token.revoke().await,
-            None => Ok(()),
-        };
+        let tokens = self
+            .tokens
+            .lock()
+            .map(|mut t| std::mem::take(&mut *t))
+            .unwrap_or_default();
+        let own = futures_util::future::join_all(tokens.into_iter().map(InstallationToken::revoke))
+            .await
+            .into_iter()
+            .collect::<Result<Vec<()>, _>>()
+            .map(drop);
         let left = crate::auth::guard::revoke_left_behind().await;
         own.and(left)
+    }
+}
+
+/// Each target through its own token's client ([`Session::client_for`]).
+impl crate::github::SecretStore for Session {
+    fn pacing(&self) -> crate::pacing::Pacing {
+        self.client.pacing()
+    }
+
+    async fn public_key(
+        &self,
+        target: &Target,
+    ) -> Result<crate::github::endpoints::PublicKey, crate::github::ApiError> {
+        <Client as crate::github::SecretStore>::public_key(self.client_for(target), target).await
+    }
+
+    async fn secret_visibility(
+        &self,
+        target: &Target,
+        name: &str,
+    ) -> Result<crate::github::endpoints::ExistingSecret, crate::github::ApiError> {
+        <Client as crate::github::SecretStore>::secret_visibility(
+            self.client_for(target),
+            target,
+            name,
+        )
+        .await
+    }
+
+    async fn put_secret(
+        &self,
+        target: &Target,
+        name: &str,
+        sealed: &crate::github::Sealed<'_>,
+    ) -> Result<crate::github::endpoints::Written, crate::github::ApiError> {
+        <Client as crate::github::SecretStore>::put_secret(
+            self.client_for(target),
+            target,
+            name,
+            sealed,
+        )
+        .await
     }
 }
 
@@ -127,15 +206,16 @@ pub async fn open_with(
         requests: stats.requests.load(std::sync::atomic::Ordering::Relaxed),
     };
     match &config.auth {
-        Auth::Token(token) => Ok(Session {
-            client: Arc::new(
+        Auth::Token(token) => Ok(Session::with_tokens(
+            Arc::new(
                 Client::new(&config.api_url, token, policy)
                     .map_err(|e| fail(AppAuthError::Client(e), &stats))?,
             ),
-            targets: None,
-            token: std::sync::Mutex::new(None),
-            app: false,
-        }),
+            None,
+            Vec::new(),
+            Vec::new(),
+            false,
+        )),
         Auth::App(creds) => {
             let clients = Clients {
                 api_url: config.api_url.clone(),
@@ -145,6 +225,23 @@ pub async fn open_with(
             open_app(config, creds, clients, access, on_token)
                 .await
                 .map_err(|e| fail(e, &stats))
+        }
+        Auth::Keyless(sts) => {
+            let api = crate::auth::guard::ApiSide {
+                api_url: config.api_url.clone(),
+                policy,
+                stats: stats.clone(),
+            };
+            let opened = crate::auth::keyless::open(config, sts, api, on_token)
+                .await
+                .map_err(|e| fail(AppAuthError::Keyless(Box::new(e)), &stats))?;
+            Ok(Session::with_tokens(
+                opened.client,
+                Some(opened.targets),
+                opened.routes,
+                opened.tokens,
+                true,
+            ))
         }
         Auth::None => Err(fail(AppAuthError::NoToken, &stats)),
     }
@@ -226,12 +323,13 @@ async fn open_app(
     });
     let token = mint(&jwt, installation, repositories.as_deref(), &permissions).await?;
     on_token(token.token());
-    Ok(Session {
-        client: token.client().clone(),
+    Ok(Session::with_tokens(
+        token.client().clone(),
         targets,
-        token: std::sync::Mutex::new(Some(token)),
-        app: true,
-    })
+        Vec::new(),
+        vec![token],
+        true,
+    ))
 }
 
 /// The one account every target belongs to: an installation covers one user or organisation.

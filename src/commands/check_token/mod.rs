@@ -4,15 +4,17 @@
 //! prefix (`ghp_`, `github_pat_`…), which GitHub documents and which says nothing secret.
 //!
 //! A token that acts for a user is checked here; an installation token in `installation.rs`,
-//! a GitHub App (`--app-id`) in `app.rs`; what all three print is `findings.rs`.
+//! a GitHub App (`--app-id`) in `app.rs`, a token exchange (`--sts-url`, keyless) in
+//! `keyless.rs`; what they all print is `findings.rs`.
 
 mod app;
 mod findings;
 mod installation;
+mod keyless;
 
 use clap::Args;
 
-use super::options::AppArgs;
+use super::options::{AppArgs, StsArgs};
 use super::{Error, Tone};
 use crate::auth::token::{TokenKind, TokenSource};
 use crate::cancel::unless_cancelled;
@@ -43,6 +45,8 @@ pub struct CheckTokenArgs {
     pub api_url: Option<String>,
     #[command(flatten)]
     pub github_app: AppArgs,
+    #[command(flatten)]
+    pub sts: StsArgs,
 }
 
 pub const AFTER_HELP: &str = "\
@@ -53,6 +57,11 @@ With --app-id and --app-key-file, the GitHub App is checked instead (no token is
 app (GET /app with its JWT), its installation on --repo (or --app-installation-id) with the
 permissions granted, and an installation token minted with the least it needs (`secrets: read`
 on --repo, else `metadata: read`), whose expiry is shown before it is revoked.
+
+With --sts-url and --sts-identity (keyless, in a workflow job with `permissions: id-token:
+write`), the exchange is checked instead: the job's ID token, the exchange for --repo's scope
+(the trust policy matches), the public key of --repo, and a write (a throwaway secret
+SECRET_REFRESH_CHECK_…, written and deleted again); the token is revoked at the end.
 
 Examples:
   secret-refresh check-token --repo acme/api
@@ -76,6 +85,10 @@ pub fn run(args: CheckTokenArgs) -> Result<(), Error> {
         Ok(u) => u.to_string(),
         Err(e) => return Err(Error::usage(e)),
     };
+    if args.sts.is_set() {
+        let other = args.github_app.is_set() || args.prompt;
+        return keyless::run(&args.sts, args.app, other, &api_url, repo);
+    }
     match super::app_credentials(&args.github_app) {
         Ok(Some(creds)) => return app::run_app(&api_url, args.app, &creds, repo),
         Ok(None) => {}

@@ -607,6 +607,78 @@ const CASES: &[Case] = &[
         want: Want::Errors(&["input `app-installation-id`: expected a number"]),
         ..CASE
     },
+    Case {
+        name: "auth: keyless, the audience the exchange's host, the runner's request read",
+        inputs: &[
+            (I::StsUrl, " https://sts.example.com/ "),
+            (I::StsIdentity, "refresh"),
+        ],
+        typed: runner_id_token,
+        want: Want::Config(&[
+            "auth: keyless https://sts.example.com identity refresh audience sts.example.com \
+             request https://runner.example/idtoken?api-version=2.0",
+            "masked: eyJhbGciOiJSUzI1NiJ9.runner-request-token-0123456789 | eyJhbGciOiJSUzI1NiJ9 \
+             | runner-request-token-0123456789",
+        ]),
+        ..CASE
+    },
+    Case {
+        name: "auth: keyless with an audience, no request (said when a token is needed)",
+        inputs: &[
+            (I::StsUrl, "http://127.0.0.1:8080"),
+            (I::StsIdentity, "refresh.v2"),
+            (I::StsAudience, "octo-sts.example"),
+        ],
+        want: Want::Config(&[
+            "auth: keyless http://127.0.0.1:8080 identity refresh.v2 audience octo-sts.example \
+             request none",
+        ]),
+        ..CASE
+    },
+    Case {
+        name: "auth: keyless with a token or an app",
+        inputs: &[
+            (I::StsUrl, "https://sts.example.com"),
+            (I::StsIdentity, "refresh"),
+            (I::Token, "ghp_x"),
+        ],
+        want: Want::Errors(&[
+            "input `sts-url`: `sts-url` exchanges the job's identity for a token: give no stored \
+             credential with it (neither `token` nor `app-id`)",
+        ]),
+        ..CASE
+    },
+    Case {
+        name: "auth: keyless halves, a plain-http exchange, a path as identity",
+        inputs: &[(I::StsIdentity, "refresh")],
+        want: Want::Errors(&["input `sts-url`: `sts-url` and `sts-identity` go together"]),
+        ..CASE
+    },
+    Case {
+        name: "auth: keyless to plain http elsewhere",
+        inputs: &[
+            (I::StsUrl, "http://sts.example.com"),
+            (I::StsIdentity, "refresh"),
+        ],
+        want: Want::Errors(&[
+            "input `sts-url`: `sts-url` (http://sts.example.com) is plain http to a host that is \
+             not this machine: a credential is sent only over https, or over plain http to \
+             localhost",
+        ]),
+        ..CASE
+    },
+    Case {
+        name: "auth: keyless, an identity that is a path",
+        inputs: &[
+            (I::StsUrl, "https://sts.example.com"),
+            (I::StsIdentity, "../evil"),
+        ],
+        want: Want::Errors(&[
+            "input `sts-identity`: expected the name of a trust policy (the exchange reads \
+             `.github/chainguard/NAME.sts.yaml`): letters, digits, `-`, `_` and `.`",
+        ]),
+        ..CASE
+    },
     // Booleans and days.
     Case {
         name: "booleans and days: the defaults",
@@ -797,6 +869,13 @@ fn parsed(raw: &mut RawInputs) {
     raw.token_expiry_warning_days = Given::Parsed(0);
 }
 
+/// The runner's ID-token request, as a job with `id-token: write` has it.
+fn runner_id_token(raw: &mut RawInputs) {
+    raw.id_token_request_url = "https://runner.example/idtoken?api-version=2.0".to_owned();
+    raw.id_token_request_token =
+        SecretValue::from("eyJhbGciOiJSUzI1NiJ9.runner-request-token-0123456789");
+}
+
 /// Sets one input's text, as the action's `INPUT_*` would.
 fn set(raw: &mut RawInputs, input: Input, text: &str) {
     let t = text.to_owned();
@@ -825,6 +904,9 @@ fn set(raw: &mut RawInputs, input: Input, text: &str) {
         I::AppId => raw.app_id = t,
         I::AppPrivateKey => raw.app_private_key = SecretValue::new(t),
         I::AppInstallationId => raw.app_installation_id = t,
+        I::StsUrl => raw.sts_url = t,
+        I::StsIdentity => raw.sts_identity = t,
+        I::StsAudience => raw.sts_audience = t,
         I::Workspace => panic!("the workspace is a case's own field"),
     }
 }
@@ -956,6 +1038,15 @@ fn facts(c: &Config) -> Vec<String> {
             shown(&a.private_key),
             a.installation_id
                 .map_or("none".to_owned(), |i| i.to_string())
+        ),
+        Auth::Keyless(k) => format!(
+            "keyless {} identity {} audience {} request {}",
+            k.url,
+            k.identity,
+            k.audience,
+            k.id_token_request
+                .as_ref()
+                .map_or("none".to_owned(), |r| r.url.clone())
         ),
     };
     vec![

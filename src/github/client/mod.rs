@@ -76,10 +76,36 @@ impl Client {
         Self::build(api_url, None, policy)
     }
 
+    /// A client for a service beside the API (the runner's ID-token service, a token
+    /// exchange: [`crate::github::keyless`]), at `origin` (already through the URL policy),
+    /// sending `bearer` (`what` names it in errors) and never a GitHub token. Same limits and
+    /// retries; no request is made.
+    pub(crate) fn for_service(
+        origin: &ApiUrl,
+        bearer: &SecretValue,
+        what: &'static str,
+        policy: Policy,
+    ) -> Result<Self, ApiError> {
+        Self::build_with(origin.clone(), Some((bearer, what)), policy)
+    }
+
     fn build(api_url: &str, token: Option<&SecretValue>, policy: Policy) -> Result<Self, ApiError> {
-        let api = ApiUrl::parse(api_url)?;
+        Self::build_with(ApiUrl::parse(api_url)?, token.map(|t| (t, "token")), policy)
+    }
+
+    fn build_with(
+        api: ApiUrl,
+        token: Option<(&SecretValue, &'static str)>,
+        policy: Policy,
+    ) -> Result<Self, ApiError> {
+        let token = match token {
+            Some((token, what)) => {
+                check_token(token, what)?;
+                Some(token)
+            }
+            None => None,
+        };
         if let Some(token) = token {
-            check_token(token, "token")?;
             // Every credential reaches HTTP here (PAT, the App's JWT, minted installation
             // tokens): the output layer redacts it from whatever the server echoes back.
             crate::output::redact::know_token(token);
