@@ -24,6 +24,10 @@ pub enum TokenSource {
     GithubTokenVar,
     GhCli,
     Prompt,
+    /// Piped in (`check-token --prompt` without a terminal, or `--from-file -`).
+    StandardInput,
+    /// `check-token --from-file PATH`.
+    File,
 }
 
 impl TokenSource {
@@ -33,6 +37,8 @@ impl TokenSource {
             TokenSource::GithubTokenVar => "GITHUB_TOKEN",
             TokenSource::GhCli => "gh auth token",
             TokenSource::Prompt => "the prompt",
+            TokenSource::StandardInput => "standard input",
+            TokenSource::File => "--from-file",
         }
     }
 }

@@ -26,7 +26,8 @@ Exit codes: 0 ok, 1 the script could not be written, 2 usage error.";
 
 pub const MAN_AFTER_HELP: &str = "\
 Prints the man page of secret-refresh on standard output; with --out DIR, writes one page per
-command into DIR instead (secret-refresh.1, secret-refresh-sync.1, ...).
+command into DIR instead (secret-refresh.1, secret-refresh-sync.1, ...), creating DIR first when
+it does not exist.
 
 Examples:
   secret-refresh man | man -l -
@@ -43,7 +44,7 @@ pub struct CompletionsArgs {
 
 #[derive(Args, Debug)]
 pub struct ManArgs {
-    /// Write one page per command into this directory (it must exist).
+    /// Write one page per command into this directory (created when it does not exist).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 }
@@ -75,8 +76,9 @@ pub fn man_page(command: clap::Command) -> std::io::Result<Vec<u8>> {
     Ok(page)
 }
 
-/// One page per command, into `dir`.
+/// One page per command, into `dir`, created first (with its parents) when it does not exist.
 pub fn write_man_pages(command: clap::Command, dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
     clap_mangen::generate_to(command, dir)
 }
 
@@ -206,9 +208,11 @@ mod tests {
 
     #[test]
     fn man_pages_cover_every_command() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        write_man_pages(tree(), dir.path()).expect("write man pages");
-        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        let root = tempfile::tempdir().expect("tempdir");
+        // `--out` names a directory that does not exist yet: it is created, parents too.
+        let dir = root.path().join("share/man/man1");
+        write_man_pages(tree(), &dir).expect("write man pages");
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
             .expect("read dir")
             .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
             .collect();
@@ -227,7 +231,7 @@ mod tests {
                 "secret-refresh.1",
             ]
         );
-        let sync = std::fs::read_to_string(dir.path().join("secret-refresh-sync.1")).expect("read");
+        let sync = std::fs::read_to_string(dir.join("secret-refresh-sync.1")).expect("read");
         assert!(
             sync.contains(".TH secret-refresh-sync 1"),
             "roff: {sync:.200}"

@@ -347,7 +347,7 @@ fn diagnose(e: &ApiError, target: &Target, credential: &Credential) -> Diagnosis
             },
             credential.permission_hint(target),
         ),
-        e => Diagnosis::new(e.to_string(), "check the network and --api-url"),
+        e => Diagnosis::new(e.to_string(), super::words::unanswered_fix(e)),
     }
 }
 

@@ -223,12 +223,14 @@ pub enum UsageError {
          never taken from a flag"
     )]
     NoToken,
-    #[error("--prompt needs a terminal; without one, set GH_TOKEN")]
-    PromptNeedsTerminal,
     #[error("cannot read the token at the terminal: {0}")]
     PromptRead(std::io::Error),
     #[error("no token was typed")]
     NothingTyped,
+    #[error("{0}")]
+    TokenSource(options::SourceError),
+    #[error("the token to check from {0} is empty")]
+    EmptyToken(&'static str),
     #[error("{0}: give --app-key-file the app's private key (a PEM file)")]
     AppKey(options::SourceError),
     #[error("--app-id is empty: give the app's id or client id")]

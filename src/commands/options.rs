@@ -76,6 +76,32 @@ pub fn id_token_request() -> (String, SecretValue) {
     )
 }
 
+/// The expiry window, one name in every command that uses a token (`sync`, `set`, `rotate`,
+/// `check-token`); the names it had before are hidden aliases that still work.
+#[derive(Args, Debug, Clone)]
+pub struct ExpiryArgs {
+    /// Warn when the token expires within this many days (check-token: fail).
+    #[arg(
+        long = "expiry-warning-days",
+        value_name = "DAYS",
+        default_value_t = EXPIRY_WARNING_DAYS,
+        alias = "warn-days",
+        alias = "token-expiry-warning-days"
+    )]
+    pub expiry_warning_days: u32,
+}
+
+/// `--expiry-warning-days` unless given (the action's `token-expiry-warning-days` too).
+pub const EXPIRY_WARNING_DAYS: u32 = 14;
+
+impl Default for ExpiryArgs {
+    fn default() -> Self {
+        Self {
+            expiry_warning_days: EXPIRY_WARNING_DAYS,
+        }
+    }
+}
+
 /// The API URL for the command line: `--api-url`, else GitHub Enterprise Server's from
 /// `GH_HOST`, else github.com.
 pub fn api_url_or_default(flag: Option<&str>) -> String {

@@ -25,7 +25,9 @@ pub struct StatusArgs {
     pub names: Vec<String>,
     #[command(flatten)]
     pub targets: TargetArgs,
-    /// Mark secrets last written longer ago than this as stale: `12h`, `90d` or `2w`.
+    /// Mark secrets last written longer ago than this as stale: a number and a unit, `90d`,
+    /// `12h`, `2w`, `1y`, or several as `1d12h`. Units: s (seconds), m (minutes), h (hours), d
+    /// (days), w (weeks), y (365 days); `m` is minutes, as in `gh` (for months write `30d`).
     #[arg(long, value_name = "AGE", value_parser = parse_age)]
     pub max_age: Option<MaxAge>,
     /// Print the same as JSON.
@@ -60,31 +62,52 @@ pub struct MaxAge {
     pub seconds: i64,
 }
 
-/// `--max-age` is not a number and a unit (clap names the flag; the age is no secret).
+/// The units `--max-age` takes, for its help and its error.
+const AGE_UNITS: &str = "s (seconds), m (minutes), h (hours), d (days), w (weeks), y (365 days)";
+
+/// `--max-age` is not a duration (clap names the flag; the age is no secret).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}`: expected a number and a unit, such as `12h`, `90d` or `2w`")]
+#[error(
+    "`{0}`: expected a number and a unit, such as `90d`, `12h`, `2w` or `1d12h`; units: {units} \
+     (months are not a unit: write `30d`)",
+    units = AGE_UNITS
+)]
 pub struct AgeError(String);
 
-/// `12h`, `90d`, `2w`.
+/// A duration as `gh` and Go write them: numbers each followed by a unit, `90d`, `12h`, `30m`,
+/// `1y`, `1d12h` ([`AGE_UNITS`]; `m` is minutes, as in Go and `gh`). More than zero.
 pub fn parse_age(s: &str) -> Result<MaxAge, AgeError> {
     let s = s.trim();
     let err = || AgeError(s.to_owned());
-    let Some(unit) = s.chars().last() else {
-        return Err(err());
-    };
-    let n: i64 = s[..s.len() - unit.len_utf8()].parse().map_err(|_| err())?;
-    let per = match unit {
-        'h' => 3600,
-        'd' => 86_400,
-        'w' => 7 * 86_400,
-        _ => return Err(err()),
-    };
-    if n <= 0 {
+    let mut seconds: i64 = 0;
+    let mut digits = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let per: i64 = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            'w' => 7 * 86_400,
+            'y' => 365 * 86_400,
+            _ => return Err(err()),
+        };
+        let n: i64 = digits.parse().map_err(|_| err())?;
+        digits.clear();
+        seconds = n
+            .checked_mul(per)
+            .and_then(|part| seconds.checked_add(part))
+            .ok_or_else(err)?;
+    }
+    if !digits.is_empty() || seconds <= 0 {
         return Err(err());
     }
     Ok(MaxAge {
         text: s.to_owned(),
-        seconds: n.checked_mul(per).ok_or_else(err)?,
+        seconds,
     })
 }
 
@@ -417,7 +440,10 @@ async fn list(
     endpoints::list_secrets(client, target)
         .await
         .map_err(|e| match e {
-            ReadError::NoAnswer(e) => fail(e.to_string(), "check the network and --api-url".into()),
+            ReadError::NoAnswer(e) => {
+                let fix = super::words::unanswered_fix(&e);
+                fail(e.to_string(), fix.into())
+            }
             ReadError::Refused(e @ ApiError::Unauthorized { .. }) => fail(
                 e.to_string(),
                 match credential {
@@ -514,22 +540,44 @@ mod tests {
 
     #[test]
     fn ages() {
-        assert_eq!(parse_age("90d").map(|a| a.seconds), Ok(90 * 86_400));
-        assert_eq!(parse_age("12h").map(|a| a.seconds), Ok(12 * 3600));
-        assert_eq!(parse_age("2w").map(|a| a.seconds), Ok(14 * 86_400));
+        // Every unit the help lists, and several together (a table: text → seconds).
+        let good: &[(&str, i64)] = &[
+            ("45s", 45),
+            ("3m", 3 * 60),
+            ("90m", 90 * 60),
+            ("12h", 12 * 3600),
+            ("90d", 90 * 86_400),
+            ("2w", 14 * 86_400),
+            ("1y", 365 * 86_400),
+            ("1d12h", 86_400 + 12 * 3600),
+            ("1h30m", 5400),
+            (" 7d ", 7 * 86_400),
+        ];
+        for (text, seconds) in good {
+            assert_eq!(parse_age(text).map(|a| a.seconds), Ok(*seconds), "{text}");
+        }
         for bad in [
             "",
             "d",
             "90",
-            "90m",
+            "1d12",
+            "3mo",
             "-1d",
             "0d",
+            "0h0m",
             "1.5d",
+            "1 d",
             "99999999999999999w",
             "9é",
         ] {
             assert!(parse_age(bad).is_err(), "{bad}");
         }
+        assert_eq!(
+            parse_age("3mo").expect_err("months").to_string(),
+            "`3mo`: expected a number and a unit, such as `90d`, `12h`, `2w` or `1d12h`; units: \
+             s (seconds), m (minutes), h (hours), d (days), w (weeks), y (365 days) (months are \
+             not a unit: write `30d`)"
+        );
         assert_eq!(age(59), "<1h");
         assert_eq!(age(5 * 3600 + 59), "5h");
         assert_eq!(age(47 * 3600), "47h");

@@ -33,6 +33,18 @@ impl Diagnosis {
     }
 }
 
+/// The fix for a request that got no usable answer: the certificate's when the server's was
+/// refused, else the network's and the URL's.
+pub(super) fn unanswered_fix(e: &crate::github::ApiError) -> &'static str {
+    match e {
+        crate::github::ApiError::UntrustedCertificate { .. } => {
+            "run again with SSL_CERT_FILE naming a PEM file of the CA certificate that issued the \
+             server's (`SSL_CERT_FILE=ca.pem secret-refresh ...`)"
+        }
+        _ => "check the network and --api-url",
+    }
+}
+
 /// Quotes a word for a POSIX shell when it needs it.
 pub(super) fn shell_word(s: &str) -> String {
     let safe = !s.is_empty()

@@ -59,6 +59,7 @@ fn kind_of(e: &ApiError) -> FailureKind {
         ApiError::Rejected { .. } => FailureKind::Rejected,
         ApiError::RateLimited { .. } => FailureKind::RateLimited,
         ApiError::Transport { .. }
+        | ApiError::UntrustedCertificate { .. }
         | ApiError::ServerError { .. }
         | ApiError::BodyTooLarge { .. } => FailureKind::Unreachable,
         _ => FailureKind::Other,
@@ -404,10 +405,19 @@ fn transport_failure(e: &ApiError) -> WriteFailure {
                 "rerun later, once GitHub's rate limit has reset".into()
             }
             ApiError::ServerError { .. } => "GitHub kept failing: rerun later".into(),
+            ApiError::UntrustedCertificate { .. } => {
+                "set SSL_CERT_FILE to a PEM file of the CA certificate that issued the server's \
+                 (in a workflow: in the step's `env:`, the file in the workspace), then rerun"
+                    .into()
+            }
             _ => "check the network and `api-url`, then rerun".into(),
         }),
         key_id: None,
-        stops: matches!(e, ApiError::RateLimited { .. }),
+        // Every later request would meet the same limit, or the same certificate.
+        stops: matches!(
+            e,
+            ApiError::RateLimited { .. } | ApiError::UntrustedCertificate { .. }
+        ),
         kind: kind_of(e),
         cancelled: matches!(e, ApiError::NotSent { .. }),
     }

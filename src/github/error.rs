@@ -10,6 +10,13 @@ use super::url::UrlError;
 pub enum ApiError {
     #[error("could not reach GitHub after {attempts} attempts: {cause}")]
     Transport { attempts: u32, cause: String },
+    /// The server's TLS certificate was refused: permanent, never retried.
+    #[error(
+        "the server's TLS certificate is not trusted ({cause}): nothing was sent, and it is not \
+         retried; for a GitHub Enterprise Server with a self-signed certificate or its own CA, \
+         set SSL_CERT_FILE to a PEM file holding that CA's certificate"
+    )]
+    UntrustedCertificate { cause: String },
     #[error("GitHub answered {status} after {attempts} attempts")]
     ServerError { status: u16, attempts: u32 },
     #[error(

@@ -1,6 +1,6 @@
 //! Words for counts, lists and days left, the same in every message (casey/just's `Count` and
-//! `List` are the model): [`Count`] ("1 secret", "3 secrets"), [`List`] ("a, b and c") and
-//! [`DaysLeft`] ("in 3 days").
+//! `List` are the model): [`Count`] ("1 secret", "3 secrets"), [`List`] ("a, b and c"),
+//! [`DaysLeft`] ("in 3 days") and [`Expiry`] ("expires … (in 3 days)", "expired …").
 
 use std::fmt::{self, Display, Formatter};
 
@@ -98,6 +98,38 @@ impl Display for DaysLeft {
     }
 }
 
+/// How a token is rotated, for every message that says it expires or has expired.
+pub const HOW_TO_ROTATE: &str = "create a new token and put it where this one is kept; where \
+     secrets hold it, `secret-refresh rotate NAME --repo OWNER/NAME` writes it into every target \
+     and verifies it (see \"Rotating a PAT\" in the README)";
+
+/// When a token expires, from GitHub's header and [`crate::report::expiry_days_left`]:
+/// "expires 2099-01-01 00:00:00 UTC (in 3 days)", or once past, "expired on 2024-01-01 00:00:00
+/// UTC" (never "expires … (already expired)").
+#[derive(Clone, Copy, Debug)]
+pub struct Expiry<'a> {
+    /// The date as GitHub wrote it.
+    pub when: &'a str,
+    pub days: i64,
+}
+
+impl Expiry<'_> {
+    /// Whether the date has passed.
+    pub fn expired(&self) -> bool {
+        self.days < 0
+    }
+}
+
+impl Display for Expiry<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        if self.expired() {
+            write!(f, "expired on {}", self.when)
+        } else {
+            write!(f, "expires {} ({})", self.when, DaysLeft(self.days))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,5 +164,18 @@ mod tests {
         assert_eq!(DaysLeft(0).to_string(), "today");
         assert_eq!(DaysLeft(1).to_string(), "in 1 day");
         assert_eq!(DaysLeft(90).to_string(), "in 90 days");
+        let when = "2099-01-01 00:00:00 UTC";
+        assert_eq!(
+            Expiry { when, days: 3 }.to_string(),
+            "expires 2099-01-01 00:00:00 UTC (in 3 days)"
+        );
+        assert_eq!(
+            Expiry { when, days: 0 }.to_string(),
+            "expires 2099-01-01 00:00:00 UTC (today)"
+        );
+        assert_eq!(
+            Expiry { when, days: -1 }.to_string(),
+            "expired on 2099-01-01 00:00:00 UTC"
+        );
     }
 }

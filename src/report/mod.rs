@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::output::escape::{md_cell, md_text};
 use crate::output::files::MAX_SUMMARY_BYTES;
 use crate::output::reporter::Reporter;
-use crate::output::words::{Count, DaysLeft, List};
+use crate::output::words::{Count, Expiry, List, HOW_TO_ROTATE};
 use crate::report::outcome::{Outcome, Report, Row, SkipReason};
 
 /// Lines and annotations for the log. `now` is the caller's clock (the token-expiry warning).
@@ -57,22 +57,47 @@ pub fn print(report: &Report, config: &Config, reporter: &mut Reporter, now: Off
             _ => {}
         }
     }
-    if let Some(days) = expiry_days_left(report.token_expiry.as_deref(), now) {
-        if days < i64::from(config.token_expiry_warning_days) {
-            let when = report.token_expiry.as_deref().unwrap_or_default();
-            reporter.warning(
-                "token expires soon",
-                &format!(
-                    "the token expires {when} ({}); rotate it before then",
-                    DaysLeft(days)
-                ),
-            );
-        }
+    if let Some((title, message)) = expiry_warning(
+        "the token",
+        report.token_expiry.as_deref(),
+        now,
+        config.token_expiry_warning_days,
+    ) {
+        reporter.warning(title, &message);
     }
     if !reporter.is_action() {
         reporter.raw(&text(report));
     }
     reporter.info(&headline(report, reporter.is_action()));
+}
+
+/// The warning for a token that expires within `warning_days` days of `now`, or has expired:
+/// its title and message, which says when and how to rotate it. `None` when it is not due.
+pub fn expiry_warning(
+    who: &str,
+    expiry: Option<&str>,
+    now: OffsetDateTime,
+    warning_days: u32,
+) -> Option<(&'static str, String)> {
+    let days = expiry_days_left(expiry, now)?;
+    if days >= i64::from(warning_days) {
+        return None;
+    }
+    let expiry = Expiry {
+        when: expiry.unwrap_or_default(),
+        days,
+    };
+    Some(if expiry.expired() {
+        (
+            "token expired",
+            format!("{who} {expiry}: GitHub refuses it from then on; {HOW_TO_ROTATE}"),
+        )
+    } else {
+        (
+            "token expires soon",
+            format!("{who} {expiry}; before then, {HOW_TO_ROTATE}"),
+        )
+    })
 }
 
 /// Whole days from `now` until an expiry as GitHub writes it (`2099-12-01 00:00:00 UTC`),
@@ -467,6 +492,46 @@ mod tests {
         assert_eq!(at.year(), 2099);
         assert!(parse_expiry("2099-12-01 00:00:00 +0100").is_some());
         assert!(parse_expiry("soon").is_none());
+    }
+
+    /// A table: days left → the warning (title and message), or none; an expired token says it
+    /// expired, when, and how to rotate, never "expires … (already expired)".
+    #[test]
+    fn the_expiry_warning_says_expired_when_it_has() {
+        let now = time::macros::datetime!(2030-06-15 12:00 UTC);
+        let cases: &[(&str, Option<(&str, &str)>)] = &[
+            ("2030-07-15 12:00:00 UTC", None),
+            (
+                "2030-06-18 12:00:00 UTC",
+                Some((
+                    "token expires soon",
+                    "the token expires 2030-06-18 12:00:00 UTC (in 3 days); before then, ",
+                )),
+            ),
+            (
+                "2030-06-15 11:00:00 UTC",
+                Some((
+                    "token expired",
+                    "the token expired on 2030-06-15 11:00:00 UTC: GitHub refuses it from then \
+                     on; ",
+                )),
+            ),
+        ];
+        for (expiry, want) in cases {
+            let got = expiry_warning("the token", Some(expiry), now, 14);
+            match (want, &got) {
+                (None, None) => {}
+                (Some((title, start)), Some((t, message))) => {
+                    assert_eq!(t, title, "{expiry}");
+                    assert!(message.starts_with(start), "{expiry}: {message}");
+                    assert!(
+                        message.ends_with(HOW_TO_ROTATE) && !message.contains("already expired"),
+                        "{message}"
+                    );
+                }
+                _ => panic!("{expiry}: {got:?}"),
+            }
+        }
     }
 
     /// The test states its own "now": exact days, whatever the day it runs.

@@ -105,7 +105,7 @@ fn usage_errors_exit_2_name_the_problem_and_make_no_request() {
             "dependabot",
         ],
         &["set", "A", "--repo", "acme/api", "--value", "x"],
-        &["status", "A", "--repo", "acme/api", "--max-age", "90m"],
+        &["status", "A", "--repo", "acme/api", "--max-age", "3mo"],
         &["check-token", "--repo", "api"],
         &["nonsense"],
     ];

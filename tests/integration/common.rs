@@ -116,6 +116,9 @@ impl<'a> Step<'a> {
                     .display()
                     .to_string(),
             ),
+            // A home of the step's own: what a command keeps in the user's data directory
+            // (`rotate`'s record) stays in the test's directory, never the machine's.
+            ("HOME", dir.path().join("home").display().to_string()),
             // Waits shrink a thousandfold so retry and rate-limit tests run fast.
             ("SECRET_REFRESH_TIME_SCALE", "0.001".to_owned()),
             // Action defaults as the runner passes them.

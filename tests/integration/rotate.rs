@@ -20,7 +20,9 @@ const NEW: &str = "github_pat_11NEWNEWNEW0_rotatedTokenValue0123456789abcdef";
 /// The old token, stored in the secrets today.
 const OLD: &str = "ghp_OLDoldOLDoldOLDoldOLDoldOLDold012345";
 const SECRET: &str = "PAT_TOKEN";
-const LOG: &str = "secret-refresh-audit.jsonl";
+/// Where the record goes by default: the user's data directory (`$XDG_DATA_HOME`, which
+/// [`rotate`] sets to `xdg` in the workspace), never the current directory.
+const LOG: &str = "xdg/secret-refresh/audit.jsonl";
 
 /// `n` repositories holding the old token (updated 30 days before the fake's "now", which is a
 /// year after the machine's), the new token valid for 90 more days.
@@ -54,7 +56,9 @@ fn rotate<'a>(api: &'a FakeGitHub, repos: &[String], extra: &[&str]) -> Step<'a>
     args.extend(extra.iter().map(|s| s.to_string()));
     args.extend(["--api-url".into(), api.url()]);
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-    Step::new(api)
+    let step = Step::new(api);
+    let data = step.workspace().join("xdg").display().to_string();
+    step.env("XDG_DATA_HOME", &data)
         .remove_env("GITHUB_ACTIONS")
         .env("GH_TOKEN", TOKEN)
         .value(TOKEN)
@@ -93,7 +97,7 @@ fn count(api: &FakeGitHub, method: &str, path: &str) -> usize {
 #[test]
 fn rotate_dry_run_validates_the_new_token_and_every_key_and_writes_nothing() {
     let (api, repos) = world(3);
-    // Expiring within --warn-days: a warning, not a refusal.
+    // Expiring within --expiry-warning-days: a warning, not a refusal.
     api.add_token(
         NEW,
         TokenSpec::fine_grained_all("octo").expiring(api.now() + time::Duration::days(7)),
@@ -121,7 +125,7 @@ fn rotate_dry_run_validates_the_new_token_and_every_key_and_writes_nothing() {
         assert_eq!(stored(&api, r), Some((OLD.to_owned(), 0)), "{r}");
     }
     assert!(
-        ran.stderr.contains("within --warn-days 14"),
+        ran.stderr.contains("within --expiry-warning-days 14"),
         "{}",
         ran.stderr
     );
@@ -168,6 +172,12 @@ fn rotate_writes_verifies_records_and_a_rerun_is_safe() {
     assert_eq!(rec["token_kind"], "fine_grained");
     assert_eq!(rec["written_with"], "token");
     assert_eq!(rec["revoke_old"], "not_asked");
+    // The actor GitHub named for the new token (its GET /user): no request of its own.
+    assert_eq!(rec["actor"], "octo");
+    assert!(
+        !ran.workspace.join("secret-refresh-audit.jsonl").exists(),
+        "nothing is written into the current directory"
+    );
     assert!(rec["token_expiry"].as_str().is_some());
     let targets = rec["targets"].as_array().expect("targets");
     assert_eq!(targets.len(), 5);

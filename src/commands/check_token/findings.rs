@@ -96,7 +96,8 @@ pub(super) fn key_findings(
         }
         Err(e) => {
             found.line(&label, format!("not checked: {e}"), Tone::Bad);
-            found.problem(format!("{t}: {e}\n  fix: check the network and --api-url"));
+            let fix = crate::commands::words::unanswered_fix(&e);
+            found.problem(format!("{t}: {e}\n  fix: {fix}"));
         }
     }
 }
@@ -117,5 +118,6 @@ pub(super) fn refusal(e: &ApiError) -> (u16, String) {
 
 /// No answer came (or one not understood): the fix is the network or the URL.
 pub(super) fn network(e: ApiError) -> String {
-    format!("{e}\n  fix: check the network and --api-url")
+    let fix = crate::commands::words::unanswered_fix(&e);
+    format!("{e}\n  fix: {fix}")
 }

@@ -112,9 +112,8 @@ fn reach_findings(reach: &Result<Vec<Repo>, ApiError>, source: &TokenSource, fou
         }
         Err(e) => {
             found.line("Repositories", format!("not listed: {e}"), Tone::Bad);
-            found.problem(format!(
-                "GET /installation/repositories: {e}\n  fix: check the network and --api-url"
-            ));
+            let fix = crate::commands::words::unanswered_fix(e);
+            found.problem(format!("GET /installation/repositories: {e}\n  fix: {fix}"));
         }
     }
 }
@@ -154,7 +153,10 @@ fn expiry_findings(
                 },
             );
             if expired {
-                found.problem("the token has expired\n  fix: mint a new one");
+                found.problem(format!(
+                    "the token expired on {when}\n  fix: mint a new one (an installation token \
+                     lives an hour)"
+                ));
             }
         }
         None => found.line(
@@ -273,7 +275,11 @@ mod tests {
         assert!(found.lines[0].1.contains("(already expired;"));
         assert_eq!(
             found.problems,
-            vec!["the token has expired\n  fix: mint a new one".to_owned()]
+            vec![
+                "the token expired on 2099-06-01 11:00:00 UTC\n  fix: mint a new one (an \
+                 installation token lives an hour)"
+                    .to_owned()
+            ]
         );
     }
 

@@ -14,13 +14,13 @@ mod keyless;
 
 use clap::Args;
 
-use super::options::{AppArgs, StsArgs};
+use super::options::{AppArgs, ExpiryArgs, StsArgs};
 use super::{Error, Tone};
 use crate::auth::token::{TokenKind, TokenSource};
 use crate::cancel::unless_cancelled;
 use crate::github::endpoints;
 use crate::github::{ApiError, Client, Policy};
-use crate::output::words::DaysLeft;
+use crate::output::words::{DaysLeft, Expiry, HOW_TO_ROTATE};
 use crate::secret::SecretValue;
 use crate::target::{App, Repo, Target};
 use findings::{key_findings, refusal, requests_text, Findings};
@@ -33,13 +33,17 @@ pub struct CheckTokenArgs {
     /// Whose secrets --repo is checked for: `actions`, `dependabot`, `codespaces` or `agents`.
     #[arg(long, value_name = "KIND", default_value = "actions", value_parser = super::parse_app)]
     pub app: App,
-    /// Fail when the token expires within this many days.
-    #[arg(long, value_name = "DAYS", default_value_t = 14)]
-    pub warn_days: u32,
-    /// Ask for the token to check at a hidden prompt (a new token, before storing it anywhere)
-    /// instead of GH_TOKEN, GITHUB_TOKEN or `gh auth token`.
-    #[arg(long, conflicts_with = "app_id")]
+    #[command(flatten)]
+    pub expiry: ExpiryArgs,
+    /// Check a token you give instead of GH_TOKEN, GITHUB_TOKEN or `gh auth token` (a new
+    /// token, before storing it anywhere): typed at a hidden prompt on a terminal, else read
+    /// from standard input.
+    #[arg(long, conflicts_with_all = ["app_id", "from_file"])]
     pub prompt: bool,
+    /// Check the token in this file (`-`: standard input) instead of GH_TOKEN, GITHUB_TOKEN or
+    /// `gh auth token`; surrounding whitespace is dropped.
+    #[arg(long, value_name = "PATH", conflicts_with = "app_id")]
+    pub from_file: Option<std::path::PathBuf>,
     /// REST base URL (default: $GH_HOST's API, else https://api.github.com).
     #[arg(long, value_name = "URL")]
     pub api_url: Option<String>,
@@ -51,7 +55,8 @@ pub struct CheckTokenArgs {
 
 pub const AFTER_HELP: &str = "\
 The token comes from GH_TOKEN, else GITHUB_TOKEN, else `gh auth token`, else a hidden prompt;
-with --prompt, always from the hidden prompt. It is never shown.
+with --prompt, from the hidden prompt (or standard input when it is not a terminal); with
+--from-file PATH, from the file (`-`: standard input). It is never shown.
 
 With --app-id and --app-key-file, the GitHub App is checked instead (no token is looked for): the
 app (GET /app with its JWT), its installation on --repo (or --app-installation-id) with the
@@ -65,12 +70,13 @@ SECRET_REFRESH_CHECK_…, written and deleted again); the token is revoked at th
 
 Examples:
   secret-refresh check-token --repo acme/api
-  secret-refresh check-token --prompt --warn-days 30
+  secret-refresh check-token --prompt --expiry-warning-days 30
+  op read op://ci/new-pat | secret-refresh check-token --from-file -
   secret-refresh check-token --repo acme/api --app-id 123456 --app-key-file app.pem
 
-Exit codes: 0 the token (or app) works, 1 it is invalid, expires within --warn-days or cannot
-read the --repo's secrets (an app: the key is refused, or the app is not installed), 2 usage
-error (no token).";
+Exit codes: 0 the token (or app) works, 1 it is invalid, expires within --expiry-warning-days
+or cannot read the --repo's secrets (an app: the key is refused, or the app is not installed),
+2 usage error (no token).";
 
 pub fn run(args: CheckTokenArgs) -> Result<(), Error> {
     let repo = match args.repo.as_deref().map(|r| (r, Repo::parse(r))) {
@@ -86,7 +92,7 @@ pub fn run(args: CheckTokenArgs) -> Result<(), Error> {
         Err(e) => return Err(Error::usage(e)),
     };
     if args.sts.is_set() {
-        let other = args.github_app.is_set() || args.prompt;
+        let other = args.github_app.is_set() || args.prompt || args.from_file.is_some();
         return keyless::run(&args.sts, args.app, other, &api_url, repo);
     }
     match super::app_credentials(&args.github_app) {
@@ -94,7 +100,7 @@ pub fn run(args: CheckTokenArgs) -> Result<(), Error> {
         Ok(None) => {}
         Err(e) => return Err(Error::usage(e)),
     }
-    let (token, source) = match token_to_check(args.prompt, &api_url) {
+    let (token, source) = match token_to_check(args.prompt, args.from_file.as_deref(), &api_url) {
         Ok(t) => t,
         Err(e) => return Err(Error::usage(e)),
     };
@@ -110,13 +116,15 @@ pub fn run(args: CheckTokenArgs) -> Result<(), Error> {
     };
     // GitHub refuses GET /user to an installation: what it reaches is shown instead.
     if TokenKind::of(&token).is_installation() {
-        return installation::report(&runtime, &client, source, repo, args.warn_days);
+        let days = args.expiry.expiry_warning_days;
+        return installation::report(&runtime, &client, source, repo, days);
     }
     let target = repo.map(|repo| Target::Repo {
         repo,
         app: args.app,
     });
-    check_user_token(&runtime, &client, &token, source, target, args.warn_days)
+    let days = args.expiry.expiry_warning_days;
+    check_user_token(&runtime, &client, &token, source, target, days)
 }
 
 /// Checks a token that acts for a user: `GET /user`, then (when the token is valid) the
@@ -132,10 +140,8 @@ fn check_user_token(
     let user = match runtime.block_on(unless_cancelled(endpoints::user(client))) {
         Err(signal) => return Err(super::cancelled(signal, "")),
         Ok(Err(e)) => {
-            return Err(Error::failed_then(
-                e,
-                "\n  fix: check the network and --api-url",
-            ))
+            let fix = format!("\n  fix: {}", super::words::unanswered_fix(&e));
+            return Err(Error::failed_then(e, fix));
         }
         Ok(Ok(answer)) => answer.login,
     };
@@ -235,12 +241,13 @@ fn token_findings(client: &Client, scopes: Option<&str>, warn_days: u32, found: 
                 format!("{when} ({})", DaysLeft(days)),
                 if soon { Tone::Bad } else { Tone::Good },
             );
-            if soon {
+            let expiry = Expiry { when: &when, days };
+            if expiry.expired() {
+                found.problem(format!("the token {expiry}\n  fix: {HOW_TO_ROTATE}"));
+            } else if soon {
                 found.problem(format!(
-                    "the token expires {} (within --warn-days {})\n  fix: create its \
-                     successor now and rotate it in (see \"Rotating a PAT\" in the README)",
-                    DaysLeft(days),
-                    warn_days
+                    "the token {expiry}, within --expiry-warning-days {warn_days}\n  fix: \
+                     before then, {HOW_TO_ROTATE}"
                 ));
             }
         }
@@ -286,31 +293,46 @@ fn kind(token: &SecretValue, scopes: Option<&str>, integration: bool, valid: boo
     }
 }
 
-/// The token to check: typed at a hidden prompt, or found as `set` finds it.
+/// The token to check: from `--from-file` (`-`: standard input), typed at a hidden prompt
+/// (`--prompt`; piped in when standard input is no terminal), or found as `set` finds it.
 fn token_to_check(
     prompt: bool,
+    from_file: Option<&std::path::Path>,
     api_url: &str,
 ) -> Result<(SecretValue, TokenSource), super::UsageError> {
-    if prompt {
-        prompt_token().map(|t| (t, TokenSource::Prompt))
-    } else {
-        super::token(true, api_url)
+    use std::io::IsTerminal;
+    let stdin = std::path::PathBuf::from("-");
+    let (token, source) = match from_file {
+        Some(path) => {
+            let source = if path.as_os_str() == "-" {
+                TokenSource::StandardInput
+            } else {
+                TokenSource::File
+            };
+            (read_token(&path.to_path_buf())?, source)
+        }
+        None if !prompt => return super::token(true, api_url),
+        None if std::io::stdin().is_terminal() => (
+            crate::env::prompt::hidden("Token to check (input hidden): ")
+                .map_err(super::UsageError::PromptRead)?,
+            TokenSource::Prompt,
+        ),
+        None => (read_token(&stdin)?, TokenSource::StandardInput),
+    };
+    crate::output::redact::know_token(&token);
+    let t = SecretValue::new(token.expose().trim().to_owned());
+    crate::output::redact::know_token(&t);
+    match source {
+        _ if !t.is_empty() => Ok((t, source)),
+        TokenSource::Prompt => Err(super::UsageError::NothingTyped),
+        other => Err(super::UsageError::EmptyToken(other.describe())),
     }
 }
 
-fn prompt_token() -> Result<SecretValue, super::UsageError> {
-    use std::io::IsTerminal;
-    if !std::io::stdin().is_terminal() {
-        return Err(super::UsageError::PromptNeedsTerminal);
-    }
-    let t = crate::env::prompt::hidden("Token to check (input hidden): ")
-        .map_err(super::UsageError::PromptRead)?;
-    let t = SecretValue::new(t.expose().trim().to_owned());
-    crate::output::redact::know_token(&t);
-    if t.is_empty() {
-        return Err(super::UsageError::NothingTyped);
-    }
-    Ok(t)
+/// The token in a file, or on standard input (`-`).
+fn read_token(path: &std::path::PathBuf) -> Result<SecretValue, super::UsageError> {
+    super::options::read_source("token to check", Some(path), None)
+        .map_err(super::UsageError::TokenSource)
 }
 
 #[cfg(test)]

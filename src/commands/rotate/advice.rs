@@ -1,29 +1,28 @@
 //! How a stopped rotation ends: the command that finishes it (the same, for the targets not
 //! done) and the one that rolls it back (the old token written back where the new one went).
 
-use std::path::Path;
-
-use super::args::{RotateArgs, AUDIT_LOG, WARN_DAYS};
+use super::args::RotateArgs;
+use crate::commands::options::EXPIRY_WARNING_DAYS;
 use crate::commands::words::Rerun;
 use crate::target::Target;
 
 /// The command that finishes the rotation: the same, for the targets not done.
 pub(super) fn finish_advice(args: &RotateArgs, rest: &[&Target]) -> String {
-    let audit_log = Some(args.audit_log.as_path()).filter(|p| *p != Path::new(AUDIT_LOG));
-    let warn_days = Some(args.warn_days.to_string()).filter(|_| args.warn_days != WARN_DAYS);
+    let days = args.expiry.expiry_warning_days;
+    let warn_days = Some(days.to_string()).filter(|_| days != EXPIRY_WARNING_DAYS);
     Rerun::new("rotate")
         .args([&args.name])
         .targets(&args.targets, rest, "The targets not done")
         .scope(&args.targets)
         .path("--from-file", args.from_file.as_deref())
         .flag("--write-with-new", args.write_with_new)
-        .option("--warn-days", warn_days.as_deref())
+        .option("--expiry-warning-days", warn_days.as_deref())
         .flag("--revoke-old", args.revoke_old)
         .path(
             "--old-from-file",
             args.old_from_file.as_deref().filter(|_| args.revoke_old),
         )
-        .path("--audit-log", audit_log)
+        .path("--audit-log", args.audit_log.as_deref())
         .connection(args.api_url.as_deref(), &args.github_app)
         .flag("--keep-going", args.keep_going)
         .advice(

@@ -4,14 +4,33 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::commands::options::AppArgs;
+use crate::commands::options::{AppArgs, ExpiryArgs};
 use crate::commands::TargetArgs;
 
-/// `--warn-days` unless given.
-pub(super) const WARN_DAYS: u32 = 14;
+/// The variables the data directory is found from, for the error when none is set.
+pub(super) const DATA_DIRECTORY: &str = if cfg!(windows) {
+    "LOCALAPPDATA is not set"
+} else {
+    "neither XDG_DATA_HOME nor HOME is set"
+};
 
-/// `--audit-log` unless given.
-pub(super) const AUDIT_LOG: &str = "secret-refresh-audit.jsonl";
+/// `audit.jsonl` in the user's data directory: `$XDG_DATA_HOME/secret-refresh`, else
+/// `$HOME/.local/share/secret-refresh` (the XDG default); `%LOCALAPPDATA%\secret-refresh` on
+/// Windows. `None` when the variables that say where it is are unset (or not absolute, which
+/// the XDG specification says to ignore).
+pub(super) fn default_audit_log() -> Option<PathBuf> {
+    let var = |name: &str| {
+        crate::env::var(name)
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+    };
+    let data = if cfg!(windows) {
+        var("LOCALAPPDATA")?
+    } else {
+        var("XDG_DATA_HOME").or_else(|| var("HOME").map(|home| home.join(".local/share")))?
+    };
+    Some(data.join("secret-refresh").join("audit.jsonl"))
+}
 
 #[derive(Args, Debug)]
 pub struct RotateArgs {
@@ -23,9 +42,8 @@ pub struct RotateArgs {
     /// Read the new token from this file (`-`: standard input); one trailing newline is dropped.
     #[arg(long, value_name = "PATH")]
     pub from_file: Option<PathBuf>,
-    /// Warn when the new token expires within this many days.
-    #[arg(long, value_name = "DAYS", default_value_t = WARN_DAYS)]
-    pub warn_days: u32,
+    #[command(flatten)]
+    pub expiry: ExpiryArgs,
     /// Write with the new token itself, which proves it can write where the action will write
     /// (default: write with the token from GH_TOKEN, GITHUB_TOKEN or `gh`, or the app).
     #[arg(long, conflicts_with = "app_id")]
@@ -44,9 +62,11 @@ pub struct RotateArgs {
     /// Read the old token from this file (`-`: standard input).
     #[arg(long, value_name = "PATH", requires = "revoke_old")]
     pub old_from_file: Option<PathBuf>,
-    /// Append the rotation's record (one JSON line) to this file.
-    #[arg(long, value_name = "PATH", default_value = AUDIT_LOG)]
-    pub audit_log: PathBuf,
+    /// Append the rotation's record (one JSON line) to this file (default: audit.jsonl in your
+    /// data directory: $XDG_DATA_HOME/secret-refresh, else ~/.local/share/secret-refresh;
+    /// %LOCALAPPDATA%\secret-refresh on Windows).
+    #[arg(long, value_name = "PATH")]
+    pub audit_log: Option<PathBuf>,
     /// REST base URL (default: $GH_HOST's API, else https://api.github.com).
     #[arg(long, value_name = "URL")]
     pub api_url: Option<String>,
@@ -59,7 +79,9 @@ The rotation runbook in one command: read the new token, validate it (GitHub acc
 kind, its expiry, and it reads every target's public key), write it into every target (serial,
 paced, stopping at the first failure unless --keep-going), verify that each secret was updated
 after the rotation began, revoke the old token if asked (--revoke-old, only when every target
-verified), and append a record to the audit log (never a token).
+verified), and append a record to the audit log (never a token): --audit-log PATH, by default
+audit.jsonl in your data directory ($XDG_DATA_HOME/secret-refresh, else
+~/.local/share/secret-refresh; %LOCALAPPDATA%\\secret-refresh on Windows).
 
 The new token comes from a hidden prompt (typed twice) when standard input is a terminal, else
 from standard input, or from --from-file; never from an argument. The old one (--revoke-old)

@@ -2,7 +2,7 @@
 //!
 //! 1. Read the new token once (hidden prompt typed twice, standard input, or `--from-file`).
 //! 2. Validate it before anything is written: GitHub accepts it (`GET /user`), its kind (from
-//!    its prefix), its expiry (a warning within `--warn-days`), and it reads every target's
+//!    its prefix), its expiry (a warning within `--expiry-warning-days`), and it reads every target's
 //!    public key — the keys the writes then seal with (one key per target per run).
 //! 3. Write it into every target through the engine (serial, paced; stop at the first failure
 //!    unless `--keep-going`), with a progress bar on a terminal.
@@ -82,7 +82,7 @@ pub fn run(args: RotateArgs) -> Result<(), Error> {
         return Err(cancelled_before_writing(signal, client.requests()));
     }
     let done = runtime.block_on(rotate_checked(&args, &inputs, &checked, &client, policy));
-    let audit = record_rotation(&args.audit_log, &done.record);
+    let audit = record_rotation(&inputs.audit_log, &done.record);
     print_outcome(Final {
         args: &args,
         inputs: &inputs,

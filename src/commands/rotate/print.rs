@@ -40,7 +40,7 @@ pub(super) fn cancelled_before_writing(signal: crate::cancel::Signal, requests: 
 /// Step 2's findings: the problems and warnings (standard error), then the token and each
 /// target's key (the table in a dry run or when a key could not be read).
 pub(super) fn print_check(style: Style, args: &RotateArgs, inputs: &Inputs, checked: &Checked) {
-    warn_check(checked, args.warn_days);
+    warn_check(checked, args.expiry.expiry_warning_days);
     let kind = match checked.kind.prefix() {
         Some(p) => format!("{} ({p})", checked.kind.describe()),
         None => "a token of no documented format".to_owned(),
@@ -114,8 +114,8 @@ fn warn_check(checked: &Checked, warn_days: u32) {
             err.warning(
                 "",
                 &format!(
-                    "the new token expires {expiry} ({}), within --warn-days {warn_days}: \
-                     plan its successor",
+                    "the new token expires {expiry} ({}), within --expiry-warning-days \
+                     {warn_days}: plan its successor",
                     DaysLeft(days)
                 ),
             );
@@ -152,7 +152,7 @@ pub(super) fn plan(args: &RotateArgs, inputs: &Inputs, who: &str, requests: u64)
     } else {
         steps.push("keep the old token (it works until you revoke it)".into());
     }
-    steps.push(format!("append a record to {}", args.audit_log.display()));
+    steps.push(format!("append a record to {}", inputs.audit_log.display()));
     let mut out = String::from("\nPlan:\n");
     for (i, s) in steps.iter().enumerate() {
         out.push_str(&format!("  {}. {s}\n", i + 1));

@@ -71,7 +71,7 @@ pub(super) async fn rotate_checked(
         _ => None,
     };
     let requests = client.requests() + report.requests + u64::from(revoked.is_some());
-    let record = rotation_record(inputs, checked, &config, &report, &checks, &revoked);
+    let record = rotation_record(inputs, checked, &report, &checks, &revoked);
     Done {
         report,
         checks,

@@ -28,12 +28,22 @@ pub(super) struct Inputs {
     pub(super) new: SecretValue,
     pub(super) origin: Origin,
     pub(super) old: Option<SecretValue>,
+    /// Where the rotation is recorded: `--audit-log`, else the user's data directory.
+    pub(super) audit_log: PathBuf,
 }
 
 /// Step 1, and every check that needs no request; a refusal is printed and is the exit code.
 pub(super) fn gather(args: &RotateArgs) -> Result<Inputs, Error> {
     let (name, targets) = validate(args).map_err(Error::usage)?;
     let api = crate::commands::api_url(args.api_url.as_deref()).map_err(Error::usage)?;
+    let audit_log = match &args.audit_log {
+        Some(path) => path.clone(),
+        None => super::args::default_audit_log().ok_or_else(|| {
+            Error::usage(RotateError::NoDataDirectory {
+                unset: super::args::DATA_DIRECTORY,
+            })
+        })?,
+    };
     // Refused before any token is read or any request made: a half-done runbook is worse.
     if args.revoke_old && !api.serves_credential_revocation() {
         return Err(Error::usage(RotateError::RevocationUnavailable {
@@ -61,6 +71,7 @@ pub(super) fn gather(args: &RotateArgs) -> Result<Inputs, Error> {
         new,
         origin,
         old,
+        audit_log,
     })
 }
 
@@ -191,6 +202,12 @@ pub(super) enum RotateError {
          written"
     )]
     RevocationUnavailable { host: String },
+    /// No `--audit-log`, and no data directory to default to.
+    #[error(
+        "cannot tell where to record the rotation: {unset}; give --audit-log PATH; \
+         nothing was written"
+    )]
+    NoDataDirectory { unset: &'static str },
     /// `--revoke-old` with the new token as the old one.
     #[error("the old and the new token are the same: revoking it would break every target")]
     Same,

@@ -1,5 +1,7 @@
 //! Step 6: the rotation's record in the audit log (targets, outcomes, times, the token's kind and
-//! expiry; never a token), appended next to where it is asked to be.
+//! expiry, the login of the new token's holder; never a token), appended where `--audit-log`
+//! says, by default to `audit.jsonl` in the user's data directory
+//! ([`super::args::default_audit_log`]), never into whatever directory the command ran in.
 
 use std::path::{Path, PathBuf};
 
@@ -21,7 +23,6 @@ use crate::github::credentials::CredentialRevokeError;
 pub(super) fn rotation_record(
     inputs: &Inputs,
     checked: &Checked,
-    config: &crate::config::Config,
     report: &Report,
     checks: &[Check],
     revoked: &Option<Result<(), CredentialRevokeError>>,
@@ -31,7 +32,9 @@ pub(super) fn rotation_record(
         event: "rotation".into(),
         started: rfc3339(checked.started),
         finished: rfc3339(OffsetDateTime::now_utc()),
-        actor: Some(config.context.actor.clone()).filter(|a| !a.trim().is_empty()),
+        // The login GitHub named for the new token (`GET /user`, read while validating it): no
+        // request of its own; `None` for a token that acts for no user.
+        actor: checked.holder.as_ref().and_then(|h| h.login.clone()),
         secret: inputs.name.to_string(),
         token_kind: kind_code(checked.kind).into(),
         token_expiry: checked
@@ -78,6 +81,9 @@ pub(super) enum RecordError {
     /// The current directory is gone or unreadable.
     #[error("cannot find the current directory: {0}")]
     Cwd(std::io::Error),
+    /// The log's directory could not be created.
+    #[error("the rotation was not recorded: cannot create {dir}: {cause}")]
+    Directory { dir: String, cause: std::io::Error },
     /// The log refused the record.
     #[error("the rotation was not recorded: {0}")]
     Append(crate::audit::log::AuditError),
@@ -95,8 +101,9 @@ fn kind_code(kind: TokenKind) -> &'static str {
     }
 }
 
-/// The rotation's record, appended to the log next to where it is asked to be: the log's own
-/// directory is the root it must stay in (no link out of it, no file with another name).
+/// The rotation's record, appended to the log where it is asked to be (its directory created
+/// first when it does not exist): the log's own directory is the root it must stay in (no link
+/// out of it, no file with another name).
 pub(super) fn record_rotation(
     path: &Path,
     record: &RotationRecord,
@@ -104,6 +111,10 @@ pub(super) fn record_rotation(
     let cwd = std::env::current_dir().map_err(RecordError::Cwd)?;
     let full = cwd.join(path);
     let root = full.parent().map(Path::to_path_buf).unwrap_or(cwd);
+    std::fs::create_dir_all(&root).map_err(|cause| RecordError::Directory {
+        dir: root.display().to_string(),
+        cause,
+    })?;
     AuditLog::new(&full, &root)
         .append_rotation(record)
         .map_err(RecordError::Append)?;

@@ -42,7 +42,7 @@ pub(super) async fn check_new(client: &Client, targets: &[Target], kind: TokenKi
         Err(e) => {
             problems.push(Diagnosis::new(
                 format!("the new token could not be checked: {e}"),
-                "check the network and --api-url",
+                crate::commands::words::unanswered_fix(&e),
             ));
             None
         }
@@ -53,10 +53,11 @@ pub(super) async fn check_new(client: &Client, targets: &[Target], kind: TokenKi
         .unwrap_or_else(OffsetDateTime::now_utc);
     let expiry = client.token_expiry();
     let days_left = crate::report::expiry_days_left(expiry.as_deref(), started);
-    if days_left.is_some_and(|d| d < 0) {
+    if let (Some(days @ ..0), Some(when)) = (days_left, expiry.as_deref()) {
+        let expired = crate::output::words::Expiry { when, days };
         problems.push(Diagnosis::new(
-            "the new token has expired already",
-            "create a new token with a later expiry",
+            format!("the new token {expired}"),
+            "create a new token with a later expiry, and rotate that one in",
         ));
     }
     let keys = if holder.is_none() {
@@ -96,7 +97,7 @@ async fn read_key(client: &Client, target: &Target) -> Result<SealingKey, Diagno
                 format!("the new token cannot read the public key ({e})"),
                 crate::engine::hints::permission_hint(target),
             ),
-            e => Diagnosis::new(e.to_string(), "check the network and --api-url"),
+            e => Diagnosis::new(e.to_string(), crate::commands::words::unanswered_fix(e)),
         })?;
     SealingKey::from_base64(&key.key_id, &key.key_base64).map_err(|e| {
         Diagnosis::new(

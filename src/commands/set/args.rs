@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::commands::options::AppArgs;
+use crate::commands::options::{AppArgs, ExpiryArgs};
 use crate::commands::TargetArgs;
 use crate::config::names::SecretName;
 use crate::config::{Visibility, MAX_VALUE_BYTES};
@@ -33,6 +33,8 @@ pub struct SetArgs {
     /// Try every target even after a failure (default: stop at the first failure).
     #[arg(long)]
     pub keep_going: bool,
+    #[command(flatten)]
+    pub expiry: ExpiryArgs,
     /// REST base URL (default: $GH_HOST's API, else https://api.github.com).
     #[arg(long, value_name = "URL")]
     pub api_url: Option<String>,

@@ -253,7 +253,7 @@ async fn can_read_key(
         Ok(()) => Ok(()),
         Err(ReadError::NoAnswer(e) | ReadError::NotUnderstood(e)) => Err(Diagnosis::new(
             e.to_string(),
-            "check the network and --api-url",
+            crate::commands::words::unanswered_fix(&e),
         )),
         Err(ReadError::Refused(e @ ApiError::Unauthorized { .. })) => {
             Err(Diagnosis::new(e.to_string(), credential.unauthorized_fix()))

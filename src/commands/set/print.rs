@@ -6,7 +6,7 @@ use super::args::SetArgs;
 use crate::commands::words::Rerun;
 use crate::commands::{Credential, Error, Style, Tone};
 use crate::engine::{FailureKind, Outcome, Report};
-use crate::output::words::{Count, DaysLeft, List};
+use crate::output::words::{Count, List};
 use crate::target::Target;
 
 pub(super) fn print_report(
@@ -16,7 +16,7 @@ pub(super) fn print_report(
     credential: &Credential,
     now: time::OffsetDateTime,
 ) -> Result<(), Error> {
-    report_errors(report, credential, now);
+    report_errors(report, credential, now, args.expiry.expiry_warning_days);
     let style = Style::stdout();
     let mut out = results_table(style, report);
     let (done, remaining) = done_and_remaining(report, targets);
@@ -59,7 +59,12 @@ pub(super) fn print_report(
 }
 
 /// Each failure with its fix, and a warning when the credential expires soon.
-fn report_errors(report: &Report, credential: &Credential, now: time::OffsetDateTime) {
+fn report_errors(
+    report: &Report,
+    credential: &Credential,
+    now: time::OffsetDateTime,
+    warning_days: u32,
+) {
     let mut err = crate::output::reporter::Reporter::stdio(crate::commands::options::human_mode());
     if let Some(fatal) = &report.fatal {
         err.error("", fatal);
@@ -80,18 +85,13 @@ fn report_errors(report: &Report, credential: &Credential, now: time::OffsetDate
             );
         }
     }
-    if let Some(days) = crate::report::expiry_days_left(report.token_expiry.as_deref(), now) {
-        if days < 14 {
-            err.warning(
-                "",
-                &format!(
-                    "{} expires {} ({}); rotate it before then",
-                    credential.describe(),
-                    report.token_expiry.as_deref().unwrap_or_default(),
-                    DaysLeft(days)
-                ),
-            );
-        }
+    if let Some((_, message)) = crate::report::expiry_warning(
+        &credential.describe(),
+        report.token_expiry.as_deref(),
+        now,
+        warning_days,
+    ) {
+        err.warning("", &message);
     }
     err.flush();
 }

@@ -1,7 +1,8 @@
 //! One request, sent and retried: octocrab builds and sends it, the answer's body is read up to
 //! the policy's cap, writes wait for the pacer, and what is worth another attempt (a 5xx, a
 //! dropped connection, a timeout, a rate limit) goes through [`super::retry`]. A POST that may
-//! have reached the server is never sent again.
+//! have reached the server is never sent again; a certificate the client does not trust is
+//! permanent, and never retried.
 
 use std::sync::atomic::Ordering;
 use std::time::Instant;
@@ -41,12 +42,15 @@ impl Client {
                 Err(signal) => return Err(ApiError::NotSent { signal }),
             };
             // Only requests that reached the server count: a refused connection sent nothing.
-            if matches!(result, Ok(Err(Sent::NotConnected(_)))) {
+            if matches!(result, Ok(Err(Sent::NotConnected(_) | Sent::Untrusted(_)))) {
                 self.stats.unreached.fetch_add(1, Ordering::Relaxed);
             } else {
                 self.stats.requests.fetch_add(1, Ordering::Relaxed);
             }
             let retry_cause = match result {
+                Ok(Err(Sent::Untrusted(cause))) => {
+                    return Err(ApiError::UntrustedCertificate { cause })
+                }
                 Err(_) if once_only => {
                     return Err(ApiError::Transport {
                         attempts: attempt,
@@ -162,7 +166,9 @@ impl Client {
             _ => return Err(Sent::Failed(format!("method {method} is not supported"))),
         }
         .map_err(|e| {
-            if never_connected(&e) {
+            if let Some(cause) = untrusted_certificate(&e) {
+                Sent::Untrusted(cause)
+            } else if never_connected(&e) {
                 Sent::NotConnected(transport_cause(&e))
             } else {
                 Sent::Failed(transport_cause(&e))
@@ -198,6 +204,31 @@ enum Sent {
     NotConnected(String),
     /// The request may have reached the server.
     Failed(String),
+    /// The server's certificate was refused during the handshake: nothing was sent, and
+    /// another attempt would meet the same certificate (never retried).
+    Untrusted(String),
+}
+
+/// rustls's refusal of the server's certificate, when that is why the connection failed: its
+/// cause (`UnknownIssuer`, `NotValidForName`, …). hyper-rustls hands rustls's error up inside
+/// `io::Error`s (two, nested), whose `source` skips the error each wraps, so each is opened.
+fn untrusted_certificate(e: &octocrab::Error) -> Option<String> {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let mut candidate: Option<&(dyn std::error::Error + 'static)> = Some(s);
+        while let Some(c) = candidate {
+            if let Some(rustls::Error::InvalidCertificate(why)) = c.downcast_ref::<rustls::Error>()
+            {
+                return Some(format!("{why:?}").chars().take(200).collect());
+            }
+            candidate = c
+                .downcast_ref::<std::io::Error>()
+                .and_then(std::io::Error::get_ref)
+                .map(|inner| inner as &(dyn std::error::Error + 'static));
+        }
+        source = s.source();
+    }
+    None
 }
 
 /// Whether the connection itself failed (refused, unresolvable host, TLS never set up).

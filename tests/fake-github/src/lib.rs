@@ -789,6 +789,12 @@ impl FakeGitHub {
         at.windows(2).map(|w| w[1].saturating_sub(w[0])).min()
     }
 
+    /// TLS handshakes that failed since the start: connections a client closed (or that broke)
+    /// before a request, e.g. because it does not trust the certificate.
+    pub fn tls_refused(&self) -> u64 {
+        self.with(|s| s.tls_refused)
+    }
+
     pub fn clear_requests(&self) {
         self.with(|s| s.requests.clear())
     }

@@ -216,6 +216,7 @@ async fn accept_loop(
     let Ok(listener) = TcpListener::from_std(std_listener) else {
         return;
     };
+    let shared = ctx.shared.clone();
     let router = Router::new().fallback(handler::handle).with_state(ctx);
     loop {
         tokio::select! {
@@ -223,27 +224,29 @@ async fn accept_loop(
             _ = up.changed() => break,
             accepted = listener.accept() => {
                 if let Ok((stream, _)) = accepted {
-                    tokio::spawn(serve_socket(stream, tls.clone(), router.clone(), up.clone()));
+                    let tls = tls.clone().map(|acceptor| (acceptor, shared.clone()));
+                    tokio::spawn(serve_socket(stream, tls, router.clone(), up.clone()));
                 }
             }
         }
     }
 }
 
+/// Serves one socket: over TLS when an acceptor is given (a failed handshake is counted in the
+/// state, [`State::tls_refused`]), else plain HTTP.
 async fn serve_socket(
     stream: TcpStream,
-    tls: Option<TlsAcceptor>,
+    tls: Option<(TlsAcceptor, Arc<Mutex<State>>)>,
     router: Router,
     up: watch::Receiver<()>,
 ) {
     let _ = stream.set_nodelay(true);
     match tls {
         None => serve_conn(TokioIo::new(stream), router, up).await,
-        Some(acc) => {
-            if let Ok(s) = acc.accept(stream).await {
-                serve_conn(TokioIo::new(s), router, up).await
-            }
-        }
+        Some((acc, shared)) => match acc.accept(stream).await {
+            Ok(s) => serve_conn(TokioIo::new(s), router, up).await,
+            Err(_) => shared.lock().unwrap_or_else(|e| e.into_inner()).tls_refused += 1,
+        },
     }
 }
 

@@ -107,6 +107,9 @@ pub(crate) struct State {
     pub echo: crate::echo::EchoRules,
     /// The runner's ID-token service and the token exchange.
     pub keyless: crate::keyless::Keyless,
+    /// TLS handshakes that failed (the client refused the certificate, or gave up): each is a
+    /// connection that never carried a request.
+    pub tls_refused: u64,
     next_id: u64,
     seq: u64,
 }
@@ -151,6 +154,7 @@ impl State {
             revocations: VecDeque::new(),
             echo: crate::echo::EchoRules::default(),
             keyless: crate::keyless::Keyless::new(),
+            tls_refused: 0,
             next_id: 1_000_000,
             seq: 0,
         }

@@ -1,0 +1,261 @@
+//! Meeting `gh` users where their hands are (issue 26): one target grammar for every command,
+//! no trap in a habit, a question before a large blast radius, shapes people can script
+//! against, and errors that tell the next step. Request counts asserted; what people read is
+//! snapshotted.
+
+use fake_github::{FakeGitHub, TokenSpec};
+use time::{Duration, OffsetDateTime};
+
+use crate::common::{cli_as, fake, Step, TOKEN};
+
+const VALUE: &str = "github_pat_11HABITVALUE_0123456789";
+
+fn cli<'a>(api: &'a FakeGitHub, args: &[&str]) -> Step<'a> {
+    cli_as(api, TOKEN, args)
+}
+
+// ---- errors that tell the next step ------------------------------------------------------
+
+/// A token GitHub still accepts (its clock is behind ours) but whose expiry has passed on
+/// ours: `set` says it expired, when, and how to rotate; never "(already expired); rotate it
+/// before then".
+#[test]
+fn an_expired_token_says_it_expired_when_and_how_to_rotate() {
+    let api = fake();
+    let now = OffsetDateTime::now_utc();
+    api.set_now(now - Duration::days(10));
+    let old = "github_pat_11EXPIRED_0123456789";
+    api.add_token(
+        old,
+        TokenSpec::fine_grained_all("octo").expiring(now - Duration::days(2)),
+    );
+    let ran = cli_as(&api, old, &["set", "PAT_TOKEN", "--repo", "acme/api"])
+        .value(VALUE)
+        .stdin(VALUE)
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    assert_eq!(api.requests().len(), 2);
+    assert!(!ran.stderr.contains("already expired"), "{}", ran.stderr);
+    ran.assert_no_leak();
+    crate::snapshot_times!(ran.screen());
+}
+
+/// `check-token` with a token whose expiry has passed: it fails, saying when and how to rotate.
+#[test]
+fn check_token_says_a_token_expired_and_how_to_rotate() {
+    let api = fake();
+    let now = OffsetDateTime::now_utc();
+    api.set_now(now - Duration::days(10));
+    let old = "github_pat_11EXPIRED_0123456789";
+    api.add_token(
+        old,
+        TokenSpec::fine_grained_all("octo").expiring(now - Duration::days(2)),
+    );
+    let checked = cli_as(&api, old, &["check-token"]).run();
+    assert_eq!(checked.code, 1, "{}", checked.transcript());
+    assert!(
+        checked.screen().contains("the token expired on"),
+        "{}",
+        checked.screen()
+    );
+    checked.assert_no_leak();
+    assert_eq!(api.requests().len(), 1);
+    crate::snapshot_times!(checked.screen());
+}
+
+/// `rotate` records where `--audit-log` says, else in the user's data directory (a table:
+/// the variables set → where the record is), never in the current directory; without any of
+/// them it refuses before reading a token.
+#[test]
+fn rotate_records_in_the_data_directory_unless_told_otherwise() {
+    let new = "github_pat_11ROTATEHABIT_0123456789";
+    /// The variables set (`!`: as written, else a directory in the workspace), the flags
+    /// added, and where the record must be (`None`: refused).
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str], Option<&'a str>);
+    let cases: &[Case<'_>] = &[
+        (
+            &[("XDG_DATA_HOME", "xdg")],
+            &[],
+            Some("xdg/secret-refresh/audit.jsonl"),
+        ),
+        (
+            &[("HOME", "home")],
+            &[],
+            Some("home/.local/share/secret-refresh/audit.jsonl"),
+        ),
+        // A relative XDG_DATA_HOME is ignored, as the XDG specification says.
+        (
+            &[("XDG_DATA_HOME", "!relative"), ("HOME", "home")],
+            &[],
+            Some("home/.local/share/secret-refresh/audit.jsonl"),
+        ),
+        (
+            &[("HOME", "home")],
+            &["--audit-log", "logs/rotations.jsonl"],
+            Some("logs/rotations.jsonl"),
+        ),
+        (&[], &[], None),
+    ];
+    for (vars, extra, want) in cases {
+        let api = fake();
+        api.add_token(new, TokenSpec::fine_grained_all("octo"));
+        let mut args = vec!["rotate", "PAT_TOKEN", "--repo", "acme/api"];
+        args.extend(extra.iter());
+        let mut step = cli(&api, &args).remove_env("HOME").value(new).stdin(new);
+        let ws = step.workspace();
+        std::fs::create_dir_all(ws.join("logs")).expect("logs");
+        for (k, v) in vars.iter() {
+            let v = match v.strip_prefix('!') {
+                Some(relative) => relative.to_owned(),
+                None => ws.join(v).display().to_string(),
+            };
+            step = step.env(k, &v);
+        }
+        let ran = step.run();
+        match want {
+            Some(path) => {
+                assert_eq!(ran.code, 0, "{vars:?}: {}", ran.transcript());
+                let text = std::fs::read_to_string(ws.join(path)).expect("the record");
+                let rec: serde_json::Value = serde_json::from_str(text.trim()).expect("JSON");
+                assert_eq!(rec["actor"], "octo", "{text}");
+                assert!(
+                    ran.stdout
+                        .contains(&format!("Recorded in {}", ws.join(path).display()))
+                        || ran.stdout.contains(&format!("Recorded in {path}")),
+                    "{}",
+                    ran.stdout
+                );
+            }
+            None => {
+                assert_eq!(ran.code, 2, "{}", ran.transcript());
+                assert!(
+                    ran.stderr.contains(
+                        "cannot tell where to record the rotation: neither XDG_DATA_HOME nor \
+                         HOME is set; give --audit-log PATH"
+                    ),
+                    "{}",
+                    ran.stderr
+                );
+                assert_eq!(api.requests().len(), 0);
+            }
+        }
+        assert!(!ws.join("secret-refresh-audit.jsonl").exists());
+        ran.assert_no_leak();
+    }
+}
+
+/// `check-token --prompt` reads a piped token when there is no terminal, and `--from-file`
+/// reads a file or standard input: the token given is the one checked, never GH_TOKEN.
+#[test]
+fn check_token_takes_a_piped_token_or_a_file() {
+    let new = "github_pat_11PIPEDNEW_0123456789";
+    for (args, stdin, file) in [
+        (&["check-token", "--prompt"][..], Some(new), false),
+        (&["check-token", "--from-file", "-"][..], Some(new), false),
+        (&["check-token", "--from-file", "new.txt"][..], None, true),
+    ] {
+        let api = fake();
+        api.add_token(new, TokenSpec::fine_grained_all("octo"));
+        let mut step = cli(&api, args).value(new);
+        if let Some(s) = stdin {
+            step = step.stdin(&format!("{s}\n"));
+        }
+        if file {
+            step = step.file("new.txt", &format!("{new}\n"));
+        }
+        let ran = step.run();
+        assert_eq!(ran.code, 0, "{args:?}: {}", ran.transcript());
+        let requests = api.requests();
+        assert_eq!(requests.len(), 1);
+        assert_eq!(
+            requests[0].authorization.as_deref(),
+            Some(format!("Bearer {new}").as_str()),
+            "{args:?}: the token given, not GH_TOKEN, was checked"
+        );
+        let from = if file {
+            "--from-file"
+        } else {
+            "standard input"
+        };
+        assert!(
+            ran.stdout.contains(&format!("from {from}")),
+            "{args:?}: {}",
+            ran.stdout
+        );
+        ran.assert_no_leak();
+    }
+    // Nothing piped: an empty token is a usage error, and nothing is sent.
+    let api = fake();
+    let ran = cli(&api, &["check-token", "--prompt"]).stdin("").run();
+    assert_eq!(ran.code, 2, "{}", ran.transcript());
+    assert!(
+        ran.stderr
+            .contains("the token to check from standard input is empty"),
+        "{}",
+        ran.stderr
+    );
+    assert_eq!(api.requests().len(), 0);
+}
+
+/// `man --out DIR` creates DIR (and its parents).
+#[test]
+fn man_out_creates_its_directory() {
+    let api = fake();
+    let step = Step::new(&api).remove_env("GITHUB_ACTIONS");
+    let dir = step.workspace().join("share/man/man1");
+    let shown = dir.display().to_string();
+    // The step holds the directory: it lives as long as the step does.
+    let step = step.args(&["man", "--out", &shown]);
+    let ran = step.run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    assert!(dir.join("secret-refresh-set.1").is_file());
+    assert_eq!(api.requests().len(), 0);
+}
+
+/// A server whose certificate the client does not trust (a self-signed GitHub Enterprise
+/// Server): the error names SSL_CERT_FILE and is not retried (one handshake, no request);
+/// with SSL_CERT_FILE holding the certificate, the same command works.
+#[test]
+fn an_untrusted_certificate_names_ssl_cert_file_and_is_not_retried() {
+    let (cert_pem, key_pem) = fake_github::self_signed(&["localhost", "127.0.0.1"]);
+    let api = FakeGitHub::start_with(fake_github::Options {
+        tls: Some(fake_github::TlsConfig {
+            cert_pem: cert_pem.clone(),
+            key_pem,
+        }),
+        ..fake_github::Options::default()
+    });
+    api.add_user("octo");
+    api.add_repo("acme/api");
+    api.add_token(TOKEN, TokenSpec::classic("octo", &["repo"]));
+    let mut transcript = String::new();
+    for args in [
+        &["check-token", "--repo", "acme/api"][..],
+        &["set", "PAT_TOKEN", "--repo", "acme/api"][..],
+    ] {
+        let before = api.tls_refused();
+        let ran = cli(&api, args).value(VALUE).stdin(VALUE).run();
+        assert_eq!(ran.code, 1, "{args:?}: {}", ran.transcript());
+        assert!(ran.stderr.contains("SSL_CERT_FILE"), "{}", ran.stderr);
+        assert!(!ran.stderr.contains("attempts"), "{}", ran.stderr);
+        assert_eq!(
+            api.tls_refused() - before,
+            1,
+            "{args:?}: one handshake, not retried"
+        );
+        assert_eq!(api.requests().len(), 0);
+        ran.assert_no_leak();
+        transcript.push_str(&format!("$ {}\n{}\n", args.join(" "), ran.screen()));
+    }
+    insta::assert_snapshot!(transcript);
+
+    // The advice works: with the certificate in SSL_CERT_FILE, the server is trusted.
+    let step = cli(&api, &["check-token", "--repo", "acme/api"]);
+    let pem = step.workspace().join("ghes-ca.pem");
+    std::fs::write(&pem, &cert_pem).expect("write the certificate");
+    let pem = pem.display().to_string();
+    let step = step.env("SSL_CERT_FILE", &pem);
+    let ran = step.run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    assert_eq!(api.requests().len(), 2);
+}
