@@ -432,3 +432,41 @@ fn the_scanners_find_what_they_look_for() {
         [(1, "x.md#y".to_owned()), (5, "https://e".to_owned())]
     );
 }
+
+/// Every snapshot file under a folder, however deep.
+fn snapshots_under(dir: &Path, found: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() && !path.ends_with("target") {
+            snapshots_under(&path, found);
+        } else if path.extension().is_some_and(|e| e == "snap") {
+            found.push(path);
+        }
+    }
+}
+
+/// A snapshot pins what people read, the same on every machine and run: a temporary
+/// directory's name in one fails the next run (it did, in CI).
+#[test]
+fn no_snapshot_holds_a_temporary_path() {
+    let mut snaps = Vec::new();
+    snapshots_under(&root().join("src"), &mut snaps);
+    snapshots_under(&root().join("tests"), &mut snaps);
+    assert!(snaps.len() > 20, "found only {} snapshots", snaps.len());
+    let temporary = ["/tmp/.tmp", "/tmp/tmp", "/var/folders/"];
+    let bad: Vec<String> = snaps
+        .iter()
+        .filter(|p| {
+            let text = read(p);
+            temporary.iter().any(|t| text.contains(t))
+        })
+        .map(|p| p.display().to_string())
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "snapshots holding a temporary path: {bad:?}"
+    );
+}

@@ -508,6 +508,10 @@ impl Ran {
             s = s.replace(&self.api_url, "[API]");
         }
         s = s.replace(&self.workspace.display().to_string(), "[WORKSPACE]");
+        // The step's own home (beside the workspace): a per-run temporary path.
+        if let Some(root) = self.workspace.parent() {
+            s = s.replace(&root.join("home").display().to_string(), "[HOME]");
+        }
         for v in &self.values {
             for part in value_parts(v) {
                 s = s.replace(&part, "[VALUE]");
