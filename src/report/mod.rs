@@ -1,6 +1,7 @@
 //! Renders a [`Report`] into what people and the runner read: lines and annotations, the step
 //! summary, the outputs, tables. Nothing here ever holds a value, and nothing here decides.
 
+pub mod notes;
 pub mod outcome;
 
 use serde_json::json;
@@ -26,6 +27,9 @@ pub fn print(report: &Report, config: &Config, reporter: &mut Reporter, now: Off
             "audit log not read",
             &format!("{problem}; every changed secret is written"),
         );
+    }
+    if let Some((title, message)) = notes::no_token(report).filter(|_| reporter.is_action()) {
+        reporter.notice(title, &message);
     }
     if report.skip == Some(SkipReason::Event) {
         reporter.warning(

@@ -34,6 +34,20 @@ fn no_token_skips_quietly_with_zero_requests() {
     assert_eq!(ran.output("unchanged"), r#"["MOOGO_CACHED_REFRESH"]"#);
     assert!(!ran.stdout.contains("::warning"), "no warning annotation");
     assert!(!ran.stdout.contains("::error"));
+    // A notice on the run page names the input and what was not written: a misspelled
+    // `secrets.PAT_TOKN` is seen without turning a fork's run red.
+    let notice = ran
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("::notice "))
+        .unwrap_or_else(|| panic!("no notice: {}", ran.stdout));
+    for said in [
+        "`token`",
+        "MOOGO_CACHED_ACCOUNT and MOOGO_CACHED_DEVICE",
+        "2 changed secrets",
+    ] {
+        assert!(notice.contains(said), "{said}: {notice}");
+    }
     ran.assert_no_leak();
     for v in [
         "device-session-v2",
@@ -730,4 +744,37 @@ fn refusals_lead_with_the_fix_that_can_work_for_the_credential() {
     insta::assert_snapshot!(format!(
         "## typo\n{typo}\n\n## environment\n{env}\n\n## GITHUB_TOKEN\n{workflow}\n"
     ));
+}
+
+/// `sync` without a token keeps the command line's words: no annotation, the headline says how
+/// to give one; exit 0, zero requests.
+#[test]
+fn sync_without_a_token_says_how_to_give_one_without_a_notice() {
+    let api = fake();
+    let ran = Step::new(&api)
+        .remove_env("GITHUB_ACTIONS")
+        .env("GH_TOKEN", "")
+        .file("new.env", "SESSION=sync-value-1\n")
+        .args(&[
+            "sync",
+            "--repo",
+            REPO,
+            "--secrets-file",
+            "new.env",
+            "--api-url",
+            &api.url(),
+        ])
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    assert_eq!(api.requests().len(), 0);
+    let all = format!("{}{}", ran.stdout, ran.stderr);
+    assert!(
+        all.contains(
+            "1 secret changed but not written: no token was given (set GH_TOKEN, or log in with \
+             `gh auth login`, to write them)."
+        ),
+        "{all}"
+    );
+    assert!(!all.contains("notice"), "{all}");
+    ran.assert_no_leak();
 }
