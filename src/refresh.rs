@@ -33,9 +33,18 @@ pub fn run(
     reporter: &mut Reporter,
     files: StepFiles,
 ) -> Result<(), Error> {
-    let config = match load(raw, ctx, reporter) {
-        Ok(c) => c,
-        Err(errors) => {
+    // Every value is masked by the loader before anything else is printed.
+    let loaded = load(raw, ctx, reporter);
+    for unknown in crate::config::unknown_inputs(raw) {
+        reporter.warning("unknown input", &unknown.to_string());
+    }
+    let config = match (loaded, crate::config::no_values(raw, ctx.front_end)) {
+        (Ok(c), None) => c,
+        (loaded, no_values) => {
+            let errors: Vec<_> = no_values
+                .into_iter()
+                .chain(loaded.err().unwrap_or_default())
+                .collect();
             for e in &errors {
                 reporter.error("invalid input", &e.to_string());
             }

@@ -243,5 +243,6 @@ fn raw_inputs(
         id_token_request_url: id_token_request().0,
         id_token_request_token: id_token_request().1,
         step_env: StepEnv::process(),
+        undeclared: Vec::new(),
     }
 }

@@ -51,6 +51,9 @@ pub struct RawInputs {
     pub id_token_request_token: SecretValue,
     /// The step's environment, read only for the variables the `*-from-env` inputs name.
     pub step_env: StepEnv,
+    /// Inputs given that the action does not declare (`INPUT_*` variables naming none of
+    /// [`Input::DECLARED`]), as `with:` spells them: misspelled inputs, never read.
+    pub undeclared: Vec<String>,
 }
 
 /// An input's value: the action's text, which the loader validates (its error naming the input
@@ -175,6 +178,41 @@ pub enum Input {
 }
 
 impl Input {
+    /// Every input `action.yml` declares, in its order (a unit test of `crate::action` holds the
+    /// two equal): a variable `INPUT_*` that names none of them is a misspelled input.
+    pub const DECLARED: [Input; 27] = {
+        use Input::*;
+        [
+            Token,
+            Secrets,
+            SecretsFromEnv,
+            Files,
+            Prefix,
+            IfNoFilesFound,
+            Current,
+            CurrentFromEnv,
+            Repository,
+            DryRun,
+            ApiUrl,
+            Repositories,
+            Environment,
+            Organization,
+            Visibility,
+            SelectedRepositories,
+            App,
+            FailFast,
+            AllowPullRequestTarget,
+            TokenExpiryWarningDays,
+            AuditLog,
+            AppId,
+            AppPrivateKey,
+            AppInstallationId,
+            StsUrl,
+            StsIdentity,
+            StsAudience,
+        ]
+    };
+
     /// The name in `with:` (action) or on the command line (`sync`).
     pub fn name(self, front: FrontEnd) -> &'static str {
         use Input::*;

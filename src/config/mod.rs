@@ -18,11 +18,11 @@ pub mod workspace;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use crate::config::input::{RawInputs, RunContext};
+use crate::config::input::{FrontEnd, Input, RawInputs, RunContext};
 use crate::config::load::{mask, Loader};
 use crate::config::names::SecretName;
-use crate::config::parse::is_trivial_value;
-use crate::config::problem::InputError;
+use crate::config::parse::{is_trivial_value, parse_env_refs, parse_file_specs, parse_pairs};
+use crate::config::problem::{InputError, InputProblem, UnknownInput};
 use crate::output::reporter::Reporter;
 use crate::secret::SecretValue;
 use crate::target::{App, Repo};
@@ -226,4 +226,48 @@ pub fn load(
         }),
         _ => Err(errors),
     }
+}
+
+/// The error of a run given no value at all: `secrets`, `secrets-from-env` and `files` each
+/// absent, empty or only comments (a JSON object without a name is empty too). Said before any
+/// request: a step that writes nothing because its values went missing must not end green.
+pub fn no_values(raw: &RawInputs, front: FrontEnd) -> Option<InputError> {
+    let (pairs, pair_errors) = parse_pairs(raw.secrets.expose());
+    let (refs, ref_errors) = parse_env_refs(&raw.secrets_from_env);
+    let given = !pairs.is_empty()
+        || !pair_errors.is_empty()
+        || !refs.is_empty()
+        || !ref_errors.is_empty()
+        || !parse_file_specs(&raw.files).is_empty();
+    let hint = match front {
+        FrontEnd::Action => {
+            "give the refreshed values in one of them (an input misspelled in `with:` is not \
+             read)"
+        }
+        FrontEnd::Cli => "give a file or a variable that holds them",
+    };
+    (!given).then(|| {
+        InputError::new(
+            Input::Secrets,
+            front,
+            InputProblem::NoValues {
+                secrets_from_env: Input::SecretsFromEnv.named(front),
+                files: Input::Files.named(front),
+                hint,
+            },
+        )
+    })
+}
+
+/// The inputs given that the action does not declare, each with the declared input it most
+/// likely misspells.
+pub fn unknown_inputs(raw: &RawInputs) -> Vec<UnknownInput> {
+    let declared = Input::DECLARED.map(|i| i.name(FrontEnd::Action));
+    raw.undeclared
+        .iter()
+        .map(|name| UnknownInput {
+            name: name.clone(),
+            near: crate::output::words::closest(name, declared),
+        })
+        .collect()
 }

@@ -157,6 +157,37 @@ pub enum InputProblem {
          `.github/chainguard/NAME.sts.yaml`): letters, digits, `-`, `_` and `.`"
     )]
     StsIdentity,
+    #[error(
+        "no value in it, nor in {secrets_from_env} or {files}: there is no refreshed value to \
+         write; {hint}"
+    )]
+    NoValues {
+        secrets_from_env: Named,
+        files: Named,
+        hint: &'static str,
+    },
+}
+
+/// An input given that the action does not declare: its name as `with:` spells it, and the
+/// declared input it most likely misspells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownInput {
+    pub name: String,
+    pub near: Option<&'static str>,
+}
+
+impl fmt::Display for UnknownInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "`{}` is not an input of secret-refresh, so it was not read",
+            self.name
+        )?;
+        match self.near {
+            Some(near) => write!(f, ": did you mean `{near}`?"),
+            None => write!(f, " (action.yml lists the inputs)"),
+        }
+    }
 }
 
 impl InputError {

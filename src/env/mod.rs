@@ -179,6 +179,15 @@ pub fn secret(name: &str) -> Option<SecretValue> {
     var(name).map(SecretValue::new)
 }
 
+/// The names of the environment variables set (UTF-8 ones), never their values.
+pub fn names() -> Vec<String> {
+    with_bound(|b| b.env.pairs().map(|(k, _)| k.to_owned()).collect()).unwrap_or_else(|| {
+        std::env::vars_os()
+            .filter_map(|(k, _)| k.into_string().ok())
+            .collect()
+    })
+}
+
 /// Whether environment variable `name` is set at all.
 pub fn is_set(name: &str) -> bool {
     with_bound(|b| b.env.is_set(name)).unwrap_or_else(|| std::env::var_os(name).is_some())

@@ -1,6 +1,7 @@
 //! Words for counts, lists and days left, the same in every message (casey/just's `Count` and
 //! `List` are the model): [`Count`] ("1 secret", "3 secrets"), [`List`] ("a, b and c"),
-//! [`DaysLeft`] ("in 3 days") and [`Expiry`] ("expires … (in 3 days)", "expired …").
+//! [`DaysLeft`] ("in 3 days"), [`Expiry`] ("expires … (in 3 days)", "expired …") and
+//! [`closest`], the name a typo most likely meant.
 
 use std::fmt::{self, Display, Formatter};
 
@@ -130,9 +131,85 @@ impl Display for Expiry<'_> {
     }
 }
 
+/// The candidate `word` most likely misspells: the nearest by edit distance (letters compared
+/// case-insensitively), when it is near enough to be a slip (at most a third of the word's
+/// letters off, at least one), and is not the word itself. The first of equally near ones.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let word: Vec<char> = word.to_lowercase().chars().collect();
+    let allowed = (word.len() / 3).max(1);
+    candidates
+        .into_iter()
+        .filter_map(|c| {
+            let d = edit_distance(&word, &c.to_lowercase().chars().collect::<Vec<_>>());
+            (d > 0 && d <= allowed).then_some((d, c))
+        })
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance: the fewest insertions, deletions and substitutions from `a` to `b`.
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = i;
+        let mut previous = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row.get(j + 1).copied().unwrap_or_default();
+            let here = if ca == cb {
+                diagonal
+            } else {
+                1 + diagonal.min(above).min(previous)
+            };
+            diagonal = above;
+            if let Some(cell) = row.get_mut(j + 1) {
+                *cell = here;
+            }
+            previous = here;
+        }
+        if let Some(first) = row.first_mut() {
+            *first = i + 1;
+        }
+    }
+    row.last().copied().unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_closest_name_is_the_likely_slip_and_nothing_farther() {
+        let inputs = [
+            "token",
+            "secrets",
+            "files",
+            "dry-run",
+            "prefix",
+            "repository",
+        ];
+        assert_eq!(closest("file", inputs), Some("files"));
+        assert_eq!(closest("token_", inputs), Some("token"));
+        assert_eq!(closest("DRY_RUN", inputs), Some("dry-run"));
+        assert_eq!(closest("secret", inputs), Some("secrets"));
+        // Too far to be a slip, or the word itself.
+        assert_eq!(closest("repo", inputs), None);
+        assert_eq!(closest("xyz", inputs), None);
+        assert_eq!(closest("files", inputs), None);
+        assert_eq!(
+            closest("MOOGO_CACHE_SESSION", ["OTHER", "MOOGO_CACHED_SESSION"]),
+            Some("MOOGO_CACHED_SESSION")
+        );
+        let distance = |a: &str, b: &str| {
+            edit_distance(
+                &a.chars().collect::<Vec<_>>(),
+                &b.chars().collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(distance("kitten", "sitting"), 3);
+        assert_eq!(distance("", "abc"), 3);
+        assert_eq!(distance("abc", ""), 3);
+        assert_eq!(distance("flaw", "lawn"), 2);
+    }
 
     #[test]
     fn counts_agree_with_their_number() {

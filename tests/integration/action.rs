@@ -778,3 +778,96 @@ fn sync_without_a_token_says_how_to_give_one_without_a_notice() {
     assert!(!all.contains("notice"), "{all}");
     ran.assert_no_leak();
 }
+
+/// A step that gives no value (none of `secrets`, `secrets-from-env`, `files`, or only a
+/// misspelled one) is an input error naming them: exit 2, before any request. An input the
+/// action does not declare is named in a warning with the input it most likely misspells.
+#[test]
+fn a_step_without_values_is_an_input_error_and_a_misspelled_input_is_named() {
+    let api = fake();
+    let cases: Vec<(&str, Step, i32)> = vec![
+        ("no value input", Step::new(&api).token(), 2),
+        (
+            "`file` for `files`",
+            Step::new(&api)
+                .token()
+                .input("file", ".cache/session.json")
+                .file(".cache/session.json", "session-value-1"),
+            2,
+        ),
+        (
+            "an empty JSON object",
+            Step::new(&api).token().input("secrets", " {} "),
+            2,
+        ),
+        (
+            "only comments",
+            Step::new(&api)
+                .token()
+                .input("secrets", "# nothing yet\n\n")
+                .input("files", "\n# later\n"),
+            2,
+        ),
+        (
+            "`token_` for `token`",
+            Step::new(&api)
+                .input("token_", TOKEN)
+                .value(TOKEN)
+                .secrets(&[("SESSION", "session-value-2")]),
+            0,
+        ),
+    ];
+    let mut transcript = String::new();
+    for (what, step, code) in cases {
+        let ran = step.run();
+        assert_eq!(ran.code, code, "{what}: {}", ran.transcript());
+        ran.assert_no_leak();
+        let lines: Vec<String> = ran
+            .redact(&ran.stdout)
+            .lines()
+            .filter(|l| !l.starts_with("::add-mask::"))
+            .map(str::to_owned)
+            .collect();
+        transcript.push_str(&format!("## {what}\n{}\n\n", lines.join("\n")));
+    }
+    assert_eq!(api.requests().len(), 0, "no case made a request");
+    assert!(transcript.contains(
+        "::warning title=unknown input::`file` is not an input of secret-refresh, so it was not \
+         read: did you mean `files`?"
+    ));
+    assert!(transcript.contains("did you mean `token`?"));
+    insta::assert_snapshot!(transcript);
+}
+
+/// `sync` says it its way: no value flag at all is a usage error of the command line; a value
+/// flag that holds nothing names the flags.
+#[test]
+fn sync_without_values_names_its_flags() {
+    let api = fake();
+    let sync = |args: &[&str]| {
+        let mut all = vec!["sync", "--repo", REPO];
+        all.extend(args);
+        crate::common::cli_as(&api, TOKEN, &all)
+            .file("empty.env", "# nothing\n")
+            .run()
+    };
+    let ran = sync(&[]);
+    assert_eq!(ran.code, 2, "{}", ran.transcript());
+    assert!(
+        ran.stderr.contains("nothing to do: no value given"),
+        "{}",
+        ran.transcript()
+    );
+    let ran = sync(&["--secrets-file", "empty.env"]);
+    assert_eq!(ran.code, 2, "{}", ran.transcript());
+    assert!(
+        ran.stderr.contains(
+            "`--secrets-file/--secrets-env`: no value in it, nor in `--secret-from-env` or \
+             `--files`: there is no refreshed value to write; give a file or a variable that \
+             holds them"
+        ),
+        "{}",
+        ran.transcript()
+    );
+    assert_eq!(api.requests().len(), 0);
+}
