@@ -68,7 +68,8 @@ pub fn installation_token_hint(target: &Target) -> String {
         format!(
             ", or give the step `app-id` and `app-private-key` of a GitHub App whose installation \
              has `{permission}: write` (on the command line `--app-id` and `--app-key-file`): \
-             it then mints the token it needs"
+             it then mints the token it needs, or `sts-url` and `sts-identity` to exchange the \
+             job's identity for one (no stored credential)"
         )
     })
     .unwrap_or_default();

@@ -1,5 +1,5 @@
 //! What a run says beside its rows, where people look (an annotation on the run page): the
-//! notice of an action step that wrote nothing for want of a token. Nothing here holds a value.
+//! notice of an action step that wrote nothing for want of a credential. Nothing here holds a value.
 
 use crate::output::words::{Count, List};
 use crate::report::outcome::{Report, SkipReason};
@@ -28,11 +28,11 @@ pub fn no_token(report: &Report) -> Option<(&'static str, String)> {
     Some((
         "nothing written: no token",
         format!(
-            "`token` is empty (and no `app-id` is given), so {} {were} not written: {}. If a \
-             token was meant: check the secret's name in `token: ${{{{ secrets.NAME }}}}` (a \
-             misspelled secret is empty, not an error), and that this job can read it (an \
-             environment's secrets reach only a job that names the `environment:`; a pull \
-             request from a fork gets no secrets).",
+            "`token` is empty (and neither `app-id` nor `sts-url` is given), so {} {were} not \
+             written: {}. If a token was meant: check the secret's name in \
+             `token: ${{{{ secrets.NAME }}}}` (a misspelled secret is empty, not an error), and \
+             that this job can read it (an environment's secrets reach only a job that names \
+             the `environment:`; a pull request from a fork gets no secrets).",
             Count("changed secret", names.len()),
             named(&names)
         ),
@@ -72,8 +72,8 @@ mod tests {
         assert_eq!(title, "nothing written: no token");
         assert!(
             message.starts_with(
-                "`token` is empty (and no `app-id` is given), so 2 changed secrets were not \
-                 written: A and B. If a token was meant: check the secret's name in \
+                "`token` is empty (and neither `app-id` nor `sts-url` is given), so 2 changed \
+                 secrets were not written: A and B. If a token was meant: check the secret's name in \
                  `token: ${{ secrets.NAME }}`"
             ),
             "{message}"
