@@ -407,12 +407,12 @@ fn human(
 fn short_time(s: &str) -> String {
     OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
         .ok()
+        .and_then(crate::github::wire::utc_date)
         .and_then(|t| {
-            t.to_offset(time::UtcOffset::UTC)
-                .format(time::macros::format_description!(
-                    "[year]-[month]-[day] [hour]:[minute]"
-                ))
-                .ok()
+            t.format(time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute]"
+            ))
+            .ok()
         })
         .unwrap_or_else(|| s.to_owned())
 }

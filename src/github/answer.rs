@@ -15,8 +15,7 @@ pub struct Answer {
 
 impl Answer {
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApiError> {
-        // serde_json's messages quote no input, only positions and expected types.
-        serde_json::from_slice(&self.body).map_err(|e| ApiError::BadBody(e.to_string()))
+        serde_json::from_slice(&self.body).map_err(|e| ApiError::BadBody(json_error(&e)))
     }
 
     /// The answer when its status is a success (2xx), else the typed error that says why not.
@@ -45,4 +44,25 @@ impl Answer {
             .as_str()
             .map(|s| s.chars().take(300).collect())
     }
+}
+
+/// What was wrong with a JSON answer, without any of its text: serde_json's own messages quote
+/// what they found (`invalid type: string "…", expected u64`, `unknown variant …`), and a
+/// hostile server chooses that text. Kept as they are: a missing field (the name is ours) and
+/// our own checks of a field ([`super::wire`]: "GitHub's answer holds …", which quote nothing).
+pub(crate) fn json_error(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let own = e.to_string();
+    let what = match e.classify() {
+        Category::Data
+            if own.starts_with("GitHub's answer holds ") || own.starts_with("missing field `") =>
+        {
+            return own;
+        }
+        Category::Data => "a field of the wrong type or value",
+        Category::Syntax => "not valid JSON",
+        Category::Eof => "JSON cut short",
+        Category::Io => "not readable",
+    };
+    format!("{what} at line {} column {}", e.line(), e.column())
 }

@@ -155,7 +155,7 @@ pub async fn user(client: &Client) -> Result<UserAnswer, ApiError> {
 
 /// An HTTP date (`Wed, 02 Dec 2099 06:33:35 GMT`, RFC 9110's IMF-fixdate), read strictly;
 /// anything else is `None`.
-fn http_date(headers: &http::HeaderMap) -> Option<time::OffsetDateTime> {
+pub(super) fn http_date(headers: &http::HeaderMap) -> Option<time::OffsetDateTime> {
     let text = headers.get(http::header::DATE)?.to_str().ok()?;
     let format = time::macros::format_description!(
         "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
@@ -163,6 +163,7 @@ fn http_date(headers: &http::HeaderMap) -> Option<time::OffsetDateTime> {
     time::PrimitiveDateTime::parse(text.trim(), format)
         .ok()
         .map(time::PrimitiveDateTime::assume_utc)
+        .and_then(super::wire::utc_date)
 }
 
 #[derive(Deserialize)]
@@ -410,6 +411,22 @@ pub async fn secret_updated_at(
         Err(ApiError::NotFound { .. }) => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// Every wire type of this file decoded from one answer, for the wire fuzz (`github/fuzz.rs`):
+/// the errors, the values dropped.
+#[cfg(test)]
+pub(super) fn decode_each(answer: &Answer) -> Vec<Result<(), ApiError>> {
+    vec![
+        answer.json::<PublicKeyDoc>().map(drop),
+        answer.json::<super::wire::AccountDoc>().map(drop),
+        answer.json::<AppDoc>().map(drop),
+        answer.json::<InstallationDoc>().map(drop),
+        answer.json::<InstallationRepos>().map(drop),
+        answer.json::<ListDoc>().map(drop),
+        answer.json::<UpdatedDoc>().map(drop),
+        answer.json::<serde_json::Value>().map(drop),
+    ]
 }
 
 #[cfg(test)]

@@ -9,6 +9,8 @@ mod client;
 pub mod credentials;
 pub mod endpoints;
 mod error;
+#[cfg(test)]
+mod fuzz;
 pub mod keyless;
 mod pager;
 pub mod repos;

@@ -189,8 +189,9 @@ fn count_items(body: &[u8]) -> Result<usize, PageError> {
     let mut de = serde_json::Deserializer::from_slice(body);
     let n = de
         .deserialize_any(Top)
-        .map_err(|e| PageError::NotAList(e.to_string()))?;
-    de.end().map_err(|e| PageError::NotAList(e.to_string()))?;
+        .map_err(|e| PageError::NotAList(super::answer::json_error(&e)))?;
+    de.end()
+        .map_err(|e| PageError::NotAList(super::answer::json_error(&e)))?;
     Ok(n)
 }
 
@@ -248,6 +249,13 @@ impl Client {
             None => url.path().to_owned(),
         })
     }
+}
+
+/// The pager's parsers of one answer, for the wire fuzz (`github/fuzz.rs`): the `Link` header's
+/// next page, and the items of the body (its error, when the body is not a list).
+#[cfg(test)]
+pub(super) fn parse_each(answer: &Answer) -> (Option<String>, Result<usize, PageError>) {
+    (next_link(answer), count_items(&answer.body))
 }
 
 #[cfg(test)]

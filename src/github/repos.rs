@@ -139,3 +139,12 @@ fn refusal(answer: &Answer) -> Refusal {
         message: answer.message(),
     }
 }
+
+/// Every wire type of this file decoded from one answer, for the wire fuzz (`github/fuzz.rs`).
+#[cfg(test)]
+pub(super) fn decode_each(answer: &Answer) -> Vec<Result<(), ApiError>> {
+    vec![
+        answer.json::<RepoDoc>().map(drop),
+        answer.json::<Vec<RepoDoc>>().map(drop),
+    ]
+}

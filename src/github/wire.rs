@@ -102,7 +102,8 @@ pub struct BadDate;
 
 /// A date the server sent (`updated_at`, `expires_at`), read as RFC 3339 where the answer is
 /// parsed: a date that cannot be read fails the whole answer, so it is never shown as text nor
-/// counted as fresh. Shown only as it is re-written here (RFC 3339, UTC).
+/// counted as fresh. Shown only as it is re-written here (RFC 3339, UTC), so only a date that
+/// can be written so is accepted: in UTC, a year from 0 to 9999 ([`utc_date`]).
 #[derive(Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "String")]
 pub struct Timestamp(time::OffsetDateTime);
@@ -111,9 +112,26 @@ impl TryFrom<String> for Timestamp {
     type Error = BadDate;
     fn try_from(s: String) -> Result<Self, BadDate> {
         time::OffsetDateTime::parse(&s, &time::format_description::well_known::Rfc3339)
-            .map(|t| Timestamp(t.to_offset(time::UtcOffset::UTC)))
-            .map_err(|_| BadDate)
+            .ok()
+            .and_then(utc_date)
+            .map(Timestamp)
+            .ok_or(BadDate)
     }
+}
+
+/// `t` in UTC, when it can be written as RFC 3339 there (a year from 0 to 9999), else `None`.
+/// Every date from a server passes here before it is kept: `9999-12-31T23:59:59-23:59` parses,
+/// but is in year 10000 in UTC (where `to_offset` would panic), and a year below 0 or above
+/// 9999 cannot be formatted as RFC 3339 (where `to_string` would panic).
+pub fn utc_date(t: time::OffsetDateTime) -> Option<time::OffsetDateTime> {
+    t.checked_to_offset(time::UtcOffset::UTC)
+        .filter(|t| (0..=9999).contains(&t.year()))
+}
+
+/// `t` as RFC 3339; empty when it cannot be written so (a year outside 0–9999): never a panic.
+pub fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 impl Timestamp {
@@ -123,14 +141,10 @@ impl Timestamp {
 }
 
 impl fmt::Display for Timestamp {
+    /// Never an error (`to_string` would panic on one): [`utc_date`] admitted only dates that
+    /// RFC 3339 can write.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self
-            .0
-            .format(&time::format_description::well_known::Rfc3339)
-        {
-            Ok(s) => f.write_str(&s),
-            Err(_) => Err(fmt::Error),
-        }
+        f.write_str(&rfc3339(self.0))
     }
 }
 
@@ -190,6 +204,22 @@ mod tests {
                 .expect_err(bad)
                 .to_string();
             assert_eq!(e, "GitHub's answer holds a date that is not RFC 3339");
+        }
+    }
+
+    /// Years RFC 3339 parses but UTC cannot hold or write: refused, never a panic.
+    #[test]
+    fn dates_that_leave_years_0_to_9999_in_utc_are_refused() {
+        for bad in [
+            "9999-12-31T23:59:59-23:59",
+            "0000-01-01T00:00:00+23:59",
+            "0000-01-01T00:00:00+00:01",
+        ] {
+            assert_eq!(Timestamp::try_from(bad.to_owned()), Err(BadDate), "{bad}");
+        }
+        for edge in ["9999-12-31T23:59:59Z", "0000-01-01T00:00:00Z"] {
+            let t = Timestamp::try_from(edge.to_owned()).expect(edge);
+            assert_eq!(t.to_string(), edge);
         }
     }
 }

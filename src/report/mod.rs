@@ -120,7 +120,11 @@ pub fn parse_expiry(s: &str) -> Option<OffsetDateTime> {
         .strip_suffix(" UTC")
         .map(|d| format!("{d} +0000"))
         .unwrap_or_else(|| s.to_owned());
-    OffsetDateTime::parse(&normalized, fmt).ok()
+    // In UTC, years 0–9999 only: it is written back as RFC 3339 (the record, the summary).
+    OffsetDateTime::parse(&normalized, fmt)
+        .ok()
+        .and_then(|t| t.checked_to_offset(time::UtcOffset::UTC))
+        .filter(|t| (0..=9999).contains(&t.year()))
 }
 
 /// One sentence saying what happened, in the words of whoever ran it: the action's inputs in a

@@ -49,7 +49,10 @@ pub(super) async fn verify(
     name: &SecretName,
     started: OffsetDateTime,
 ) -> Vec<Check> {
-    let since = started - time::Duration::seconds(CLOCK_SKEW_SECS);
+    // Checked: `started` is GitHub's clock, from its answer's `Date`.
+    let since = started
+        .checked_sub(time::Duration::seconds(CLOCK_SKEW_SECS))
+        .unwrap_or(started);
     let mut checks = Vec::new();
     for t in targets {
         if !write_outcome(report, t).is_written() || crate::cancel::requested().is_some() {
