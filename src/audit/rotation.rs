@@ -28,7 +28,7 @@ pub struct RotationRecord {
     /// Which credential wrote: `new_token`, `token` or `github_app`.
     pub written_with: String,
     pub targets: Vec<RotationTarget>,
-    /// `not_asked`, `revoked`, `not_verified` (kept: not every target verified), `failed`.
+    /// `not_asked`, `revoked`, `kept` (not every target verified), `failed`.
     pub revoke_old: RevokeOutcome,
     /// `verified` (every target), `failed` or `cancelled`.
     pub outcome: RotationOutcome,
@@ -55,8 +55,10 @@ pub enum CheckOutcome {
     Stale,
     /// No such secret.
     Missing,
-    /// It could not be read.
+    /// Written, but it could not be read back: not verified.
     Unreadable,
+    /// Written, but a signal came before it was read back: not verified.
+    Cancelled,
     /// Not checked: not written.
     NotChecked,
 }

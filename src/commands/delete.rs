@@ -363,9 +363,11 @@ fn report(
 ) -> Result<(), Error> {
     let mut err = crate::output::reporter::Reporter::stdio(super::options::human_mode());
     report_failures(&mut err, rows, revoke_error.as_deref());
-    if let Some(path) = &args.audit_log {
-        write_audit(&mut err, path, rows);
-    }
+    // A record that cannot be written fails the command, as it fails the action and `rotate`.
+    let recorded = args
+        .audit_log
+        .as_deref()
+        .is_none_or(|path| write_audit(&mut err, path, rows));
     err.flush();
 
     let mut out = results_table(style, rows);
@@ -374,7 +376,7 @@ fn report(
     if remaining.is_empty() {
         out.push_str(&style.paint(&done_line(rows, targets.len(), &req), Tone::Good));
         super::print(&out);
-        return if revoke_error.is_some() {
+        return if revoke_error.is_some() || !recorded {
             Err(Error::Reported)
         } else {
             Ok(())
@@ -412,17 +414,28 @@ fn report_failures(
     }
 }
 
-/// Appends a record per row to `--audit-log`; a log that cannot be written is a warning.
+/// Appends a record per row to `--audit-log`; `false` (said as an error) when the log cannot
+/// be written.
 fn write_audit(
     err: &mut crate::output::reporter::Reporter,
     path: &std::path::Path,
     rows: &[DeleteRow],
-) {
+) -> bool {
     let actor = crate::env::var("USER").unwrap_or_default();
     let records = audit_records(rows, &actor, time::OffsetDateTime::now_utc());
     let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    if let Err(e) = crate::audit::log::AuditLog::new(path, &here).append(&records) {
-        err.warning("", &format!("the audit log was not written: {e}"));
+    match crate::audit::log::AuditLog::new(path, &here).append(&records) {
+        Ok(()) => true,
+        Err(e) => {
+            err.error(
+                "",
+                &format!(
+                    "the audit log was not written: {e}\n  fix: give --audit-log a regular file \
+                     inside the current directory; what was deleted stays deleted"
+                ),
+            );
+            false
+        }
     }
 }
 

@@ -342,3 +342,36 @@ fn help_says_how_to_confirm_and_what_is_safe() {
     assert!(out.status.success());
     insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
 }
+
+/// Issue 22: an audit record that cannot be written fails the command, as it fails the action
+/// and `rotate` (it was a warning, and `delete` exited 0). The delete itself stays done, and
+/// the error says so.
+#[test]
+fn an_audit_log_that_cannot_be_written_fails_the_command() {
+    let api = world();
+    let step = cli(
+        &api,
+        &[
+            "delete",
+            "OLD_PAT",
+            "--repo",
+            REPO,
+            "--yes",
+            "--audit-log",
+            "../outside-the-current-directory.jsonl",
+        ],
+    );
+    let ran = step.run();
+    assert_eq!(ran.code, 1, "{}", ran.screen());
+    assert!(!has(&api, REPO, "OLD_PAT"), "the delete was done");
+    assert!(
+        ran.stderr.contains("error: the audit log was not written")
+            && ran.stderr.contains("what was deleted stays deleted"),
+        "{}",
+        ran.screen()
+    );
+    assert!(!step
+        .workspace()
+        .join("../outside-the-current-directory.jsonl")
+        .exists());
+}

@@ -537,6 +537,70 @@ fn rotate_cancelled_by_a_signal_stops_writing_reports_and_exits_128_plus_n() {
     }
 }
 
+/// Issue 22: every target written, then a signal during the read-back. The report used to say
+/// "written and verified" (a read-back a signal stopped counted as done); now the table, the
+/// totals and the record say the check was cancelled, and the old token is kept.
+#[test]
+fn a_read_back_stopped_by_a_signal_is_reported_as_not_verified() {
+    let (api, repos) = world(2);
+    api.inject(
+        Fault::new(FaultKind::Latency(Duration::from_secs(5)))
+            .method("GET")
+            .path("/repos/acme/r1/actions/secrets/PAT_TOKEN")
+            .times(1),
+    );
+    let step = rotate(
+        &api,
+        &repos,
+        &["--from-file", "new.txt", "--revoke-old", "--write-with-new"],
+    )
+    .file("new.txt", &format!("{NEW}\n"))
+    .stdin(OLD);
+    let ran = step.run_while(|pid| {
+        let start = Instant::now();
+        while api.faults_hit() == 0 {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "no held read-back: {:?}",
+                api.requests()
+                    .iter()
+                    .map(|r| format!("{} {} {}", r.method, r.path, r.status))
+                    .collect::<Vec<_>>()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let ok = Command::new("kill")
+            .args(["-INT", &pid.to_string()])
+            .status()
+            .expect("kill")
+            .success();
+        assert!(ok);
+    });
+    assert_eq!(ran.code, 130, "{}", ran.transcript());
+    assert_eq!(count(&api, "PUT", "/actions/secrets/"), 2, "both written");
+    assert!(!ran.stdout.contains("verified with"), "{}", ran.stdout);
+    assert!(
+        ran.stdout.contains("NOT verified: cancelled"),
+        "{}",
+        ran.stdout
+    );
+    assert!(ran.stdout.contains("Done (0)"), "{}", ran.stdout);
+    assert!(
+        ran.stdout.contains("Written, NOT verified (2)"),
+        "{}",
+        ran.stdout
+    );
+    assert!(!api.is_revoked(OLD), "the old token was revoked unverified");
+    let rec = &records(&ran)[0];
+    assert_eq!(rec["outcome"], "cancelled");
+    assert_eq!(rec["revoke_old"], "kept");
+    for t in rec["targets"].as_array().expect("targets") {
+        assert_eq!(t["write"], "updated", "{t}");
+        assert_eq!(t["check"], "cancelled", "{t}");
+    }
+    no_leak(&ran);
+}
+
 /// The issue's scenario, as a user sees it: thirty repositories, the old token revoked.
 #[test]
 fn rotate_thirty_repositories_as_a_user_sees_it() {

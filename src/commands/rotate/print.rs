@@ -181,7 +181,10 @@ pub(super) struct Final<'a> {
 #[derive(Default)]
 struct Sorted<'a> {
     rows: Vec<(Vec<String>, Tone)>,
+    /// Written and verified.
     done: Vec<&'a Target>,
+    /// Written, but the read-back failed or a signal stopped it: not verified.
+    unverified: Vec<&'a Target>,
     failed: Vec<&'a Target>,
     not_tried: Vec<&'a Target>,
 }
@@ -271,7 +274,8 @@ fn sort_targets<'a>(o: &Final<'a>, err: &mut crate::output::reporter::Reporter) 
             (CheckOutcome::Verified, Some(at)) => format!("verified (updated {})", rfc3339(at)),
             (CheckOutcome::Stale, Some(at)) => format!("NOT updated (last {})", rfc3339(at)),
             (CheckOutcome::Missing, _) => "NOT found".to_owned(),
-            (CheckOutcome::Unreadable, _) => "could not read it".to_owned(),
+            (CheckOutcome::Unreadable, _) => "NOT verified: could not read it".to_owned(),
+            (CheckOutcome::Cancelled, _) => "NOT verified: cancelled".to_owned(),
             _ => "-".to_owned(),
         };
         let tone = match (c.outcome, &w) {
@@ -279,9 +283,9 @@ fn sort_targets<'a>(o: &Final<'a>, err: &mut crate::output::reporter::Reporter) 
                 sorted.done.push(t);
                 Tone::Good
             }
-            // Written, then a signal came before it was read back.
-            (CheckOutcome::NotChecked, w) if w.is_written() => {
-                sorted.done.push(t);
+            // Written, then the read-back failed or a signal came before it: not verified.
+            (CheckOutcome::Unreadable | CheckOutcome::Cancelled, _) => {
+                sorted.unverified.push(t);
                 Tone::Warn
             }
             (_, Outcome::NotAttempted | Outcome::Cancelled) => {
@@ -355,6 +359,13 @@ fn unfinished(o: &Final<'_>, sorted: &Sorted<'_>) -> String {
         sorted.done.len(),
         List::comma(&sorted.done)
     ));
+    if !sorted.unverified.is_empty() {
+        out.push_str(&format!(
+            "Written, NOT verified ({}): {}\n",
+            sorted.unverified.len(),
+            List::comma(&sorted.unverified)
+        ));
+    }
     out.push_str(&format!(
         "Failed ({}): {}\n",
         sorted.failed.len(),

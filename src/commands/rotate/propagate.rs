@@ -55,14 +55,20 @@ pub(super) async fn rotate_checked(
         .collect();
     let report = propagate(&config, policy.clone(), &keys, targets.len()).await;
 
-    let not_checked = || targets.iter().map(|_| Check::not_checked()).collect();
+    // A read-back a signal stopped is "cancelled" for a written target, never "verified".
+    let unreached = || {
+        targets
+            .iter()
+            .map(|t| Check::unreached(&report, t))
+            .collect()
+    };
     let checks: Vec<Check> = if crate::cancel::requested().is_some() {
-        not_checked()
+        unreached()
     } else {
         let verifying = verify(client, targets, &report, &inputs.name, checked.started);
         crate::cancel::or_abandon(verifying)
             .await
-            .unwrap_or_else(|_| not_checked())
+            .unwrap_or_else(|_| unreached())
     };
     let all_verified = crate::cancel::requested().is_none()
         && checks.iter().all(|c| c.outcome == CheckOutcome::Verified);

@@ -28,6 +28,25 @@ impl Check {
             problem: None,
         }
     }
+
+    /// Written, then a signal came before its read-back: not verified, and said so.
+    fn cancelled() -> Self {
+        Self {
+            outcome: CheckOutcome::Cancelled,
+            updated_at: None,
+            problem: None,
+        }
+    }
+
+    /// The check of a target no read-back reached: cancelled when it was written, else not
+    /// checked (nothing was written).
+    pub(super) fn unreached(report: &Report, target: &Target) -> Self {
+        if write_outcome(report, target).is_written() {
+            Self::cancelled()
+        } else {
+            Self::not_checked()
+        }
+    }
 }
 
 /// The engine's outcome for a target (one secret per target here).
@@ -56,7 +75,7 @@ pub(super) async fn verify(
     let mut checks = Vec::new();
     for t in targets {
         if !write_outcome(report, t).is_written() || crate::cancel::requested().is_some() {
-            checks.push(Check::not_checked());
+            checks.push(Check::unreached(report, t));
             continue;
         }
         checks.push(
