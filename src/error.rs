@@ -42,7 +42,7 @@ pub enum Error {
 /// Everything was fine.
 pub const OK: u8 = 0;
 /// A check failed or a write failed.
-const FAILED: u8 = 1;
+pub const FAILED: u8 = 1;
 /// The command line, an input file or the environment was wrong; nothing was done.
 const USAGE: u8 = 2;
 

@@ -7,8 +7,8 @@
 
 // Every `pub` item is reachable from the crate's root: no `pub` that only looks public.
 #![warn(unreachable_pub)]
-// The release build aborts on a panic: no summary, no outputs, no revocation of a minted token.
-// So production code may not panic on data: no unwrap, expect, panic! or unchecked indexing
+// A panic is a bug: the release build unwinds through every guard (a minted token is revoked)
+// and `commands::crash` says so; still, production code may not panic on data: no unwrap, expect, panic! or unchecked indexing
 // (unit tests may).
 #![cfg_attr(
     not(test),
@@ -56,6 +56,12 @@ where
 {
     let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
     let _scope = env::Scope::bind(env, Box::new(stdout), Box::new(stderr));
+    // A panic (a bug) unwinds through every guard, then is said as an internal error.
+    commands::crash::guarded(|| dispatch(args))
+}
+
+/// The action, or the command the arguments name.
+fn dispatch(args: Vec<OsString>) -> ExitCode {
     let bare = args.len() <= 1;
     if bare && env::var("GITHUB_ACTIONS").as_deref() == Some("true") {
         return commands::exit(action::main());
@@ -91,6 +97,6 @@ fn usage(e: &clap::Error) -> Result<(), error::Error> {
     } else {
         e.render().to_string()
     };
-    env::write(which, text.as_bytes());
+    output::sink::write(which, &text);
     result
 }

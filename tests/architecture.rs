@@ -12,7 +12,10 @@
 //! - nothing but `src/env/mod.rs` and `src/main.rs` touches the process's environment or
 //!   streams (`std::env`, `print!`/`println!`/`eprint!`/`eprintln!`/`dbg!`, `io::stdout()`,
 //!   `io::stderr()`), test code included: a run sees only the `Env` and the streams `run` was
-//!   given.
+//!   given;
+//! - nothing but `src/output/files.rs` and `src/config/workspace.rs` opens a file to write it
+//!   (`OpenOptions`, `fs::write`, `File::create`) outside tests: their writers take only redacted
+//!   text (`output::redact::Redacted`), so no file the tool writes escapes the redaction.
 //!
 //! Comments, strings and character literals are blanked before anything is measured, so text
 //! about a rule never breaks it. [`ALLOWED`] lists the files over a limit today, each waiting for
@@ -50,6 +53,9 @@ const ALLOWED: &[(&str, Limit)] = &[
 
 /// The files that may touch the process's environment and streams.
 const PROCESS_BOUNDARY: &[&str] = &["env/mod.rs", "main.rs"];
+
+/// The files that may open a file to write it: their writers take only redacted text.
+const FILE_WRITERS: &[&str] = &["output/files.rs", "config/workspace.rs"];
 
 #[test]
 fn the_source_tree_keeps_its_shape() {
@@ -103,6 +109,13 @@ fn the_checks_find_what_they_look_for() {
                 .to_owned(),
         ),
         ("big.rs", "\n".repeat(MAX_FILE_LINES + 1)),
+        (
+            "writer.rs",
+            "fn f() {\n    let _ = std::fs::write(\"a\", \"b\");\n    \
+             let _ = std::fs::OpenOptions::new();\n    let _ = File::create(\"x\");\n}\n\
+             #[cfg(test)]\nmod tests {\n    fn t() { let _ = std::fs::write(\"a\", \"b\"); }\n}\n"
+                .to_owned(),
+        ),
     ]);
     let report = check(&files, &[]).to_string();
     for expected in [
@@ -122,6 +135,9 @@ fn the_checks_find_what_they_look_for() {
         "src/noisy.rs:7: io::stdout",
         "src/noisy.rs:8: std::env",
         &format!("src/big.rs: {} lines", MAX_FILE_LINES + 1),
+        "src/writer.rs:2: fs::write",
+        "src/writer.rs:3: OpenOptions",
+        "src/writer.rs:4: File::create",
     ] {
         assert!(report.contains(expected), "{expected:?} not in:\n{report}");
     }
@@ -131,6 +147,7 @@ fn the_checks_find_what_they_look_for() {
         "long_test",
         "quiet/mod.rs:1",
         "quiet/mod.rs: ",
+        "src/writer.rs:9",
     ] {
         assert!(!report.contains(unexpected), "{unexpected:?} in:\n{report}");
     }
@@ -235,6 +252,7 @@ struct Findings {
     long_files: Vec<String>,
     long_fns: Vec<String>,
     process: Vec<String>,
+    writes: Vec<String>,
     stale: Vec<String>,
 }
 
@@ -244,6 +262,7 @@ impl Findings {
             && self.long_files.is_empty()
             && self.long_fns.is_empty()
             && self.process.is_empty()
+            && self.writes.is_empty()
             && self.stale.is_empty()
     }
 }
@@ -264,6 +283,11 @@ impl std::fmt::Display for Findings {
                 "the process's environment or streams touched outside src/env/mod.rs and \
                  src/main.rs (go through crate::env)",
                 &self.process,
+            ),
+            (
+                "files opened for writing outside src/output/files.rs and \
+                 src/config/workspace.rs (write through output::files: it redacts)",
+                &self.writes,
             ),
             (
                 "allowlist entries no longer needed (remove them from ALLOWED)",
@@ -306,6 +330,11 @@ fn check(files: &BTreeMap<String, String>, allowed: &[(&str, Limit)]) -> Finding
         }
         if crate_tree.test_only.contains(path) {
             continue;
+        }
+        if !FILE_WRITERS.contains(&path.as_str()) {
+            for (line, what) in file_writes(&production(&tokens)) {
+                findings.writes.push(format!("src/{path}:{line}: {what}"));
+            }
         }
         let lines = text.lines().count();
         if lines > MAX_FILE_LINES {
@@ -600,6 +629,25 @@ fn process_touches(path: &str, t: &[Token]) -> Vec<(usize, String)> {
             found.extend(process_path(&segments).map(|w| (tok.line, w)));
         }
         i += 1;
+    }
+    found
+}
+
+/// Where production code opens a file to write it: `OpenOptions`, `fs::write`, `File::create`.
+fn file_writes(t: &[Token]) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    for (i, tok) in t.iter().enumerate() {
+        let next = |k: usize| t.get(i + k).map(|t| t.text.as_str());
+        if tok.is("OpenOptions") {
+            found.push((tok.line, "OpenOptions".to_owned()));
+        } else if (tok.is("fs") && next(1) == Some("::") && next(2) == Some("write"))
+            || (tok.is("File") && next(1) == Some("::") && next(2) == Some("create"))
+        {
+            found.push((
+                tok.line,
+                format!("{}::{}", tok.text, next(2).unwrap_or_default()),
+            ));
+        }
     }
     found
 }

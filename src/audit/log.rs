@@ -9,6 +9,7 @@ use super::record::{Record, RunBinding};
 use super::rotation::RotationRecord;
 use crate::config::workspace::LogFile;
 use crate::config::Config;
+use crate::output::redact::Redacted;
 
 /// The largest audit log read back. Larger logs are not read (a re-run then writes every
 /// changed secret again): a record is a few hundred bytes, so this holds tens of thousands.
@@ -70,7 +71,7 @@ impl AuditLog {
             text.push_str(&line);
             text.push('\n');
         }
-        self.file.append(text.as_bytes())
+        self.file.append(&Redacted::new(&text))
     }
 }
 
@@ -82,6 +83,6 @@ impl AuditLog {
             source: e.into(),
         })?;
         line.push('\n');
-        self.file.append(line.as_bytes())
+        self.file.append(&Redacted::new(&line))
     }
 }

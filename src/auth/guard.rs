@@ -126,6 +126,14 @@ thread_local! {
     static LEFT: RefCell<Vec<Arc<Client>>> = const { RefCell::new(Vec::new()) };
     /// How many mints of this thread's run are in flight.
     static MINTING: watch::Sender<usize> = watch::Sender::new(0);
+    /// Whether a token left behind could not be revoked as a runtime shut down.
+    static FAILED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether a token left behind by this thread's run could not be revoked ([`Runtime`]'s drop
+/// said why on standard error).
+pub fn revocation_failed() -> bool {
+    FAILED.try_with(std::cell::Cell::get).unwrap_or(false)
 }
 
 /// Changes this thread's count of mints in flight (nothing once the thread is ending).
@@ -285,6 +293,7 @@ impl Drop for Runtime {
         // `block_on` may not run inside a runtime's context; nothing here is then.
         if any_left_behind() && tokio::runtime::Handle::try_current().is_err() {
             if let Err(e) = self.0.block_on(revoke_left_behind()) {
+                let _ = FAILED.try_with(|f| f.set(true));
                 let mut r = crate::output::reporter::Reporter::stdio(
                     crate::output::reporter::Mode::Human { color: false },
                 );

@@ -2,7 +2,6 @@
 //! definitions, so they can never disagree with `--help`. The release archives carry both; a
 //! `cargo install` user generates them with these commands.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
@@ -117,14 +116,17 @@ pub fn run_man(args: ManArgs, command: clap::Command) -> Result<(), Error> {
     }
 }
 
+/// Standard output through the output layer (redacted like everything else); a closed pipe
+/// (`| head`) is the reader's choice, not a failure worth a message.
 fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
-    let mut out = crate::env::Writer(crate::env::Which::Out);
-    match out.write_all(bytes).and_then(|()| out.flush()) {
-        Ok(()) => Ok(()),
-        // A closed pipe (`| head`) is the reader's choice, not a failure worth a message.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Error::Reported),
-        Err(e) => Err(Error::failed(CompletionsError::Stdout(e))),
-    }
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        Error::failed(CompletionsError::Stdout(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            e,
+        )))
+    })?;
+    crate::output::sink::write(crate::env::Which::Out, text);
+    Ok(())
 }
 
 #[cfg(test)]

@@ -167,24 +167,14 @@ impl Rerun {
 
 /// Writes the remaining repositories next to where the person is, never over an existing file.
 fn write_remaining(text: &str) -> std::io::Result<PathBuf> {
-    use std::io::Write;
     for i in 1..100 {
         let path = PathBuf::from(if i == 1 {
             "secret-refresh-remaining.txt".to_owned()
         } else {
             format!("secret-refresh-remaining-{i}.txt")
         });
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
-            Ok(mut f) => {
-                f.write_all(text.as_bytes())?;
-                return Ok(path);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
+        if crate::output::files::create_new(&path, text)? {
+            return Ok(path);
         }
     }
     Err(std::io::Error::other(

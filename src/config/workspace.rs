@@ -373,9 +373,10 @@ impl LogFile {
         Ok(Some(bytes))
     }
 
-    /// Appends `bytes`, creating the file (and its directories) inside the workspace when
-    /// needed.
-    pub fn append(&self, bytes: &[u8]) -> Result<(), LogError> {
+    /// Appends `text` (redacted: nothing reaches the log otherwise), creating the file (and its
+    /// directories) inside the workspace when needed.
+    pub fn append(&self, text: &crate::output::redact::Redacted) -> Result<(), LogError> {
+        let bytes = text.as_bytes();
         let io = |source| LogError::Io {
             path: self.path.clone(),
             source,

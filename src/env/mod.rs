@@ -21,6 +21,7 @@ use std::io::{self, IsTerminal, Write};
 
 use zeroize::Zeroizing;
 
+use crate::output::redact::{Known, Redacted};
 use crate::secret::SecretValue;
 
 /// Environment variables. Values may be tokens: they are zeroized on drop and never shown by
@@ -115,8 +116,6 @@ struct Bound {
     env: Env,
     out: Box<dyn Stream>,
     err: Box<dyn Stream>,
-    /// The secrets this run registered for redaction ([`crate::output::redact::know`]).
-    known: Vec<SecretValue>,
 }
 
 thread_local! {
@@ -125,25 +124,25 @@ thread_local! {
 
 /// While it lives, this thread's run sees `env` and writes to `out` and `err`. Dropped, the
 /// thread goes back to what it saw before.
+/// The run also begins knowing no secret ([`crate::output::redact::begin_run`]) and forgets what
+/// it knew when it ends.
 pub struct Scope {
     previous: Option<Bound>,
+    known: Option<Known>,
 }
 
 impl Scope {
     pub fn bind(env: Env, out: Box<dyn Stream>, err: Box<dyn Stream>) -> Scope {
-        let bound = Bound {
-            env,
-            out,
-            err,
-            known: Vec::new(),
-        };
+        let bound = Bound { env, out, err };
         let previous = CURRENT.with(|c| c.try_borrow_mut().ok().and_then(|mut c| c.replace(bound)));
-        Scope { previous }
+        let known = crate::output::redact::begin_run();
+        Scope { previous, known }
     }
 }
 
 impl Drop for Scope {
     fn drop(&mut self) {
+        crate::output::redact::end_run(self.known.take());
         let previous = self.previous.take();
         let ended = CURRENT.with(|c| {
             c.try_borrow_mut()
@@ -204,9 +203,11 @@ pub fn for_child() -> Vec<(OsString, OsString)> {
     .unwrap_or_else(|| std::env::vars_os().collect())
 }
 
-/// Writes `bytes` to standard output or error, and flushes. A closed pipe is not an error
-/// worth reporting: output is best effort.
-pub(crate) fn write(which: Which, bytes: &[u8]) {
+/// Writes `text` to standard output or error, and flushes: only redacted text
+/// ([`Redacted`]), so nothing reaches either stream without the redaction. A closed pipe is not
+/// an error worth reporting: output is best effort.
+pub(crate) fn write(which: Which, text: &Redacted) {
+    let bytes = text.as_bytes();
     let written = with_bound(|b| {
         let s = match which {
             Which::Out => &mut b.out,
@@ -233,25 +234,6 @@ pub fn is_terminal(which: Which) -> bool {
         Which::Out => IsTerminal::is_terminal(&io::stdout()),
         Which::Err => IsTerminal::is_terminal(&io::stderr()),
     })
-}
-
-/// Runs `f` on the secrets known to this thread's run (`None` outside a run).
-pub(crate) fn with_known<R>(f: impl FnOnce(&mut Vec<SecretValue>) -> R) -> Option<R> {
-    with_bound(|b| f(&mut b.known))
-}
-
-/// A writer to standard output or error as the bound run sees it.
-pub struct Writer(pub Which);
-
-impl Write for Writer {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        write(self.0, buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
 }
 
 #[cfg(test)]
@@ -291,12 +273,12 @@ mod tests {
                     Box::new(Buf::default()),
                 );
                 assert!(var("SR_TEST_A").is_none());
-                write(Which::Out, b"inner");
+                write(Which::Out, &Redacted::new("inner"));
                 assert_eq!(&*inner.0.lock().expect("lock"), b"inner");
             }
             assert_eq!(var("SR_TEST_A").as_deref(), Some("1"));
-            write(Which::Out, b"out");
-            write(Which::Err, b"err");
+            write(Which::Out, &Redacted::new("out"));
+            write(Which::Err, &Redacted::new("err"));
             assert!(!is_terminal(Which::Out));
         }
         assert_eq!(&*out.0.lock().expect("lock"), b"out");

@@ -36,14 +36,28 @@ impl Answer {
         })
     }
 
-    /// GitHub's `message` field, if the body is a JSON error.
+    /// GitHub's `message` field, if the body is a JSON error: redacted, then cut to
+    /// [`MAX_MESSAGE_CHARS`] (in that order: a message cut first could keep the start of a token
+    /// without enough of it to be recognised).
     pub fn message(&self) -> Option<String> {
         serde_json::from_slice::<serde_json::Value>(&self.body)
             .ok()?
             .get("message")?
             .as_str()
-            .map(|s| s.chars().take(300).collect())
+            .map(|s| cut(s, MAX_MESSAGE_CHARS))
     }
+}
+
+/// The most of GitHub's `message` that is kept.
+pub(crate) const MAX_MESSAGE_CHARS: usize = 300;
+
+/// `text` redacted, then cut to `max` characters: every text from a server that is cut is cut
+/// here, after its redaction.
+pub(crate) fn cut(text: &str, max: usize) -> String {
+    crate::output::redact::redact(text)
+        .chars()
+        .take(max)
+        .collect()
 }
 
 /// What was wrong with a JSON answer, without any of its text: serde_json's own messages quote

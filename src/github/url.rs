@@ -57,7 +57,7 @@ impl ApiUrl {
             }
             other => {
                 return Err(UrlError::Scheme {
-                    scheme: other.chars().take(20).collect(),
+                    scheme: super::answer::cut(other, 20),
                 })
             }
         }

@@ -1,8 +1,12 @@
 //! The files the runner gives a step: `$GITHUB_OUTPUT` ([`write_outputs`], and
 //! [`parse_outputs`] to read one back as the runner does) and `$GITHUB_STEP_SUMMARY`
-//! ([`append`], under [`MAX_SUMMARY_BYTES`]).
+//! ([`append`], under [`MAX_SUMMARY_BYTES`]); and a file written next to a person
+//! ([`create_new`]). Each writes only [`Redacted`] text: redaction is the last step before the
+//! bytes reach the file.
 
 use std::io::{self, Write};
+
+use super::redact::Redacted;
 
 /// GitHub drops a step summary over 1 MiB; ours stays under this.
 pub const MAX_SUMMARY_BYTES: usize = 1000 * 1024;
@@ -21,13 +25,30 @@ pub fn write_outputs(path: &std::path::Path, outputs: &[(&str, String)]) -> io::
     append(path, &text)
 }
 
-/// Appends to a file the runner gave us (`$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY`).
+/// Appends `text`, redacted, to a file the runner gave us (`$GITHUB_OUTPUT`,
+/// `$GITHUB_STEP_SUMMARY`).
 pub fn append(path: &std::path::Path, text: &str) -> io::Result<()> {
+    let text = Redacted::new(text);
     let mut f = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)?;
     f.write_all(text.as_bytes())
+}
+
+/// Writes `text`, redacted, into a new file at `path`; `false` when the file already exists
+/// (it is never overwritten).
+pub fn create_new(path: &std::path::Path, text: &str) -> io::Result<bool> {
+    let text = Redacted::new(text);
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+    {
+        Ok(mut f) => f.write_all(text.as_bytes()).map(|()| true),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// Parses a `$GITHUB_OUTPUT` file as the runner does (both `name=value` and heredoc forms).

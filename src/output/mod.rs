@@ -19,7 +19,9 @@
 
 pub mod escape;
 pub mod files;
+pub mod matcher;
 pub mod progress_bar;
 pub mod redact;
 pub mod reporter;
+pub mod sink;
 pub mod words;

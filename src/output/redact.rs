@@ -5,6 +5,10 @@
 //!
 //! Every text that leaves through the output layer is redacted here first, in every mode.
 
+use std::cell::{Cell, RefCell};
+use std::sync::{Arc, Mutex};
+
+use super::matcher::{Matcher, Work};
 use crate::secret::SecretValue;
 
 /// Strings shorter than this (in characters, once trimmed) are never registered as a mask nor
@@ -70,17 +74,74 @@ pub fn token_parts(token: &str) -> Vec<&str> {
     parts
 }
 
-/// Every secret known outside a run ([`crate::env::Scope`]), for redaction; a run keeps its own.
-static KNOWN: std::sync::Mutex<Vec<SecretValue>> = std::sync::Mutex::new(Vec::new());
+/// The secrets a run knows, and the [`Matcher`] built for them (kept until the set changes).
+#[derive(Default)]
+pub struct Known {
+    values: Vec<SecretValue>,
+    matcher: Option<Arc<Matcher>>,
+}
+
+impl Known {
+    fn add(&mut self, value: &SecretValue) {
+        if !self.values.iter().any(|k| k.ct_eq(value)) {
+            self.values.push(value.clone());
+            self.matcher = None;
+        }
+    }
+
+    /// The matcher for the current set: built once per set, on the first redaction after a
+    /// change.
+    fn matcher(&mut self) -> Arc<Matcher> {
+        if let Some(m) = &self.matcher {
+            return m.clone();
+        }
+        BUILDS.with(|b| b.set(b.get() + 1));
+        let m = Arc::new(Matcher::build(
+            self.values.iter().flat_map(|k| mask_parts(k.expose())),
+        ));
+        self.matcher = Some(m.clone());
+        m
+    }
+}
+
+thread_local! {
+    /// The secrets of the run bound to this thread ([`crate::env::Scope`]: a run lives on one
+    /// thread), `None` outside a run.
+    static RUN: RefCell<Option<Known>> = const { RefCell::new(None) };
+    /// How many matchers this thread built (the linearity check counts them).
+    static BUILDS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Every secret known outside a run, for redaction; a run keeps its own.
+static PROCESS: Mutex<Option<Known>> = Mutex::new(None);
+
+/// A run begins on this thread: it knows no secret yet. Returns what the thread knew before,
+/// for [`end_run`] (runs nest in tests).
+pub(crate) fn begin_run() -> Option<Known> {
+    RUN.with(|r| r.replace(Some(Known::default())))
+}
+
+/// The run on this thread ended: its secrets are forgotten, the earlier ones known again.
+pub(crate) fn end_run(previous: Option<Known>) {
+    RUN.with(|r| *r.borrow_mut() = previous);
+}
 
 /// Runs `f` on the secrets the current run knows (outside a run, the process's).
-fn with_known<R>(f: impl FnOnce(&mut Vec<SecretValue>) -> R) -> Option<R> {
+fn with_known<R>(f: impl FnOnce(&mut Known) -> R) -> Option<R> {
     let mut f = Some(f);
-    if let Some(r) = crate::env::with_known(|k| f.take().map(|f| f(k))) {
-        return r;
+    let in_run = RUN.with(|r| {
+        let mut r = r.try_borrow_mut().ok()?;
+        let known = r.as_mut()?;
+        f.take().map(|f| f(known))
+    });
+    if in_run.is_some() {
+        return in_run;
     }
     let f = f.take()?;
-    KNOWN.lock().ok().map(|mut k| f(&mut k))
+    // A panic elsewhere (a bug, caught at the top) must not turn redaction off: a poisoned
+    // lock still holds every secret.
+    let mut known = PROCESS.lock().unwrap_or_else(|e| e.into_inner());
+    Some(f(known.get_or_insert_with(Known::default)))
 }
 
 /// Registers a secret for redaction in everything printed from now on, in every mode.
@@ -88,11 +149,7 @@ pub fn know(value: &SecretValue) {
     if mask_parts(value.expose()).is_empty() {
         return;
     }
-    with_known(|known| {
-        if !known.iter().any(|k| k.ct_eq(value)) {
-            known.push(value.clone());
-        }
-    });
+    with_known(|known| known.add(value));
 }
 
 /// [`know`] for a token: the whole, and each long dot-separated part on its own
@@ -105,64 +162,50 @@ pub fn know_token(token: &SecretValue) {
     }
 }
 
-/// Replaces every known secret (and each maskable line of one) in `text` with `***`.
+/// Replaces every known secret in `text` with `***`: each value and each maskable line of one,
+/// in every form a server may echo it in (JSON-escaped, URL-encoded, base64 at any alignment),
+/// and any run of [`FRAGMENT`](super::matcher::FRAGMENT) bytes or more of any of those forms ([`Matcher`]). Linear in the
+/// length of `text`; the matcher is built once per set of known secrets.
+///
+/// Redact before cutting: a text cut first can keep a token's first characters without the
+/// rest that would let them be recognised.
 pub fn redact(text: &str) -> String {
-    with_known(|known| {
-        let mut out = text.to_owned();
-        let mut parts: Vec<&str> = known.iter().flat_map(|k| mask_parts(k.expose())).collect();
-        // Longest first, so a line of a value never splits the whole value.
-        parts.sort_by_key(|p| std::cmp::Reverse(p.len()));
-        for p in parts {
-            if out.contains(p) {
-                out = out.replace(p, "***");
-            }
-        }
-        redact_fragments(&out, known)
-    })
-    .unwrap_or_else(|| text.to_owned())
+    let Some(matcher) = with_known(Known::matcher) else {
+        return text.to_owned();
+    };
+    matcher.redact(text, &mut Work::default())
 }
 
-/// The shortest run of a known secret that is redacted on its own: a server may echo part of a
-/// credential (the signature of the App's JWT, a cut token), not the whole of it.
-const FRAGMENT: usize = 32;
-/// Secrets longer than this are redacted whole and by line only (values up to 48 KB).
-const MAX_FRAGMENTED: usize = 4096;
+/// `text` once redacted ([`redact`]): the only thing a sink accepts. Standard output and
+/// error ([`crate::env::write`]), the runner's files, the audit log and the records take a
+/// `Redacted`, and only this module makes one: nothing reaches them unredacted.
+pub struct Redacted(String);
 
-/// Replaces every run of `text` made of [`FRAGMENT`]-byte pieces of a known secret with `***`.
-fn redact_fragments(text: &str, known: &[SecretValue]) -> String {
-    let windows: std::collections::HashSet<&[u8]> = known
-        .iter()
-        .map(|k| k.expose().as_bytes())
-        .filter(|k| k.len() >= FRAGMENT && k.len() <= MAX_FRAGMENTED)
-        .flat_map(|k| k.windows(FRAGMENT))
-        .collect();
-    let bytes = text.as_bytes();
-    if windows.is_empty() || bytes.len() < FRAGMENT {
-        return text.to_owned();
+impl Redacted {
+    /// `text`, redacted.
+    pub fn new(text: &str) -> Redacted {
+        Redacted(redact(text))
     }
-    let mut covered = vec![false; bytes.len()];
-    for (i, w) in bytes.windows(FRAGMENT).enumerate() {
-        if windows.contains(w) && text.is_char_boundary(i) && text.is_char_boundary(i + FRAGMENT) {
-            for c in covered.iter_mut().skip(i).take(FRAGMENT) {
-                *c = true;
-            }
-        }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while let Some(rest) = text.get(i..) {
-        let Some(ch) = rest.chars().next() else { break };
-        if covered.get(i).copied().unwrap_or(false) {
-            while covered.get(i).copied().unwrap_or(false) {
-                i += 1;
-            }
-            out.push_str("***");
-        } else {
-            out.push(ch);
-            i += ch.len_utf8();
-        }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
     }
-    out
+
+    /// The one line not redacted: the runner's `::add-mask::` command, which registers a value
+    /// with the runner's masker and must carry it (`escaped` as workflow-command data).
+    pub(super) fn mask_command(escaped: &str) -> Redacted {
+        Redacted(format!("::add-mask::{escaped}\n"))
+    }
+}
+
+/// Matchers this thread built so far (the linearity test counts them).
+#[cfg(test)]
+pub(crate) fn builds() -> usize {
+    BUILDS.with(Cell::get)
 }
 
 #[cfg(test)]
@@ -171,20 +214,100 @@ mod tests {
 
     #[test]
     fn a_run_of_a_known_credential_is_redacted_even_cut() {
+        let previous = begin_run();
         let jwt = SecretValue::from(
             "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiIxIn0.Zm9vYmFyYmF6cXV4MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG1ub3BxcnN0",
         );
-        let known = [jwt];
-        let sig = &known[0].expose()[37..90];
+        know(&jwt);
+        let sig = &jwt.expose()[37..90];
         let text = format!("Bad credentials {sig} – retry");
-        assert_eq!(
-            redact_fragments(&text, &known),
-            "Bad credentials *** – retry"
+        assert_eq!(redact(&text), "Bad credentials *** – retry");
+        assert_eq!(redact("short eyJhbGciOiJ"), "short eyJhbGciOiJ");
+        end_run(previous);
+    }
+
+    /// A pseudo-random token-like value (no test depends on chance: a fixed generator).
+    fn value(i: u64) -> String {
+        let mut x = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03;
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        let mut s = format!("v{i}_");
+        for _ in 0..28 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            s.push(char::from(alphabet[(x % 62) as usize]));
+        }
+        s
+    }
+
+    /// A summary of 1,200 rows, each echoing one value in one of the forms a server uses.
+    fn summary(values: &[String], repeat: usize) -> String {
+        use base64::Engine as _;
+        let mut text = String::new();
+        for _ in 0..repeat {
+            for (i, v) in values.iter().enumerate() {
+                let echoed = match i % 4 {
+                    0 => v.clone(),
+                    1 => base64::engine::general_purpose::STANDARD.encode(format!("x{v}")),
+                    2 => format!("%22{v}%22"),
+                    _ => v[..v.len() / 2 + 1].to_owned(),
+                };
+                text.push_str(&format!(
+                    "| `SECRET_{i}` | `acme/service-{i}` | failed: GitHub said ({echoed}) |\n"
+                ));
+            }
+        }
+        text
+    }
+
+    /// 1,200 known values and a summary that echoes each: the matcher is built once for the set,
+    /// the work (bytes visited and matches handled) stays within a constant of the text's
+    /// length whatever the number of values, and doubling the text doubles it. No timing: the
+    /// work is counted.
+    #[test]
+    fn redaction_is_linear_and_built_once_per_set_of_secrets() {
+        let previous = begin_run();
+        let values: Vec<String> = (0..1200).map(value).collect();
+        for v in &values {
+            know(&SecretValue::from(v.as_str()));
+        }
+        let builds_before = builds();
+        let matcher = with_known(Known::matcher).expect("a run");
+        let (one, two) = (summary(&values, 1), summary(&values, 2));
+        let (mut w1, mut w2) = (Work::default(), Work::default());
+        let redacted = matcher.redact(&one, &mut w1);
+        matcher.redact(&two, &mut w2);
+        for _ in 0..20 {
+            redact("an ordinary line");
+        }
+        assert_eq!(builds() - builds_before, 1, "one matcher for the set");
+        assert!(
+            w1.steps <= 5 * one.len(),
+            "{} steps for {} bytes",
+            w1.steps,
+            one.len()
         );
-        assert_eq!(
-            redact_fragments("short eyJhbGciOiJ", &known),
-            "short eyJhbGciOiJ"
+        assert!(
+            w2.steps <= 2 * w1.steps + 16,
+            "{} then {}",
+            w1.steps,
+            w2.steps
         );
+        for v in &values {
+            assert!(!redacted.contains(&v[..16]), "{v} survived");
+        }
+        assert_eq!(
+            redacted.matches("***").count(),
+            1200,
+            "{}",
+            &redacted[..400]
+        );
+        // A new secret: one more build, then none.
+        know(&SecretValue::from("one-more-secret-value"));
+        redact("x");
+        redact("y");
+        assert_eq!(builds() - builds_before, 2);
+        end_run(previous);
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! The [`Reporter`]: what the tool says to people and to the runner. In action mode, workflow
 //! commands on standard output (masks first, then annotations); at a terminal or in a pipe,
 //! plain lines, diagnostics on standard error. Also [`print`], for the commands' tables. Every
-//! text goes through [`clean`] first.
+//! text goes through [`clean`] first, and leaves through a [`Sink`], which redacts it last.
 
 use std::io::Write;
 
 use super::escape::{clean, escape_data, escape_property};
 use super::redact::{know, mask_parts, token_parts};
+use super::sink::Sink;
 use crate::secret::SecretValue;
 
 /// How output is written.
@@ -20,8 +21,8 @@ pub enum Mode {
 
 pub struct Reporter {
     mode: Mode,
-    out: Box<dyn Write + Send>,
-    err: Box<dyn Write + Send>,
+    out: Sink,
+    err: Sink,
     /// Whether anything other than a mask was printed yet (masks must come first).
     printed: bool,
 }
@@ -30,19 +31,20 @@ impl Reporter {
     pub fn new(mode: Mode, out: Box<dyn Write + Send>, err: Box<dyn Write + Send>) -> Self {
         Self {
             mode,
-            out,
-            err,
+            out: Sink::writer(out),
+            err: Sink::writer(err),
             printed: false,
         }
     }
 
     pub fn stdio(mode: Mode) -> Self {
-        use crate::env::{Which, Writer};
-        Self::new(
+        use crate::env::Which;
+        Self {
             mode,
-            Box::new(Writer(Which::Out)),
-            Box::new(Writer(Which::Err)),
-        )
+            out: Sink::std(Which::Out),
+            err: Sink::std(Which::Err),
+            printed: false,
+        }
     }
 
     pub fn mode(&self) -> Mode {
@@ -64,9 +66,8 @@ impl Reporter {
         }
         debug_assert!(!self.printed, "a mask was registered after other output");
         for part in mask_parts(value.expose()) {
-            let _ = writeln!(self.out, "::add-mask::{}", escape_data(part));
+            self.out.put_mask(part);
         }
-        let _ = self.out.flush();
     }
 
     /// [`Reporter::mask`] for a token: the whole, then each long dot-separated part of it on its
@@ -93,7 +94,7 @@ impl Reporter {
     /// An informational line (stdout).
     pub fn info(&mut self, line: &str) {
         self.printed = true;
-        let _ = writeln!(self.out, "{}", clean(line, false));
+        self.out.put(&format!("{}\n", clean(line, false)));
     }
 
     /// Whether colour codes are written (a terminal, without `NO_COLOR`).
@@ -124,7 +125,8 @@ impl Reporter {
                 } else {
                     format!(" title={}", escape_property(&clean(title, false)))
                 };
-                let _ = writeln!(self.out, "::{level}{props}::{}", escape_data(&message));
+                self.out
+                    .put(&format!("::{level}{props}::{}\n", escape_data(&message)));
             }
             Mode::Human { color } => {
                 let label = match (level, color) {
@@ -134,7 +136,7 @@ impl Reporter {
                     ("notice", false) => "note",
                     (l, _) => l,
                 };
-                let _ = writeln!(self.err, "{label}: {message}");
+                self.err.put(&format!("{label}: {message}\n"));
             }
         }
     }
@@ -143,26 +145,24 @@ impl Reporter {
     pub fn raw(&mut self, text: &str) {
         self.printed = true;
         let colour = self.colour();
-        let _ = self.out.write_all(clean(text, colour).as_bytes());
-        let _ = self.out.flush();
+        self.out.put(&clean(text, colour));
     }
 
     /// Text for standard error as it is (progress, prompts).
     pub fn raw_err(&mut self, text: &str) {
         let colour = self.colour();
-        let _ = self.err.write_all(clean(text, colour).as_bytes());
-        let _ = self.err.flush();
+        self.err.put(&clean(text, colour));
     }
 
     pub fn flush(&mut self) {
-        let _ = self.out.flush();
-        let _ = self.err.flush();
+        self.out.flush();
+        self.err.flush();
     }
 }
 
 /// Writes text to standard output through the output layer (tables, JSON, reports).
 pub fn print(text: &str, colour: bool) {
-    crate::env::write(crate::env::Which::Out, clean(text, colour).as_bytes());
+    super::sink::write(crate::env::Which::Out, &clean(text, colour));
 }
 
 #[cfg(test)]

@@ -152,3 +152,49 @@ fn a_revocation_github_refuses_is_said_and_fails_the_step() {
     let ran = ran.value(&minted[0].0.token);
     ran.assert_no_leak();
 }
+
+/// Issue 22: a panic inside a command (a bug) still revokes every token the run minted, and
+/// says what happened. The panic is injected right after the mint (feature `fault-injection`,
+/// `SECRET_REFRESH_PANIC_AT`; a release build has no such knob), in process and in the binary
+/// (whose release build unwinds: `panic = "unwind"`, so every guard runs on the way out).
+#[test]
+fn a_panic_inside_a_command_still_revokes_every_minted_token() {
+    for binary in [false, true] {
+        let api = app_fake();
+        let mut s = step(&api).env("SECRET_REFRESH_PANIC_AT", "after-mint");
+        if binary {
+            s = s.wrap(&["env"]);
+        }
+        let ran = s.run();
+        let minted = api.minted_tokens();
+        assert_eq!(minted.len(), 1, "binary {binary}: {}", ran.screen());
+        assert!(
+            minted.iter().all(|(_, revoked)| *revoked),
+            "binary {binary}: a minted token outlived the panic: {}",
+            ran.screen()
+        );
+        assert_eq!(ran.code, 1, "binary {binary}: {}", ran.screen());
+        assert!(
+            ran.stdout.contains("stopped on an internal error")
+                && ran
+                    .stdout
+                    .contains("every installation token it minted was revoked"),
+            "binary {binary}: {}",
+            ran.screen()
+        );
+        assert!(ran.summary.contains("internal error"), "{}", ran.summary);
+        assert_eq!(
+            api.count("PUT", "/secrets/"),
+            0,
+            "nothing written after the panic"
+        );
+        if binary {
+            assert!(
+                ran.stderr.contains("internal error at ") && ran.stderr.contains("injected panic"),
+                "the hook said where: {}",
+                ran.stderr
+            );
+        }
+        ran.assert_no_leak();
+    }
+}

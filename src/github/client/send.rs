@@ -251,7 +251,7 @@ fn transport_cause(e: &octocrab::Error) -> String {
         cause = s.to_string();
         source = s.source();
     }
-    cause.chars().take(200).collect()
+    crate::github::answer::cut(&cause, 200)
 }
 
 mod body {
@@ -274,7 +274,10 @@ mod body {
         match Limited::new(body, limit).collect().await {
             Ok(b) => Ok(b.to_bytes().to_vec()),
             Err(e) if e.is::<LengthLimitError>() => Err(Collect::TooLarge),
-            Err(e) => Err(Collect::Cut(e.to_string().chars().take(200).collect())),
+            Err(e) => Err(Collect::Cut(crate::github::answer::cut(
+                &e.to_string(),
+                200,
+            ))),
         }
     }
 }

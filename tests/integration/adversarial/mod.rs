@@ -11,12 +11,15 @@
 //!   endless bodies, bad headers, overflowing waits, panics).
 //! - `output`: strings from the server that try to become workflow commands or HTML, and error
 //!   bodies that echo credentials.
+//! - `echo`: a server that echoes every token and value it was sent, in every encoding and cut:
+//!   no sink (stdout, stderr, outputs, summary, audit log, records) holds any form of them.
 //! - `ledger`: forged or stale audit records in the workspace.
 //! - `keys`: low-order and malformed public keys.
 //! - `credentials`: where the CLI looks for a token, and where that token may be sent.
 //! - `hostile`: a tiny server answering whatever a scenario says (no GitHub would).
 
 mod credentials;
+mod echo;
 mod hostile;
 mod inputs;
 mod keys;
