@@ -26,7 +26,7 @@ pub struct PublicKey {
 
 #[derive(Deserialize)]
 pub(super) struct PublicKeyDoc {
-    key_id: String,
+    key_id: super::wire::KeyId,
     key: String,
 }
 
@@ -45,7 +45,7 @@ pub async fn public_key(client: &Client, target: &Target) -> Result<PublicKey, A
     }
     let doc: PublicKeyDoc = answer.json()?;
     Ok(PublicKey {
-        key_id: doc.key_id,
+        key_id: doc.key_id.into_string(),
         key_base64: doc.key,
     })
 }
@@ -168,7 +168,8 @@ pub(super) fn http_date(headers: &http::HeaderMap) -> Option<time::OffsetDateTim
 
 #[derive(Deserialize)]
 struct AppDoc {
-    id: u64,
+    /// Ids are never 0: an answer holding 0 is refused.
+    id: std::num::NonZeroU64,
     #[serde(default)]
     slug: String,
     #[serde(default)]
@@ -187,7 +188,7 @@ pub struct AppInfo {
 pub async fn app(jwt: &Client) -> Result<AppInfo, ApiError> {
     let doc: AppDoc = ok(jwt.get(routes::APP).await?)?.json()?;
     Ok(AppInfo {
-        id: doc.id,
+        id: doc.id.get(),
         slug: doc.slug,
         name: doc.name,
     })
@@ -195,7 +196,7 @@ pub async fn app(jwt: &Client) -> Result<AppInfo, ApiError> {
 
 #[derive(Deserialize)]
 struct InstallationDoc {
-    id: u64,
+    id: std::num::NonZeroU64,
     account: Option<AccountDoc>,
     #[serde(default)]
     permissions: BTreeMap<String, String>,
@@ -236,11 +237,26 @@ impl InstallationOf<'_> {
 /// An installation of the app the JWT signs for (`GET …/installation`).
 pub async fn installation(jwt: &Client, of: InstallationOf<'_>) -> Result<Installation, ApiError> {
     let doc: InstallationDoc = ok(jwt.get(&of.path()).await?)?.json()?;
+    // What the tool acts on and shows is checked for its shape: a permission is a name of
+    // `a-z` and `_` granted `read`, `write` or `admin` (anything else is left out, as not
+    // granted); the selection is `all` or `selected`, else unknown.
+    let permissions = doc
+        .permissions
+        .into_iter()
+        .filter(|(name, level)| {
+            !name.is_empty()
+                && name.len() <= 64
+                && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+                && matches!(level.as_str(), "read" | "write" | "admin")
+        })
+        .collect();
     Ok(Installation {
-        id: doc.id,
+        id: doc.id.get(),
         account: doc.account.map(|a| a.login.into_string()),
-        permissions: doc.permissions,
-        repository_selection: doc.repository_selection,
+        permissions,
+        repository_selection: doc
+            .repository_selection
+            .filter(|s| matches!(s.as_str(), "all" | "selected")),
     })
 }
 
@@ -269,10 +285,12 @@ pub async fn create_installation_token(
         .as_ref()
         .and_then(|v| v.get("token").and_then(|t| t.as_str()).map(str::to_owned))
         .map(SecretValue::new);
+    // Kept only when it is a date (re-written as RFC 3339, UTC): it is shown and recorded.
     let expires_at = doc.as_ref().and_then(|v| {
         v.get("expires_at")
             .and_then(|t| t.as_str())
-            .map(str::to_owned)
+            .and_then(|t| super::wire::Timestamp::try_from(t.to_owned()).ok())
+            .map(|t| t.to_string())
     });
     if let Some(mut doc) = doc {
         if let Some(serde_json::Value::String(t)) = doc.get_mut("token") {

@@ -47,7 +47,8 @@ impl std::fmt::Display for Refusal {
 
 #[derive(Deserialize)]
 struct RepoDoc {
-    id: u64,
+    /// Ids are never 0: an answer holding 0 is refused.
+    id: std::num::NonZeroU64,
     name: RepoName,
     #[serde(default)]
     archived: bool,
@@ -130,7 +131,7 @@ pub async fn repo_id(client: &Client, repo: &Repo) -> Result<u64, RepoError> {
             refusal: refusal(&answer),
         });
     }
-    Ok(answer.json::<RepoDoc>().map(|d| d.id)?)
+    Ok(answer.json::<RepoDoc>().map(|d| d.id.get())?)
 }
 
 fn refusal(answer: &Answer) -> Refusal {

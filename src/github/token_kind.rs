@@ -1,9 +1,18 @@
 //! A token's kind, judged by its documented prefix only: the one place that judges it. A token
-//! is otherwise opaque: its length and its characters say nothing (a stateless `ghs_`
-//! installation token is ~520 characters with dots and dashes), so nothing here or elsewhere
-//! judges a token by them.
+//! a person gives is otherwise opaque: its length and its characters say nothing (a stateless
+//! `ghs_` installation token is ~520 characters with dots and dashes), so nothing judges it by
+//! them. A token a *server* hands out (minted, exchanged) is checked for the shape of one
+//! ([`TokenKind::has_installation_shape`]) before it is used, masked or sent anywhere: a hostile
+//! or broken endpoint could otherwise make the run mask an ordinary word, or send any text it
+//! likes as a credential.
 
 use crate::secret::SecretValue;
+
+/// The fewest characters after `ghs_` in an installation token GitHub mints (its classic form:
+/// 36 of `[A-Za-z0-9]`).
+pub(crate) const MIN_INSTALLATION_BODY: usize = 36;
+/// The most characters accepted in a token a server hands out.
+pub(crate) const MAX_SERVER_TOKEN: usize = 4096;
 
 /// A token's kind, from the prefix GitHub documents for each format. Only the prefix is read;
 /// the rest of the token is never looked at.
@@ -45,6 +54,19 @@ impl TokenKind {
             .iter()
             .find(|(p, _)| token.starts_with(p))
             .map_or(TokenKind::Unknown, |(_, k)| *k)
+    }
+
+    /// Whether `token`, as a server handed it out, has the shape of a GitHub installation token:
+    /// `ghs_`, then at least [`MIN_INSTALLATION_BODY`] and at most [`MAX_SERVER_TOKEN`]
+    /// characters of `A–Z a–z 0–9 . _ -` (the 40-character form and the stateless one of about
+    /// 520, with dots). Surrounding whitespace is the caller's to trim first.
+    pub fn has_installation_shape(token: &SecretValue) -> bool {
+        token.expose().strip_prefix("ghs_").is_some_and(|body| {
+            (MIN_INSTALLATION_BODY..=MAX_SERVER_TOKEN).contains(&body.len())
+                && body
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        })
     }
 
     /// The documented prefix (safe to show: it says nothing secret), if the kind has one.
@@ -125,6 +147,40 @@ mod tests {
         assert_eq!(TokenKind::of(&t), TokenKind::Installation);
         assert!(TokenKind::of(&t).is_installation());
         assert!(!TokenKind::of(&t).revocable_by_credentials_api());
+    }
+
+    #[test]
+    fn an_installation_token_from_a_server_must_look_like_one() {
+        let classic = format!("ghs_{}", "A1b2C3d4E5".repeat(4));
+        let stateless = format!(
+            "ghs_123456.{}",
+            "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiIxMjM0NTYifQ-_x".repeat(11)
+        );
+        for good in [classic.as_str(), stateless.as_str()] {
+            assert!(
+                TokenKind::has_installation_shape(&SecretValue::from(good)),
+                "{good}"
+            );
+        }
+        for bad in [
+            "ghs_short",
+            "ghp_0123456789abcdefghijABCDEFGHIJ0123456789",
+            " ghs_0123456789abcdefghijABCDEFGHIJ0123456789",
+            "ghs_0123456789abcdefghijABCDEFGHIJ012345678\n9",
+            "ghs_0123456789abcdefghijABCDEFGHIJ0123456789=",
+            "ghs_0123456789abcdefghijABCDEFGHIJ012345678é",
+            "hello world, this is not a token at all, no",
+            "",
+        ] {
+            assert!(
+                !TokenKind::has_installation_shape(&SecretValue::from(bad)),
+                "{bad:?}"
+            );
+        }
+        let huge = format!("ghs_{}", "a".repeat(MAX_SERVER_TOKEN + 1));
+        assert!(!TokenKind::has_installation_shape(&SecretValue::from(
+            huge.as_str()
+        )));
     }
 
     #[test]

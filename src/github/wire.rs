@@ -75,6 +75,20 @@ checked_name!(
     is_secret_name
 );
 
+checked_name!(
+    /// A public key's id (`key_id`): letters, digits, `-` and `_`, at most 64 (GitHub's are
+    /// numbers). It goes back to GitHub in every write and into the audit record.
+    KeyId,
+    "key id",
+    is_key_id
+);
+
+fn is_key_id(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 fn is_secret_name(s: &str) -> bool {
     let mut chars = s.chars();
     chars
@@ -188,6 +202,10 @@ mod tests {
         assert!(SecretNameDoc::try_from(" X".to_owned()).is_err());
         assert!(SecretNameDoc::try_from("1X".to_owned()).is_err());
         assert!(SecretNameDoc::try_from("MY_X".to_owned()).is_ok());
+        assert!(KeyId::try_from("568250167242549743".to_owned()).is_ok());
+        for bad in ["", "k\n::add-mask::x", "k e y", &"9".repeat(65), "ké"] {
+            assert!(KeyId::try_from(bad.to_owned()).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -198,3 +198,71 @@ fn a_panic_inside_a_command_still_revokes_every_minted_token() {
         ran.assert_no_leak();
     }
 }
+
+/// GitHub's mint answer, its token string rewritten (`find` → `replace`) by a hostile endpoint.
+fn mint_answer(find: &str, replace: &str) -> Fault {
+    Fault::new(FaultKind::Hostile {
+        find: find.to_owned(),
+        replace: replace.to_owned(),
+    })
+    .on("POST", "/access_tokens")
+}
+
+/// Issue 22: a minted token with whitespace around it is trimmed, used, and revoked (it was
+/// refused for its newline, and so neither used nor revoked: left alive for the hour).
+#[test]
+fn a_minted_token_with_whitespace_around_it_is_trimmed_used_and_revoked() {
+    let api = app_fake();
+    api.inject(mint_answer("ghs_", " \n\tghs_"));
+    let ran = step(&api).run();
+    assert_eq!(ran.code, 0, "{}", ran.screen());
+    let minted = api.minted_tokens();
+    assert_eq!(minted.len(), 1);
+    let (token, revoked) = &minted[0];
+    assert!(
+        revoked,
+        "the trimmed token was not revoked: {}",
+        ran.screen()
+    );
+    ran.assert_masked(&token.token);
+    assert_eq!(api.count("PUT", "/actions/secrets/"), 2);
+    ran.value(&token.token).assert_no_leak();
+}
+
+/// Issue 22: an answer whose "token" is not an installation token (`ghs_…`) is refused before
+/// it is used, masked or sent anywhere: no request carries it, no mask registers it (a mask of
+/// an ordinary word would blank the log), and the run fails saying so.
+#[test]
+fn a_mint_answer_that_is_not_an_installation_token_is_never_used_nor_masked() {
+    let api = app_fake();
+    api.inject(mint_answer("ghs_", "notatoken_"));
+    let ran = step(&api).run();
+    let minted = api.minted_tokens();
+    assert_eq!(minted.len(), 1);
+    let sent = minted[0].0.token.replacen("ghs_", "notatoken_", 1);
+    assert_eq!(ran.code, 1, "{}", ran.screen());
+    assert!(
+        ran.stdout.contains("holds no installation token"),
+        "{}",
+        ran.screen()
+    );
+    assert!(
+        !ran.stdout
+            .lines()
+            .any(|l| l.starts_with("::add-mask::notatoken")),
+        "the answer was registered as a mask: {}",
+        ran.stdout
+    );
+    let carried = api
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.authorization
+                .as_deref()
+                .is_some_and(|a| a.contains("notatoken"))
+        })
+        .count();
+    assert_eq!(carried, 0, "the answer was sent as a credential");
+    assert_eq!(api.count("PUT", "/actions/secrets/"), 0);
+    ran.value(&sent).assert_no_leak();
+}

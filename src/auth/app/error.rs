@@ -76,6 +76,12 @@ pub enum AppAuthError {
     /// GitHub's answer to the mint held no token.
     #[error("GitHub's installation token answer had no token")]
     NoMintedToken,
+    /// GitHub's answer to the mint held something that is not an installation token (`ghs_…`).
+    #[error(
+        "GitHub's installation token answer holds no installation token (`ghs_…`): it was not \
+         used, masked or sent anywhere; if one was minted, it expires by itself within the hour"
+    )]
+    NotAnInstallationToken,
     /// The minted token cannot be sent in a header.
     #[error("{0}: it cannot be used, nor revoked (it expires by itself within the hour)")]
     UnusableToken(TokenError),

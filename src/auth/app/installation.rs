@@ -128,12 +128,20 @@ async fn request_token(
         Ok(minted) => minted,
         Err(e) => return Err(mint_failure(&e, installation, repositories, permissions)),
     };
+    // Surrounding whitespace is not part of a token: trimmed, the token is the one used and
+    // revoked (refused for its newline, it was neither).
     let token = minted
         .token
+        .map(|t| SecretValue::from(t.expose().trim()))
         .filter(|t| !t.is_empty())
         .ok_or(AppAuthError::NoMintedToken)?;
-    // Checked before anything masks, prints or sends it: a newline in it would end a
-    // workflow command early and make octocrab panic on the header.
+    // Checked before anything masks, prints or sends it: an answer that is not an installation
+    // token is never sent as a credential nor registered with the runner (only redacted, should
+    // the server echo it).
+    if !crate::github::TokenKind::has_installation_shape(&token) {
+        crate::output::redact::know(&token);
+        return Err(AppAuthError::NotAnInstallationToken);
+    }
     crate::github::check_token(&token, "installation token GitHub minted")
         .map_err(AppAuthError::UnusableToken)?;
     Ok((token, minted.expires_at))
