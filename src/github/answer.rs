@@ -44,21 +44,12 @@ impl Answer {
             .ok()?
             .get("message")?
             .as_str()
-            .map(|s| cut(s, MAX_MESSAGE_CHARS))
+            .map(|s| crate::output::redact::cut(s, MAX_MESSAGE_CHARS))
     }
 }
 
 /// The most of GitHub's `message` that is kept.
 pub(crate) const MAX_MESSAGE_CHARS: usize = 300;
-
-/// `text` redacted, then cut to `max` characters: every text from a server that is cut is cut
-/// here, after its redaction.
-pub(crate) fn cut(text: &str, max: usize) -> String {
-    crate::output::redact::redact(text)
-        .chars()
-        .take(max)
-        .collect()
-}
 
 /// What was wrong with a JSON answer, without any of its text: serde_json's own messages quote
 /// what they found (`invalid type: string "…", expected u64`, `unknown variant …`), and a

@@ -57,7 +57,7 @@ impl ApiUrl {
             }
             other => {
                 return Err(UrlError::Scheme {
-                    scheme: super::answer::cut(other, 20),
+                    scheme: crate::output::redact::cut(other, 20),
                 })
             }
         }

@@ -176,6 +176,13 @@ pub fn redact(text: &str) -> String {
     matcher.redact(text, &mut Work::default())
 }
 
+/// `text` redacted, then cut to `max` characters: every text from a server that is cut is cut
+/// here, after its redaction (a text cut first can keep a token's first characters without
+/// enough of the rest to be recognised).
+pub fn cut(text: &str, max: usize) -> String {
+    redact(text).chars().take(max).collect()
+}
+
 /// `text` once redacted ([`redact`]): the only thing a sink accepts. Standard output and
 /// error ([`crate::env::write`]), the runner's files, the audit log and the records take a
 /// `Redacted`, and only this module makes one: nothing reaches them unredacted.
@@ -223,6 +230,19 @@ mod tests {
         let text = format!("Bad credentials {sig} – retry");
         assert_eq!(redact(&text), "Bad credentials *** – retry");
         assert_eq!(redact("short eyJhbGciOiJ"), "short eyJhbGciOiJ");
+        end_run(previous);
+    }
+
+    /// Redacted, then cut: cut first, the 10 characters left of the token would be too few to
+    /// recognise, and would be shown.
+    #[test]
+    fn a_text_is_redacted_before_it_is_cut() {
+        let previous = begin_run();
+        let token = "ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789";
+        know(&SecretValue::from(token));
+        let text = format!("{}{token} and more", "x".repeat(290));
+        assert_eq!(cut(&text, 300), format!("{}*** and mo", "x".repeat(290)));
+        assert_eq!(redact(&text.chars().take(300).collect::<String>()), text[..300]);
         end_run(previous);
     }
 

@@ -251,7 +251,7 @@ fn transport_cause(e: &octocrab::Error) -> String {
         cause = s.to_string();
         source = s.source();
     }
-    crate::github::answer::cut(&cause, 200)
+    crate::output::redact::cut(&cause, 200)
 }
 
 mod body {
@@ -274,7 +274,7 @@ mod body {
         match Limited::new(body, limit).collect().await {
             Ok(b) => Ok(b.to_bytes().to_vec()),
             Err(e) if e.is::<LengthLimitError>() => Err(Collect::TooLarge),
-            Err(e) => Err(Collect::Cut(crate::github::answer::cut(
+            Err(e) => Err(Collect::Cut(crate::output::redact::cut(
                 &e.to_string(),
                 200,
             ))),
