@@ -242,7 +242,10 @@ mod tests {
         know(&SecretValue::from(token));
         let text = format!("{}{token} and more", "x".repeat(290));
         assert_eq!(cut(&text, 300), format!("{}*** and mo", "x".repeat(290)));
-        assert_eq!(redact(&text.chars().take(300).collect::<String>()), text[..300]);
+        assert_eq!(
+            redact(&text.chars().take(300).collect::<String>()),
+            text[..300]
+        );
         end_run(previous);
     }
 

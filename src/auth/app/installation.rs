@@ -136,10 +136,9 @@ async fn request_token(
         .filter(|t| !t.is_empty())
         .ok_or(AppAuthError::NoMintedToken)?;
     // Checked before anything masks, prints or sends it: an answer that is not an installation
-    // token is never sent as a credential nor registered with the runner (only redacted, should
-    // the server echo it).
+    // token is never sent as a credential, nor registered as a mask or for redaction (its lines
+    // could be ordinary words, `ghs_` itself: every one of them would be blanked).
     if !crate::github::TokenKind::has_installation_shape(&token) {
-        crate::output::redact::know(&token);
         return Err(AppAuthError::NotAnInstallationToken);
     }
     crate::github::check_token(&token, "installation token GitHub minted")
