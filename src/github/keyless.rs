@@ -30,7 +30,8 @@ pub const MAX_ANSWER_BYTES: usize = 64 * 1024;
 /// The longest ID token accepted (GitHub's are about 1.2 KiB).
 const MAX_JWT_BYTES: usize = 16 * 1024;
 /// The longest installation token accepted (a stateless `ghs_` token is about 520 characters).
-const MAX_INSTALLATION_TOKEN_BYTES: usize = 4 * 1024;
+#[cfg(test)]
+const MAX_INSTALLATION_TOKEN_BYTES: usize = super::token_kind::MAX_SERVER_TOKEN;
 
 /// Everything but unreserved characters is encoded in a query value.
 const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
@@ -213,17 +214,11 @@ pub fn looks_like_jwt(s: &str) -> bool {
         })
 }
 
-/// A GitHub installation token's shape: `ghs_`, then the characters GitHub's token formats use
-/// (letters, digits, `_`; a stateless token adds `.` and `-`), of a bounded length. The answer of
-/// an exchange is judged by it before the token is masked, used or sent anywhere.
+/// A GitHub installation token's shape ([`super::TokenKind::has_installation_shape`], the one
+/// rule for minted and exchanged tokens): the answer of an exchange is judged by it before the
+/// token is masked, used or sent anywhere.
 pub fn looks_like_installation_token(s: &str) -> bool {
-    s.len() <= MAX_INSTALLATION_TOKEN_BYTES
-        && s.strip_prefix("ghs_").is_some_and(|rest| {
-            !rest.is_empty()
-                && rest
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
-        })
+    super::TokenKind::has_installation_shape(s)
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use crate::secret::SecretValue;
 /// The fewest characters after `ghs_` in an installation token GitHub mints (its classic form:
 /// 36 of `[A-Za-z0-9]`).
 pub(crate) const MIN_INSTALLATION_BODY: usize = 36;
-/// The most characters accepted in a token a server hands out.
+/// The most characters accepted in a token a server hands out, its prefix included.
 pub(crate) const MAX_SERVER_TOKEN: usize = 4096;
 
 /// A token's kind, from the prefix GitHub documents for each format. Only the prefix is read;
@@ -57,16 +57,18 @@ impl TokenKind {
     }
 
     /// Whether `token`, as a server handed it out, has the shape of a GitHub installation token:
-    /// `ghs_`, then at least [`MIN_INSTALLATION_BODY`] and at most [`MAX_SERVER_TOKEN`]
-    /// characters of `A–Z a–z 0–9 . _ -` (the 40-character form and the stateless one of about
-    /// 520, with dots). Surrounding whitespace is the caller's to trim first.
-    pub fn has_installation_shape(token: &SecretValue) -> bool {
-        token.expose().strip_prefix("ghs_").is_some_and(|body| {
-            (MIN_INSTALLATION_BODY..=MAX_SERVER_TOKEN).contains(&body.len())
-                && body
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
-        })
+    /// `ghs_`, then at least [`MIN_INSTALLATION_BODY`] characters of `A–Z a–z 0–9 . _ -` (the
+    /// 40-character form and the stateless one of about 520, with dots), at most
+    /// [`MAX_SERVER_TOKEN`] in all. The one rule for minted and exchanged tokens alike;
+    /// surrounding whitespace is the caller's to trim first.
+    pub fn has_installation_shape(token: &str) -> bool {
+        token.len() <= MAX_SERVER_TOKEN
+            && token.strip_prefix("ghs_").is_some_and(|body| {
+                body.len() >= MIN_INSTALLATION_BODY
+                    && body
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+            })
     }
 
     /// The documented prefix (safe to show: it says nothing secret), if the kind has one.
@@ -157,10 +159,7 @@ mod tests {
             "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiIxMjM0NTYifQ-_x".repeat(11)
         );
         for good in [classic.as_str(), stateless.as_str()] {
-            assert!(
-                TokenKind::has_installation_shape(&SecretValue::from(good)),
-                "{good}"
-            );
+            assert!(TokenKind::has_installation_shape(good), "{good}");
         }
         for bad in [
             "ghs_short",
@@ -172,15 +171,10 @@ mod tests {
             "hello world, this is not a token at all, no",
             "",
         ] {
-            assert!(
-                !TokenKind::has_installation_shape(&SecretValue::from(bad)),
-                "{bad:?}"
-            );
+            assert!(!TokenKind::has_installation_shape(bad), "{bad:?}");
         }
         let huge = format!("ghs_{}", "a".repeat(MAX_SERVER_TOKEN + 1));
-        assert!(!TokenKind::has_installation_shape(&SecretValue::from(
-            huge.as_str()
-        )));
+        assert!(!TokenKind::has_installation_shape(&huge));
     }
 
     #[test]

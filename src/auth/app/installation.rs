@@ -138,7 +138,7 @@ async fn request_token(
     // Checked before anything masks, prints or sends it: an answer that is not an installation
     // token is never sent as a credential, nor registered as a mask or for redaction (its lines
     // could be ordinary words, `ghs_` itself: every one of them would be blanked).
-    if !crate::github::TokenKind::has_installation_shape(&token) {
+    if !crate::github::TokenKind::has_installation_shape(token.expose()) {
         return Err(AppAuthError::NotAnInstallationToken);
     }
     crate::github::check_token(&token, "installation token GitHub minted")
