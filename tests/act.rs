@@ -49,7 +49,14 @@ const BUSYBOX: &str = "/bin/busybox";
 const ACT_TIMEOUT: Duration = Duration::from_secs(600);
 /// The step ids whose outputs the workflow reads back, and the outputs read.
 const STEPS: [&str; 4] = ["write", "no-token", "dry-run", "unchanged"];
-const OUTPUTS: [&str; 5] = ["changed", "updated", "unchanged", "skipped", "skip-reason"];
+const OUTPUTS: [&str; 6] = [
+    "changed",
+    "updated",
+    "updated-names",
+    "unchanged",
+    "skipped",
+    "skip-reason",
+];
 
 fn note(msg: &str) {
     let _ = writeln!(std::io::stderr(), "act test: {msg}");
@@ -226,7 +233,7 @@ fn writes_from_files_and_a_later_step_reads_the_outputs(api: &FakeGitHub, ran: &
         ran.outputs("write"),
         outputs(
             "true",
-            r#"["MOOGO_CACHED_ACCOUNT","MOOGO_CACHED_DEVICE"]"#,
+            r#"["acme/api:MOOGO_CACHED_ACCOUNT","acme/api:MOOGO_CACHED_DEVICE"]"#,
             r#"["MOOGO_CACHED_REFRESH"]"#,
             "false",
             ""
@@ -510,6 +517,7 @@ fn keyless_stores_with_no_stored_credential(repo: &Workflow, act: &Act<'_>) {
     assert!(!ran.log.contains(FILE_ACCOUNT), "{}", ran.log);
 }
 
+/// The step's outputs; `updated` is `TARGET:NAME` each, `updated-names` derived from it.
 fn outputs(
     changed: &str,
     updated: &str,
@@ -517,9 +525,17 @@ fn outputs(
     skipped: &str,
     reason: &str,
 ) -> BTreeMap<String, String> {
+    let written: Vec<String> = serde_json::from_str(updated).expect("updated is JSON");
+    let mut names: Vec<&str> = written
+        .iter()
+        .filter_map(|w| w.rsplit_once(':').map(|(_, name)| name))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let names = serde_json::to_string(&names).expect("JSON");
     OUTPUTS
         .iter()
-        .zip([changed, updated, unchanged, skipped, reason])
+        .zip([changed, updated, &names, unchanged, skipped, reason])
         .map(|(k, v)| ((*k).to_owned(), v.to_owned()))
         .collect()
 }

@@ -216,7 +216,7 @@ fn writes_the_changed_secrets(image: &Image<'_>) {
     assert_eq!(ran.output("skip-reason"), "");
     assert_eq!(
         ran.output("updated"),
-        r#"["PEM_KEY","MOOGO_CACHED_ACCOUNT","MOOGO_CACHED_DEVICE"]"#
+        r#"["acme/api:PEM_KEY","acme/api:MOOGO_CACHED_ACCOUNT","acme/api:MOOGO_CACHED_DEVICE"]"#
     );
     assert_eq!(ran.output("unchanged"), r#"["MOOGO_CACHED_REFRESH"]"#);
     for name in ["MOOGO_CACHED_ACCOUNT", "MOOGO_CACHED_DEVICE", "PEM_KEY"] {
@@ -376,7 +376,7 @@ fn a_signal_at_each_phase_revokes_reports_and_exits(image: &Image<'_>) {
                 ("ALPHA", "acme/api", "created"),
                 ("BETA", "acme/api", "cancelled"),
             ],
-            updated: r#"["ALPHA"]"#,
+            updated: r#"["acme/api:ALPHA"]"#,
         },
     ];
     for phase in &phases {

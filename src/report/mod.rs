@@ -309,6 +309,7 @@ pub fn outputs(report: &Report) -> Vec<(&'static str, String)> {
     vec![
         ("changed", report.changed().to_string()),
         ("updated", json!(report.updated()).to_string()),
+        ("updated-names", json!(report.updated_names()).to_string()),
         ("unchanged", json!(report.unchanged()).to_string()),
         ("skipped", skipped.to_string()),
         (

@@ -212,23 +212,26 @@ impl Report {
                 .any(|r| matches!(r.outcome, Outcome::Failed(_)))
     }
 
-    pub fn multi_target(&self) -> bool {
-        self.targets.len() > 1
-    }
-
-    /// Names written, or `target:name` when there are several targets.
+    /// Each secret written, as `TARGET:NAME` (the target spelt as in the report's table:
+    /// `acme/api`, `acme/api/environments/prod`, `orgs/acme`), whatever the number of
+    /// targets: one shape to script against.
     pub fn updated(&self) -> Vec<String> {
         self.rows
             .iter()
             .filter(|r| r.outcome.is_written())
-            .map(|r| {
-                if self.multi_target() {
-                    format!("{}:{}", r.target, r.secret)
-                } else {
-                    r.secret.clone()
-                }
-            })
+            .map(|r| format!("{}:{}", r.target, r.secret))
             .collect()
+    }
+
+    /// The names written anywhere, sorted, each once: for `contains(fromJSON(…), 'NAME')`.
+    pub fn updated_names(&self) -> Vec<String> {
+        let names: std::collections::BTreeSet<&str> = self
+            .rows
+            .iter()
+            .filter(|r| r.outcome.is_written())
+            .map(|r| r.secret.as_str())
+            .collect();
+        names.into_iter().map(str::to_owned).collect()
     }
 
     pub fn unchanged(&self) -> Vec<String> {

@@ -126,7 +126,7 @@ fn writes_exactly_the_changed_secrets_with_one_key_request() {
     assert_eq!(ran.output("skipped"), "false");
     assert_eq!(
         ran.output("updated"),
-        r#"["MOOGO_CACHED_ACCOUNT","MOOGO_CACHED_DEVICE"]"#
+        r#"["acme/api:MOOGO_CACHED_ACCOUNT","acme/api:MOOGO_CACHED_DEVICE"]"#
     );
     for r in &requests {
         assert_eq!(
@@ -154,7 +154,8 @@ fn empty_current_writes_everything() {
     assert_eq!(api.count("GET", "public-key"), 1);
     assert_eq!(api.count("PUT", "/secrets/"), 2);
     assert_eq!(ran.output("changed"), "true");
-    assert_eq!(ran.output("updated"), r#"["A","B"]"#);
+    assert_eq!(ran.output("updated"), r#"["acme/api:A","acme/api:B"]"#);
+    assert_eq!(ran.output("updated-names"), r#"["A","B"]"#);
     ran.assert_no_leak();
 }
 
@@ -568,7 +569,7 @@ fn pull_request_target_writes_are_refused_unless_allowed() {
         .secrets(&[("A", "prt-value-1")])
         .run();
     assert_eq!(ran.code, 0, "{}", ran.transcript());
-    assert_eq!(ran.output("updated"), r#"["A"]"#);
+    assert_eq!(ran.output("updated"), r#"["acme/api:A"]"#);
 }
 
 #[test]

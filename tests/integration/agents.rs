@@ -104,7 +104,10 @@ fn the_action_writes_agents_secrets_then_an_unchanged_value_costs_nothing() {
         api.secret(&Scope::repo("acme/api"), "OTHER").is_none(),
         "not an Actions secret"
     );
-    assert_eq!(ran.output("updated"), r#"["COPILOT_MCP_API_KEY","OTHER"]"#);
+    assert_eq!(
+        ran.output("updated"),
+        r#"["acme/api (agents):COPILOT_MCP_API_KEY","acme/api (agents):OTHER"]"#
+    );
     assert!(
         ran.summary.contains("`acme/api (agents)`"),
         "{}",

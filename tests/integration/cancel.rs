@@ -527,7 +527,10 @@ fn a_rerun_after_a_cancellation_writes_exactly_what_was_left() {
             .value,
         "alpha-value-new"
     );
-    assert_eq!(ran.output("updated"), r#"["ALPHA","BETA"]"#);
+    assert_eq!(
+        ran.output("updated"),
+        r#"["acme/api:ALPHA","acme/api:BETA"]"#
+    );
 }
 
 #[test]
@@ -625,7 +628,7 @@ fn assert_only_s1_written(api: &FakeGitHub, ran: &Ran, seen: usize, start: Insta
         "{}",
         ran.summary
     );
-    assert_eq!(ran.output("updated"), r#"["S1"]"#);
+    assert_eq!(ran.output("updated"), r#"["acme/api:S1"]"#);
     ran.assert_no_leak();
 }
 

@@ -133,7 +133,10 @@ fn a_revocation_github_refuses_is_said_and_fails_the_step() {
     assert_eq!(ran.code, 1, "{}", ran.transcript());
     // Everything was written, and the report says so; the token is said to be alive.
     assert!(api.secret(&Scope::repo("acme/api"), "BETA").is_some());
-    assert_eq!(ran.output("updated"), r#"["ALPHA","BETA"]"#);
+    assert_eq!(
+        ran.output("updated"),
+        r#"["acme/api:ALPHA","acme/api:BETA"]"#
+    );
     assert!(
         ran.stdout
             .contains("could not revoke the installation token"),

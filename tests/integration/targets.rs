@@ -68,7 +68,10 @@ fn environment_secrets_use_the_percent_encoded_environment_name() {
         Some("env-session-value-1")
     );
     assert!(api.secret(&Scope::repo("acme/api"), "SESSION").is_none());
-    assert_eq!(ran.output("updated"), r#"["SESSION"]"#);
+    assert_eq!(
+        ran.output("updated"),
+        r#"["acme/api/environments/test live:SESSION"]"#
+    );
     insta::assert_snapshot!(ran.transcript());
 }
 
@@ -166,9 +169,18 @@ fn organization_secrets_keep_their_visibility_for_every_app() {
         for r in api.requests().iter().filter(|r| r.method == "PUT") {
             assert!(!r.body.contains("selected_repository_ids"), "{}", r.body);
         }
+        let org = match app {
+            App::Actions => "orgs/acme".to_owned(),
+            _ => format!("orgs/acme ({seg})"),
+        };
         assert_eq!(
             ran.output("updated"),
-            r#"["SELECTED","EVERYONE","FRESH"]"#,
+            format!(r#"["{org}:SELECTED","{org}:EVERYONE","{org}:FRESH"]"#),
+            "{seg}"
+        );
+        assert_eq!(
+            ran.output("updated-names"),
+            r#"["EVERYONE","FRESH","SELECTED"]"#,
             "{seg}"
         );
         if app == App::Dependabot {

@@ -105,7 +105,10 @@ fn forged_records_do_not_make_a_first_attempt_skip_a_write() {
         let ran = s.run();
         assert_eq!(ran.code, 0, "{attempt:?}: {}", ran.transcript());
         both_written(&api, &ran);
-        assert_eq!(ran.output("updated"), r#"["SESSION","REFRESH"]"#);
+        assert_eq!(
+            ran.output("updated"),
+            r#"["acme/api:SESSION","acme/api:REFRESH"]"#
+        );
     }
 }
 
@@ -128,7 +131,11 @@ fn a_record_forged_for_this_very_run_does_not_make_a_rerun_skip_a_write() {
             .run();
         assert_eq!(ran.code, 0, "{what}: {}", ran.transcript());
         both_written(&api, &ran);
-        assert_eq!(ran.output("updated"), r#"["SESSION","REFRESH"]"#, "{what}");
+        assert_eq!(
+            ran.output("updated"),
+            r#"["acme/api:SESSION","acme/api:REFRESH"]"#,
+            "{what}"
+        );
     }
 }
 
@@ -350,21 +357,21 @@ fn rerun_matrix_the_comparison_decides_where_the_stored_value_is_known() {
             session: SESSION,
             current: None,
             job: "refresh",
-            expect: (SESSION, 1, 1, 1, r#"["REFRESH"]"#),
+            expect: (SESSION, 1, 1, 1, r#"["acme/api:REFRESH"]"#),
         },
         Case {
             what: "same values, current shows SESSION stored",
             session: SESSION,
             current: Some([("SESSION", SESSION), ("REFRESH", "refresh-old")]),
             job: "refresh",
-            expect: (SESSION, 1, 1, 1, r#"["REFRESH"]"#),
+            expect: (SESSION, 1, 1, 1, r#"["acme/api:REFRESH"]"#),
         },
         Case {
             what: "SESSION refreshed again, current proves it differs: written",
             session: v2,
             current: Some([("SESSION", SESSION), ("REFRESH", "refresh-old")]),
             job: "refresh",
-            expect: (v2, 2, 1, 2, r#"["SESSION","REFRESH"]"#),
+            expect: (v2, 2, 1, 2, r#"["acme/api:SESSION","acme/api:REFRESH"]"#),
         },
         Case {
             what: "SESSION refreshed again, no current: the ledger's premise (same inputs) \
@@ -372,14 +379,20 @@ fn rerun_matrix_the_comparison_decides_where_the_stored_value_is_known() {
             session: v2,
             current: None,
             job: "refresh",
-            expect: (SESSION, 1, 1, 1, r#"["REFRESH"]"#),
+            expect: (SESSION, 1, 1, 1, r#"["acme/api:REFRESH"]"#),
         },
         Case {
             what: "another job of the same run: the records are not its own",
             session: SESSION,
             current: None,
             job: "other",
-            expect: (SESSION, 2, 1, 2, r#"["SESSION","REFRESH"]"#),
+            expect: (
+                SESSION,
+                2,
+                1,
+                2,
+                r#"["acme/api:SESSION","acme/api:REFRESH"]"#,
+            ),
         },
     ];
     for case in cases {
