@@ -17,7 +17,7 @@ const WORKFLOW: &str = "acme/api/.github/workflows/refresh.yml@refs/heads/main";
 
 /// The common fake, more repositories, an exchange whose App is installed on acme with the
 /// secret permissions, the run's claims (a push to main of acme/api) and a policy in acme/api.
-fn world() -> FakeGitHub {
+pub(crate) fn world() -> FakeGitHub {
     let api = fake();
     for r in ["acme/web", "acme/service-a", "acme/service-b", "acme/other"] {
         api.add_repo(r);
@@ -53,7 +53,7 @@ fn policy() -> TrustPolicy {
 
 /// An action step with `sts-url` and `sts-identity`, in a job with `id-token: write` (the
 /// runner's two variables set).
-fn keyless(api: &FakeGitHub) -> Step<'_> {
+pub(crate) fn keyless(api: &FakeGitHub) -> Step<'_> {
     Step::new(api)
         .input("sts-url", &api.sts_url())
         .input("sts-identity", IDENTITY)
@@ -102,7 +102,7 @@ fn bearer(r: &Recorded) -> &str {
 /// Where every credential went: the request token to the ID-token service only, each ID token
 /// to the exchange only, each exchanged token to the API only (and revoked); none is printed
 /// or written anywhere, and each ID token and exchanged token was masked.
-fn assert_credentials_kept_apart(api: &FakeGitHub, ran: &Ran) {
+pub(crate) fn assert_credentials_kept_apart(api: &FakeGitHub, ran: &Ran) {
     assert_kept_apart(api, ran, true)
 }
 
@@ -308,7 +308,7 @@ fn a_token_or_the_app_inputs_with_the_exchange_is_an_input_error_before_any_requ
 
 /// Runs a step expected to fail before any write: exit 1, nothing stored, no token alive, and
 /// the error (its lines joined) returned.
-fn fails_before_writing(api: &FakeGitHub, step: Step<'_>) -> String {
+pub(crate) fn fails_before_writing(api: &FakeGitHub, step: Step<'_>) -> String {
     let ran = step.secrets(&[("API_KEY", "fresh-value-5")]).run();
     assert_eq!(ran.code, 1, "{}", ran.transcript());
     assert!(api.secret(&Scope::repo("acme/api"), "API_KEY").is_none());

@@ -16,12 +16,15 @@
 //! - `ledger`: forged or stale audit records in the workspace.
 //! - `keys`: low-order and malformed public keys.
 //! - `credentials`: where the CLI looks for a token, and where that token may be sent.
+//! - `keyless`: a hostile token exchange (tokens of the wrong shape, redirects, command
+//!   injection in its refusal, endless answers).
 //! - `hostile`: a tiny server answering whatever a scenario says (no GitHub would).
 
 mod credentials;
 mod echo;
 mod hostile;
 mod inputs;
+mod keyless;
 mod keys;
 mod ledger;
 mod output;

@@ -11,13 +11,14 @@ use crate::common::{fake, Ran, Step, REPO, TOKEN};
 /// A name that tries everything at once: new lines that start workflow commands, a bare `\r`,
 /// a legacy `##[` command, terminal escapes (a title, clear screen) and HTML that closes a
 /// code span first.
-const HOSTILE: &str = "x\n::add-mask::hijack\n::set-output name=pwned::1\r::warning::bare-cr \
+pub(super) const HOSTILE: &str =
+    "x\n::add-mask::hijack\n::set-output name=pwned::1\r::warning::bare-cr \
                        ##[error]legacy \x1b]0;title\x07\x1b[2J`<img src=x onerror=alert(1)>";
 
 /// Every line of stdout and stderr is either one of our own workflow commands, well formed, or
 /// text that no runner reads as a command; no escape, bare `\r` or injected mask anywhere; the
 /// summary holds no live HTML.
-fn assert_inert(ran: &Ran) {
+pub(super) fn assert_inert(ran: &Ran) {
     let ctx = ran.transcript();
     for (stream, text) in [("stdout", &ran.stdout), ("stderr", &ran.stderr)] {
         assert!(!text.contains('\x1b'), "ESC in {stream}: {ctx}");
