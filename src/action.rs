@@ -2,7 +2,7 @@
 //! runner's files (`$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY`) for the results; the run itself is
 //! [`crate::refresh::run`], the one `sync` calls too.
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use crate::config::input::{FrontEnd, Given, Input, RawInputs, RunContext, StepEnv};
 use crate::error::Error;
@@ -79,14 +79,14 @@ pub fn run_context(env: &dyn Fn(&str) -> Option<String>) -> RunContext {
     let get = |n: &str| env(n).unwrap_or_default();
     let workspace = env("GITHUB_WORKSPACE")
         .filter(|s| !s.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::current_dir().ok())
+        .map(|s| crate::env::resolve(Path::new(&s)))
+        .or_else(crate::env::working_dir)
         .unwrap_or_default();
     RunContext {
         workspace,
         runner_temp: env("RUNNER_TEMP")
             .filter(|s| !s.is_empty())
-            .map(PathBuf::from),
+            .map(|s| crate::env::resolve(Path::new(&s))),
         event_name: get("GITHUB_EVENT_NAME"),
         actor: get("GITHUB_ACTOR"),
         run_id: get("GITHUB_RUN_ID"),
@@ -110,10 +110,10 @@ pub fn main() -> Result<(), Error> {
     let files = StepFiles {
         outputs: env("GITHUB_OUTPUT")
             .filter(|s| !s.is_empty())
-            .map(PathBuf::from),
+            .map(|s| crate::env::resolve(Path::new(&s))),
         summary: env("GITHUB_STEP_SUMMARY")
             .filter(|s| !s.is_empty())
-            .map(PathBuf::from),
+            .map(|s| crate::env::resolve(Path::new(&s))),
     };
     crate::refresh::run(&raw, &ctx, &mut reporter, files)
 }

@@ -61,7 +61,7 @@ pub fn run(
     };
     let report = runtime.block_on(run_engine(&config, reporter));
     // The clock is read here, once; the report only compares with it.
-    crate::report::print(&report, &config, reporter, time::OffsetDateTime::now_utc());
+    crate::report::print(&report, &config, reporter, crate::env::now());
     let io_failed = !write_results(&report, &config, reporter, files);
     reporter.flush();
     if report.failed() || io_failed {
@@ -133,8 +133,7 @@ fn write_results(
         written &= said(reporter, "the step summary", result);
     }
     if let Some(log) = crate::audit::log::AuditLog::of(config) {
-        let records =
-            crate::audit::record::records(report, config, time::OffsetDateTime::now_utc());
+        let records = crate::audit::record::records(report, config, crate::env::now());
         written &= said(reporter, "the audit log", log.append(&records));
     }
     written

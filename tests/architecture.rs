@@ -9,10 +9,13 @@
 //!   module (`#[cfg(test)] mod tests;`) is not production and is not measured;
 //! - no function over [`MAX_FN_LINES`] lines (from `fn` to its closing brace) outside
 //!   `#[cfg(test)]` items and test-module files;
-//! - nothing but `src/env/mod.rs` and `src/main.rs` touches the process's environment or
-//!   streams (`std::env`, `print!`/`println!`/`eprint!`/`eprintln!`/`dbg!`, `io::stdout()`,
-//!   `io::stderr()`), test code included: a run sees only the `Env` and the streams `run` was
-//!   given;
+//! - nothing but `src/env/` and `src/main.rs` touches the process's environment, working
+//!   directory, streams, standard input, terminal or wall clock (`std::env`,
+//!   `print!`/`println!`/`eprint!`/`eprintln!`/`dbg!`, `io::stdout()`, `io::stderr()`,
+//!   `io::stdin()`, `rpassword`, `SystemTime::now`, `OffsetDateTime::now_utc`/`now_local`), test
+//!   code included: a run sees only the `Env` and the streams `run` was given, so every command
+//!   runs in a test's process. `Instant::now` (the monotonic clock, for waits) is not the wall
+//!   clock and stays allowed;
 //! - nothing but `src/output/files.rs` and `src/config/workspace.rs` opens a file to write it
 //!   (`OpenOptions`, `fs::write`, `File::create`) outside tests: their writers take only redacted
 //!   text (`output::redact::Redacted`), so no file the tool writes escapes the redaction.
@@ -36,23 +39,16 @@ enum Limit {
     FileLines,
     /// Holds a function longer than [`MAX_FN_LINES`].
     FnLines,
-    /// Reads the working directory itself (`std::env::current_dir`), until the run environment
-    /// carries it (issue 23, item 3).
-    CurrentDir,
 }
 
 /// The files over a limit today (paths under `src/`), each waiting for the split that issue 23
 /// plans for it. Remove an entry when its file is split: the test fails while an entry is no
 /// longer needed, so this list only shrinks, and it must end empty. Never add to it.
-const ALLOWED: &[(&str, Limit)] = &[
-    ("action.rs", Limit::CurrentDir),
-    ("commands/delete.rs", Limit::CurrentDir),
-    ("commands/rotate/record.rs", Limit::CurrentDir),
-    ("commands/sync.rs", Limit::CurrentDir),
-];
+const ALLOWED: &[(&str, Limit)] = &[];
 
-/// The files that may touch the process's environment and streams.
-const PROCESS_BOUNDARY: &[&str] = &["env/mod.rs", "main.rs"];
+/// The files (or, ending in `/`, folders) that may touch the process: its environment, working
+/// directory, streams, standard input, terminal and wall clock.
+const PROCESS_BOUNDARY: &[&str] = &["env/", "main.rs"];
 
 /// The files that may open a file to write it: their writers take only redacted text.
 const FILE_WRITERS: &[&str] = &["output/files.rs", "config/workspace.rs"];
@@ -191,28 +187,81 @@ fn the_allowlist_only_shrinks() {
     }
 }
 
-/// A working-directory entry tolerates `std::env::current_dir` and nothing else of the process.
+/// Standard input, the terminal and the wall clock are the process's too: found outside
+/// `src/env/` (test code included), however they are spelt; inside `src/env/`, and the
+/// monotonic clock anywhere, are not.
 #[test]
-fn a_working_directory_entry_allows_only_the_working_directory() {
+fn stdin_the_terminal_and_the_wall_clock_are_found_outside_env() {
     let files = tree(&[
-        ("lib.rs", "mod cwd;\nmod var;\n".to_owned()),
-        ("cwd.rs", "fn f() { let _ = std::env::current_dir(); }\n".to_owned()),
         (
-            "var.rs",
-            "fn f() {\n    let _ = std::env::current_dir();\n    let _ = std::env::var(\"X\");\n}\n"
-                .to_owned(),
+            "lib.rs",
+            "mod env;
+mod reads;
+mod waits;
+"
+            .to_owned(),
+        ),
+        (
+            "env/mod.rs",
+            "mod prompt;
+fn f() { let _ = std::io::stdin(); let _ = std::env::current_dir(); }
+"
+            .to_owned(),
+        ),
+        (
+            "env/prompt.rs",
+            "fn f() { let _ = rpassword::prompt_password(\"?\"); }
+"
+            .to_owned(),
+        ),
+        (
+            "reads.rs",
+            "use std::io::{self, Read};
+use std::time::SystemTime;
+             fn f() {
+    let _ = io::stdin().read(&mut []);
+                 let _ = rpassword::prompt_password(\"?\");
+                 let _ = SystemTime::now();
+                 let _ = time::OffsetDateTime::now_utc();
+                 let _ = std::env::current_dir();
+}
+             #[cfg(test)]
+mod tests {
+    fn t() { let _ = OffsetDateTime::now_local(); }
+}
+             use std::io::stdin;
+"
+            .to_owned(),
+        ),
+        (
+            "waits.rs",
+            "use std::time::Instant;
+fn f() { let _ = Instant::now(); let _ = Stdin; }
+"
+            .to_owned(),
         ),
     ]);
-    let report = check(
-        &files,
-        &[("cwd.rs", Limit::CurrentDir), ("var.rs", Limit::CurrentDir)],
-    )
-    .to_string();
-    assert!(report.contains("src/var.rs:3: std::env\n"), "{report}");
-    assert!(
-        !report.contains("cwd.rs") && !report.contains("var.rs:2"),
-        "{report}"
-    );
+    let report = check(&files, &[]).to_string();
+    for expected in [
+        "src/reads.rs:4: io::stdin",
+        "src/reads.rs:5: rpassword",
+        "src/reads.rs:6: SystemTime::now",
+        "src/reads.rs:7: OffsetDateTime::now_utc",
+        "src/reads.rs:8: std::env::current_dir",
+        "src/reads.rs:12: OffsetDateTime::now_local",
+        "src/reads.rs:14: io::stdin",
+    ] {
+        assert!(report.contains(expected), "{expected:?} not in:\n{report}");
+    }
+    for unexpected in [
+        "env/mod.rs",
+        "env/prompt.rs",
+        "waits.rs",
+        "reads.rs:1:",
+        "reads.rs:2:",
+    ] {
+        assert!(!report.contains(unexpected), "{unexpected:?} in:\n{report}");
+    }
 }
 
 /// Reads every `.rs` file under `dir`, keyed by its path under `src` with `/` separators.
@@ -280,8 +329,8 @@ impl std::fmt::Display for Findings {
             ),
             ("functions over the line limit (split them)", &self.long_fns),
             (
-                "the process's environment or streams touched outside src/env/mod.rs and \
-                 src/main.rs (go through crate::env)",
+                "the process's environment, streams, input or clock touched outside src/env/ \
+                 and src/main.rs (go through crate::env)",
                 &self.process,
             ),
             (
@@ -320,13 +369,11 @@ fn check(files: &BTreeMap<String, String>, allowed: &[(&str, Limit)]) -> Finding
     for (path, text) in files {
         let tokens = tokens(&blank(text));
         for (line, what) in process_touches(path, &tokens) {
-            if what == "std::env::current_dir" {
-                over.insert((path.clone(), Limit::CurrentDir));
-                if allowed.contains(&(path.as_str(), Limit::CurrentDir)) {
-                    continue;
-                }
+            let row = format!("src/{path}:{line}: {what}");
+            // `std::io::stdin()` is seen from `std` and from `io`: one row.
+            if findings.process.last() != Some(&row) {
+                findings.process.push(row);
             }
-            findings.process.push(format!("src/{path}:{line}: {what}"));
         }
         if crate_tree.test_only.contains(path) {
             continue;
@@ -600,10 +647,14 @@ fn long_functions(t: &[Token]) -> Vec<(usize, String, usize)> {
 
 // ---- The process boundary -----------------------------------------------------------------
 
-/// Where `path` touches the process's environment or streams, and how (nothing when it is the
-/// boundary).
+/// Where `path` touches the process's environment, streams, input or clock, and how (nothing
+/// when it is the boundary).
 fn process_touches(path: &str, t: &[Token]) -> Vec<(usize, String)> {
-    if PROCESS_BOUNDARY.contains(&path) {
+    let inside = |b: &&str| match b.strip_suffix('/') {
+        Some(dir) => path.starts_with(&format!("{dir}/")),
+        None => path == *b,
+    };
+    if PROCESS_BOUNDARY.iter().any(inside) {
         return Vec::new();
     }
     let mut found = Vec::new();
@@ -653,8 +704,12 @@ fn file_writes(t: &[Token]) -> Vec<(usize, String)> {
 }
 
 /// What a path touches of the process: `std::env` (`std::env::current_dir` told apart),
-/// `io::stdout` or `io::stderr` in it.
+/// `io::stdout`, `io::stderr` or `io::stdin`, `rpassword` (the terminal), or the wall clock
+/// (`SystemTime::now`, `OffsetDateTime::now_utc`, `OffsetDateTime::now_local`).
 fn process_path(path: &[String]) -> Option<String> {
+    if path.first().is_some_and(|s| s == "rpassword") {
+        return Some("rpassword".to_owned());
+    }
     path.windows(2)
         .enumerate()
         .find_map(|(k, w)| match (w[0].as_str(), w[1].as_str()) {
@@ -662,7 +717,11 @@ fn process_path(path: &[String]) -> Option<String> {
                 Some("std::env::current_dir".to_owned())
             }
             ("std", "env") => Some("std::env".to_owned()),
-            ("io", s @ ("stdout" | "stderr")) => Some(format!("io::{s}")),
+            ("io", s @ ("stdout" | "stderr" | "stdin")) => Some(format!("io::{s}")),
+            ("SystemTime", "now") => Some("SystemTime::now".to_owned()),
+            ("OffsetDateTime", s @ ("now_utc" | "now_local")) => {
+                Some(format!("OffsetDateTime::{s}"))
+            }
             _ => None,
         })
 }

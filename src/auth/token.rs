@@ -10,7 +10,6 @@
 //! [`TokenKind`] (in `github`, which needs it and may depend on nothing above it) is the one
 //! place a token's kind is judged, by its documented prefix only.
 
-use std::io::IsTerminal;
 use std::process::{Command, Stdio};
 
 use crate::secret::SecretValue;
@@ -68,7 +67,8 @@ fn search(prompt: bool, api_url: &str) -> Option<(SecretValue, TokenSource)> {
     if let Some(t) = gh_auth_token(api_url) {
         return Some((t, TokenSource::GhCli));
     }
-    if prompt && std::io::stdin().is_terminal() && crate::env::is_terminal(crate::env::Which::Err) {
+    if prompt && crate::env::stdin_is_terminal() && crate::env::is_terminal(crate::env::Which::Err)
+    {
         let t = crate::env::prompt::hidden("GitHub token (input hidden): ").ok()?;
         let t = SecretValue::new(t.expose().trim().to_owned());
         return (!t.is_empty()).then_some((t, TokenSource::Prompt));

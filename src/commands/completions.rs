@@ -77,7 +77,8 @@ pub fn man_page(command: clap::Command) -> std::io::Result<Vec<u8>> {
 
 /// One page per command, into `dir`, created first (with its parents) when it does not exist.
 pub fn write_man_pages(command: clap::Command, dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
+    let dir = crate::env::resolve(dir);
+    std::fs::create_dir_all(&dir)?;
     clap_mangen::generate_to(command, dir)
 }
 

@@ -10,7 +10,6 @@
 //! Running it again is safe. After SIGINT/SIGTERM no delete starts; the report is printed and
 //! the exit code is 130/143. The action has no delete.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -135,7 +134,7 @@ pub fn run(args: DeleteArgs) -> Result<(), Error> {
         return Ok(());
     }
     let terminal =
-        std::io::stdin().is_terminal() && crate::env::is_terminal(crate::env::Which::Err);
+        crate::env::stdin_is_terminal() && crate::env::is_terminal(crate::env::Which::Err);
     if !args.yes && !terminal {
         return Err(Error::usage(DeleteError::NoTerminal));
     }
@@ -235,10 +234,7 @@ fn confirm(n: usize) -> Result<bool, ConfirmError> {
         "Delete {}? This cannot be undone. Type yes to go on: ",
         Count("secret", n)
     ));
-    let mut answer = String::new();
-    std::io::stdin()
-        .read_line(&mut answer)
-        .map_err(ConfirmError)?;
+    let answer = crate::env::read_line().map_err(ConfirmError)?;
     Ok(answer.trim().eq_ignore_ascii_case("yes"))
 }
 
@@ -422,9 +418,9 @@ fn write_audit(
     rows: &[DeleteRow],
 ) -> bool {
     let actor = crate::env::var("USER").unwrap_or_default();
-    let records = audit_records(rows, &actor, time::OffsetDateTime::now_utc());
-    let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    match crate::audit::log::AuditLog::new(path, &here).append(&records) {
+    let records = audit_records(rows, &actor, crate::env::now());
+    let here = crate::env::working_dir().unwrap_or_else(|| PathBuf::from("."));
+    match crate::audit::log::AuditLog::new(&here.join(path), &here).append(&records) {
         Ok(()) => true,
         Err(e) => {
             err.error(

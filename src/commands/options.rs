@@ -2,7 +2,7 @@
 //! and where values are read from (a file, standard input or a variable). Commands import them
 //! from here; `cli.rs` only assembles the command tree.
 
-use std::io::{IsTerminal, Read};
+use std::io::Read;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -149,21 +149,22 @@ pub fn read_source(
     match (path, var) {
         (Some(_), Some(_)) => Err(SourceError::Both(what)),
         (Some(p), None) if p.as_os_str() == "-" => {
-            if std::io::stdin().is_terminal() {
+            if crate::env::stdin_is_terminal() {
                 return Err(SourceError::Terminal(what));
             }
             let mut buf = Vec::new();
-            std::io::stdin()
+            crate::env::Stdin
                 .read_to_end(&mut buf)
                 .map_err(|source| SourceError::Stdin { what, source })?;
             secret_from_bytes(buf).ok_or(SourceError::StdinNotUtf8(what))
         }
         (Some(p), None) => {
-            let bytes = std::fs::read(p).map_err(|source| SourceError::File {
-                what,
-                path: p.clone(),
-                source,
-            })?;
+            let bytes =
+                std::fs::read(crate::env::resolve(p)).map_err(|source| SourceError::File {
+                    what,
+                    path: p.clone(),
+                    source,
+                })?;
             secret_from_bytes(bytes).ok_or_else(|| SourceError::FileNotUtf8 {
                 what,
                 path: p.clone(),

@@ -70,9 +70,11 @@ pub enum ParseError {
 /// Reads and parses a repositories file. Errors name the file and the line.
 pub fn read(path: &Path) -> Result<Vec<Repo>, ReposFileError> {
     let shown = || path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|cause| ReposFileError::Read {
-        path: shown(),
-        cause,
+    let text = std::fs::read_to_string(crate::env::resolve(path)).map_err(|cause| {
+        ReposFileError::Read {
+            path: shown(),
+            cause,
+        }
     })?;
     let repos = parse(&text).map_err(|error| ReposFileError::Parse {
         path: shown(),

@@ -193,7 +193,7 @@ pub fn run(args: StatusArgs) -> Result<(), Error> {
     };
 
     let max = args.max_age.as_ref().map(|m| m.seconds);
-    let (rows, errors, empty) = tabulate(&targets, listed, &names, OffsetDateTime::now_utc(), max);
+    let (rows, errors, empty) = tabulate(&targets, listed, &names, crate::env::now(), max);
     let ok = print_status(&args, &rows, &errors, &empty, &names, &closed);
     if ok {
         Ok(())

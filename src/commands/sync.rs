@@ -146,7 +146,8 @@ pub fn run(args: SyncArgs) -> Result<(), Error> {
     );
     let ctx = RunContext {
         workspace: workspace
-            .or_else(|| std::env::current_dir().ok())
+            .map(|p| crate::env::resolve(&p))
+            .or_else(crate::env::working_dir)
             .unwrap_or_default(),
         default_repository: crate::env::var("GITHUB_REPOSITORY").unwrap_or_default(),
         actor: crate::env::var("USER").unwrap_or_default(),
@@ -183,7 +184,7 @@ fn usage_problem(args: &SyncArgs) -> Option<SyncError> {
         return Some(SyncError::NothingToDo);
     }
     if let Some(dir) = &args.workspace {
-        if !dir.is_dir() {
+        if !crate::env::resolve(dir).is_dir() {
             return Some(SyncError::Workspace(dir.display().to_string()));
         }
     }

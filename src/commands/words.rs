@@ -173,7 +173,7 @@ fn write_remaining(text: &str) -> std::io::Result<PathBuf> {
         } else {
             format!("secret-refresh-remaining-{i}.txt")
         });
-        if crate::output::files::create_new(&path, text)? {
+        if crate::output::files::create_new(&crate::env::resolve(&path), text)? {
             return Ok(path);
         }
     }

@@ -273,7 +273,7 @@ fn a_rerun_of_the_same_run_writes_only_what_is_missing() {
     let mut config2 = config(config1.secrets.clone(), &targets);
     config2.context.run_attempt = "2".into();
     let ledger = Ledger::from_records(
-        records(&first, &config1, time::OffsetDateTime::now_utc()),
+        records(&first, &config1, crate::env::now()),
         &RunBinding::of(&config2),
     );
     let store = MemoryStore::new();
@@ -304,7 +304,7 @@ fn a_rerun_of_the_same_run_writes_only_what_is_missing() {
     other.context.run_id = "78".into();
     other.context.run_attempt = "2".into();
     let ledger = Ledger::from_records(
-        records(&first, &config1, time::OffsetDateTime::now_utc()),
+        records(&first, &config1, crate::env::now()),
         &RunBinding::of(&other),
     );
     let store = MemoryStore::new();

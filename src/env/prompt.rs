@@ -1,6 +1,8 @@
 //! A hidden prompt on the terminal: the value is not echoed and never reaches shell history.
 //! Every question typed at the terminal is asked here: once ([`hidden`]), or twice to confirm
-//! a value that is about to be stored ([`ask_twice`]).
+//! a value that is about to be stored ([`ask_twice`]). The process's own terminal is asked
+//! with `rpassword`; a run given a terminal by a test ([`super::Env::with_terminal`]) reads
+//! what the test typed.
 
 use crate::secret::SecretValue;
 
@@ -20,7 +22,10 @@ pub enum PromptError {
 
 /// Asks on the controlling terminal with echo off.
 pub fn hidden(prompt: &str) -> std::io::Result<SecretValue> {
-    rpassword::prompt_password(prompt).map(SecretValue::new)
+    match super::ask(prompt) {
+        Some(answer) => answer.map(SecretValue::new),
+        None => rpassword::prompt_password(prompt).map(SecretValue::new),
+    }
 }
 
 /// Asks `question` with echo off, then again to confirm, up to [`ATTEMPTS`] times (a person's

@@ -155,7 +155,7 @@ fn dates(text: &str) {
             !rfc3339(t).is_empty(),
             "an expiry kept that cannot be written"
         );
-        let now = time::OffsetDateTime::now_utc();
+        let now = crate::env::now();
         let _ = crate::report::expiry_days_left(Some(text), now);
         let _ = t - now;
     }

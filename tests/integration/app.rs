@@ -321,7 +321,7 @@ fn a_malformed_key_is_refused_before_any_request_and_never_echoed() {
 #[test]
 fn sync_takes_the_app_key_from_a_file() {
     let api = app_fake(ALL);
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = crate::common::tempdir();
     let key_path = dir.path().join("app.pem");
     std::fs::write(&key_path, &AppKey::shared().pkcs8_pem).expect("key file");
     let ran = Step::new(&api)

@@ -81,7 +81,7 @@ fn every_command_has_help_with_an_example_and_the_exit_codes() {
 #[test]
 fn usage_errors_exit_2_name_the_problem_and_make_no_request() {
     let api = fake();
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = crate::common::tempdir();
     let bad_file = dir.path().join("repos.yml");
     std::fs::write(&bad_file, "repositories:\n  - acme/api\n  - acme\n").expect("write");
     let bad_file = bad_file.display().to_string();
@@ -514,11 +514,12 @@ def pump(until):
                 sys.exit(99)
             screen += chunk
     pos = screen.index(until.encode(), pos) + len(until)
-for marker, typed in job["steps"]:
+for marker, typed, hidden in job["steps"]:
     pump(marker)
-    # Type only once the program has turned echo off (or would have: that is the test).
+    # At a hidden prompt, type only once the program has turned echo off (or would have: that
+    # is the test). An answer meant to be seen (a confirmation) is typed at once.
     deadline = time.time() + 5
-    while termios.tcgetattr(fd)[3] & termios.ECHO and time.time() < deadline:
+    while hidden and termios.tcgetattr(fd)[3] & termios.ECHO and time.time() < deadline:
         time.sleep(0.01)
     os.write(fd, (typed + "\n").encode())
 pump(None)
@@ -532,11 +533,25 @@ pub(crate) struct Screen {
     pub(crate) text: String,
 }
 
+/// Runs the binary on a terminal, answering each hidden prompt `(question, typed)` once the
+/// terminal's echo is off.
 pub(crate) fn on_terminal(
     api: &FakeGitHub,
     args: &[&str],
     env: &[(&str, &str)],
     steps: &[(&str, &str)],
+) -> Screen {
+    let steps: Vec<(&str, &str, bool)> = steps.iter().map(|(q, t)| (*q, *t, true)).collect();
+    on_terminal_answering(api, args, env, &steps)
+}
+
+/// [`on_terminal`], each step `(question, typed, hidden)`: a question that is not hidden (a
+/// confirmation, echoed as typed) is answered at once.
+pub(crate) fn on_terminal_answering(
+    api: &FakeGitHub,
+    args: &[&str],
+    env: &[(&str, &str)],
+    steps: &[(&str, &str, bool)],
 ) -> Screen {
     let mut argv = vec![BIN.to_owned()];
     argv.extend(args.iter().map(|s| s.to_string()));
@@ -547,6 +562,8 @@ pub(crate) fn on_terminal(
         std::env::var("PATH").unwrap_or_default().into(),
     );
     envs.insert("TERM".into(), "xterm".into());
+    // Waits (the pause between writes) shrink as in every other step of the suite.
+    envs.insert("SECRET_REFRESH_TIME_SCALE".into(), "0.001".into());
     for (k, v) in crate::process::clock_env() {
         envs.insert(k, v.into());
     }
@@ -554,7 +571,7 @@ pub(crate) fn on_terminal(
         envs.insert((*k).into(), (*v).into());
     }
     let job = serde_json::json!({ "argv": argv, "env": envs, "steps": steps });
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = crate::common::tempdir();
     // The shifted clock of .ci/test's date guard goes to the binary (in `envs`), not the driver.
     let mut child = crate::process::Spawned::spawn(
         "python3 (the terminal driver)",

@@ -18,6 +18,27 @@ pub const REPO: &str = "acme/api";
 /// A run that has not ended by then is killed and fails its test: a hang is never a stuck suite.
 const RUN_LIMIT: Duration = Duration::from_secs(300);
 
+/// A temporary directory for a test's files, in memory (`/dev/shm`) where the machine has it:
+/// the suite writes many small files (one test a tree of 101,000), which a loaded disk makes
+/// slow. Every test's temporary directories are on the same file system, so a hard link from
+/// one to another can be made.
+pub fn tempdir() -> tempfile::TempDir {
+    let shm = Path::new("/dev/shm");
+    let in_memory = shm
+        .is_dir()
+        .then(|| {
+            tempfile::Builder::new()
+                .prefix("secret-refresh-test-")
+                .tempdir_in(shm)
+                .ok()
+        })
+        .flatten();
+    match in_memory {
+        Some(dir) => dir,
+        None => tempfile::tempdir().expect("tempdir"),
+    }
+}
+
 /// A fake GitHub holding `acme/api` and a classic `repo` token of user `octo`.
 pub fn fake() -> FakeGitHub {
     let f = FakeGitHub::start();
@@ -89,7 +110,7 @@ impl<'a> Step<'a> {
     }
 
     pub fn with_url(url: &str) -> Self {
-        let dir = tempfile::tempdir().expect("tempdir");
+        let dir = tempdir();
         std::fs::create_dir_all(dir.path().join("workspace")).expect("workspace");
         std::fs::create_dir_all(dir.path().join("file_commands")).expect("file_commands");
         let mut env = BTreeMap::new();
@@ -250,14 +271,17 @@ impl<'a> Step<'a> {
     }
 
     /// Whether [`Step::run`] calls `secret_refresh::run` in this process (with the step's
-    /// environment and two buffers) instead of starting the binary. A step with arguments
-    /// (their paths are relative to the working directory, which is the process's), standard
-    /// input or a wrapper runs the binary; so does every step when `SECRET_REFRESH_TEST_BINARY`
-    /// is set, to run the whole suite the runner's way.
+    /// environment, arguments, standard input, the workspace as its working directory and two
+    /// buffers) instead of starting the binary. A step with a wrapper runs the binary, and so
+    /// does one naming CA certificates (`SSL_CERT_FILE`, `SSL_CERT_DIR`): the TLS roots are
+    /// read from the process's own environment, by `rustls-native-certs`. Every step runs the
+    /// binary when `SECRET_REFRESH_TEST_BINARY` is set, to run the whole suite the runner's way.
     fn runs_in_process(&self) -> bool {
-        self.args.is_empty()
-            && self.stdin.is_none()
-            && self.wrapper.is_empty()
+        const READ_BY_THE_TLS_LIBRARY: [&str; 2] = ["SSL_CERT_FILE", "SSL_CERT_DIR"];
+        self.wrapper.is_empty()
+            && !READ_BY_THE_TLS_LIBRARY
+                .iter()
+                .any(|k| self.env.contains_key(*k))
             && std::env::var_os("SECRET_REFRESH_TEST_BINARY").is_none()
     }
 
@@ -267,12 +291,20 @@ impl<'a> Step<'a> {
                 .into_iter()
                 .chain(self.env.clone())
                 .chain([("PATH".to_owned(), std::env::var("PATH").unwrap_or_default())]),
-        );
+        )
+        .in_dir(self.workspace());
+        let env = match &self.stdin {
+            Some(input) => env.with_stdin(input.as_bytes()),
+            None => env,
+        };
+        let args: Vec<String> = std::iter::once(BIN.to_owned())
+            .chain(self.args.iter().cloned())
+            .collect();
         let (out, err) = (Captured::default(), Captured::default());
         let (o, e) = (out.clone(), err.clone());
         // A thread of its own, as the binary has a process of its own: what the run binds to
         // its thread ends with it.
-        let code = std::thread::spawn(move || secret_refresh::run([BIN], env, o, e))
+        let code = std::thread::spawn(move || secret_refresh::run(args, env, o, e))
             .join()
             .expect("the run panicked");
         self.ran(exit_code(code), out.text(), err.text())
@@ -431,7 +463,7 @@ fn record_for_leak_scan(ran: &Ran, requests: Option<String>) {
         "stderr": ran.stderr,
         "outputs": ran.outputs_raw,
         "summary": ran.summary,
-        "audit": ran.audit,
+        "audit": without_long_nul_runs(&ran.audit),
         "requests": requests.unwrap_or_default(),
         "bound": ran
             .bound
@@ -445,6 +477,36 @@ fn record_for_leak_scan(ran: &Ran, requests: Option<String>) {
         N.fetch_add(1, Ordering::Relaxed)
     ));
     let _ = std::fs::write(file, record.to_string());
+}
+
+/// `text` with every run of 4,096 or more NUL characters cut to one: a sparse file
+/// (a test's 32 MiB audit log) holds no value in its holes, and written out whole it would
+/// cost the corpus 200 MB of `\u0000`.
+fn without_long_nul_runs(text: &str) -> std::borrow::Cow<'_, str> {
+    const LONG: usize = 4096;
+    let zeros = [0u8; LONG];
+    let long = std::str::from_utf8(&zeros).expect("NULs are UTF-8");
+    if !text.contains(long) {
+        return text.into();
+    }
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(long) {
+        out.push_str(&rest[..at]);
+        out.push('\0');
+        // Past the run: whole blocks compared at once, then byte by byte.
+        let bytes = rest.as_bytes();
+        let mut end = at;
+        while bytes.get(end..end + LONG) == Some(&zeros[..]) {
+            end += LONG;
+        }
+        while bytes.get(end) == Some(&0) {
+            end += 1;
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out.into()
 }
 
 pub use crate::leak_check::value_parts;

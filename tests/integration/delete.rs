@@ -237,12 +237,13 @@ fn on_a_terminal_it_asks_and_only_yes_goes_on() {
     let args = ["delete", "OLD_PAT", "--repo", "acme/api"];
     let env = [("GH_TOKEN", TOKEN), ("NO_COLOR", "1")];
     let question = "Type yes to go on: ";
-    let refused = crate::cli::on_terminal(&api, &args, &env, &[(question, "no")]);
+    let refused = crate::cli::on_terminal_answering(&api, &args, &env, &[(question, "no", false)]);
     assert_eq!(refused.code, 2, "{}", refused.text);
     assert_eq!(api.requests().len(), 0);
     assert!(refused.text.contains("not confirmed: nothing was deleted"));
 
-    let confirmed = crate::cli::on_terminal(&api, &args, &env, &[(question, "yes")]);
+    let confirmed =
+        crate::cli::on_terminal_answering(&api, &args, &env, &[(question, "yes", false)]);
     assert_eq!(confirmed.code, 0, "{}", confirmed.text);
     assert_eq!(
         calls(&api),

@@ -2,7 +2,6 @@
 //! ahead, `iss` the app's id or client id) and the signer that holds the private key (RS256).
 
 use std::fmt;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::{Deserialize, Serialize};
@@ -94,13 +93,11 @@ impl AppSigner {
     }
 }
 
-/// The system clock in Unix seconds, read where a JWT is signed: a JWT lives ten minutes, so
-/// it is signed with the time it is sent, not a time read earlier in the run.
+/// The run's clock in Unix seconds ([`crate::env::unix_now`]), read where a JWT is signed: a
+/// JWT lives ten minutes, so it is signed with the time it is sent, not a time read earlier in
+/// the run.
 pub fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    crate::env::unix_now()
 }
 
 #[cfg(test)]

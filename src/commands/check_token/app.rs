@@ -314,7 +314,7 @@ async fn mint_findings(
         "Expires",
         match expires_at
             .as_deref()
-            .and_then(|at| minutes_left(at, time::OffsetDateTime::now_utc()))
+            .and_then(|at| minutes_left(at, crate::env::now()))
         {
             Some(m) => format!(
                 "{} (in {m} minutes; installation tokens live an hour)",

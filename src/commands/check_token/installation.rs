@@ -37,7 +37,7 @@ pub(super) fn report(
     reach_findings(&reach, &source, &mut found);
 
     if valid {
-        let now = time::OffsetDateTime::now_utc();
+        let now = crate::env::now();
         expiry_findings(client.token_expiry(), now, warn_days, &mut found);
     }
 

@@ -232,7 +232,7 @@ fn token_findings(client: &Client, scopes: Option<&str>, warn_days: u32, found: 
     };
     found.line("Scopes", scope_text, Tone::Plain);
     let expiry = client.token_expiry();
-    match crate::report::expiry_days_left(expiry.as_deref(), time::OffsetDateTime::now_utc()) {
+    match crate::report::expiry_days_left(expiry.as_deref(), crate::env::now()) {
         Some(days) => {
             let when = expiry.clone().unwrap_or_default();
             let soon = days < i64::from(warn_days);
@@ -300,7 +300,6 @@ fn token_to_check(
     from_file: Option<&std::path::Path>,
     api_url: &str,
 ) -> Result<(SecretValue, TokenSource), super::UsageError> {
-    use std::io::IsTerminal;
     let stdin = std::path::PathBuf::from("-");
     let (token, source) = match from_file {
         Some(path) => {
@@ -312,7 +311,7 @@ fn token_to_check(
             (read_token(&path.to_path_buf())?, source)
         }
         None if !prompt => return super::token(true, api_url),
-        None if std::io::stdin().is_terminal() => (
+        None if crate::env::stdin_is_terminal() => (
             crate::env::prompt::hidden("Token to check (input hidden): ")
                 .map_err(super::UsageError::PromptRead)?,
             TokenSource::Prompt,

@@ -3,7 +3,7 @@
 //! `--revoke-old` the old one) is read once: from a file, a hidden prompt typed twice, or
 //! standard input. A refusal names the flag, the file or the secret, never a token.
 
-use std::io::{IsTerminal, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::args::RotateArgs;
@@ -229,7 +229,7 @@ fn validate(args: &RotateArgs) -> Result<(SecretName, Vec<Target>), RotateError>
         ("--old-from-file", &args.old_from_file),
     ] {
         if let Some(p) = path {
-            if p.as_os_str() != "-" && !p.is_file() {
+            if p.as_os_str() != "-" && !crate::env::resolve(p).is_file() {
                 return Err(RotateError::NoFile {
                     flag,
                     path: p.display().to_string(),
@@ -276,7 +276,7 @@ fn read_token(
     let (raw, origin) = match from_file {
         Some(p) if p.as_os_str() != "-" => {
             let mut bytes = Vec::new();
-            std::fs::File::open(p)
+            std::fs::File::open(crate::env::resolve(p))
                 .and_then(|f| {
                     f.take(MAX_VALUE_BYTES as u64 + 1)
                         .read_to_end(&mut bytes)
@@ -293,7 +293,7 @@ fn read_token(
             })?;
             (v, Origin::File(p.to_path_buf()))
         }
-        None if std::io::stdin().is_terminal() => {
+        None if crate::env::stdin_is_terminal() => {
             let question = match which {
                 WhichToken::New => format!("New token for {name} (input hidden): "),
                 WhichToken::Old => "Old token, to revoke (input hidden): ".to_owned(),
@@ -310,7 +310,7 @@ fn read_token(
             }
             *stdin_used = true;
             let mut bytes = Vec::new();
-            std::io::stdin()
+            crate::env::Stdin
                 .take(MAX_VALUE_BYTES as u64 + 1)
                 .read_to_end(&mut bytes)
                 .map_err(|cause| RotateError::ReadStdin { what, cause })?;

@@ -5,8 +5,6 @@
 
 use std::path::{Path, PathBuf};
 
-use time::OffsetDateTime;
-
 use super::read::Inputs;
 use super::validate::Checked;
 use super::verify::{rfc3339, write_outcome, Check};
@@ -31,7 +29,7 @@ pub(super) fn rotation_record(
     RotationRecord {
         event: "rotation".into(),
         started: rfc3339(checked.started),
-        finished: rfc3339(OffsetDateTime::now_utc()),
+        finished: rfc3339(crate::env::now()),
         // The login GitHub named for the new token (`GET /user`, read while validating it): no
         // request of its own; `None` for a token that acts for no user.
         actor: checked.holder.as_ref().and_then(|h| h.login.clone()),
@@ -79,8 +77,8 @@ pub(super) fn rotation_record(
 #[derive(Debug, thiserror::Error)]
 pub(super) enum RecordError {
     /// The current directory is gone or unreadable.
-    #[error("cannot find the current directory: {0}")]
-    Cwd(std::io::Error),
+    #[error("cannot find the current directory")]
+    Cwd,
     /// The log's directory could not be created.
     #[error("the rotation was not recorded: cannot create {dir}: {cause}")]
     Directory { dir: String, cause: std::io::Error },
@@ -108,7 +106,7 @@ pub(super) fn record_rotation(
     path: &Path,
     record: &RotationRecord,
 ) -> Result<PathBuf, RecordError> {
-    let cwd = std::env::current_dir().map_err(RecordError::Cwd)?;
+    let cwd = crate::env::working_dir().ok_or(RecordError::Cwd)?;
     let full = cwd.join(path);
     let root = full.parent().map(Path::to_path_buf).unwrap_or(cwd);
     std::fs::create_dir_all(&root).map_err(|cause| RecordError::Directory {

@@ -50,7 +50,7 @@ pub(super) async fn check_new(client: &Client, targets: &[Target], kind: TokenKi
     let started = holder
         .as_ref()
         .and_then(|h| h.server_time)
-        .unwrap_or_else(OffsetDateTime::now_utc);
+        .unwrap_or_else(crate::env::now);
     let expiry = client.token_expiry();
     let days_left = crate::report::expiry_days_left(expiry.as_deref(), started);
     if let (Some(days @ ..0), Some(when)) = (days_left, expiry.as_deref()) {

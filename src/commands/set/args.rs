@@ -140,7 +140,7 @@ pub(super) fn validate(args: &SetArgs) -> Result<Validated, SetError> {
         },
     };
     if let Some(p) = &args.from_file {
-        if p.as_os_str() != "-" && !p.is_file() {
+        if p.as_os_str() != "-" && !crate::env::resolve(p).is_file() {
             return Err(SetError::NoFile(p.display().to_string()));
         }
     }

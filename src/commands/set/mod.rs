@@ -65,13 +65,7 @@ pub fn run(args: SetArgs) -> Result<(), Error> {
         Err(e) => return Err(Error::failed(e)),
     };
     let report = runtime.block_on(run_with_progress(&config, targets.len()));
-    print::print_report(
-        &args,
-        &report,
-        &targets,
-        &credential,
-        time::OffsetDateTime::now_utc(),
-    )
+    print::print_report(&args, &report, &targets, &credential, crate::env::now())
 }
 
 /// The engine's configuration: a token, or the app (whose installation token the engine mints

@@ -1,7 +1,7 @@
 //! The value `set` writes, read once: from `--from-file`, else a hidden prompt typed twice on a
 //! terminal, else standard input; registered for redaction at once.
 
-use std::io::{IsTerminal, Read};
+use std::io::Read;
 use std::path::Path;
 
 use super::args::SetError;
@@ -19,15 +19,16 @@ pub(super) fn read_value(
 ) -> Result<(SecretValue, Origin), SetError> {
     let (value, origin) = match from_file {
         Some(p) if p.as_os_str() != "-" => {
-            let bytes = std::fs::read(p).map_err(|cause| SetError::ReadFile {
-                path: p.display().to_string(),
-                cause,
-            })?;
+            let bytes =
+                std::fs::read(crate::env::resolve(p)).map_err(|cause| SetError::ReadFile {
+                    path: p.display().to_string(),
+                    cause,
+                })?;
             let v = secret_from_bytes(bytes)
                 .ok_or_else(|| SetError::FileNotUtf8(p.display().to_string()))?;
             (v.trim_one_newline(), Origin::File(p.to_path_buf()))
         }
-        None if std::io::stdin().is_terminal() => (prompt_twice(names)?, Origin::Prompt),
+        None if crate::env::stdin_is_terminal() => (prompt_twice(names)?, Origin::Prompt),
         _ => (read_stdin()?, Origin::Input),
     };
     let list = name_list(names);
@@ -52,7 +53,7 @@ pub(super) fn read_value(
 
 fn read_stdin() -> Result<SecretValue, SetError> {
     let mut buf = Vec::new();
-    std::io::stdin()
+    crate::env::Stdin
         .read_to_end(&mut buf)
         .map_err(SetError::ReadStdin)?;
     secret_from_bytes(buf)

@@ -112,10 +112,7 @@ impl RateLimit {
         let reset =
             header(&answer.headers, "x-ratelimit-reset").and_then(|s| s.parse::<u64>().ok());
         if let (true, Some(reset)) = (exhausted, reset) {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0);
+            let now = crate::env::unix_now();
             return Some(RateLimit::Told(Duration::from_secs(
                 reset.saturating_sub(now).max(1),
             )));

@@ -70,11 +70,7 @@ fn rate_limit_answers_in_githubs_order() {
         Some(Told(secs(3)))
     );
     // 2. Until x-ratelimit-reset, when x-ratelimit-remaining is 0.
-    let soon = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs()
-        + 5;
+    let soon = crate::env::unix_now() + 5;
     let reset = soon.to_string();
     let Some(Told(w)) = RateLimit::of(&answer(
         403,

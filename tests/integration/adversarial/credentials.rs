@@ -18,7 +18,7 @@ fn user_api() -> Hostile {
 /// separates alternatives, as in a shell `case`) and fails for any other host. Returns the
 /// directory (keep it alive) and the `PATH=…` assignment for `env`.
 fn fake_gh(args: &str, token: &str) -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = crate::common::tempdir();
     let gh = dir.path().join("gh");
     std::fs::write(
         &gh,

@@ -235,7 +235,7 @@ fn real_log_of_attempt_one() -> String {
 #[test]
 fn a_linked_audit_log_or_a_path_out_of_the_workspace_is_neither_read_nor_written() {
     let log = real_log_of_attempt_one();
-    let outside = tempfile::tempdir().expect("tempdir");
+    let outside = crate::common::tempdir();
     let target = outside.path().join("audit.jsonl");
 
     // The file is a link to a file outside the workspace.
@@ -479,7 +479,7 @@ fn the_audit_record_binds_the_run_and_holds_no_value() {
 #[test]
 fn a_hard_linked_audit_log_is_neither_read_nor_written() {
     let log = real_log_of_attempt_one();
-    let outside = tempfile::tempdir().expect("tempdir");
+    let outside = crate::common::tempdir();
     let target = outside.path().join("outside.jsonl");
     std::fs::write(&target, &log).expect("write");
     let api = fake();

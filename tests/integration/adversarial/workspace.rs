@@ -78,7 +78,7 @@ fn parent_and_absolute_paths_outside_the_roots_are_refused() {
 fn a_symlinked_directory_in_the_middle_of_a_path_is_followed_and_checked() {
     let api = fake();
     let step = Step::new(&api).token();
-    let outside = tempfile::tempdir().expect("tempdir");
+    let outside = crate::common::tempdir();
     std::fs::write(outside.path().join("key.token"), "value-behind-a-dir-link").expect("write");
     symlink(outside.path(), step.workspace().join("linked")).expect("symlink");
     let ran = step
@@ -91,7 +91,7 @@ fn a_symlinked_directory_in_the_middle_of_a_path_is_followed_and_checked() {
 #[test]
 fn symlinks_that_stay_inside_the_workspace_and_files_in_runner_temp_are_read() {
     let api = fake();
-    let temp = tempfile::tempdir().expect("runner temp");
+    let temp = crate::common::tempdir();
     std::fs::write(temp.path().join("minted.token"), "value-in-runner-temp\n").expect("write");
     let step = Step::new(&api)
         .token()
@@ -125,8 +125,10 @@ fn a_fifo_is_refused_without_hanging_the_run() {
     let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
     assert!(made.success());
     let step = step.input("files", "*.token");
-    let hung = unblock_after(&fifo, Duration::from_secs(5));
+    let (done, ended) = std::sync::mpsc::channel();
+    let hung = unblock_after(&fifo, Duration::from_secs(5), ended);
     let ran = step.run();
+    let _ = done.send(());
     assert!(
         !hung.join().expect("watchdog"),
         "the run blocked opening the FIFO"
@@ -135,14 +137,18 @@ fn a_fifo_is_refused_without_hanging_the_run() {
     assert!(ran.stdout.contains("not a regular file"), "{}", ran.stdout);
 }
 
-/// After `after`, opens the FIFO's write end without blocking: that succeeds only while a
-/// reader is blocked in `open`, which it then releases (the run reads an empty file). Returns
-/// whether a reader was blocked.
-fn unblock_after(fifo: &Path, after: Duration) -> std::thread::JoinHandle<bool> {
+/// After `after` (or once the run has `ended`, sooner), opens the FIFO's write end without
+/// blocking: that succeeds only while a reader is blocked in `open`, which it then releases
+/// (the run reads an empty file). Returns whether a reader was blocked.
+fn unblock_after(
+    fifo: &Path,
+    after: Duration,
+    ended: std::sync::mpsc::Receiver<()>,
+) -> std::thread::JoinHandle<bool> {
     use std::os::unix::fs::OpenOptionsExt;
     let fifo = fifo.to_path_buf();
     std::thread::spawn(move || {
-        std::thread::sleep(after);
+        let _ = ended.recv_timeout(after);
         std::fs::OpenOptions::new()
             .write(true)
             .custom_flags(libc::O_NONBLOCK)
@@ -169,7 +175,7 @@ fn sync_with_memory_cap(workspace: &Path, files: &str) -> std::process::Output {
 
 #[test]
 fn a_huge_file_is_read_no_further_than_the_secret_limit() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = crate::common::tempdir();
     let big = std::fs::File::create(dir.path().join("big.token")).expect("create");
     big.set_len(1 << 30).expect("sparse 1 GiB");
     drop(big);
@@ -182,7 +188,7 @@ fn a_huge_file_is_read_no_further_than_the_secret_limit() {
 
 #[test]
 fn a_device_in_the_workspace_is_never_read() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = crate::common::tempdir();
     // /dev/zero's numbers: an endless file. Only root can make one; skip quietly otherwise.
     let made = Command::new("mknod")
         .arg(dir.path().join("zero.token"))
