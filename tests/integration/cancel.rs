@@ -403,39 +403,67 @@ fn status_check_token_and_set_dry_run_stop_revoke_and_exit_on_a_signal() {
             minted: 1,
         },
     ];
-    for case in cases {
-        for sig in BOTH {
-            let api = app_fake();
-            let (method, path, secs) = case.hold;
-            hold(&api, method, path, Duration::from_secs(secs));
-            let step = app_cli(&api, case.args);
-            let start = Instant::now();
-            let (ran, seen) = run_signalled(&api, &step, sig);
-            let ctx = format!("{} ({sig:?}): {}", case.what, ran.screen());
-            assert!(start.elapsed() < Duration::from_secs(7), "{ctx}");
-            assert_eq!(ran.code, sig.code(), "{ctx}");
-            assert!(
-                ran.stderr.contains(&format!("cancelled by {}", sig.name())),
-                "{ctx}"
-            );
-            let minted = api.minted_tokens();
-            assert_eq!(minted.len(), case.minted, "{ctx}");
-            assert!(minted.iter().all(|(_, revoked)| *revoked), "{ctx}");
-            // After the signal (the held request was logged when it came): nothing but the
-            // revocation.
-            let after: Vec<String> = api.requests()[seen..]
-                .iter()
-                .filter(|r| !(r.method == "DELETE" && r.path == "/installation/token"))
-                .map(|r| format!("{} {}", r.method, r.path))
-                .collect();
-            assert!(after.is_empty(), "{ctx}: {after:?}");
-            let mut ran = ran;
-            for (token, _) in &minted {
-                ran = ran.value(&token.token);
+    // Each case and signal has a fake and a process of its own, and spends its time waiting
+    // (the grace, the revocation): they run at once, each on a thread named for the test.
+    let name = std::thread::current().name().unwrap_or_default().to_owned();
+    std::thread::scope(|scope| {
+        let runs: Vec<_> = cases
+            .iter()
+            .flat_map(|case| BOTH.map(|sig| (case, sig)))
+            .enumerate()
+            .map(|(n, (case, sig))| {
+                std::thread::Builder::new()
+                    .name(format!("{name}-{n}"))
+                    .spawn_scoped(scope, move || {
+                        signal_one(case.what, case.args, case.hold, case.minted, sig)
+                    })
+                    .expect("spawn")
+            })
+            .collect();
+        for run in runs {
+            if let Err(panic) = run.join() {
+                std::panic::resume_unwind(panic);
             }
-            ran.assert_no_leak();
         }
+    });
+}
+
+/// One case of [`status_check_token_and_set_dry_run_stop_revoke_and_exit_on_a_signal`].
+fn signal_one(
+    what: &str,
+    args: &[&str],
+    (method, path, secs): (&str, &str, u64),
+    minted_expected: usize,
+    sig: Sig,
+) {
+    let api = app_fake();
+    hold(&api, method, path, Duration::from_secs(secs));
+    let step = app_cli(&api, args);
+    let start = Instant::now();
+    let (ran, seen) = run_signalled(&api, &step, sig);
+    let ctx = format!("{what} ({sig:?}): {}", ran.screen());
+    assert!(start.elapsed() < Duration::from_secs(7), "{ctx}");
+    assert_eq!(ran.code, sig.code(), "{ctx}");
+    assert!(
+        ran.stderr.contains(&format!("cancelled by {}", sig.name())),
+        "{ctx}"
+    );
+    let minted = api.minted_tokens();
+    assert_eq!(minted.len(), minted_expected, "{ctx}");
+    assert!(minted.iter().all(|(_, revoked)| *revoked), "{ctx}");
+    // After the signal (the held request was logged when it came): nothing but the
+    // revocation.
+    let after: Vec<String> = api.requests()[seen..]
+        .iter()
+        .filter(|r| !(r.method == "DELETE" && r.path == "/installation/token"))
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(after.is_empty(), "{ctx}: {after:?}");
+    let mut ran = ran;
+    for (token, _) in &minted {
+        ran = ran.value(&token.token);
     }
+    ran.assert_no_leak();
 }
 
 #[test]
