@@ -653,6 +653,10 @@ fn soak_random_fault_schedules() {
     }
 }
 
+/// The soak's request timeout: short, so that a slow answer (a latency fault up to 300 ms) is
+/// given up on.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// Runs one schedule of the soak (and its re-run when the run was partial), asserting what
 /// [`soak_random_fault_schedules`] says; returns its figures.
 fn run_schedule(seed: u64, schedule: &Schedule) -> Figures {
@@ -665,7 +669,10 @@ fn run_schedule(seed: u64, schedule: &Schedule) -> Figures {
     let mut step = Step::new(&api)
         .token_value(ADMIN)
         .input("audit-log", "audit.jsonl")
-        .env("SECRET_REFRESH_REQUEST_TIMEOUT_MS", "250");
+        .env(
+            "SECRET_REFRESH_REQUEST_TIMEOUT_MS",
+            &REQUEST_TIMEOUT.as_millis().to_string(),
+        );
     let targets: Vec<String> = match schedule.shape {
         0 => {
             step = step.input("repositories", "acme/api\nacme/svc-a\nacme/svc-b");
@@ -788,14 +795,20 @@ fn run_schedule(seed: u64, schedule: &Schedule) -> Figures {
             let stored = api.secret(&scope_of(t), name);
             let path = put_path(t, name);
             // A write whose answer was lost (dropped after processing, or too slow) may
-            // land twice; nothing else may.
-            let lost = requests
+            // land twice; nothing else may. Too slow includes a write without a fault that the
+            // run sent again at least a request timeout later: on a loaded machine an answer
+            // can take longer than the soak's 250 ms.
+            let puts: Vec<_> = requests
                 .iter()
                 .filter(|r| r.method == "PUT" && r.path == path)
+                .collect();
+            let lost = puts
+                .iter()
                 .filter(|r| {
                     r.fault.as_deref().is_some_and(|x| {
                         x.starts_with("drop_after_processing") || x.starts_with("latency")
-                    })
+                    }) || (r.fault.is_none()
+                        && puts.iter().any(|later| later.at >= r.at + REQUEST_TIMEOUT))
                 })
                 .count() as u32;
             match action {
