@@ -2,6 +2,7 @@
 //! removed, no line that starts a workflow command), workflow-command escaping
 //! ([`escape_data`], [`escape_property`]) and Markdown cells and text ([`md_cell`], [`md_text`]).
 
+use super::invisible::is_invisible;
 use super::redact::redact;
 
 /// The colour codes this tool writes itself (labels and table rows).
@@ -15,13 +16,6 @@ const OUR_COLOURS: [&str; 7] = [
     "\x1b[1;36m",
 ];
 
-/// A character that never reaches the log: C0 controls but `\n` and `\t`, DEL, C1, bidi
-/// overrides and isolates, line and paragraph separators, and the byte-order mark.
-fn is_unsafe_char(c: char) -> bool {
-    (c.is_control() && c != '\n' && c != '\t')
-        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}' | '\u{200E}' | '\u{200F}')
-}
-
 /// Removes unsafe characters; with `colour`, keeps this tool's own colour codes.
 fn strip_controls(text: &str, colour: bool) -> String {
     let mut out = String::with_capacity(text.len());
@@ -34,7 +28,7 @@ fn strip_controls(text: &str, colour: bool) -> String {
                 continue;
             }
         }
-        if !is_unsafe_char(c) {
+        if !is_invisible(c) {
             out.push(c);
         }
         rest = &rest[c.len_utf8()..];

@@ -8,8 +8,10 @@
 //! functions inside our own text, so every text is made safe here, whoever built it:
 //! - known secrets (every value and token registered with [`redact::know`] or
 //!   [`reporter::Reporter::mask`]) are replaced by `***`, in every mode;
-//! - control characters are removed (ESC, bare `\r`, C1, bidi overrides, line separators); only
-//!   the colour codes this tool itself writes survive, and only when colour is on;
+//! - control and invisible characters are removed ([`invisible`]: ESC, bare `\r`, C1, bidi
+//!   controls, zero-width and tag characters, line separators); only the colour codes this tool
+//!   itself writes survive, and only when colour is on. Server text loses them where it enters
+//!   ([`redact::cut`]), before it is redacted, so a secret split by them is found whole;
 //! - no line can start a workflow command (`::`) and no line holds a legacy `##[` command;
 //! - workflow-command data is escaped as the runner defines it (`%`, `\r`, `\n`);
 //! - summary text is HTML-escaped, table cells and code spans cannot be closed from inside.
@@ -19,6 +21,7 @@
 
 pub mod escape;
 pub mod files;
+pub mod invisible;
 pub mod matcher;
 pub mod progress_bar;
 pub mod redact;

@@ -369,3 +369,89 @@ fn server_text_in_a_summary_cell_is_no_link_or_image() {
         );
     }
 }
+
+/// The text as a person reads it once copied out of a sink: JSON's `\u0001` decoded, masks
+/// aside, invisible characters gone and Unicode tag characters read as the ASCII they spell.
+fn as_read(text: &str) -> String {
+    text.replace("\\u0001", "")
+        .lines()
+        .filter(|l| !l.starts_with("::add-mask::"))
+        .flat_map(|l| l.chars().chain(['\n']))
+        .filter_map(|c| match c as u32 {
+            0xE0020..=0xE007E => char::from_u32(c as u32 - 0xE0000),
+            0xAD | 0x61C | 0x200B | 0x2060 => None,
+            _ if c.is_control() && c != '\n' => None,
+            _ => Some(c),
+        })
+        .collect()
+}
+
+/// Adversarial review of issue 22: a token echoed with invisible characters between its
+/// pieces (a control, zero-width and format characters, each piece shorter than a redacted
+/// run), or spelled in invisible Unicode tag characters, is the token all the same once copied
+/// out of the log. No sink — the log, the summary, the outputs, the audit log — holds it.
+#[test]
+fn a_token_split_by_invisible_characters_reaches_no_sink() {
+    let split = |sep: &str| {
+        TOKEN
+            .as_bytes()
+            .chunks(8)
+            .map(|c| std::str::from_utf8(c).expect("ascii"))
+            .collect::<Vec<_>>()
+            .join(sep)
+    };
+    let tags: String = TOKEN
+        .chars()
+        .map(|c| char::from_u32(0xE0000 + c as u32).expect("a tag character"))
+        .collect();
+    let cases = [
+        ("a control", split("\u{1}")),
+        ("zero-width spaces", split("\u{200B}")),
+        ("word joiners", split("\u{2060}")),
+        ("soft hyphens", split("\u{AD}")),
+        ("Arabic letter marks", split("\u{61C}")),
+        ("tag characters", format!("x{tags}x")),
+    ];
+    for (what, echoed) in cases {
+        let api = fake();
+        api.inject(
+            Fault::new(FaultKind::Raw {
+                status: 422,
+                headers: vec![("content-type".into(), b"application/json".to_vec())],
+                body: serde_json::json!({ "message": format!("refused {echoed} here") })
+                    .to_string()
+                    .into_bytes(),
+            })
+            .on("PUT", "/actions/secrets/")
+            .times(10),
+        );
+        let ran = Step::new(&api)
+            .token()
+            .secrets(&[("SESSION", "session-value-1")])
+            .input("audit-log", "audit.jsonl")
+            .run();
+        assert_eq!(ran.code, 1, "{what}: {}", ran.transcript());
+        assert!(
+            ran.stdout.contains("refused"),
+            "{what}: {}",
+            ran.transcript()
+        );
+        assert!(!ran.audit.is_empty(), "{what}: no audit log");
+        for (sink, text) in [
+            ("stdout", &ran.stdout),
+            ("stderr", &ran.stderr),
+            ("summary", &ran.summary),
+            ("outputs", &ran.outputs_raw),
+            ("audit log", &ran.audit),
+        ] {
+            let read = as_read(text);
+            for run in TOKEN.as_bytes().windows(16) {
+                let run = std::str::from_utf8(run).expect("ascii");
+                assert!(
+                    !read.contains(run),
+                    "{what}: the {sink} holds the token: {text:?}"
+                );
+            }
+        }
+    }
+}
