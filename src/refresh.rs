@@ -127,7 +127,7 @@ fn write_results(
         let result = write_outputs(&path, &crate::report::outputs(report));
         written &= said(reporter, "the step outputs", result);
     }
-    let summary = crate::report::summary(report);
+    let summary = crate::report::summary(report, &config.warnings);
     if let Some(path) = files.summary {
         let result = crate::output::files::append(&path, &summary);
         written &= said(reporter, "the step summary", result);

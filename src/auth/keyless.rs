@@ -412,6 +412,7 @@ mod tests {
             audit_log: None,
             context: RunContext::default(),
             warnings: Vec::new(),
+            refused: Vec::new(),
         }
     }
 

@@ -323,6 +323,7 @@ pub fn config(
             ..RunContext::default()
         },
         warnings: Vec::new(),
+        refused: Vec::new(),
     }
 }
 

@@ -173,8 +173,16 @@ pub struct Config {
     pub token_expiry_warning_days: u32,
     pub audit_log: Option<PathBuf>,
     pub context: RunContext,
-    /// Patterns that matched nothing under `if-no-files-found: warn`.
+    /// Said before anything is written, in the log and the step summary: patterns that matched
+    /// nothing under `if-no-files-found: warn`, and the signs of a name typo (a name listed in
+    /// `current-from-env` without a refreshed value, a refreshed value without a stored one).
     pub warnings: Vec<String>,
+    /// Values the tests gave (files, variables, a JSON object) that cannot be stored: empty,
+    /// trivial, over 48 KiB, not UTF-8 text, holding NUL; each an error naming its secret. Such
+    /// a value fails its secret alone: the others are still compared and written, and the run
+    /// fails. Malformed configuration (syntax, names, targets, a bad value on a `secrets` line)
+    /// is an error of [`load`] instead.
+    pub refused: Vec<String>,
 }
 
 /// Reads and validates everything. Values are masked as they are read; on any error the caller
@@ -203,11 +211,17 @@ pub fn load(
     candidates.extend(l.values_from_env(reporter));
     candidates.extend(l.values_from_files(reporter));
     let current = l.stored_values(reporter);
+    let unknown = l.warn_unmatched(&candidates, current.as_ref());
     let secrets = l.check_candidates(candidates);
     let options = l.options();
     let auth = l.auth(token, app_key, request_token);
+    // A refreshed value without a stored one is written on every run, when the run can write:
+    // a fork's run, without secrets, has no stored value for anything and writes nothing.
+    if !matches!(auth, Auth::None) {
+        l.warnings.extend(unknown);
+    }
 
-    let (errors, warnings) = l.finish();
+    let (errors, warnings, refused) = l.finish();
     match options {
         Some(o) if errors.is_empty() => Ok(Config {
             auth,
@@ -223,6 +237,7 @@ pub fn load(
             audit_log: o.audit_log,
             context: ctx.clone(),
             warnings,
+            refused: refused.iter().map(ToString::to_string).collect(),
         }),
         _ => Err(errors),
     }

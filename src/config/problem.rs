@@ -77,6 +77,11 @@ pub enum InputProblem {
     File { line: usize, source: FileError },
     #[error("{0}")]
     FileRead(FileError),
+    #[error(
+        "line {line}: `{name}` gets no refreshed value, so it is not refreshed: check the names \
+         the refreshed values get (a typo in a name or in the prefix?)"
+    )]
+    NotRefreshed { line: usize, name: String },
     #[error("line {line}: no file matches `{pattern}`")]
     NoMatch { line: usize, pattern: String },
     #[error("`{pattern}` must match exactly one file but matches {count}: {list}")]

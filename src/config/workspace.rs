@@ -72,6 +72,18 @@ pub enum FileError {
     Unreadable { path: String, reason: String },
 }
 
+impl FileError {
+    /// Whether the file is where it may be but what it holds cannot be a value (too large, not
+    /// text): a bad value from the tests, which fails its secret alone. Every other error is
+    /// about where the pattern leads, the configuration's.
+    pub fn is_bad_value(&self) -> bool {
+        matches!(
+            self,
+            FileError::TooLarge { .. } | FileError::Nul { .. } | FileError::NotUtf8 { .. }
+        )
+    }
+}
+
 /// The directories listed files may resolve into, canonical.
 #[derive(Debug, Clone)]
 pub struct Roots {

@@ -91,6 +91,7 @@ impl Plan {
             resumable: config.audit_log.is_some() && !config.context.run_id.trim().is_empty(),
             targets: self.statics.iter().map(|(l, _)| l.clone()).collect(),
             audit_problem: self.audit_problem.clone(),
+            refused: config.refused.clone(),
             ..Report::default()
         }
     }

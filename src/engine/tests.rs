@@ -56,6 +56,7 @@ fn config(secrets: Vec<NewSecret>, targets: &[Target]) -> Config {
             ..RunContext::default()
         },
         warnings: Vec::new(),
+        refused: Vec::new(),
     }
 }
 

@@ -22,6 +22,9 @@ pub fn print(report: &Report, config: &Config, reporter: &mut Reporter, now: Off
     if let Some(fatal) = &report.fatal {
         reporter.error("secret-refresh", fatal);
     }
+    for refused in &report.refused {
+        reporter.error("value not stored", refused);
+    }
     if let Some(problem) = &report.audit_problem {
         reporter.warning(
             "audit log not read",
@@ -128,8 +131,20 @@ pub fn parse_expiry(s: &str) -> Option<OffsetDateTime> {
 }
 
 /// One sentence saying what happened, in the words of whoever ran it: the action's inputs in a
-/// workflow (`action`), the environment and flags on a command line.
+/// workflow (`action`), the environment and flags on a command line; then how many values were
+/// refused, when some were.
 pub fn headline(report: &Report, action: bool) -> String {
+    let mut s = happened(report, action);
+    if !report.refused.is_empty() {
+        s.push_str(&format!(
+            " {} not stored (see the errors): fix what the tests wrote, then re-run.",
+            Count(("value was", "values were"), report.refused.len())
+        ));
+    }
+    s
+}
+
+fn happened(report: &Report, action: bool) -> String {
     let changed = report.not_written();
     let unchanged = report.unchanged().len();
     let targets = report.targets.len();
@@ -139,6 +154,13 @@ pub fn headline(report: &Report, action: bool) -> String {
         .iter()
         .any(|r| !matches!(r.outcome, Outcome::Unchanged));
     match report.skip {
+        _ if changed == 0 && !acted && report.fatal.is_none() && unchanged == 0 => {
+            if report.refused.is_empty() {
+                "Nothing to write: no refreshed value was read. No request was made.".to_owned()
+            } else {
+                "Nothing was written. No request was made.".to_owned()
+            }
+        }
         _ if changed == 0 && !acted && report.fatal.is_none() => format!(
             "Nothing to write: {} equal to the stored {}. No request was made.",
             Count(("secret is", "secrets are"), unchanged),
@@ -177,7 +199,7 @@ fn dry_run(report: &Report, changed: usize, t: &str, action: bool) -> String {
     };
     if !report.dry_run_checked {
         format!("{would} No token: the targets and their public keys were not checked.")
-    } else if report.failed() {
+    } else if report.fatal.is_some() || count(report, |o| matches!(o, Outcome::Failed(_))) > 0 {
         format!("{would} The check failed: see the errors.")
     } else {
         format!(
@@ -259,13 +281,23 @@ fn count(report: &Report, f: impl Fn(&Outcome) -> bool) -> usize {
     report.rows.iter().filter(|r| f(&r.outcome)).count()
 }
 
-/// The markdown step summary. Every text in it goes through the output layer's markdown
-/// escaping; past [`MAX_SUMMARY_BYTES`] the table is cut, with a line saying how many rows were
-/// left out (GitHub drops a larger summary whole).
-pub fn summary(report: &Report) -> String {
+/// The markdown step summary: the headline, the `warnings` said before the run (a pattern that
+/// matched nothing, a name typo: where people look), then the table. Every text in it goes
+/// through the output layer's markdown escaping; past [`MAX_SUMMARY_BYTES`] the table is cut,
+/// with a line saying how many rows were left out (GitHub drops a larger summary whole).
+pub fn summary(report: &Report, warnings: &[String]) -> String {
     let mut md = String::from("### Secret refresh\n\n");
     md.push_str(&md_text(&headline(report, true)));
     md.push_str("\n\n");
+    for r in &report.refused {
+        md.push_str(&format!("- **Not stored:** {}\n", md_text(r)));
+    }
+    for w in warnings {
+        md.push_str(&format!("- **Warning:** {}\n", md_text(w)));
+    }
+    if !warnings.is_empty() || !report.refused.is_empty() {
+        md.push('\n');
+    }
     if let Some(fatal) = &report.fatal {
         md.push_str(&format!("**Stopped:** {}\n\n", md_text(fatal)));
     }
@@ -482,7 +514,7 @@ mod tests {
             skip: Some(SkipReason::DryRun),
             ..Report::default()
         };
-        let md = summary(&report);
+        let md = summary(&report, &[]);
         assert!(md.len() <= MAX_SUMMARY_BYTES, "{}", md.len());
         let shown = md.lines().filter(|l| l.starts_with("| `SECRET_")).count();
         assert!(shown > 10_000 && shown < 30_000, "{shown}");
@@ -499,7 +531,7 @@ mod tests {
             rows: report.rows[..3].to_vec(),
             ..Report::default()
         };
-        assert!(!summary(&small).contains("left out"));
+        assert!(!summary(&small, &[]).contains("left out"));
     }
 
     #[test]

@@ -197,6 +197,8 @@ pub struct Report {
     pub audit_problem: Option<String>,
     /// A dry run that resolved its targets and read their public keys (it had a credential).
     pub dry_run_checked: bool,
+    /// The values refused before the run (`Config::refused`): each failed its secret.
+    pub refused: Vec<String>,
 }
 
 impl Report {
@@ -206,6 +208,7 @@ impl Report {
 
     pub fn failed(&self) -> bool {
         self.fatal.is_some()
+            || !self.refused.is_empty()
             || self
                 .rows
                 .iter()

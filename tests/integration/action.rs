@@ -310,25 +310,11 @@ fn every_validation_error_is_clear_and_writes_nothing() {
                 .file(".cache/b.token", "file-value-3"),
         ),
         (
-            "file not UTF-8",
-            Step::new(&api)
-                .token()
-                .input("files", "BIN=blob.bin")
-                .file_bytes("blob.bin", &[0xff, 0xfe, 0x00, 0x41]),
-        ),
-        (
             "file matching nothing with if-no-files-found error",
             Step::new(&api)
                 .token()
                 .input("files", "missing/*.token")
                 .input("if-no-files-found", "error"),
-        ),
-        (
-            "empty file",
-            Step::new(&api)
-                .token()
-                .input("files", "EMPTY_FILE=empty.txt")
-                .file_bytes("empty.txt", b"\n"),
         ),
         (
             "api-url not https",

@@ -12,6 +12,7 @@ mod common;
 mod delete;
 mod dry_run;
 mod faults;
+mod green;
 mod habits;
 mod in_process;
 mod keyless;

@@ -9,7 +9,7 @@ use super::{mask, Loader};
 use crate::config::input::Input;
 use crate::config::names::{check_prefix, name_from_file, SecretName};
 use crate::config::parse::{parse_file_specs, FileSpec};
-use crate::config::problem::{InputError, InputProblem};
+use crate::config::problem::InputProblem;
 use crate::config::workspace::Roots;
 use crate::config::{IfNoFilesFound, NewSecret, Origin};
 use crate::output::reporter::Reporter;
@@ -92,6 +92,10 @@ impl Loader<'_> {
                             source: Source::File(shown),
                         });
                     }
+                    // What the tests wrote is bad: that secret fails, not the run.
+                    Err(e) if e.is_bad_value() => {
+                        self.refuse(Input::Files, name.as_str(), InputProblem::FileRead(e))
+                    }
                     Err(e) => {
                         self.secret_error(Input::Files, name.as_str(), InputProblem::FileRead(e))
                     }
@@ -105,11 +109,7 @@ impl Loader<'_> {
         let problem = InputProblem::NoMatch { line, pattern };
         match if_none {
             IfNoFilesFound::Error => self.error(Input::Files, problem),
-            IfNoFilesFound::Warn => self.warnings.push(
-                InputError::new(Input::Files, self.front, problem)
-                    .to_string()
-                    .replacen(": line", ", line", 1),
-            ),
+            IfNoFilesFound::Warn => self.warn(Input::Files, problem),
             IfNoFilesFound::Ignore => {}
         }
     }

@@ -26,7 +26,9 @@ pub(super) struct Loader<'a> {
     ctx: &'a RunContext,
     front: FrontEnd,
     errors: Vec<InputError>,
-    warnings: Vec<String>,
+    pub(super) warnings: Vec<String>,
+    /// Bad values: each fails its secret alone ([`crate::config::Config::refused`]).
+    refused: Vec<InputError>,
 }
 
 impl<'a> Loader<'a> {
@@ -37,18 +39,31 @@ impl<'a> Loader<'a> {
             front: ctx.front_end,
             errors: Vec::new(),
             warnings: Vec::new(),
+            refused: Vec::new(),
         }
     }
 
-    /// Every error, and the warnings (patterns that matched nothing under
-    /// `if-no-files-found: warn`).
-    pub(super) fn finish(self) -> (Vec<InputError>, Vec<String>) {
-        (self.errors, self.warnings)
+    /// Every error, the warnings (patterns that matched nothing under `if-no-files-found:
+    /// warn`, the signs of a name typo) and the values refused.
+    pub(super) fn finish(self) -> (Vec<InputError>, Vec<String>, Vec<InputError>) {
+        (self.errors, self.warnings, self.refused)
+    }
+
+    /// A bad value from the tests: it fails its secret, not the run.
+    fn refuse(&mut self, input: Input, secret: &str, problem: InputProblem) {
+        self.refused
+            .push(InputError::secret(input, self.front, secret, problem));
     }
 
     fn error(&mut self, input: Input, problem: impl Into<InputProblem>) {
         self.errors
             .push(InputError::new(input, self.front, problem));
+    }
+
+    /// A warning about `input`, said as its error would be (`input `files`, line 1: …`).
+    fn warn(&mut self, input: Input, problem: InputProblem) {
+        let said = InputError::new(input, self.front, problem).to_string();
+        self.warnings.push(said.replacen(": line", ", line", 1));
     }
 
     fn secret_error(&mut self, input: Input, secret: &str, problem: InputProblem) {

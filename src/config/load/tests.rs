@@ -252,12 +252,28 @@ const CASES: &[Case] = &[
         ],
         env: &[("C", "")],
         files: &[("d.txt", "==\n")],
+        // On a line of `secrets`, an error of the configuration; from a variable or a file, a
+        // bad value from the tests, which fails its own secret (see the next case).
         want: Want::Errors(&[
             "input `secrets`: line 1: the value is empty",
             "input `secrets`: line 2: the value has no letter or digit: too trivial to be a \
              secret (its mask would blank that text everywhere in the log)",
-            "input `secrets-from-env`, secret `C`: the value is empty in variable `C`",
-            "input `files`, secret `D`: the value has no letter or digit in file d.txt: too \
+        ]),
+        ..CASE
+    },
+    Case {
+        name: "values: empty from a variable, trivial in a file, fail their secrets alone",
+        inputs: &[
+            (I::Secrets, "A=alpha-value"),
+            (I::SecretsFromEnv, "C"),
+            (I::Files, "D=d.txt"),
+        ],
+        env: &[("C", "")],
+        files: &[("d.txt", "==\n")],
+        want: Want::Config(&[
+            "secrets: A=alpha-value",
+            "refused: input `secrets-from-env`, secret `C`: the value is empty in variable `C` | \
+             input `files`, secret `D`: the value has no letter or digit in file d.txt: too \
              trivial to be a secret (its mask would blank that text everywhere in the log)",
         ]),
         ..CASE
@@ -265,9 +281,10 @@ const CASES: &[Case] = &[
     Case {
         name: "values: larger than GitHub stores, or holding a NUL",
         typed: big_and_nul,
-        want: Want::Errors(&[
-            "input `secrets`, secret `BIG`: the value is 49153 bytes; GitHub stores at most 49152",
-            "input `secrets`, secret `NUL`: the value holds a NUL character",
+        want: Want::Config(&[
+            "secrets: ",
+            "refused: input `secrets`, secret `BIG`: the value is 49153 bytes; GitHub stores at \
+             most 49152 | input `secrets`, secret `NUL`: the value holds a NUL character",
         ]),
         ..CASE
     },
@@ -1067,6 +1084,7 @@ fn facts(c: &Config) -> Vec<String> {
                 .map_or("none".to_owned(), |p| p.display().to_string())
         ),
         format!("warnings: {}", c.warnings.join(" | ")),
+        format!("refused: {}", c.refused.join(" | ")),
     ]
 }
 

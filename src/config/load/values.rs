@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::{mask, Loader};
-use crate::config::input::Input;
+use crate::config::input::{Input, Named};
 use crate::config::names::{env_var_name, SecretName};
 use crate::config::parse::{is_trivial_value, parse_env_refs, parse_pairs, Pair};
 use crate::config::problem::InputProblem;
@@ -34,6 +34,16 @@ impl Source {
             Source::Line(_) | Source::Json => Input::Secrets,
             Source::Env(_) => Input::SecretsFromEnv,
             Source::File(_) => Input::Files,
+        }
+    }
+
+    /// The secret a value from here is for, as a message names it: by the line for the lines
+    /// form of `secrets` (its name may be a fragment of a value), by name otherwise.
+    pub(super) fn described(&self, name: &SecretName, secrets: Named) -> String {
+        match self {
+            Source::Line(line) => format!("the value on line {line} of {secrets}"),
+            Source::Json => format!("secret `{name}`"),
+            Source::Env(_) | Source::File(_) => format!("secret `{name}`{}", self.note()),
         }
     }
 
@@ -152,12 +162,12 @@ impl Loader<'_> {
         candidates: Vec<Candidate>,
     ) -> Vec<NewSecret> {
         let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-        let mut kept: Vec<Candidate> = Vec::new();
+        let mut kept: Vec<(Candidate, bool)> = Vec::new();
         for c in candidates {
             if let Some(&first) = seen.get(&c.secret.name.folded()) {
                 let other = kept
                     .get(first)
-                    .map(|f| match f.source {
+                    .map(|(f, _)| match f.source {
                         Source::Line(n) => format!("on line {n} of {}", self.named(Input::Secrets)),
                         _ => format!("as `{}`{}", f.secret.name, f.source.note()),
                     })
@@ -166,24 +176,35 @@ impl Loader<'_> {
                     Source::Line(line) => InputProblem::TwiceOnLine { line, other },
                     _ => InputProblem::Twice { other },
                 };
-                self.value_error(&c, problem);
+                self.value_error_twice(&c, problem);
                 continue;
             }
-            if let Some(problem) = value_problem(&c) {
-                self.value_error(&c, problem);
-            }
+            // A bad value fails its own secret: its name still counts as given.
+            let refused = value_problem(&c).map(|problem| self.value_error(&c, problem));
             seen.insert(c.secret.name.folded(), kept.len());
-            kept.push(c);
+            kept.push((c, refused.is_some()));
         }
-        kept.into_iter().map(|c| c.secret).collect()
+        kept.into_iter()
+            .filter(|(_, refused)| !refused)
+            .map(|(c, _)| c.secret)
+            .collect()
     }
 
-    /// A value's error: by line for the lines form, by secret name otherwise.
+    /// A name given twice: an error of the configuration, by line for the lines form.
+    fn value_error_twice(&mut self, c: &Candidate, problem: InputProblem) {
+        match &c.source {
+            Source::Line(_) => self.error(Input::Secrets, problem),
+            source => self.secret_error(source.input(), c.secret.name.as_str(), problem),
+        }
+    }
+
+    /// A bad value, by line for the lines form, by secret name otherwise. A bad value from the
+    /// tests (a file, a variable, a JSON object) is refused alone; on a line of `secrets` it is
+    /// an error of the configuration, as its syntax: a line without a good value is the usual
+    /// sign of a multi-line value spliced into the text, which split it (writing the lines
+    /// around it would store a fragment).
     fn value_error(&mut self, c: &Candidate, problem: InputProblem) {
         match (&c.source, problem) {
-            (Source::Line(_), p @ InputProblem::TwiceOnLine { .. }) => {
-                self.error(Input::Secrets, p)
-            }
             (Source::Line(line), p) => {
                 let line = *line;
                 let p = match p {
@@ -197,7 +218,7 @@ impl Loader<'_> {
                 };
                 self.error(Input::Secrets, p);
             }
-            (source, p) => self.secret_error(source.input(), c.secret.name.as_str(), p),
+            (source, p) => self.refuse(source.input(), c.secret.name.as_str(), p),
         }
     }
 }
