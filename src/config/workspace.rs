@@ -51,6 +51,15 @@ pub enum FileError {
         path: String,
         also: &'static str,
     },
+    #[error(
+        "`{pattern}` is outside the workspace{also}, so the step can read no file there{why}: \
+         write the file inside the workspace"
+    )]
+    Unseen {
+        pattern: String,
+        also: &'static str,
+        why: &'static str,
+    },
     #[error("`{pattern}` walks more than {MAX_WALKED} entries: name a narrower directory")]
     TooManyEntries { pattern: String },
     #[error("`{pattern}` matches {path}, which is not a regular file")]
@@ -92,6 +101,9 @@ pub struct Roots {
     canonical: Vec<PathBuf>,
     /// `RUNNER_TEMP` is a root too (the action only).
     with_temp: bool,
+    /// `RUNNER_TEMP` as given, present or not: in a container action it names a directory of
+    /// the runner's host, which the runner does not mount into the container.
+    temp_given: Option<PathBuf>,
 }
 
 impl Roots {
@@ -101,8 +113,11 @@ impl Roots {
             .ok()
             .filter(|p| p.is_dir())
             .ok_or_else(|| FileError::NoWorkspace(workspace.to_path_buf()))?;
-        let temp = runner_temp
+        let temp_given = runner_temp
             .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf);
+        let temp = temp_given
+            .as_deref()
             .and_then(|p| std::fs::canonicalize(p).ok())
             .filter(|p| p.is_dir());
         let with_temp = temp.is_some();
@@ -110,6 +125,7 @@ impl Roots {
             workspace: workspace.to_path_buf(),
             canonical: std::iter::once(root).chain(temp).collect(),
             with_temp,
+            temp_given,
         })
     }
 
@@ -142,15 +158,16 @@ impl Roots {
         };
         if !full.components().any(|c| wild(&c)) {
             // One path: it is there or not; where it leads is for `read` to check.
-            return Ok(std::fs::symlink_metadata(&full)
-                .map(|_| vec![full])
-                .unwrap_or_default());
+            return match std::fs::symlink_metadata(&full) {
+                Ok(_) => Ok(vec![full]),
+                Err(_) => self.unseen(pattern, &full).map_or(Ok(Vec::new()), Err),
+            };
         }
         let base: PathBuf = full.components().take_while(|c| !wild(c)).collect();
         match std::fs::canonicalize(&base) {
             Ok(real) if self.inside(&real) => {}
             Ok(_) => return Err(self.outside(pattern, &base)),
-            Err(_) => return Ok(Vec::new()),
+            Err(_) => return self.unseen(pattern, &base).map_or(Ok(Vec::new()), Err),
         }
         let options = glob::MatchOptions {
             case_sensitive: true,
@@ -196,6 +213,32 @@ impl Roots {
 
     fn inside(&self, real: &Path) -> bool {
         self.canonical.iter().any(|root| real.starts_with(root))
+    }
+
+    /// The error of a path that does not exist outside every root, as written: no file can
+    /// ever be read there, so it is not a pattern that happened to match nothing (in a
+    /// container action, `RUNNER_TEMP` is such a place). `None` for a path under a root.
+    fn unseen(&self, pattern: &str, path: &Path) -> Option<FileError> {
+        let temp = self.temp_given.as_deref();
+        let under_temp = temp.is_some_and(|t| path.starts_with(t));
+        if path.starts_with(&self.workspace) || self.inside(path) || (under_temp && self.with_temp)
+        {
+            return None;
+        }
+        Some(FileError::Unseen {
+            pattern: pattern.to_owned(),
+            also: if self.with_temp {
+                " and RUNNER_TEMP"
+            } else {
+                ""
+            },
+            why: if under_temp {
+                " (RUNNER_TEMP names a directory of the runner's machine, which the runner does \
+                 not mount into a container action)"
+            } else {
+                ""
+            },
+        })
     }
 
     /// Names `path` only when it is a name inside the workspace (a link there), never a path

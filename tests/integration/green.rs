@@ -266,3 +266,50 @@ fn a_bad_json_value_fails_alone_and_bad_configuration_still_stops_all() {
         ran.assert_no_leak();
     }
 }
+
+/// Item 9: the runner does not mount `RUNNER_TEMP` into a container action's container
+/// (actions/runner#1984): the variable names a directory the step cannot see. A file the tests
+/// wrote there is an input error naming the fix (the workspace), before any request, whatever
+/// `if-no-files-found` says: it used to be "no file matches" and a green run.
+#[test]
+fn a_file_in_runner_temp_the_container_cannot_see_is_an_error_naming_the_workspace() {
+    for (pattern, if_none) in [
+        ("/home/runner/work/_temp/session.token", "warn"),
+        ("/home/runner/work/_temp/*.token", "ignore"),
+        ("SESSION=/home/runner/work/_temp/session.token", "warn"),
+    ] {
+        let api = fake();
+        let ran = Step::new(&api)
+            .token()
+            .env("RUNNER_TEMP", "/home/runner/work/_temp")
+            .input("files", pattern)
+            .input("if-no-files-found", if_none)
+            .run();
+        assert_eq!(ran.code, 2, "{pattern}: {}", ran.transcript());
+        assert_eq!(api.requests().len(), 0, "{pattern}");
+        let error = ran
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("::error "))
+            .unwrap_or_else(|| panic!("{pattern}: no error: {}", ran.stdout));
+        for said in ["RUNNER_TEMP", "inside the workspace"] {
+            assert!(error.contains(said), "{pattern}: {said}: {error}");
+        }
+        if if_none == "ignore" {
+            insta::assert_snapshot!(ran.transcript());
+        }
+    }
+    // Elsewhere outside the workspace: the same, without RUNNER_TEMP.
+    let api = fake();
+    let ran = Step::new(&api)
+        .token()
+        .input("files", "/nonexistent/session.token")
+        .run();
+    assert_eq!(ran.code, 2, "{}", ran.transcript());
+    assert_eq!(api.requests().len(), 0);
+    assert!(
+        ran.stdout.contains("inside the workspace") && !ran.stdout.contains("RUNNER_TEMP"),
+        "{}",
+        ran.stdout
+    );
+}
