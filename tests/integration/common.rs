@@ -12,6 +12,16 @@ use fake_github::{AppKey, FakeGitHub, TokenSpec};
 use crate::process::Spawned;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_secret-refresh");
+
+// Every step runs on a scaled clock (`SECRET_REFRESH_TIME_SCALE` below), which the binary reads
+// only with the cargo feature `scaled-clock` (src/pacing/clock.rs): Cargo.toml's dev-dependency
+// of the crate on itself turns it on for test builds. Without it the suite would wait in real
+// seconds; this says why instead.
+#[cfg(not(feature = "scaled-clock"))]
+compile_error!(
+    "the integration suite needs the feature scaled-clock (Cargo.toml's dev-dependency on the \
+     crate itself turns it on for test builds)"
+);
 /// A classic PAT with `repo` scope, known to the fake.
 pub const TOKEN: &str = "ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789";
 pub const REPO: &str = "acme/api";
