@@ -168,7 +168,10 @@ fn a_run_past_the_hour_window_is_paced_under_all_three_rules_without_a_403() {
         "{:?} between two writes",
         closest(&api)
     );
-    assert_eq!(densest(&at, hour), 500);
+    // At most 500 in any hour (exactly 500 only when this machine sends them within the
+    // scaled hour, which a loaded one does not: no assertion here depends on its speed).
+    let densest = densest(&at, hour);
+    assert!(densest <= 500, "{densest} writes in an hour");
     assert!(at[500] - at[0] >= hour, "{:?}", at[500] - at[0]);
 
     // Said before the first write, as a warning the workflow's log and summary show.
