@@ -4,7 +4,9 @@
 //! The workspace is hostile: the job's own code writes it, and on a self-hosted runner an earlier
 //! job may have. A listed file is read only when
 //! - it resolves, every symlink followed, inside one of the roots: the workspace, and in the
-//!   action also `RUNNER_TEMP` (the directories the runner mounts for the job's own files);
+//!   action also `RUNNER_TEMP` when the step can see it (the runner mounts only the workspace
+//!   into a container action: `RUNNER_TEMP` names a directory of its machine, actions/runner#1984,
+//!   and a path outside the roots that does not exist is [`FileError::Unseen`], never "no match");
 //! - it is a regular file: checked on the path before opening (a device is never opened), then
 //!   on the opened descriptor with `fstat` (no check-then-open race), and on Linux the opened
 //!   descriptor's real path is checked against the roots again;

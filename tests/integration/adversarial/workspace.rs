@@ -2,8 +2,9 @@
 //!
 //! The workspace is written by the job's own code (and, on a self-hosted runner, by earlier jobs):
 //! every file listed in `files` is hostile. A listed file must resolve, symlinks followed, inside
-//! the workspace or `RUNNER_TEMP`, be a regular file, and be at most GitHub's secret size; anything
-//! else is an error naming the pattern (never a byte of content) and nothing is sent.
+//! the workspace or `RUNNER_TEMP` (when present), be a regular file, and be at most GitHub's
+//! secret size; anything else is an error naming the pattern (never a byte of content) and
+//! nothing is sent (a file too large or not text fails its secret alone).
 
 use std::os::unix::fs::symlink;
 use std::path::Path;
