@@ -290,6 +290,50 @@ impl Matcher {
         let Some(reach) = self.starts(text.as_bytes(), work) else {
             return text.to_owned();
         };
+        Self::replace(text, &reach, work)
+    }
+
+    /// [`Matcher::redact`], and a secret a server split by whitespace (its text broken across
+    /// lines or words, each piece too short to be recognised) found too: the text is looked at
+    /// once more with its ASCII whitespace removed, and a match there of [`FRAGMENT`] bytes or
+    /// more covers its pieces and the whitespace between them. Shorter matches across
+    /// whitespace are left alone (`ab cd` is no secret `abcd`). Linear, like `redact`.
+    pub fn redact_split(&self, text: &str, work: &mut Work) -> String {
+        let bytes = text.as_bytes();
+        let mut squeezed = Vec::with_capacity(bytes.len());
+        let mut origin = Vec::with_capacity(bytes.len());
+        for (i, b) in bytes.iter().enumerate() {
+            if !b.is_ascii_whitespace() {
+                squeezed.push(*b);
+                origin.push(i);
+            }
+        }
+        if squeezed.len() == bytes.len() {
+            return self.redact(text, work);
+        }
+        let mut reach = self.starts(bytes, work);
+        for (start, end) in self.starts(&squeezed, work).iter().flatten().enumerate() {
+            let end = *end as usize;
+            if end < start + FRAGMENT {
+                continue;
+            }
+            let (Some(&from), Some(&last)) = (origin.get(start), origin.get(end - 1)) else {
+                continue;
+            };
+            work.steps += 1;
+            let r = reach.get_or_insert_with(|| vec![0; bytes.len()]);
+            if let Some(slot) = r.get_mut(from) {
+                *slot = (*slot).max(u32::try_from(last + 1).unwrap_or(u32::MAX));
+            }
+        }
+        match reach {
+            Some(reach) => Self::replace(text, &reach, work),
+            None => text.to_owned(),
+        }
+    }
+
+    /// `text` with every run `reach` covers, widened to whole characters, replaced by `***`.
+    fn replace(text: &str, reach: &[u32], work: &mut Work) -> String {
         let mut out = String::with_capacity(text.len());
         let mut covered_to = 0usize;
         let mut run_open = false;
@@ -318,6 +362,26 @@ impl Matcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_secret_split_by_whitespace_is_found_across_it() {
+        let m = Matcher::build(["ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789", "abcd"]);
+        let w = &mut Work::default();
+        assert_eq!(
+            m.redact_split(
+                "said ghp_AbCd\nEfGhIjKl\r\nMnOp QrSt\tUvWxYz0123456789 ok",
+                w
+            ),
+            "said *** ok"
+        );
+        assert_eq!(
+            m.redact_split("said AbCdEfGh IjKlMnOpQr ok", w),
+            "said *** ok"
+        );
+        // Below a run, nothing is joined: `ab cd` stays, `abcd` alone goes.
+        assert_eq!(m.redact_split("ab cd and abcd", w), "ab cd and ***");
+        assert_eq!(m.redact_split("nothing here", w), "nothing here");
+    }
 
     #[test]
     fn forms_cover_escapes_encodings_and_alignments() {

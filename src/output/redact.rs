@@ -181,13 +181,16 @@ pub fn redact(text: &str) -> String {
 /// enough of the rest to be recognised). The characters no reader sees
 /// ([`super::invisible`]) are removed between two redactions: a secret that holds one is found
 /// before, a secret split by them (a piece too short to be recognised, then a zero-width space
-/// or a control) is found whole after. Every sink gets the text so, our own files (the audit
+/// or a control) is found whole after, and so is one split by whitespace
+/// ([`Matcher::redact_split`]: a server's text broken across lines). Every sink gets the text so, our own files (the audit
 /// log and the records) included, which no `clean` line escaping reaches.
 pub fn cut(text: &str, max: usize) -> String {
-    redact(&super::invisible::remove(&redact(text)))
-        .chars()
-        .take(max)
-        .collect()
+    let visible = super::invisible::remove(&redact(text));
+    let whole = match with_known(Known::matcher) {
+        Some(matcher) => matcher.redact_split(&visible, &mut Work::default()),
+        None => visible,
+    };
+    whole.chars().take(max).collect()
 }
 
 /// `text` once redacted ([`redact`]): the only thing a sink accepts. Standard output and

@@ -370,10 +370,16 @@ fn server_text_in_a_summary_cell_is_no_link_or_image() {
     }
 }
 
-/// The text as a person reads it once copied out of a sink: JSON's `\u0001` decoded, masks
-/// aside, invisible characters gone and Unicode tag characters read as the ASCII they spell.
+/// The text as a person reads it once copied out of a sink: JSON's `\u0001`, `\n`, `\r` and
+/// `\t` and the runner's `%0A` and `%0D` decoded, masks aside, invisible characters gone and
+/// Unicode tag characters read as the ASCII they spell.
 fn as_read(text: &str) -> String {
     text.replace("\\u0001", "")
+        .replace("%0A", "\n")
+        .replace("%0D", "\r")
+        .replace("\\n", "\n")
+        .replace("\\r", "\r")
+        .replace("\\t", "\t")
         .lines()
         .filter(|l| !l.starts_with("::add-mask::"))
         .flat_map(|l| l.chars().chain(['\n']))
@@ -386,10 +392,10 @@ fn as_read(text: &str) -> String {
         .collect()
 }
 
-/// Adversarial review of issue 22: a token echoed with invisible characters between its
-/// pieces (a control, zero-width and format characters, each piece shorter than a redacted
-/// run), or spelled in invisible Unicode tag characters, is the token all the same once copied
-/// out of the log. No sink — the log, the summary, the outputs, the audit log — holds it.
+/// Adversarial review of issue 22: a token echoed with invisible characters or whitespace
+/// between its pieces (a control, zero-width and format characters, new lines, tabs, spaces;
+/// each piece shorter than a redacted run), or spelled in invisible Unicode tag characters, is
+/// the token all the same once copied out of the log. No sink — the log, the summary, the outputs, the audit log — holds it.
 #[test]
 fn a_token_split_by_invisible_characters_reaches_no_sink() {
     let split = |sep: &str| {
@@ -411,6 +417,10 @@ fn a_token_split_by_invisible_characters_reaches_no_sink() {
         ("soft hyphens", split("\u{AD}")),
         ("Arabic letter marks", split("\u{61C}")),
         ("tag characters", format!("x{tags}x")),
+        ("new lines", split("\n")),
+        ("CRLF", split("\r\n")),
+        ("tabs", split("\t")),
+        ("spaces", split(" ")),
     ];
     for (what, echoed) in cases {
         let api = fake();
@@ -444,7 +454,7 @@ fn a_token_split_by_invisible_characters_reaches_no_sink() {
             ("outputs", &ran.outputs_raw),
             ("audit log", &ran.audit),
         ] {
-            let read = as_read(text);
+            let read: String = as_read(text).split_whitespace().collect();
             for run in TOKEN.as_bytes().windows(16) {
                 let run = std::str::from_utf8(run).expect("ascii");
                 assert!(
