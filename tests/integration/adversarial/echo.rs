@@ -176,3 +176,67 @@ fn delete_shows_no_echoed_token_on_screen_or_in_its_records() {
     assert!(ran.stderr.contains("received"), "{}", ran.screen());
     assert_clean(&ran, Some("deleted.jsonl"), &[TOKEN.into()]);
 }
+
+/// `set`, `status` and `check-token` against an echoing server: the refused write's message,
+/// the listing's descriptions and the account's name carry the token and the value back;
+/// nothing of either reaches stdout or stderr in any form.
+#[test]
+fn set_status_and_check_token_show_no_echoed_token_or_value() {
+    let api = fake();
+    api.set_secret(&Scope::repo("acme/api"), "STORED", OTHER);
+    api.hostile_echo(true);
+    api.inject(Fault::new(FaultKind::Status(422)).on("PUT", "/actions/secrets/REFRESHED"));
+    let set = cli_as(&api, TOKEN, &["set", "REFRESHED", "--repo", "acme/api"])
+        .stdin(VALUE)
+        .value(VALUE)
+        .run();
+    assert_eq!(set.code, 1, "{}", set.screen());
+    assert!(set.stderr.contains("received"), "{}", set.screen());
+    assert_clean(&set, None, &[TOKEN.into(), VALUE.into()]);
+
+    // Each refused once, so GitHub's message (full of echoes) is shown.
+    for args in [
+        &["status", "STORED", "--repo", "acme/api"][..],
+        &["check-token", "--repo", "acme/api"][..],
+    ] {
+        api.clear_requests();
+        api.inject(Fault::new(FaultKind::Status(403)).on("GET", "/actions/secrets"));
+        let ran = cli_as(&api, TOKEN, args).run();
+        assert!(
+            api.requests().iter().any(|r| !r.echoed.is_empty()),
+            "{args:?}: nothing was echoed"
+        );
+        assert!(
+            ran.screen().contains("received"),
+            "{args:?}: GitHub's message is shown: {}",
+            ran.screen()
+        );
+        assert_clean(&ran, None, &[TOKEN.into()]);
+    }
+}
+
+/// Keyless against an echoing runner, exchange and API: the ID-token service echoes the
+/// request token, the exchange the ID token, the API each exchanged token and the sealed value
+/// and its plaintext; a refused write carries them into the message the log, the summary and the
+/// audit log show. No form of any of them reaches a sink.
+#[test]
+fn keyless_shows_no_echoed_request_token_id_token_or_exchanged_token_in_any_form() {
+    let api = crate::keyless::world();
+    api.hostile_echo(true);
+    api.inject(Fault::new(FaultKind::Status(422)).on("PUT", "/actions/secrets/REFRESHED"));
+    let ran = crate::keyless::keyless(&api)
+        .secrets(&[("REFRESHED", VALUE)])
+        .input("audit-log", "audit.jsonl")
+        .run();
+    assert_eq!(ran.code, 1, "{}", ran.screen());
+    assert!(ran.stdout.contains("(received"), "{}", ran.screen());
+    assert!(!ran.audit.is_empty(), "{}", ran.screen());
+    let mut values = vec![VALUE.to_owned(), api.id_token_request_token()];
+    values.extend(api.id_tokens());
+    for (exchanged, revoked) in api.exchanged_tokens() {
+        assert!(revoked, "an exchanged token outlived the step");
+        values.push(exchanged.token);
+    }
+    assert!(values.len() >= 4, "no exchange: {}", ran.screen());
+    assert_clean(&ran, None, &values);
+}
