@@ -128,6 +128,21 @@ thread_local! {
     static MINTING: watch::Sender<usize> = watch::Sender::new(0);
     /// Whether a token left behind could not be revoked as a runtime shut down.
     static FAILED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// How many tokens this thread's run minted or exchanged (guards made).
+    static MINTED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Whether this thread's run held an installation token at all (minted or exchanged), or
+/// asked for one: a run that never had one has none to speak of.
+pub fn any_minted() -> bool {
+    MINTED.try_with(std::cell::Cell::get).unwrap_or(0) > 0
+        || MINTING.try_with(|m| *m.borrow() > 0).unwrap_or(false)
+}
+
+/// A command begins on this thread: it has minted nothing and no revocation failed yet.
+pub fn begin_command() {
+    let _ = MINTED.try_with(|m| m.set(0));
+    let _ = FAILED.try_with(|f| f.set(false));
 }
 
 /// Whether a token left behind by this thread's run could not be revoked ([`Runtime`]'s drop
@@ -206,6 +221,7 @@ where
                 Err(e) => Err(MintError::Client(e)),
                 Ok(mut client) => {
                     client.stats = stats;
+                    let _ = MINTED.try_with(|m| m.set(m.get().saturating_add(1)));
                     Ok(InstallationToken {
                         client: Arc::new(client),
                         token,
@@ -303,6 +319,24 @@ impl Drop for Runtime {
         }
     }
 }
+
+/// Panics here when the run's environment names this point in `SECRET_REFRESH_PANIC_AT`
+/// (feature `fault-injection` only): the proof that a panic leaves no minted token unrevoked
+/// ([`crate::commands::crash`]). Here, beside the guards, so any layer can call it.
+#[cfg(feature = "fault-injection")]
+pub fn panic_point(name: &str) {
+    if crate::env::var("SECRET_REFRESH_PANIC_AT").as_deref() == Some(name) {
+        #[allow(clippy::panic)]
+        {
+            panic!("injected panic at {name}");
+        }
+    }
+}
+
+/// Nothing: a build without the feature `fault-injection` has no panic point.
+#[cfg(not(feature = "fault-injection"))]
+#[inline(always)]
+pub fn panic_point(_name: &str) {}
 
 #[cfg(test)]
 mod tests {

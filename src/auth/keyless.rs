@@ -150,6 +150,7 @@ pub(crate) async fn open(
         let token = exchange_for(&exchange, sts, &api, &scope).await?;
         on_token(token.token());
         tokens.push((scope, token));
+        crate::auth::guard::panic_point("after-exchange");
     }
     let (targets, routes) = route(config, &tokens).await?;
     let Some(client) = tokens.first().map(|(_, t)| t.client().clone()) else {

@@ -6,9 +6,10 @@
 //! a terminal) and exits 1. The panic's own message goes through the output layer too
 //! ([`install_hook`]: redacted, never the process's raw standard error).
 //!
-//! A test proves it: [`panic_point`] panics at a named point when the run's environment asks,
-//! in builds with the cargo feature `fault-injection` only (a release build has no such knob:
-//! the function does nothing there).
+//! A test proves it: [`crate::auth::guard::panic_point`] panics at a named point when the
+//! run's environment asks (after a mint, after an exchange, before a write), in builds with
+//! the cargo feature `fault-injection` only (a release build has no such knob: the function
+//! does nothing there).
 
 use std::panic::AssertUnwindSafe;
 use std::process::ExitCode;
@@ -18,23 +19,28 @@ use crate::output::reporter::{Mode, Reporter};
 /// Runs a command; a panic inside it becomes an internal error said like any other failure,
 /// after every guard ran (and, with it, every minted token's revocation).
 pub fn guarded(command: impl FnOnce() -> ExitCode) -> ExitCode {
+    crate::auth::guard::begin_command();
     match std::panic::catch_unwind(AssertUnwindSafe(command)) {
         Ok(code) => code,
         Err(_) => crashed(),
     }
 }
 
-/// Says that the run stopped on a bug, and whether a minted token may still be alive.
+/// Says that the run stopped on a bug, and whether a minted token may still be alive (of a
+/// run that never held one, nothing: it has none to speak of).
 fn crashed() -> ExitCode {
-    let tokens = if crate::auth::guard::any_left_behind() || crate::auth::guard::revocation_failed()
-    {
-        "an installation token it minted may still be alive: it expires by itself within the hour"
+    use crate::auth::guard::{any_left_behind, any_minted, revocation_failed};
+    let tokens = if any_left_behind() || revocation_failed() {
+        ", an installation token it minted may still be alive: it expires by itself within the \
+         hour"
+    } else if any_minted() {
+        ", every installation token it minted was revoked"
     } else {
-        "every installation token it minted was revoked"
+        ""
     };
     let message = format!(
         "secret-refresh stopped on an internal error (a bug: please report it with the log \
-         above); what it had written stays written, {tokens}"
+         above); what it had written stays written{tokens}"
     );
     if crate::env::var("GITHUB_ACTIONS").as_deref() == Some("true") {
         let mut r = Reporter::stdio(Mode::Action);
@@ -73,23 +79,6 @@ pub fn install_hook() {
         );
     }));
 }
-
-/// Panics here when the run's environment names this point in `SECRET_REFRESH_PANIC_AT`
-/// (feature `fault-injection` only).
-#[cfg(feature = "fault-injection")]
-pub fn panic_point(name: &str) {
-    if crate::env::var("SECRET_REFRESH_PANIC_AT").as_deref() == Some(name) {
-        #[allow(clippy::panic)]
-        {
-            panic!("injected panic at {name}");
-        }
-    }
-}
-
-/// Nothing: a build without the feature `fault-injection` has no panic point.
-#[cfg(not(feature = "fault-injection"))]
-#[inline(always)]
-pub fn panic_point(_name: &str) {}
 
 #[cfg(test)]
 mod tests {

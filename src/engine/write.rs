@@ -197,6 +197,7 @@ impl<S: SecretStore> Writer<'_, S> {
         secret: &NewSecret,
         selected_ids: Option<&[u64]>,
     ) -> bool {
+        crate::auth::guard::panic_point("before-write");
         let writing = self.write(
             target,
             key,

@@ -202,6 +202,58 @@ fn a_panic_inside_a_command_still_revokes_every_minted_token() {
     }
 }
 
+/// Keyless: a panic after the first of two exchanges (one token per repository) still revokes
+/// the token exchanged, and the run says so.
+#[test]
+fn a_panic_after_an_exchange_still_revokes_the_exchanged_token() {
+    let api = crate::keyless::world();
+    let ran = crate::keyless::keyless(&api)
+        .input("repositories", "acme/api\nacme/web")
+        .secrets(&[("ALPHA", "alpha-value-k")])
+        .env("SECRET_REFRESH_PANIC_AT", "after-exchange")
+        .run();
+    let exchanged = api.exchanged_tokens();
+    assert_eq!(exchanged.len(), 1, "{}", ran.screen());
+    assert!(
+        exchanged.iter().all(|(_, revoked)| *revoked),
+        "an exchanged token outlived the panic: {}",
+        ran.screen()
+    );
+    assert_eq!(ran.code, 1, "{}", ran.screen());
+    assert!(
+        ran.stdout
+            .contains("every installation token it minted was revoked"),
+        "{}",
+        ran.screen()
+    );
+    assert_eq!(api.count("PUT", "/secrets/"), 0);
+    ran.assert_no_leak();
+}
+
+/// A run that minted nothing (a token was given) and panics claims no revocation: it says it
+/// stopped, and nothing about installation tokens it never had.
+#[test]
+fn a_panic_in_a_run_that_minted_nothing_claims_no_revocation() {
+    let api = fake();
+    let ran = Step::new(&api)
+        .token()
+        .secrets(&[("ALPHA", "alpha-value-p")])
+        .env("SECRET_REFRESH_PANIC_AT", "before-write")
+        .run();
+    assert_eq!(ran.code, 1, "{}", ran.screen());
+    assert!(
+        ran.stdout.contains("stopped on an internal error"),
+        "{}",
+        ran.screen()
+    );
+    assert!(
+        !ran.screen().contains("installation token"),
+        "a run without an installation token spoke of one: {}",
+        ran.screen()
+    );
+    assert_eq!(api.count("PUT", "/secrets/"), 0);
+}
+
 /// GitHub's mint answer, its token string rewritten (`find` → `replace`) by a hostile endpoint.
 fn mint_answer(find: &str, replace: &str) -> Fault {
     Fault::new(FaultKind::Hostile {

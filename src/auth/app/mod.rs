@@ -323,7 +323,7 @@ async fn open_app(
     });
     let token = mint(&jwt, installation, repositories.as_deref(), &permissions).await?;
     on_token(token.token());
-    crate::commands::crash::panic_point("after-mint");
+    crate::auth::guard::panic_point("after-mint");
     Ok(Session::with_tokens(
         token.client().clone(),
         targets,
