@@ -199,6 +199,48 @@ fn the_readme_s_rust_version_is_cargo_toml_s() {
     );
 }
 
+/// `rust-version` is what CI, the release and the image build with (`.ci/test` checks that the
+/// toolchain it builds with is that version): a declared version no job builds is a guess.
+#[test]
+fn the_rust_version_is_the_toolchain_ci_the_release_and_the_image_use() {
+    let rust_version = package_field("rust-version");
+    let mut named = Vec::new();
+    for workflow in [".github/workflows/ci.yml", ".github/workflows/release.yml"] {
+        let text = read(&root().join(workflow));
+        let found: Vec<String> = text
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("RUST_TOOLCHAIN:"))
+            .map(|v| v.trim().trim_matches('"').to_owned())
+            .collect();
+        assert!(!found.is_empty(), "{workflow} names no RUST_TOOLCHAIN");
+        named.extend(found.into_iter().map(|v| (workflow, v)));
+    }
+    let dockerfile = read(&root().join("Dockerfile"));
+    let images: Vec<String> = dockerfile
+        .lines()
+        .filter_map(|l| l.strip_prefix("FROM rust:"))
+        .map(|rest| {
+            rest.split(['-', ' ', '@'])
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    assert!(
+        !images.is_empty(),
+        "the Dockerfile builds FROM no rust image"
+    );
+    named.extend(images.into_iter().map(|v| ("Dockerfile", v)));
+    let other: Vec<_> = named
+        .iter()
+        .filter(|(_, v)| *v != rust_version && !v.starts_with(&format!("{rust_version}.")))
+        .collect();
+    assert!(
+        other.is_empty(),
+        "Cargo.toml's rust-version is {rust_version}; these build with another: {other:?}"
+    );
+}
+
 /// The text outside fenced code blocks, with inline code spans blanked.
 fn prose(text: &str) -> Vec<(usize, String)> {
     let mut out = Vec::new();
