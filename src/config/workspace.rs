@@ -601,4 +601,43 @@ mod tests {
         let both = Roots::new(ws.path(), Some(temp.path())).expect("roots");
         assert_eq!(both.read(&pattern, &file).map(|v| v.len()), Ok(1));
     }
+
+    /// A missing path under a root matches nothing (for `if-no-files-found` to judge); one
+    /// outside every root can never be read: an error, which says why under a `RUNNER_TEMP`
+    /// the step cannot see (a container action's).
+    #[test]
+    fn a_missing_path_outside_the_roots_is_unseen_not_unmatched() {
+        let ws = tempfile::tempdir().expect("ws");
+        let temp = tempfile::tempdir().expect("temp");
+        let seen = Roots::new(ws.path(), Some(temp.path())).expect("roots");
+        for pattern in [
+            "missing.token".to_owned(),
+            "missing/*.token".to_owned(),
+            temp.path().join("missing.token").display().to_string(),
+            temp.path().join("gone/*.token").display().to_string(),
+        ] {
+            assert_eq!(seen.expand(&pattern, true), Ok(Vec::new()), "{pattern}");
+        }
+        let host = Path::new("/nonexistent-runner/_temp");
+        let unseen = Roots::new(ws.path(), Some(host)).expect("roots");
+        for pattern in [
+            "/nonexistent-runner/_temp/s.token",
+            "/nonexistent-runner/_temp/*.token",
+        ] {
+            let err = unseen.expand(pattern, true).expect_err(pattern);
+            assert!(
+                matches!(&err, FileError::Unseen { also: "", why, .. } if why.contains("RUNNER_TEMP")),
+                "{pattern}: {err:?}"
+            );
+        }
+        let err = unseen
+            .expand("/nonexistent-elsewhere/s.token", true)
+            .expect_err("outside");
+        assert!(matches!(&err, FileError::Unseen { why: "", .. }), "{err:?}");
+        assert!(
+            err.to_string()
+                .ends_with("write the file inside the workspace"),
+            "{err}"
+        );
+    }
 }
