@@ -1,4 +1,4 @@
-//! The jobs the benchmark runs, shared with `tests/benchmarks_table.rs`, which checks the
+//! The jobs the benchmark runs, shared with `tests/integration/benchmarks.rs`, which checks the
 //! figures of BENCHMARKS.md that do not depend on timing (request counts) against the same jobs.
 
 #![allow(dead_code)] // each includer uses part of it
