@@ -219,11 +219,8 @@ impl Credential {
 pub enum UsageError {
     #[error(transparent)]
     ApiUrl(#[from] crate::github::UrlError),
-    #[error(
-        "no token: set GH_TOKEN (or GITHUB_TOKEN), or log in with `gh auth login`; a token is \
-         never taken from a flag"
-    )]
-    NoToken,
+    #[error(transparent)]
+    NoToken(#[from] crate::auth::token::NoToken),
     #[error("cannot read the token at the terminal: {0}")]
     PromptRead(std::io::Error),
     #[error("no token was typed")]
@@ -337,7 +334,7 @@ pub fn api_url(flag: Option<&str>) -> Result<crate::github::ApiUrl, UsageError> 
 
 /// The token for a command, or the error that says how to give one.
 pub fn token(prompt: bool, api_url: &str) -> Result<(SecretValue, TokenSource), UsageError> {
-    crate::auth::token::find_token(prompt, api_url).ok_or(UsageError::NoToken)
+    Ok(crate::auth::token::find_token(prompt, api_url)?)
 }
 
 /// A single-threaded runtime for one command, SIGINT and SIGTERM handled (see [`crate::cancel`]);

@@ -95,6 +95,25 @@ impl ApiUrl {
         }
     }
 
+    /// Whether this is a GitHub Enterprise Server, whose token is not github.com's: `gh`'s rule
+    /// (go-gh `auth.IsEnterprise`). github.com and its subdomains (`api.github.com`), GitHub
+    /// Enterprise Cloud with data residency (`*.ghe.com`) and this machine (a test double, as
+    /// `gh` treats `github.localhost`) take github.com's token (`GH_TOKEN`, `GITHUB_TOKEN`);
+    /// every other host is an Enterprise Server and takes its own (`GH_ENTERPRISE_TOKEN`,
+    /// `GITHUB_ENTERPRISE_TOKEN`). Decided from the parsed host, never from the spelling.
+    pub fn is_enterprise_server(&self) -> bool {
+        let host = self.url.host();
+        if is_loopback(host.clone()) {
+            return false;
+        }
+        let Some(Host::Domain(domain)) = host else {
+            return true;
+        };
+        let d = domain.to_ascii_lowercase();
+        let under = |parent: &str| d == parent || d.ends_with(&format!(".{parent}"));
+        !(under("github.com") || d.ends_with(".ghe.com") || under("github.localhost"))
+    }
+
     /// Whether GitHub's credential revocation API is sent here: `api.github.com` (the only
     /// place GitHub serves it without authentication), or this machine (a test double).
     /// GitHub Enterprise Server and any other host are refused.
@@ -285,6 +304,32 @@ mod tests {
         ] {
             let parsed = ApiUrl::parse(url).expect(url);
             assert_eq!(parsed.gh_hostname(), host, "{url}");
+        }
+    }
+
+    #[test]
+    fn enterprise_servers_are_every_host_but_github_com_ghe_com_and_this_machine() {
+        for (url, enterprise) in [
+            ("https://api.github.com", false),
+            ("https://API.GitHub.COM/", false),
+            ("https://github.com/api/v3", false),
+            ("https://uploads.github.com", false),
+            ("https://api.acme.ghe.com", false),
+            ("https://github.localhost/api/v3", false),
+            ("http://127.0.0.1:9999", false),
+            ("http://localhost:9", false),
+            ("http://[::1]:9", false),
+            ("https://ghes.example.com/api/v3", true),
+            ("https://ghes.example.com:8443/api/v3", true),
+            ("https://api.github.com.evil.example", true),
+            ("https://evilgithub.com", true),
+            ("https://ghe.com", true),
+            ("https://api.github.com.", true),
+            ("https://10.0.0.7/api/v3", true),
+            ("https://[2001:db8::1]/api/v3", true),
+        ] {
+            let parsed = ApiUrl::parse(url).expect(url);
+            assert_eq!(parsed.is_enterprise_server(), enterprise, "{url}");
         }
     }
 

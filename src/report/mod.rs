@@ -172,7 +172,8 @@ fn happened(report: &Report, action: bool) -> String {
             if action {
                 "set `token` to write them"
             } else {
-                "set GH_TOKEN, or log in with `gh auth login`, to write them"
+                "set GH_TOKEN (GH_ENTERPRISE_TOKEN for a GitHub Enterprise Server), or log in \
+                 with `gh auth login`, to write them"
             }
         ),
         Some(SkipReason::DryRun) => dry_run(report, changed, &t, action),

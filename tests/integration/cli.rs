@@ -154,6 +154,34 @@ fn no_token_is_a_usage_error_and_nothing_is_asked_or_sent() {
     assert_eq!(api.requests().len(), 0);
 }
 
+/// A GitHub Enterprise Server's token is never sent to github.com's API (this machine stands
+/// for it here, as `gh` lets `github.localhost`): with only `GH_ENTERPRISE_TOKEN` set, the
+/// command stops before any request and says which variable github.com takes. `gh` is kept
+/// off PATH: it would answer for its own hosts.
+#[test]
+fn an_enterprise_token_is_never_sent_to_github_com() {
+    let api = fake();
+    for var in ["GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"] {
+        let ran = cli(&api, &["check-token"])
+            .remove_env("GH_TOKEN")
+            .env(var, TOKEN)
+            .wrap(&["env", "PATH=/nonexistent"])
+            .run();
+        assert_eq!(ran.code, 2, "{}", ran.transcript());
+        assert!(
+            ran.stderr.contains(&format!(
+                "set GH_TOKEN (or GITHUB_TOKEN), or log in with `gh auth login`; a token is \
+                 never taken from a flag ({var} is for a GitHub Enterprise Server and is never \
+                 sent to github.com)"
+            )),
+            "{}",
+            ran.stderr
+        );
+        ran.assert_no_leak();
+    }
+    assert_eq!(api.requests().len(), 0);
+}
+
 // ---- set ---------------------------------------------------------------------------------
 
 #[test]

@@ -39,8 +39,8 @@ pub(super) fn dry_run(
         Err(e) => return Err(Error::usage(e)),
         Ok(Some(creds)) => Credential::App(creds),
         Ok(None) => match crate::auth::token::find_token(false, api_url) {
-            Some((token, source)) => Credential::Token(token, source),
-            None => return dry_run_without_token(style, &list, targets),
+            Ok((token, source)) => Credential::Token(token, source),
+            Err(_) => return dry_run_without_token(style, &list, targets),
         },
     };
     let runtime = match crate::commands::runtime() {
