@@ -22,11 +22,12 @@
 use std::sync::Arc;
 
 use crate::auth::guard::{ApiSide, InstallationToken, MintError};
+use crate::auth::reach;
 use crate::config::{Config, Destination, RepoSpec, StsCredentials};
 use crate::github::keyless::{IdTokenService, ServiceError, TokenExchange};
-use crate::github::{endpoints, ApiError, Client, ServiceUrl, ServiceUrlError};
+use crate::github::{ApiError, Client, ServiceUrl, ServiceUrlError};
 use crate::secret::SecretValue;
-use crate::target::{pattern_matches, push_unique, repo_target, Repo, Target};
+use crate::target::Target;
 
 /// Why a keyless run got no tokens. Names the services, the identity and the scopes; never a
 /// token.
@@ -292,8 +293,9 @@ fn service_cause(cause: &ServiceError) -> String {
 }
 
 /// The targets in the order given, each routed to the client of its scope's token: a
-/// repository named exactly to its own, a pattern's matches to their owner's (resolved with
-/// it), an organisation to its own.
+/// repository to its own when it was named exactly, else to its owner's (a pattern's matches,
+/// resolved with the owner's token by the one resolver, [`crate::auth::reach`]), an
+/// organisation to its own.
 async fn route(
     config: &Config,
     tokens: &[(String, InstallationToken)],
@@ -304,79 +306,52 @@ async fn route(
             .find(|(s, _)| s.eq_ignore_ascii_case(scope))
             .map(|(_, t)| t.client().clone())
     };
-    let mut targets: Vec<Target> = Vec::new();
-    let mut routes: Vec<(Target, Arc<Client>)> = Vec::new();
-    let mut add = |t: Target, client: Option<Arc<Client>>| {
-        if let (false, Some(client)) = (routes.iter().any(|(r, _)| r == &t), client) {
-            routes.push((t.clone(), client));
+    let targets = match &config.destination {
+        Destination::Org { org, .. } => vec![Target::Org {
+            org: org.clone(),
+            app: config.app,
+        }],
+        Destination::Repos { repos, environment } => {
+            let owners = tokens
+                .iter()
+                .filter(|(scope, _)| !scope.contains('/'))
+                .map(|(scope, t)| (scope.clone(), t.client().as_ref()))
+                .collect();
+            let mut reach = reach::PerOwner::new(owners);
+            reach::resolve(repos, environment.as_deref(), config.app, &mut reach)
+                .await
+                .map_err(|e| match e {
+                    reach::ResolveError::List { owner, error } => KeylessError::List {
+                        owner,
+                        cause: error.to_string(),
+                    },
+                    reach::ResolveError::Pattern(e) => e.into(),
+                    reach::ResolveError::NoMatch { spec, owner } => {
+                        KeylessError::NoMatch { spec, owner }
+                    }
+                })?
         }
-        push_unique(&mut targets, t);
     };
-    let (repos, environment) = match &config.destination {
-        Destination::Org { org, .. } => {
-            add(
-                Target::Org {
-                    org: org.clone(),
-                    app: config.app,
-                },
-                client_of(org),
-            );
-            return Ok((targets, routes));
-        }
-        Destination::Repos { repos, environment } => (repos, environment.as_deref()),
-    };
-    let mut listings: Vec<(String, Vec<Repo>)> = Vec::new();
-    for spec in repos {
-        match spec {
-            RepoSpec::Exact(repo) => add(
-                repo_target(repo, environment, config.app),
-                client_of(&repo.to_string()),
-            ),
-            RepoSpec::Pattern { owner, pattern } => {
-                let client = client_of(owner);
-                if !listings.iter().any(|(o, _)| o.eq_ignore_ascii_case(owner)) {
-                    let list = match &client {
-                        Some(c) => reachable(c, owner).await?,
-                        None => Vec::new(),
-                    };
-                    listings.push((owner.clone(), list));
+    let routes = targets
+        .iter()
+        .filter_map(|t| {
+            let client = match t {
+                Target::Repo { repo, .. } | Target::Env { repo, .. } => {
+                    client_of(&repo.to_string()).or_else(|| client_of(&repo.owner))
                 }
-                let reach = listings
-                    .iter()
-                    .find(|(o, _)| o.eq_ignore_ascii_case(owner))
-                    .map(|(_, l)| l.as_slice())
-                    .unwrap_or_default();
-                let found = pattern_matches(owner, pattern, reach)?;
-                if found.is_empty() {
-                    return Err(KeylessError::NoMatch {
-                        spec: spec.to_string(),
-                        owner: owner.clone(),
-                    });
-                }
-                for repo in found {
-                    add(repo_target(&repo, environment, config.app), client.clone());
-                }
-            }
-        }
-    }
-    Ok((targets, routes))
-}
-
-/// Every repository an exchanged token reaches (`GET /installation/repositories`).
-async fn reachable(client: &Client, owner: &str) -> Result<Vec<Repo>, KeylessError> {
-    endpoints::installation_repositories(client)
-        .await
-        .map_err(|e| KeylessError::List {
-            owner: owner.to_owned(),
-            cause: e.to_string(),
+                Target::Org { org, .. } => client_of(org),
+            };
+            client.map(|c| (t.clone(), c))
         })
+        .collect();
+    Ok((targets, routes))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::input::RunContext;
-    use crate::target::App;
+    use crate::target::{App, Repo};
 
     fn config(repos: &[&str], org: Option<&str>) -> Config {
         let destination = match org {

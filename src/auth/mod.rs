@@ -1,9 +1,11 @@
 //! Credentials: where a command's token comes from ([`token`]), a GitHub App's JWT and
 //! installation tokens ([`app`]), installation tokens exchanged for the job's own identity, with
-//! no stored credential ([`keyless`]), and the guard that revokes every minted or exchanged
-//! token ([`guard`]).
+//! no stored credential ([`keyless`]), the guard that revokes every minted or exchanged token
+//! ([`guard`]), and the one resolver of repository patterns, by what each credential can list
+//! ([`reach`]).
 
 pub mod app;
 pub mod guard;
 pub mod keyless;
+pub(crate) mod reach;
 pub mod token;

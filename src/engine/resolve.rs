@@ -2,15 +2,15 @@
 //! listings, and the repository ids a `selected` organisation secret is shared with. Reads made
 //! only once the plan has something to write.
 
-use std::collections::BTreeMap;
-
 use crate::auth::app::Session;
-use crate::config::{Config, Destination, RepoSpec, Visibility};
+use crate::auth::reach;
+use crate::auth::token::TokenKind;
+use crate::config::{Auth, Config, Destination, Visibility};
 use crate::engine::finish::finish;
 use crate::engine::plan::{static_targets, Plan};
 use crate::github::Client;
 use crate::report::outcome::Report;
-use crate::target::{add_targets, pattern_matches, Repo, Target};
+use crate::target::Target;
 
 /// The resolved targets and repository ids; `None` when they could not be resolved or a signal
 /// came first (one that came while the session opened included): none starts after it. The
@@ -46,6 +46,16 @@ enum ResolveError {
     Pattern(crate::target::PatternError),
     #[error("`{spec}` matches no repository of {owner} (archived repositories are skipped)")]
     NoMatch { spec: String, owner: String },
+    #[error(
+        "could not list the repositories the installation token reaches (GET \
+         /installation/repositories): {0}"
+    )]
+    Reached(crate::github::ApiError),
+    #[error(
+        "`{spec}` matches no repository of {owner} that the installation token reaches \
+         (archived repositories are skipped)"
+    )]
+    NoneReached { spec: String, owner: String },
 }
 
 /// The targets (patterns resolved) and, for `selected` visibility, the repository ids.
@@ -61,8 +71,9 @@ async fn resolve(
     Ok((targets, selected_ids))
 }
 
-/// The targets, patterns resolved against the owners' repository listings (one listing per
-/// owner).
+/// The targets of a token, patterns resolved by the one resolver ([`crate::auth::reach`]): an
+/// installation token given as `token` lists what it reaches (`GET /user` is refused to it), a
+/// person's token the owners' repositories.
 async fn resolve_targets(config: &Config, client: &Client) -> Result<Vec<Target>, ResolveError> {
     let Destination::Repos { repos, environment } = &config.destination else {
         return Ok(static_targets(config)
@@ -70,47 +81,29 @@ async fn resolve_targets(config: &Config, client: &Client) -> Result<Vec<Target>
             .filter_map(|(_, t)| t)
             .collect());
     };
-    let mut resolved: Vec<Target> = Vec::new();
-    let mut listings: BTreeMap<String, Vec<Repo>> = BTreeMap::new();
-    let mut me: Option<String> = None;
-    for spec in repos {
-        let matched: Vec<Repo> = match spec {
-            RepoSpec::Exact(r) => vec![r.clone()],
-            RepoSpec::Pattern { owner, pattern } => {
-                let key = owner.to_ascii_lowercase();
-                if let std::collections::btree_map::Entry::Vacant(slot) = listings.entry(key) {
-                    if me.is_none() {
-                        me = Some(crate::github::repos::token_login(client).await?);
-                    }
-                    let list = crate::github::repos::list_owner_repos(
-                        client,
-                        owner,
-                        me.as_deref().unwrap_or(""),
-                    )
-                    .await?;
-                    slot.insert(list);
+    let environment = environment.as_deref();
+    let installation =
+        matches!(&config.auth, Auth::Token(token) if TokenKind::of(token).is_installation());
+    if installation {
+        let mut reach = reach::Installation::new(client);
+        return reach::resolve(repos, environment, config.app, &mut reach)
+            .await
+            .map_err(|e| match e {
+                reach::ResolveError::List { error, .. } => ResolveError::Reached(error),
+                reach::ResolveError::Pattern(e) => ResolveError::Pattern(e),
+                reach::ResolveError::NoMatch { spec, owner } => {
+                    ResolveError::NoneReached { spec, owner }
                 }
-                let found = pattern_matches(
-                    owner,
-                    pattern,
-                    listings
-                        .get(&owner.to_ascii_lowercase())
-                        .map(Vec::as_slice)
-                        .unwrap_or_default(),
-                )
-                .map_err(ResolveError::Pattern)?;
-                if found.is_empty() {
-                    return Err(ResolveError::NoMatch {
-                        spec: spec.to_string(),
-                        owner: owner.clone(),
-                    });
-                }
-                found
-            }
-        };
-        add_targets(&mut resolved, matched, environment.as_deref(), config.app);
+            });
     }
-    Ok(resolved)
+    let mut reach = reach::ByOwner::new(client);
+    reach::resolve(repos, environment, config.app, &mut reach)
+        .await
+        .map_err(|e| match e {
+            reach::ResolveError::List { error, .. } => ResolveError::Repos(error),
+            reach::ResolveError::Pattern(e) => ResolveError::Pattern(e),
+            reach::ResolveError::NoMatch { spec, owner } => ResolveError::NoMatch { spec, owner },
+        })
 }
 
 /// Repository ids for `selected-repositories`, when the visibility is `selected`.

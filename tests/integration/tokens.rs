@@ -189,3 +189,82 @@ fn a_fragment_of_the_token_echoed_by_the_server_is_redacted() {
     );
     ran.assert_no_leak();
 }
+
+/// An App installation token given as `token` (as `actions/create-github-app-token` makes one)
+/// with `repositories: owner/glob`: the pattern is resolved with what the token reaches
+/// (`GET /installation/repositories`, every page), archived repositories skipped, never with
+/// `GET /user`, which GitHub refuses to such a token (403).
+#[test]
+fn an_installation_token_as_token_resolves_patterns_with_what_it_reaches() {
+    let api = fake();
+    // 101 more repositories: the listing takes two pages of 100.
+    for i in 1..=101 {
+        api.add_repo(&format!("acme/r{i:03}"));
+    }
+    api.add_repo("acme/svc-a");
+    api.add_repo("acme/svc-b");
+    api.add_repo_with("acme/svc-old", true, false);
+    let token = stateless();
+    api.add_token(&token, installation_spec(time::Duration::minutes(60), &api));
+    let ran = Step::new(&api)
+        .token_value(&token)
+        .input("repository", "")
+        .input("repositories", "acme/svc-*")
+        .secrets(&[("API_KEY", "fresh-value-1")])
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    assert_eq!(api.count("GET", "/user"), 0, "GET /user is refused to apps");
+    let seen = calls(&api);
+    assert_eq!(
+        seen.get(..2).unwrap_or_default(),
+        [
+            "GET /installation/repositories?per_page=100 200",
+            "GET /installation/repositories?per_page=100&page=2 200",
+        ],
+        "resolved first: {seen:?}"
+    );
+    // The keys are read concurrently: their order is not the point.
+    let mut rest = seen.get(2..).unwrap_or_default().to_vec();
+    rest.sort();
+    assert_eq!(
+        rest,
+        [
+            "GET /repos/acme/svc-a/actions/secrets/public-key 200",
+            "GET /repos/acme/svc-b/actions/secrets/public-key 200",
+            "PUT /repos/acme/svc-a/actions/secrets/API_KEY 201",
+            "PUT /repos/acme/svc-b/actions/secrets/API_KEY 201",
+        ]
+    );
+    for repo in ["acme/svc-a", "acme/svc-b"] {
+        assert_eq!(
+            api.secret(&Scope::repo(repo), "API_KEY")
+                .expect("stored")
+                .value,
+            "fresh-value-1"
+        );
+    }
+    assert!(api
+        .secret(&Scope::repo("acme/svc-old"), "API_KEY")
+        .is_none());
+    ran.assert_no_leak();
+
+    // A pattern that matches nothing the token reaches says so, with the token's words.
+    api.clear_requests();
+    let ran = Step::new(&api)
+        .token_value(&token)
+        .input("repository", "")
+        .input("repositories", "acme/web-*")
+        .secrets(&[("API_KEY", "fresh-value-2")])
+        .run();
+    assert_eq!(ran.code, 1, "{}", ran.transcript());
+    assert!(
+        ran.stdout.contains(
+            "`acme/web-*` matches no repository of acme that the installation token reaches"
+        ),
+        "{}",
+        ran.stdout
+    );
+    assert_eq!(api.count("GET", "/user"), 0);
+    assert_eq!(api.writes().len(), 0);
+    ran.assert_no_leak();
+}

@@ -9,11 +9,12 @@ use serde_json::json;
 
 use super::error::{jwt_failure, AppAuthError};
 use crate::auth::guard::InstallationToken;
+use crate::auth::reach;
 use crate::config::{Config, Destination, RepoSpec};
 use crate::github::endpoints::{self, Installation, InstallationOf};
 use crate::github::{ApiError, Client};
 use crate::secret::SecretValue;
-use crate::target::{Repo, Target};
+use crate::target::Target;
 
 /// `GET /repos/{owner}/{repo}/installation` for the first repository, or
 /// `GET /orgs/{org}/installation` (then `/users/{user}/installation`) for an owner; checks
@@ -177,7 +178,8 @@ fn mint_failure(
 }
 
 /// Targets for the configured repositories, patterns matched against
-/// `GET /installation/repositories` (every repository the installation can reach).
+/// `GET /installation/repositories` (every repository the installation can reach), by the one
+/// resolver ([`crate::auth::reach`]).
 pub(super) async fn resolve_patterns(
     reader: &Client,
     config: &Config,
@@ -185,25 +187,15 @@ pub(super) async fn resolve_patterns(
     let Destination::Repos { repos, environment } = &config.destination else {
         return Ok(Vec::new());
     };
-    let reachable = endpoints::installation_repositories(reader)
+    let mut reach = reach::Installation::new(reader);
+    reach::resolve(repos, environment.as_deref(), config.app, &mut reach)
         .await
-        .map_err(|e| match e.refused_status() {
-            Some(status) => AppAuthError::ListRefused(status),
-            None => AppAuthError::List(e),
-        })?;
-    let mut resolved: Vec<Target> = Vec::new();
-    for spec in repos {
-        let matched: Vec<Repo> = match spec {
-            RepoSpec::Exact(r) => vec![r.clone()],
-            RepoSpec::Pattern { owner, pattern } => {
-                let found = crate::target::pattern_matches(owner, pattern, &reachable)?;
-                if found.is_empty() {
-                    return Err(AppAuthError::NoMatch(spec.to_string()));
-                }
-                found
-            }
-        };
-        crate::target::add_targets(&mut resolved, matched, environment.as_deref(), config.app);
-    }
-    Ok(resolved)
+        .map_err(|e| match e {
+            reach::ResolveError::List { error, .. } => match error.refused_status() {
+                Some(status) => AppAuthError::ListRefused(status),
+                None => AppAuthError::List(error),
+            },
+            reach::ResolveError::Pattern(e) => e.into(),
+            reach::ResolveError::NoMatch { spec, .. } => AppAuthError::NoMatch(spec),
+        })
 }
