@@ -88,6 +88,8 @@ pub fn run_context(env: &dyn Fn(&str) -> Option<String>) -> RunContext {
             .filter(|s| !s.is_empty())
             .map(|s| crate::env::resolve(Path::new(&s))),
         event_name: get("GITHUB_EVENT_NAME"),
+        workflow_run_from_fork: get("GITHUB_EVENT_NAME") == "workflow_run"
+            && !workflow_run_is_own(env),
         actor: get("GITHUB_ACTOR"),
         run_id: get("GITHUB_RUN_ID"),
         run_attempt: get("GITHUB_RUN_ATTEMPT"),
@@ -96,6 +98,43 @@ pub fn run_context(env: &dyn Fn(&str) -> Option<String>) -> RunContext {
         default_repository: get("GITHUB_REPOSITORY"),
         default_api_url: get("GITHUB_API_URL"),
         front_end: FrontEnd::Action,
+    }
+}
+
+/// Whether the `workflow_run` payload at `$GITHUB_EVENT_PATH` shows the triggering run's head
+/// repository to be this one (`workflow_run.repository`, else the event's `repository`, else
+/// `$GITHUB_REPOSITORY`; names compared as GitHub does, case-insensitively). A payload that
+/// cannot be read or does not name the head repository (a fork since deleted) is not shown to
+/// be: false.
+fn workflow_run_is_own(env: &dyn Fn(&str) -> Option<String>) -> bool {
+    let Some(path) = env("GITHUB_EVENT_PATH").filter(|p| !p.is_empty()) else {
+        return false;
+    };
+    // An event payload is a few kilobytes; a much larger one is not the runner's.
+    const MAX_EVENT_BYTES: u64 = 16 * 1024 * 1024;
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut text = Vec::new();
+    if std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_EVENT_BYTES), &mut text)
+        .is_err()
+    {
+        return false;
+    }
+    let Ok(event) = serde_json::from_slice::<serde_json::Value>(&text) else {
+        return false;
+    };
+    let name = |v: &serde_json::Value| v.get("full_name")?.as_str().map(str::to_owned);
+    let run = event.get("workflow_run");
+    let head = run.and_then(|r| r.get("head_repository")).and_then(name);
+    let own = run
+        .and_then(|r| r.get("repository"))
+        .and_then(name)
+        .or_else(|| event.get("repository").and_then(name))
+        .or_else(|| env("GITHUB_REPOSITORY"));
+    match (head, own) {
+        (Some(head), Some(own)) => !own.is_empty() && head.eq_ignore_ascii_case(&own),
+        _ => false,
     }
 }
 

@@ -128,6 +128,9 @@ pub struct RunContext {
     /// `$RUNNER_TEMP`: listed files may also resolve into it (the action only).
     pub runner_temp: Option<PathBuf>,
     pub event_name: String,
+    /// A `workflow_run` whose triggering run is not shown to be this repository's own (its head
+    /// repository is another, or the payload does not say): see [`RunContext::refused_event`].
+    pub workflow_run_from_fork: bool,
     pub actor: String,
     pub run_id: String,
     /// `$GITHUB_RUN_ATTEMPT`: 1 for the first attempt, more for a re-run of the same run.
@@ -142,6 +145,61 @@ pub struct RunContext {
     /// `$GITHUB_API_URL`, the default of `api-url`.
     pub default_api_url: String,
     pub front_end: FrontEnd,
+}
+
+impl RunContext {
+    /// The event when it runs with this repository's secrets next to data a fork's pull request
+    /// controls. Writes are refused on it unless `allow-pull-request-target` is given.
+    pub fn refused_event(&self) -> Option<RefusedEvent> {
+        match self.event_name.as_str() {
+            "pull_request_target" => Some(RefusedEvent::PullRequestTarget),
+            "workflow_run" if self.workflow_run_from_fork => {
+                Some(RefusedEvent::WorkflowRunFromFork)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// An event that brings a fork's data next to this repository's secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefusedEvent {
+    PullRequestTarget,
+    /// A `workflow_run` whose triggering run is not shown to be this repository's own.
+    WorkflowRunFromFork,
+}
+
+impl RefusedEvent {
+    /// As a row's reason: `pull_request_target event`.
+    pub fn reason(self) -> &'static str {
+        match self {
+            RefusedEvent::PullRequestTarget => "pull_request_target event",
+            RefusedEvent::WorkflowRunFromFork => "workflow_run from a fork",
+        }
+    }
+
+    /// After "writes refused on" / "writes are refused on".
+    pub fn on(self) -> &'static str {
+        match self {
+            RefusedEvent::PullRequestTarget => "pull_request_target",
+            RefusedEvent::WorkflowRunFromFork => "a workflow_run from a fork",
+        }
+    }
+
+    /// Why the event is dangerous, one sentence.
+    pub fn why(self) -> &'static str {
+        match self {
+            RefusedEvent::PullRequestTarget => {
+                "pull_request_target runs with this repository's secrets next to code a pull \
+                 request controls"
+            }
+            RefusedEvent::WorkflowRunFromFork => {
+                "this workflow_run was started by a run from a fork (or its payload does not show \
+                 otherwise), and runs with this repository's secrets next to the fork's \
+                 artifacts and data"
+            }
+        }
+    }
 }
 
 /// One input, whatever the front end calls it.

@@ -62,6 +62,9 @@ impl Plan {
         if !nothing && skip.is_none() {
             return false;
         }
+        if matches!(skip, Some((SkipReason::Event, _))) {
+            report.refused_event = config.context.refused_event();
+        }
         self.without_writing(report, skip);
         true
     }
@@ -243,10 +246,12 @@ fn skip_reason(config: &Config, nothing_to_write: bool) -> Option<(SkipReason, S
         None
     } else if config.dry_run {
         Some((SkipReason::DryRun, String::new()))
-    } else if config.context.event_name == "pull_request_target"
-        && !config.allow_pull_request_target
+    } else if let Some(event) = config
+        .context
+        .refused_event()
+        .filter(|_| !config.allow_pull_request_target)
     {
-        Some((SkipReason::Event, "pull_request_target event".to_owned()))
+        Some((SkipReason::Event, event.reason().to_owned()))
     } else if matches!(config.auth, Auth::None) {
         Some((SkipReason::NoToken, "no token".to_owned()))
     } else {

@@ -34,12 +34,14 @@ pub fn print(report: &Report, config: &Config, reporter: &mut Reporter, now: Off
     if let Some((title, message)) = notes::no_token(report).filter(|_| reporter.is_action()) {
         reporter.notice(title, &message);
     }
-    if report.skip == Some(SkipReason::Event) {
+    if let (Some(SkipReason::Event), Some(event)) = (report.skip, report.refused_event) {
         reporter.warning(
-            "writes refused on pull_request_target",
-            "pull_request_target runs with this repository's secrets next to code a pull request \
-             controls, so secret-refresh writes nothing on it; set `allow-pull-request-target: \
-             true` only if the job never runs code from the pull request",
+            &format!("writes refused on {}", event.on()),
+            &format!(
+                "{}, so secret-refresh writes nothing on it; set `allow-pull-request-target: \
+                 true` only if the job never runs code or reads data from the pull request",
+                event.why()
+            ),
         );
     }
     for row in &report.rows {
@@ -178,8 +180,9 @@ fn happened(report: &Report, action: bool) -> String {
         ),
         Some(SkipReason::DryRun) => dry_run(report, changed, &t, action),
         Some(SkipReason::Event) => format!(
-            "{} changed but not written: writes are refused on pull_request_target events.",
-            Count("secret", changed)
+            "{} changed but not written: writes are refused on {}.",
+            Count("secret", changed),
+            report.refused_event.map_or("this event", |e| e.on())
         ),
         None => wrote(report, &t),
     }

@@ -179,6 +179,8 @@ pub struct Report {
     /// Names and how they compared, in input order.
     pub comparisons: Vec<(String, Comparison)>,
     pub skip: Option<SkipReason>,
+    /// The event writes were refused on, with [`SkipReason::Event`].
+    pub refused_event: Option<crate::config::input::RefusedEvent>,
     /// Labels of every target (resolved when something was written).
     pub targets: Vec<String>,
     /// A failure that stopped the run before any secret could be tried (listing, auth).

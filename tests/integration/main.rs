@@ -24,6 +24,7 @@ mod pacing;
 mod process;
 mod revocation;
 mod rotate;
+mod runner;
 mod secondary_limits;
 #[path = "../support/signal_phase.rs"]
 mod signal_phase;
