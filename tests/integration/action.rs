@@ -757,8 +757,9 @@ fn sync_without_a_token_says_how_to_give_one_without_a_notice() {
     let all = format!("{}{}", ran.stdout, ran.stderr);
     assert!(
         all.contains(
-            "1 secret changed but not written: no token was given (set GH_TOKEN, or log in with \
-             `gh auth login`, to write them)."
+            "1 secret changed but not written: no token was given (set GH_TOKEN \
+             (GH_ENTERPRISE_TOKEN for a GitHub Enterprise Server), or log in with `gh auth \
+             login`, to write them)."
         ),
         "{all}"
     );
