@@ -41,6 +41,10 @@ pub(super) fn unanswered_fix(e: &crate::github::ApiError) -> &'static str {
             "run again with SSL_CERT_FILE naming a PEM file of the CA certificate that issued the \
              server's (`SSL_CERT_FILE=ca.pem secret-refresh ...`)"
         }
+        crate::github::ApiError::Proxy { .. } => {
+            "fix the proxy in https_proxy/HTTPS_PROXY, or list the API's host in NO_PROXY if \
+             it is reachable directly"
+        }
         _ => "check the network and --api-url",
     }
 }

@@ -60,6 +60,7 @@ fn kind_of(e: &ApiError) -> FailureKind {
         ApiError::RateLimited { .. } => FailureKind::RateLimited,
         ApiError::Transport { .. }
         | ApiError::UntrustedCertificate { .. }
+        | ApiError::Proxy { .. }
         | ApiError::ServerError { .. }
         | ApiError::BodyTooLarge { .. } => FailureKind::Unreachable,
         _ => FailureKind::Other,
@@ -411,13 +412,20 @@ fn transport_failure(e: &ApiError) -> WriteFailure {
                  (in a workflow: in the step's `env:`, the file in the workspace), then rerun"
                     .into()
             }
+            ApiError::Proxy { .. } => {
+                "fix the proxy in `https_proxy`/`HTTPS_PROXY`, or list the API's host in \
+                 `NO_PROXY` if it is reachable directly, then rerun"
+                    .into()
+            }
             _ => "check the network and `api-url`, then rerun".into(),
         }),
         key_id: None,
         // Every later request would meet the same limit, or the same certificate.
         stops: matches!(
             e,
-            ApiError::RateLimited { .. } | ApiError::UntrustedCertificate { .. }
+            ApiError::RateLimited { .. }
+                | ApiError::UntrustedCertificate { .. }
+                | ApiError::Proxy { .. }
         ),
         kind: kind_of(e),
         cancelled: matches!(e, ApiError::NotSent { .. }),

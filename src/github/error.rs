@@ -17,6 +17,9 @@ pub enum ApiError {
          set SSL_CERT_FILE to a PEM file holding that CA's certificate"
     )]
     UntrustedCertificate { cause: String },
+    /// The run's proxy answered, and not with a tunnel to the API: permanent, never retried.
+    #[error("{cause}: nothing was sent to GitHub, and it is not retried")]
+    Proxy { cause: String },
     #[error("GitHub answered {status} after {attempts} attempts")]
     ServerError { status: u16, attempts: u32 },
     #[error(

@@ -10,6 +10,8 @@ mod benchmarks;
 mod cancel;
 mod cli;
 mod common;
+#[path = "../support/connect_proxy.rs"]
+mod connect_proxy;
 mod delete;
 mod dry_run;
 mod faults;
@@ -22,6 +24,7 @@ mod leak_check;
 mod pacing;
 #[path = "../support/process.rs"]
 mod process;
+mod proxy;
 mod revocation;
 mod rotate;
 mod runner;

@@ -3,9 +3,11 @@
 //! `retry-after` and `x-ratelimit-reset` within a bounded budget ([`retry`]), and pacing of
 //! writes under GitHub's rules for content-creating requests (a second apart, 80 a minute, 500
 //! an hour: [`crate::pacing`], one pacing per token). One request's round trip is in [`send`]; the service stack octocrab runs
-//! over (TLS, User-Agent, the token) in [`stack`]; the tuning in [`policy`].
+//! over (TLS, User-Agent, the token) in [`stack`], through the run's proxy ([`proxy`]); the
+//! tuning in [`policy`].
 
 pub(super) mod policy;
+mod proxy;
 mod retry;
 mod send;
 mod stack;

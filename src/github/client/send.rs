@@ -42,7 +42,12 @@ impl Client {
                 Err(signal) => return Err(ApiError::NotSent { signal }),
             };
             // Only requests that reached the server count: a refused connection sent nothing.
-            if matches!(result, Ok(Err(Sent::NotConnected(_) | Sent::Untrusted(_)))) {
+            if matches!(
+                result,
+                Ok(Err(Sent::NotConnected(_)
+                    | Sent::Untrusted(_)
+                    | Sent::ProxyRefused(_)))
+            ) {
                 self.stats.unreached.fetch_add(1, Ordering::Relaxed);
             } else {
                 self.stats.requests.fetch_add(1, Ordering::Relaxed);
@@ -51,6 +56,7 @@ impl Client {
                 Ok(Err(Sent::Untrusted(cause))) => {
                     return Err(ApiError::UntrustedCertificate { cause })
                 }
+                Ok(Err(Sent::ProxyRefused(cause))) => return Err(ApiError::Proxy { cause }),
                 Err(_) if once_only => {
                     return Err(ApiError::Transport {
                         attempts: attempt,
@@ -168,6 +174,8 @@ impl Client {
         .map_err(|e| {
             if let Some(cause) = untrusted_certificate(&e) {
                 Sent::Untrusted(cause)
+            } else if let Some(cause) = proxy_refused(&e) {
+                Sent::ProxyRefused(cause)
             } else if never_connected(&e) {
                 Sent::NotConnected(transport_cause(&e))
             } else {
@@ -207,6 +215,21 @@ enum Sent {
     /// The server's certificate was refused during the handshake: nothing was sent, and
     /// another attempt would meet the same certificate (never retried).
     Untrusted(String),
+    /// The run's proxy refused to open a tunnel: nothing reached the server, and another
+    /// attempt would meet the same answer (never retried).
+    ProxyRefused(String),
+}
+
+/// The proxy's refusal to tunnel ([`super::proxy::TunnelFailed::is_permanent`]), in its words.
+fn proxy_refused(e: &octocrab::Error) -> Option<String> {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(t) = s.downcast_ref::<super::proxy::TunnelFailed>() {
+            return t.is_permanent().then(|| t.to_string());
+        }
+        source = s.source();
+    }
+    None
 }
 
 /// rustls's refusal of the server's certificate, when that is why the connection failed: its

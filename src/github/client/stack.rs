@@ -1,8 +1,10 @@
 //! The service stack octocrab runs over: hyper over rustls (ring) with the system's roots, the
-//! base URI, the token (only to the API's own host) and one User-Agent, ours.
+//! base URI, the token (only to the API's own host) and one User-Agent, ours; connections
+//! through the run's proxy when it has one ([`super::proxy`]).
 
 use octocrab::Octocrab;
 
+use super::proxy::{Connector, Proxy};
 use crate::github::error::ApiError;
 use crate::github::url::ApiUrl;
 use crate::secret::SecretValue;
@@ -19,7 +21,8 @@ pub(crate) const USER_AGENT: &str = concat!("secret-refresh/", env!("CARGO_PKG_V
 /// (appended, so a second value would not replace it); built from parts, every request carries
 /// exactly one User-Agent, ours. The stack, outermost first: the base URI, the token (only to
 /// the API's own host), the User-Agent, then hyper over rustls (ring) with the system's roots
-/// (`SSL_CERT_FILE` honoured). Deadlines are [`Policy::request_timeout`], set per request.
+/// (`SSL_CERT_FILE` honoured), over a direct connection or a `CONNECT` tunnel through
+/// `https_proxy` ([`super::proxy`]). Deadlines are [`Policy::request_timeout`], set per request.
 pub(super) fn octocrab_for(
     api: &ApiUrl,
     token: Option<&SecretValue>,
@@ -30,6 +33,7 @@ pub(super) fn octocrab_for(
     use tower_http::set_header::SetRequestHeaderLayer;
 
     install_crypto_provider();
+    let proxy = Proxy::of_run().map_err(|e| ApiError::Setup(e.to_string()))?;
     let base: http::Uri = api
         .as_str()
         .parse()
@@ -53,7 +57,7 @@ pub(super) fn octocrab_for(
         })?
         .https_or_http()
         .enable_http1()
-        .build();
+        .wrap_connector(Connector::new(proxy));
     let hyper = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
         .build(connector);
     let service = ServiceBuilder::new()
