@@ -64,7 +64,7 @@ fn workflow_run_from_a_fork_is_refused_like_pull_request_target_unless_allowed()
         .input("allow-pull-request-target", "true")
         .run();
     assert_eq!(ran.code, 0, "{}", ran.transcript());
-    assert_eq!(ran.output("updated"), r#"["A"]"#);
+    assert_eq!(ran.output("updated"), r#"["acme/api:A"]"#);
 }
 
 #[test]
@@ -72,7 +72,7 @@ fn workflow_run_from_this_repository_writes() {
     let api = fake();
     let ran = workflow_run(&api, Some(&workflow_run_event(Some(REPO)))).run();
     assert_eq!(ran.code, 0, "{}", ran.transcript());
-    assert_eq!(ran.output("updated"), r#"["A"]"#);
+    assert_eq!(ran.output("updated"), r#"["acme/api:A"]"#);
     assert!(!ran.stdout.contains("::warning"), "{}", ran.stdout);
 }
 

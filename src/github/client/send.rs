@@ -42,21 +42,13 @@ impl Client {
                 Err(signal) => return Err(ApiError::NotSent { signal }),
             };
             // Only requests that reached the server count: a refused connection sent nothing.
-            if matches!(
-                result,
-                Ok(Err(Sent::NotConnected(_)
-                    | Sent::Untrusted(_)
-                    | Sent::ProxyRefused(_)))
-            ) {
-                self.stats.unreached.fetch_add(1, Ordering::Relaxed);
-            } else {
-                self.stats.requests.fetch_add(1, Ordering::Relaxed);
-            }
+            let count = match &result {
+                Ok(Err(sent)) if !sent.may_have_reached() => &self.stats.unreached,
+                _ => &self.stats.requests,
+            };
+            count.fetch_add(1, Ordering::Relaxed);
             let retry_cause = match result {
-                Ok(Err(Sent::Untrusted(cause))) => {
-                    return Err(ApiError::UntrustedCertificate { cause })
-                }
-                Ok(Err(Sent::ProxyRefused(cause))) => return Err(ApiError::Proxy { cause }),
+                Ok(Err(Sent::Permanent(refused))) => return Err(refused),
                 Err(_) if once_only => {
                     return Err(ApiError::Transport {
                         attempts: attempt,
@@ -173,9 +165,9 @@ impl Client {
         }
         .map_err(|e| {
             if let Some(cause) = untrusted_certificate(&e) {
-                Sent::Untrusted(cause)
+                Sent::Permanent(ApiError::UntrustedCertificate { cause })
             } else if let Some(cause) = proxy_refused(&e) {
-                Sent::ProxyRefused(cause)
+                Sent::Permanent(ApiError::Proxy { cause })
             } else if never_connected(&e) {
                 Sent::NotConnected(transport_cause(&e))
             } else {
@@ -212,12 +204,18 @@ enum Sent {
     NotConnected(String),
     /// The request may have reached the server.
     Failed(String),
-    /// The server's certificate was refused during the handshake: nothing was sent, and
-    /// another attempt would meet the same certificate (never retried).
-    Untrusted(String),
-    /// The run's proxy refused to open a tunnel: nothing reached the server, and another
-    /// attempt would meet the same answer (never retried).
-    ProxyRefused(String),
+    /// No connection was made, and another attempt would meet the same refusal (never
+    /// retried): the server's certificate refused during the handshake
+    /// ([`ApiError::UntrustedCertificate`]), or the run's proxy refused to open a tunnel
+    /// ([`ApiError::Proxy`]).
+    Permanent(ApiError),
+}
+
+impl Sent {
+    /// Whether the request may have reached the server (a connection was made).
+    fn may_have_reached(&self) -> bool {
+        matches!(self, Sent::Failed(_))
+    }
 }
 
 /// The proxy's refusal to tunnel ([`super::proxy::TunnelFailed::is_permanent`]), in its words.
