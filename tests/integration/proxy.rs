@@ -207,3 +207,35 @@ fn no_proxy_loopback_and_unusable_proxies() {
     assert_eq!(api.requests().len(), 0);
     assert_eq!(proxy.seen().len(), 0);
 }
+
+/// github.com's token is never sent to another host, proxy or not: with only `GH_TOKEN` set,
+/// a command for the GitHub Enterprise Server stops before any connection (the proxy sees no
+/// CONNECT), naming the variable the server takes.
+#[test]
+fn github_com_token_never_goes_to_an_enterprise_server_through_a_proxy() {
+    let (api, cert_pem) = ghes();
+    let proxy = ConnectProxy::start(&upstream(&api), None);
+    let ran = set(&api, &cert_pem, true)
+        .remove_env("GH_ENTERPRISE_TOKEN")
+        .env("GH_TOKEN", TOKEN)
+        .env("HTTPS_PROXY", &proxy.url)
+        .run();
+    assert_eq!(ran.code, 2, "{}", ran.transcript());
+    assert!(
+        ran.stderr.contains(
+            "no token for the GitHub Enterprise Server ghes.example.test: set GH_ENTERPRISE_TOKEN"
+        ),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr
+            .contains("(GH_TOKEN is github.com's and is never sent to another host)"),
+        "{}",
+        ran.stderr
+    );
+    assert_eq!(proxy.seen().len(), 0);
+    assert_eq!(proxy.tunnelled().len(), 0);
+    assert_eq!(api.requests().len(), 0);
+    ran.assert_no_leak();
+}
