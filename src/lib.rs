@@ -66,9 +66,17 @@ fn dispatch(args: Vec<OsString>) -> ExitCode {
     if bare && env::var("GITHUB_ACTIONS").as_deref() == Some("true") {
         return commands::exit(action::main());
     }
-    let cli = match cli::Cli::try_parse_from(args) {
+    let cli = match cli::Cli::try_parse_from(&args) {
         Ok(cli) => cli,
-        Err(e) => return commands::exit(usage(&e)),
+        Err(e) => {
+            // A `gh secret` habit gets a precise answer instead of clap's.
+            let habit = args.get(1..).and_then(commands::habits::answer);
+            if let (true, Some(answer)) = (e.use_stderr(), habit) {
+                output::sink::write(env::Which::Err, &format!("error: {answer}\n"));
+                return commands::exit(Err(error::Error::UsageReported));
+            }
+            return commands::exit(usage(&e));
+        }
     };
     // A signal handled along the way (see `cancel`) decides the exit code: 130 or 143.
     commands::exit(match cli.command {

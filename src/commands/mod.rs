@@ -9,6 +9,7 @@ pub mod check_token;
 pub mod completions;
 pub mod crash;
 pub mod delete;
+pub mod habits;
 pub mod options;
 mod progress;
 pub mod repos_file;
@@ -40,7 +41,7 @@ pub const EXIT_CODES: &str =
 #[derive(Args, Debug, Clone)]
 pub struct TargetArgs {
     /// A repository, `owner/name`; repeatable.
-    #[arg(long = "repo", value_name = "OWNER/NAME")]
+    #[arg(short = 'R', long = "repo", value_name = "OWNER/NAME")]
     pub repos: Vec<String>,
     /// Repositories from a file: one `owner/name` a line (`#` comments), or a YAML list.
     #[arg(long, value_name = "FILE")]

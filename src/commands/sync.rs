@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::options::{
-    api_url_or_default, human_mode, id_token_request, read_source, AppArgs, StsArgs,
+    api_url_or_default, human_mode, id_token_request, read_source, AppArgs, ExpiryArgs, StsArgs,
 };
 use super::Error;
 use crate::config::input::{FrontEnd, Given, RawInputs, RunContext, StepEnv};
@@ -63,12 +63,18 @@ pub struct SyncArgs {
     /// One stored value from an environment variable: `NAME` or `NAME=VAR`; repeatable.
     #[arg(long = "current-from-env", value_name = "NAME[=VAR]")]
     pub current_from_env: Vec<String>,
-    /// `owner/name` whose secrets are written (default: $GITHUB_REPOSITORY).
-    #[arg(long)]
-    pub repo: Option<String>,
-    /// `owner/name` or `owner/glob`; repeatable; replaces --repo.
-    #[arg(long = "repositories", value_name = "SPEC")]
+    /// A repository, `owner/name`, or `owner/glob` (`acme/service-*`); repeatable (default:
+    /// $GITHUB_REPOSITORY). `--repositories` is an older name for it.
+    #[arg(
+        short = 'R',
+        long = "repo",
+        value_name = "OWNER/NAME",
+        visible_alias = "repositories"
+    )]
     pub repositories: Vec<String>,
+    /// Repositories from a file: one `owner/name` a line (`#` comments), or a YAML list.
+    #[arg(long, value_name = "FILE")]
+    pub repos_file: Option<PathBuf>,
     /// Write this environment's secrets.
     #[arg(long = "env", value_name = "ENVIRONMENT")]
     pub environment: Option<String>,
@@ -99,9 +105,8 @@ pub struct SyncArgs {
     /// Directory that `--files` patterns are relative to (default: the current directory).
     #[arg(long, value_name = "DIR")]
     pub workspace: Option<PathBuf>,
-    /// Warn when the token expires within this many days.
-    #[arg(long, default_value_t = 14)]
-    pub token_expiry_warning_days: u32,
+    #[command(flatten)]
+    pub expiry: ExpiryArgs,
     #[command(flatten)]
     pub github_app: AppArgs,
     #[command(flatten)]
@@ -137,6 +142,12 @@ pub fn run(args: SyncArgs) -> Result<(), Error> {
             .unwrap_or_default()
     };
     let workspace = args.workspace.clone();
+    let mut args = args;
+    if let Some(path) = args.repos_file.take() {
+        let listed = super::repos_file::read(&path).map_err(Error::usage)?;
+        args.repositories
+            .extend(listed.iter().map(ToString::to_string));
+    }
     let raw = raw_inputs(
         args,
         token,
@@ -210,6 +221,12 @@ fn raw_inputs(
     current: SecretValue,
     (app_id, app_private_key, app_installation_id): (String, SecretValue, String),
 ) -> RawInputs {
+    // One exact repository is `repository`, as the action's input; several, or a pattern,
+    // are `repositories`.
+    let (repository, repositories) = match args.repositories.as_slice() {
+        [one] if !one.contains(['*', '?', '[']) => (one.clone(), String::new()),
+        many => (String::new(), many.join("\n")),
+    };
     RawInputs {
         token,
         secrets,
@@ -219,10 +236,10 @@ fn raw_inputs(
         if_no_files_found: args.if_no_files_found,
         current,
         current_from_env: args.current_from_env.join("\n"),
-        repository: args.repo.unwrap_or_default(),
+        repository,
         dry_run: Given::Parsed(args.dry_run),
         api_url: api_url_or_default(args.api_url.as_deref()),
-        repositories: args.repositories.join("\n"),
+        repositories,
         environment: args.environment.unwrap_or_default(),
         organization: args.organization.unwrap_or_default(),
         visibility: args.visibility.unwrap_or_default(),
@@ -230,7 +247,7 @@ fn raw_inputs(
         app: args.app,
         fail_fast: Given::Parsed(args.fail_fast),
         allow_pull_request_target: Given::Parsed(true),
-        token_expiry_warning_days: Given::Parsed(args.token_expiry_warning_days),
+        token_expiry_warning_days: Given::Parsed(args.expiry.expiry_warning_days),
         audit_log: args
             .audit_log
             .map(|p| p.display().to_string())

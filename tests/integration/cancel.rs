@@ -264,6 +264,7 @@ fn set_as_an_app_interrupted_during_a_write_revokes_and_exits_130() {
         .args(&[
             "set",
             "ALPHA",
+            "--name",
             "BETA",
             "--repo",
             "acme/api",

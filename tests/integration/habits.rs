@@ -271,3 +271,115 @@ fn an_untrusted_certificate_names_ssl_cert_file_and_is_not_retried() {
     assert_eq!(ran.code, 0, "{}", ran.transcript());
     assert_eq!(api.requests().len(), 2);
 }
+
+// ---- no trap for a habit -------------------------------------------------------------------
+
+/// `set FOO bar` (gh's `set NAME VALUE` habit) used to create FOO and BAR with the typed value.
+/// A second word after `set` is refused before anything is asked or sent, without echoing it
+/// (it may be the value), saying why values are never arguments and how to name several.
+#[test]
+fn a_second_word_after_set_is_refused_and_never_echoed() {
+    let api = fake();
+    let ran = cli(&api, &["set", "FOO", VALUE, "--repo", "acme/api"])
+        .stdin(VALUE)
+        .value(VALUE)
+        .run();
+    assert_eq!(ran.code, 2, "{}", ran.transcript());
+    assert_eq!(api.requests().len(), 0);
+    ran.assert_no_leak();
+    assert!(ran.stderr.contains("--name"), "{}", ran.stderr);
+    insta::assert_snapshot!(ran.stderr);
+}
+
+/// Several secrets with one value are named explicitly, each with `--name`.
+#[test]
+fn several_secrets_are_named_each_with_name() {
+    let api = fake();
+    let ran = cli(
+        &api,
+        &[
+            "set", "--name", "ALPHA", "--name", "BETA", "--repo", "acme/api",
+        ],
+    )
+    .stdin(VALUE)
+    .value(VALUE)
+    .run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    for name in ["ALPHA", "BETA"] {
+        let stored = api.secret(&fake_github::Scope::repo("acme/api"), name);
+        assert_eq!(stored.map(|s| s.value).as_deref(), Some(VALUE), "{name}");
+    }
+    // One key, two writes.
+    assert_eq!(api.requests().len(), 3);
+    ran.assert_no_leak();
+}
+
+/// `-R` is `--repo` in every command that takes targets, as in gh.
+#[test]
+fn dash_r_is_repo_in_every_command() {
+    let api = fake();
+    let ran = cli(&api, &["set", "FOO", "-R", "acme/api"])
+        .stdin(VALUE)
+        .value(VALUE)
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    assert!(api
+        .secret(&fake_github::Scope::repo("acme/api"), "FOO")
+        .is_some());
+    for args in [
+        &["status", "FOO", "-R", "acme/api"][..],
+        &["delete", "FOO", "-R", "acme/api", "--dry-run"],
+        &["check-token", "-R", "acme/api"],
+        &["rotate", "FOO", "-R", "acme/api", "--dry-run"],
+        &[
+            "sync",
+            "-R",
+            "acme/api",
+            "--secrets-env",
+            "NONE",
+            "--dry-run",
+        ],
+    ] {
+        let ran = cli(&api, args).run();
+        assert!(
+            !ran.stderr.contains("unexpected argument"),
+            "{args:?}: {}",
+            ran.stderr
+        );
+    }
+}
+
+/// What gh users type gets a precise answer: what to type here instead and, for a value on the
+/// command line, why it is refused. Nothing is asked or sent; no value is echoed.
+#[test]
+fn gh_habits_get_a_precise_answer() {
+    let api = fake();
+    let cases: &[&[&str]] = &[
+        &["set", "FOO", "--body", VALUE, "--repo", "acme/api"],
+        &["set", "FOO", "-b", VALUE, "--repo", "acme/api"],
+        &[
+            "set",
+            "FOO",
+            &format!("--body={VALUE}"),
+            "--repo",
+            "acme/api",
+        ],
+        &["set", "--env-file", ".env", "--repo", "acme/api"],
+        &["set", "-f", ".env", "--repo", "acme/api"],
+        &["list", "--repo", "acme/api"],
+        &["secret", "set", "FOO", "--repo", "acme/api"],
+        &["secret", "list", "-R", "acme/api"],
+        &["secret", "delete", "FOO", "--repo", "acme/api"],
+    ];
+    let mut table = String::new();
+    for args in cases {
+        let ran = cli(&api, args).stdin(VALUE).value(VALUE).run();
+        assert_eq!(ran.code, 2, "{args:?}: {}", ran.transcript());
+        ran.assert_no_leak();
+        let shown = args.join(" ").replace(VALUE, "[VALUE]");
+        let said = ran.stderr.replace(&api.url(), "[URL]");
+        table.push_str(&format!("$ secret-refresh {shown}\n{said}\n"));
+    }
+    assert_eq!(api.requests().len(), 0);
+    insta::assert_snapshot!(table);
+}

@@ -28,7 +28,7 @@ use findings::{key_findings, refusal, requests_text, Findings};
 #[derive(Args, Debug)]
 pub struct CheckTokenArgs {
     /// Also check that the token can read this repository's secrets public key (of --app).
-    #[arg(long, value_name = "OWNER/NAME")]
+    #[arg(short = 'R', long, value_name = "OWNER/NAME")]
     pub repo: Option<String>,
     /// Whose secrets --repo is checked for: `actions`, `dependabot`, `codespaces` or `agents`.
     #[arg(long, value_name = "KIND", default_value = "actions", value_parser = super::parse_app)]

@@ -14,9 +14,12 @@ use crate::target::Target;
 
 #[derive(Args, Debug)]
 pub struct SetArgs {
-    /// Secret names; every one gets the same value.
-    #[arg(required = true, value_name = "NAME")]
+    /// The secret's name (one, as in `gh secret set`: the value is never an argument).
+    #[arg(value_name = "NAME")]
     pub names: Vec<String>,
+    /// Another secret to set to the same value; repeatable.
+    #[arg(long = "name", value_name = "NAME")]
+    pub more_names: Vec<String>,
     #[command(flatten)]
     pub targets: TargetArgs,
     /// With --org: which repositories may use the secret, `all` or `private` (default: the
@@ -42,6 +45,13 @@ pub struct SetArgs {
     pub github_app: AppArgs,
 }
 
+impl SetArgs {
+    /// Every secret named: the one after `set`, then each `--name`.
+    pub fn all_names(&self) -> Vec<String> {
+        self.names.iter().chain(&self.more_names).cloned().collect()
+    }
+}
+
 pub const AFTER_HELP: &str = "\
 The value comes from a hidden prompt (typed twice) when standard input is a terminal, else from
 standard input (one trailing newline dropped), or from --from-file. Never from an argument, so it
@@ -55,6 +65,7 @@ running the whole command again is safe as well (it writes the same value again)
 
 Examples:
   secret-refresh set PAT_TOKEN --repo acme/api --repo acme/web
+  secret-refresh set --name SESSION --name SESSION_BACKUP -R acme/api
   secret-refresh set PAT_TOKEN --repos-file repos.txt --dry-run
   secret-refresh set DEPLOY_KEY --repo acme/api --env production --from-file key.pem
   op read op://ci/pat | secret-refresh set PAT_TOKEN --org acme --visibility private
@@ -73,6 +84,20 @@ pub(super) enum SetError {
     /// A secret's name is wrong or repeated.
     #[error(transparent)]
     Name(#[from] crate::config::names::NameError),
+    /// No name at all.
+    #[error("give the secret's name: secret-refresh set NAME --repo owner/name")]
+    NoName,
+    /// A second word after the name (gh's `set NAME VALUE`): it would have become a second
+    /// secret. Not echoed: it may be the value.
+    #[error(
+        "set takes one secret name, and a second word followed it: it would have become a \
+         second secret, so nothing was done (the word is not shown: it may be a value). A value \
+         is never an argument, which would leave it in your shell history and in the process \
+         list: type it at the hidden prompt, pipe it (`... | secret-refresh set NAME --repo \
+         owner/name`) or give --from-file PATH. To set several secrets to one value, name each \
+         with --name: secret-refresh set --name FIRST --name SECOND --repo owner/name"
+    )]
+    SecondWord,
     /// `--repo`, `--repos-file`, `--env`, `--org` or `--app` is wrong.
     #[error(transparent)]
     Targets(#[from] crate::commands::TargetArgsError),
@@ -129,7 +154,14 @@ pub(super) enum SetError {
 
 /// Everything that can be checked before asking for the value.
 pub(super) fn validate(args: &SetArgs) -> Result<Validated, SetError> {
-    let names = SecretName::parse_unique(&args.names)?;
+    if args.names.len() > 1 {
+        return Err(SetError::SecondWord);
+    }
+    let all = args.all_names();
+    if all.is_empty() {
+        return Err(SetError::NoName);
+    }
+    let names = SecretName::parse_unique(&all)?;
     let targets = args.targets.targets()?;
     let visibility = match args.visibility.as_deref() {
         None => None,

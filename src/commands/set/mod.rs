@@ -1,5 +1,5 @@
-//! `secret-refresh set NAME...`: one value, typed once (at a hidden prompt), written into every
-//! target through the action's engine. Stops at the first failure unless `--keep-going`, and
+//! `secret-refresh set NAME [--name NAME]...`: one value, typed once (at a hidden prompt),
+//! written into every target through the action's engine. Stops at the first failure unless `--keep-going`, and
 //! then says exactly which targets have the new value and how to finish the rest.
 //!
 //! `args.rs` is the command line and what is checked before anything is read, `value.rs` reads

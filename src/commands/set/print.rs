@@ -21,7 +21,7 @@ pub(super) fn print_report(
     let mut out = results_table(style, report);
     let (done, remaining) = done_and_remaining(report, targets);
     let requests = Count("request", report.requests);
-    let names = args.names.join(", ");
+    let names = args.all_names().join(", ");
     if remaining.is_empty() && !report.failed() {
         out.push_str(&style.paint(
             &format!(
@@ -158,8 +158,11 @@ fn resume_advice(args: &SetArgs, remaining: &[&Target]) -> String {
         .visibility
         .as_deref()
         .filter(|_| args.targets.org.is_some());
-    Rerun::new("set")
-        .args(&args.names)
+    let mut rerun = Rerun::new("set").args(&args.names);
+    for name in &args.more_names {
+        rerun = rerun.option("--name", Some(name));
+    }
+    rerun
         .targets(&args.targets, remaining, "The targets not updated")
         .option("--visibility", visibility)
         .scope(&args.targets)

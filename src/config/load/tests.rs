@@ -1199,6 +1199,6 @@ fn repo_specs() {
     assert_eq!(errors.len(), 3);
     assert_eq!(
         errors[0].to_string(),
-        "`--repositories`: line 1: `acme` is not owner/name or owner/glob"
+        "`--repo`: line 1: `acme` is not owner/name or owner/glob"
     );
 }
