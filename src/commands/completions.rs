@@ -140,6 +140,73 @@ mod tests {
         <crate::cli::Cli as clap::CommandFactory>::command()
     }
 
+    /// Every flag that takes one of a few words completes to those words, never to file
+    /// names (a table: command, flag, the words).
+    #[test]
+    fn enum_flags_complete_to_their_values() {
+        let table: &[(&str, &str, &[&str])] = &[
+            (
+                "sync",
+                "app",
+                &["actions", "dependabot", "codespaces", "agents"],
+            ),
+            ("sync", "visibility", &["all", "private", "selected"]),
+            ("sync", "if_no_files_found", &["warn", "error", "ignore"]),
+            (
+                "set",
+                "app",
+                &["actions", "dependabot", "codespaces", "agents"],
+            ),
+            ("set", "visibility", &["all", "private"]),
+            (
+                "status",
+                "app",
+                &["actions", "dependabot", "codespaces", "agents"],
+            ),
+            (
+                "delete",
+                "app",
+                &["actions", "dependabot", "codespaces", "agents"],
+            ),
+            (
+                "rotate",
+                "app",
+                &["actions", "dependabot", "codespaces", "agents"],
+            ),
+            (
+                "check-token",
+                "app",
+                &["actions", "dependabot", "codespaces", "agents"],
+            ),
+        ];
+        let tree = tree();
+        for (command, flag, want) in table {
+            let sub = tree
+                .find_subcommand(command)
+                .unwrap_or_else(|| panic!("{command}"));
+            let arg = sub
+                .get_arguments()
+                .find(|a| a.get_id() == *flag)
+                .unwrap_or_else(|| panic!("{command} {flag}"));
+            let got: Vec<String> = arg
+                .get_possible_values()
+                .iter()
+                .filter(|v| !v.is_hide_set())
+                .map(|v| v.get_name().to_owned())
+                .collect();
+            assert_eq!(got, *want, "{command} --{flag}");
+        }
+        let bash = String::from_utf8(completion_script(Shell::Bash, tree)).expect("UTF-8");
+        let lines: Vec<&str> = bash.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let flag = line.trim();
+            if ["--app)", "--visibility)", "--if-no-files-found)"].contains(&flag) {
+                let next = lines.get(i + 1).copied().unwrap_or("");
+                assert!(next.contains("compgen -W"), "{flag} completes: {next}");
+            }
+        }
+    }
+
     #[test]
     fn every_shell_gets_a_script_that_names_every_command() {
         for shell in Shell::value_variants() {

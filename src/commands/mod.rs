@@ -54,7 +54,14 @@ pub struct TargetArgs {
     pub org: Option<String>,
     /// Whose secrets: `actions`, `dependabot`, `codespaces` or `agents` (the Copilot cloud
     /// agent's).
-    #[arg(long, default_value = "actions", value_parser = parse_app)]
+    #[arg(
+        long,
+        default_value = "actions",
+        value_parser = clap::builder::TypedValueParser::try_map(
+            options::Choices(options::APP_NAMES),
+            |s| parse_app(&s)
+        )
+    )]
     pub app: App,
 }
 

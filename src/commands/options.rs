@@ -184,3 +184,33 @@ pub fn human_mode() -> Mode {
         color: crate::env::is_terminal(crate::env::Which::Err) && !crate::env::is_set("NO_COLOR"),
     }
 }
+
+/// The words `--app` takes, for completion and `--help`.
+pub const APP_NAMES: &[&str] = &["actions", "dependabot", "codespaces", "agents"];
+
+/// A flag that takes one of a few words: completions and `--help` offer `words`, and the text
+/// is passed on as typed, so the command's own check (case-insensitive, with its own message)
+/// still decides.
+#[derive(Clone, Debug)]
+pub struct Choices(pub &'static [&'static str]);
+
+impl clap::builder::TypedValueParser for Choices {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            self.0.iter().map(|w| clap::builder::PossibleValue::new(*w)),
+        ))
+    }
+}

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::options::{
-    api_url_or_default, human_mode, id_token_request, read_source, AppArgs, ExpiryArgs, StsArgs,
+    api_url_or_default, human_mode, id_token_request, read_source, AppArgs, Choices, ExpiryArgs,
+    StsArgs, APP_NAMES,
 };
 use super::Error;
 use crate::config::input::{FrontEnd, Given, RawInputs, RunContext, StepEnv};
@@ -52,7 +53,7 @@ pub struct SyncArgs {
     #[arg(long, default_value = "")]
     pub prefix: String,
     /// `warn`, `error` or `ignore` when a pattern matches nothing.
-    #[arg(long, default_value = "warn")]
+    #[arg(long, default_value = "warn", value_parser = Choices(&["warn", "error", "ignore"]))]
     pub if_no_files_found: String,
     /// Stored values to compare with: `NAME=value` lines or JSON (`-` for standard input).
     #[arg(long, value_name = "PATH")]
@@ -82,13 +83,13 @@ pub struct SyncArgs {
     #[arg(long = "org", value_name = "ORG")]
     pub organization: Option<String>,
     /// Organisation secrets: `all`, `private` or `selected`.
-    #[arg(long)]
+    #[arg(long, value_parser = Choices(&["all", "private", "selected"]))]
     pub visibility: Option<String>,
     /// With `--visibility selected`: `owner/name`; repeatable.
     #[arg(long = "selected-repo", value_name = "REPO")]
     pub selected_repositories: Vec<String>,
     /// `actions`, `dependabot`, `codespaces` or `agents`.
-    #[arg(long, default_value = "actions")]
+    #[arg(long, default_value = "actions", value_parser = Choices(APP_NAMES))]
     pub app: String,
     /// Compute and report; write nothing.
     #[arg(long)]

@@ -31,7 +31,15 @@ pub struct CheckTokenArgs {
     #[arg(short = 'R', long, value_name = "OWNER/NAME")]
     pub repo: Option<String>,
     /// Whose secrets --repo is checked for: `actions`, `dependabot`, `codespaces` or `agents`.
-    #[arg(long, value_name = "KIND", default_value = "actions", value_parser = super::parse_app)]
+    #[arg(
+        long,
+        value_name = "KIND",
+        default_value = "actions",
+        value_parser = clap::builder::TypedValueParser::try_map(
+            super::options::Choices(super::options::APP_NAMES),
+            |s| super::parse_app(&s)
+        )
+    )]
     pub app: App,
     #[command(flatten)]
     pub expiry: ExpiryArgs,

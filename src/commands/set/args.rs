@@ -24,7 +24,12 @@ pub struct SetArgs {
     pub targets: TargetArgs,
     /// With --org: which repositories may use the secret, `all` or `private` (default: the
     /// existing secret's, else `private`).
-    #[arg(long, value_name = "VISIBILITY", requires = "org")]
+    #[arg(
+        long,
+        value_name = "VISIBILITY",
+        requires = "org",
+        value_parser = crate::commands::options::Choices(&["all", "private"])
+    )]
     pub visibility: Option<String>,
     /// Read the value from this file (`-`: standard input); one trailing newline is dropped.
     #[arg(long, value_name = "PATH")]
