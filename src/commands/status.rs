@@ -30,9 +30,11 @@ pub struct StatusArgs {
     /// (days), w (weeks), y (365 days); `m` is minutes, as in `gh` (for months write `30d`).
     #[arg(long, value_name = "AGE", value_parser = parse_age)]
     pub max_age: Option<MaxAge>,
-    /// Print the same as JSON.
-    #[arg(long)]
-    pub json: bool,
+    /// Print JSON. Alone: the report, `{ok, max_age, secrets, errors}`. With FIELDS, comma-
+    /// separated, gh's names (`name`, `updatedAt`, `visibility`) and ours (`target`, `status`,
+    /// `ageSeconds`, `stale`): a flat list of objects with those fields, as `gh secret list`.
+    #[arg(long, value_name = "FIELDS", num_args = 0..=1, default_missing_value = "")]
+    pub json: Option<String>,
     /// REST base URL (default: $GH_HOST's API, else https://api.github.com).
     #[arg(long, value_name = "URL")]
     pub api_url: Option<String>,
@@ -50,6 +52,7 @@ before the command ends.
 Examples:
   secret-refresh status PAT_TOKEN --repos-file repos.txt --max-age 90d
   secret-refresh status --org acme --json
+  secret-refresh status -R acme/api --json name,updatedAt | jq -r '.[].name'
   secret-refresh status PAT_TOKEN --repo acme/api --app-id 123456 --app-key-file app.pem
 
 Exit codes: 0 every named secret is present and fresh, 1 a secret is missing or stale (or a target
@@ -122,6 +125,71 @@ pub struct StatusRow {
     pub updated_at: Option<String>,
     pub age_seconds: Option<i64>,
     pub stale: bool,
+    /// An organisation secret's visibility; only in `--json FIELDS` (the report keeps its
+    /// shape).
+    #[serde(skip)]
+    pub visibility: Option<String>,
+}
+
+/// The fields `--json FIELDS` takes: gh's names first.
+pub const JSON_FIELDS: [&str; 7] = [
+    "name",
+    "updatedAt",
+    "visibility",
+    "target",
+    "status",
+    "ageSeconds",
+    "stale",
+];
+
+/// `--json` names a field there is not.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "--json: no field `{0}`; the fields are {fields} (comma-separated: --json \
+     name,updatedAt,visibility); --json alone prints the whole report",
+    fields = JSON_FIELDS.join(", ")
+)]
+pub struct JsonFieldError(String);
+
+/// The fields `--json FIELDS` asks for; `None` for `--json` alone (or no `--json`).
+fn json_fields(given: Option<&str>) -> Result<Option<Vec<&'static str>>, JsonFieldError> {
+    let Some(text) = given.filter(|t| !t.trim().is_empty()) else {
+        return Ok(None);
+    };
+    text.split(',')
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .map(|f| {
+            JSON_FIELDS
+                .iter()
+                .find(|k| **k == f)
+                .copied()
+                .ok_or_else(|| JsonFieldError(f.to_owned()))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+/// The rows as a flat list of objects holding `fields`, as `gh secret list --json`.
+fn flat_json(rows: &[StatusRow], fields: &[&str]) -> serde_json::Value {
+    let object = |r: &StatusRow| {
+        let mut o = serde_json::Map::new();
+        for f in fields {
+            let v = match *f {
+                "name" => serde_json::json!(r.secret),
+                "updatedAt" => serde_json::json!(r.updated_at),
+                "visibility" => serde_json::json!(r.visibility),
+                "target" => serde_json::json!(r.target),
+                "status" => serde_json::json!(r.status),
+                "ageSeconds" => serde_json::json!(r.age_seconds),
+                "stale" => serde_json::json!(r.stale),
+                _ => serde_json::Value::Null,
+            };
+            o.insert((*f).to_owned(), v);
+        }
+        serde_json::Value::Object(o)
+    };
+    serde_json::Value::Array(rows.iter().map(object).collect())
 }
 
 /// A target that could not be read.
@@ -144,6 +212,7 @@ struct JsonReport<'a> {
 pub fn run(args: StatusArgs) -> Result<(), Error> {
     let names = SecretName::parse_unique(&args.names).map_err(Error::usage)?;
     let targets = args.targets.targets().map_err(Error::usage)?;
+    let fields = json_fields(args.json.as_deref()).map_err(Error::usage)?;
     let api_url = super::api_url(args.api_url.as_deref())
         .map_err(Error::usage)?
         .to_string();
@@ -194,7 +263,15 @@ pub fn run(args: StatusArgs) -> Result<(), Error> {
 
     let max = args.max_age.as_ref().map(|m| m.seconds);
     let (rows, errors, empty) = tabulate(&targets, listed, &names, crate::env::now(), max);
-    let ok = print_status(&args, &rows, &errors, &empty, &names, &closed);
+    let ok = match fields {
+        Some(fields) => {
+            say_errors(&errors, &closed);
+            let text = serde_json::to_string_pretty(&flat_json(&rows, &fields));
+            super::print(&format!("{}\n", text.unwrap_or_default()));
+            rows.iter().all(|r| r.status == "present") && errors.is_empty() && closed.is_ok()
+        }
+        None => print_status(&args, &rows, &errors, &empty, &names, &closed),
+    };
     if ok {
         Ok(())
     } else {
@@ -215,7 +292,7 @@ fn print_status(
     let stale = rows.iter().filter(|r| r.stale).count();
     let ok = missing == 0 && stale == 0 && errors.is_empty() && closed.is_ok();
 
-    if args.json {
+    if args.json.is_some() {
         let doc = JsonReport {
             ok,
             max_age: args.max_age.as_ref().map(|m| m.text.as_str()),
@@ -229,14 +306,7 @@ fn print_status(
             super::say(&e.to_string());
         }
     } else {
-        let mut err = crate::output::reporter::Reporter::stdio(super::options::human_mode());
-        for e in errors {
-            err.error("", &format!("{}: {}\n  fix: {}", e.target, e.error, e.fix));
-        }
-        if let Err(e) = closed {
-            err.error("", &e.to_string());
-        }
-        err.flush();
+        say_errors(errors, closed);
         super::print(&human(rows, empty, errors, args.max_age.as_ref(), names));
     }
     ok
@@ -272,6 +342,7 @@ fn tabulate(
                 updated_at: Some(doc.updated_at_text.clone()),
                 age_seconds: age,
                 stale,
+                visibility: doc.visibility.clone(),
             }
         };
         if names.is_empty() {
@@ -294,11 +365,24 @@ fn tabulate(
                     updated_at: None,
                     age_seconds: None,
                     stale: false,
+                    visibility: None,
                 }),
             }
         }
     }
     (rows, errors, empty)
+}
+
+/// The targets that could not be read, and a token left alive, on standard error.
+fn say_errors(errors: &[TargetError], closed: &Result<(), crate::auth::guard::RevokeError>) {
+    let mut err = crate::output::reporter::Reporter::stdio(super::options::human_mode());
+    for e in errors {
+        err.error("", &format!("{}: {}\n  fix: {}", e.target, e.error, e.fix));
+    }
+    if let Err(e) = closed {
+        err.error("", &e.to_string());
+    }
+    err.flush();
 }
 
 /// Stopped by a signal: nothing is shown but that, and what became of the token.

@@ -379,12 +379,17 @@ pub struct SecretMeta {
     pub updated_at: time::OffsetDateTime,
     /// `updated_at` as GitHub spelt it (validated).
     pub updated_at_text: String,
+    /// An organisation secret's `visibility` (`all`, `private` or `selected`); `None` for
+    /// others, or when GitHub sent another word.
+    pub visibility: Option<String>,
 }
 
 #[derive(Deserialize)]
 struct SecretDoc {
     name: super::wire::SecretNameDoc,
     updated_at: super::wire::Timestamp,
+    #[serde(default)]
+    visibility: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -400,10 +405,15 @@ pub async fn list_secrets(client: &Client, target: &Target) -> Result<Vec<Secret
         let answer = answer.map_err(ReadError::NoAnswer)?;
         let answer = answer.check().map_err(ReadError::Refused)?;
         let doc: ListDoc = answer.json().map_err(ReadError::NotUnderstood)?;
-        all.extend(doc.secrets.into_iter().map(|d| SecretMeta {
-            name: d.name.to_string(),
-            updated_at: d.updated_at.at(),
-            updated_at_text: d.updated_at.to_string(),
+        all.extend(doc.secrets.into_iter().map(|d| {
+            SecretMeta {
+                name: d.name.to_string(),
+                updated_at: d.updated_at.at(),
+                updated_at_text: d.updated_at.to_string(),
+                visibility: d
+                    .visibility
+                    .filter(|v| matches!(v.as_str(), "all" | "private" | "selected")),
+            }
         }));
     }
     Ok(all)

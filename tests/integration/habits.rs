@@ -383,3 +383,88 @@ fn gh_habits_get_a_precise_answer() {
     assert_eq!(api.requests().len(), 0);
     insta::assert_snapshot!(table);
 }
+
+// ---- shapes people can script against ------------------------------------------------------
+
+/// `status --json name,updatedAt,visibility` takes gh's field names and prints a flat list, one
+/// object per secret with exactly those fields; `--json` alone keeps the report's shape; a
+/// field there is not is refused before any request, naming the fields there are.
+#[test]
+fn status_json_takes_gh_field_names_and_prints_a_flat_list() {
+    use fake_github::Scope;
+    let api = crate::targets::world();
+    let cli = |api, args| cli_as(api, crate::targets::ADMIN, args);
+    api.set_secret(&Scope::org("acme"), "ORG_TOKEN", "v");
+    api.set_org_secret_visibility(&Scope::org("acme"), "ORG_TOKEN", "all", vec![]);
+    api.set_secret(&Scope::org("acme"), "DEPLOY_KEY", "v");
+    let ran = cli(
+        &api,
+        &[
+            "status",
+            "--org",
+            "acme",
+            "--json",
+            "name,updatedAt,visibility",
+        ],
+    )
+    .run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    assert_eq!(api.requests().len(), 1);
+    let list: Vec<serde_json::Map<String, serde_json::Value>> =
+        serde_json::from_str(&ran.stdout).expect("a flat JSON list");
+    let got: Vec<(String, String)> = list
+        .iter()
+        .map(|o| {
+            let keys: Vec<&str> = o.keys().map(String::as_str).collect();
+            assert_eq!(keys, ["name", "updatedAt", "visibility"]);
+            assert!(o["updatedAt"].as_str().is_some_and(|t| t.ends_with('Z')));
+            (
+                o["name"].as_str().unwrap_or("").to_owned(),
+                o["visibility"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("DEPLOY_KEY".to_owned(), "private".to_owned()),
+            ("ORG_TOKEN".to_owned(), "all".to_owned())
+        ]
+    );
+
+    // A named secret that is missing: listed with a null date, and the command fails.
+    let ran = cli(
+        &api,
+        &[
+            "status",
+            "NOPE",
+            "--org",
+            "acme",
+            "--json",
+            "name,status,updatedAt",
+        ],
+    )
+    .run();
+    assert_eq!(ran.code, 1, "{}", ran.transcript());
+    let list: serde_json::Value = serde_json::from_str(&ran.stdout).expect("JSON");
+    assert_eq!(
+        list,
+        serde_json::json!([{"name": "NOPE", "status": "missing", "updatedAt": null}])
+    );
+
+    // `--json` alone: the report, as before.
+    let ran = cli(&api, &["status", "--org", "acme", "--json"]).run();
+    let doc: serde_json::Value = serde_json::from_str(&ran.stdout).expect("JSON");
+    assert_eq!(doc["ok"], true, "{}", ran.stdout);
+    assert_eq!(doc["secrets"][0]["secret"], "DEPLOY_KEY");
+
+    api.clear_requests();
+    let bad = cli(
+        &api,
+        &["status", "--org", "acme", "--json", "name,numSelectedRepos"],
+    )
+    .run();
+    assert_eq!(bad.code, 2, "{}", bad.transcript());
+    assert_eq!(api.requests().len(), 0);
+    insta::assert_snapshot!(bad.stderr);
+}
