@@ -102,7 +102,7 @@ impl Display for DaysLeft {
 /// How a token is rotated, for every message that says it expires or has expired.
 pub const HOW_TO_ROTATE: &str = "create a new token and put it where this one is kept; where \
      secrets hold it, `secret-refresh rotate NAME --repo OWNER/NAME` writes it into every target \
-     and verifies it (see \"Rotating a PAT\" in the README)";
+     and verifies it (see docs/rotating.md)";
 
 /// When a token expires, from GitHub's header and [`crate::report::expiry_days_left`]:
 /// "expires 2099-01-01 00:00:00 UTC (in 3 days)", or once past, "expired on 2024-01-01 00:00:00

@@ -206,7 +206,7 @@ fn user_findings(
             );
             found.problem(format!(
                 "the token from {} is invalid, expired or revoked\n  fix: create a new token \
-                 (see \"Rotating a PAT\" in the README) and use it",
+                 (see docs/rotating.md) and use it",
                 source.describe()
             ));
         }
