@@ -1,7 +1,11 @@
 //! The command line's tree: the program, its commands and where each command's flags and
 //! `--help` text live (in `commands/`). Nothing here runs: `lib::run` dispatches.
 
+use std::ffi::OsString;
+
 use clap::{Parser, Subcommand};
+
+use crate::github::TokenKind;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -45,4 +49,91 @@ pub enum Command {
     /// Print the man page (or write one page per command with --out DIR).
     #[command(after_help = crate::commands::completions::MAN_AFTER_HELP)]
     Man(crate::commands::completions::ManArgs),
+}
+
+/// A credential typed as an argument: its place (1: the first after the program's name) and
+/// what it looks like (the kind of token, by its documented prefix, or a private key). The
+/// argument itself is never kept nor shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CredentialArgument {
+    pub position: usize,
+    pub looks_like: &'static str,
+}
+
+/// The first argument that is, or carries after `=` (`--token=…`), a credential by its
+/// documented shape: a GitHub token's prefix followed by a token's characters, or a PEM
+/// private key's first line. No flag of ours takes one (values come from standard input, a
+/// file or a hidden prompt; tokens from the environment), so it was typed by mistake, and the
+/// argument parser would print it back in its "unexpected argument" message.
+pub fn credential_argument(args: &[OsString]) -> Option<CredentialArgument> {
+    args.iter().enumerate().skip(1).find_map(|(position, arg)| {
+        let arg = arg.to_string_lossy();
+        let after_equals = arg.split_once('=').map(|(_, v)| v);
+        let looks_like = [Some(arg.as_ref()), after_equals]
+            .into_iter()
+            .flatten()
+            .find_map(looks_like_a_credential)?;
+        Some(CredentialArgument {
+            position,
+            looks_like,
+        })
+    })
+}
+
+fn looks_like_a_credential(text: &str) -> Option<&'static str> {
+    if text.contains("PRIVATE KEY-----") {
+        return Some("private key");
+    }
+    match TokenKind::of_argument(text) {
+        TokenKind::Unknown => None,
+        kind => Some(kind.describe()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<OsString> {
+        list.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn a_token_anywhere_after_the_program_is_found_by_its_place() {
+        let found = credential_argument(&args(&[
+            "secret-refresh",
+            "set",
+            "NAME",
+            "ghp_0123456789abcdefABCDEF0123456789abcd",
+        ]));
+        assert_eq!(
+            found,
+            Some(CredentialArgument {
+                position: 3,
+                looks_like: "classic personal access token"
+            })
+        );
+        let found =
+            credential_argument(&args(&["p", "sync", "--token=github_pat_11AAAA_bbbbbbbb"]));
+        assert_eq!(found.map(|f| f.position), Some(2));
+        let found = credential_argument(&args(&["p", "set", "-----BEGIN PRIVATE KEY-----"]));
+        assert_eq!(found.map(|f| f.looks_like), Some("private key"));
+    }
+
+    #[test]
+    fn names_prefixes_and_ordinary_words_are_not_credentials() {
+        for word in [
+            "GHP_CACHED_SESSION",
+            "ghp_",
+            "ghs_short",
+            "ghp_has space in it",
+            "--repo=acme/ghp_0123456789",
+            "acme/api",
+            "PAT_TOKEN",
+        ] {
+            assert_eq!(credential_argument(&args(&["p", word])), None, "{word}");
+        }
+        // The program's own name is not looked at.
+        assert_eq!(credential_argument(&args(&["ghp_0123456789abcdef"])), None);
+    }
 }

@@ -66,6 +66,9 @@ fn dispatch(args: Vec<OsString>) -> ExitCode {
     if bare && env::var("GITHUB_ACTIONS").as_deref() == Some("true") {
         return commands::exit(action::main());
     }
+    if let Some(found) = cli::credential_argument(&args) {
+        return commands::exit(refuse_credential_argument(found));
+    }
     let cli = match cli::Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -89,6 +92,23 @@ fn dispatch(args: Vec<OsString>) -> ExitCode {
         cli::Command::Completions(args) => commands::completions::run(args, cli::Cli::command()),
         cli::Command::Man(args) => commands::completions::run_man(args, cli::Cli::command()),
     })
+}
+
+/// A credential typed as an argument: refused before the parser (which would print it back),
+/// never shown, with what to do instead. Nothing is asked of GitHub.
+fn refuse_credential_argument(found: cli::CredentialArgument) -> Result<(), error::Error> {
+    let text = format!(
+        "error: argument {} looks like a credential ({}): a token or a secret's value is never taken from \
+         the command line, where shell history and the process list keep it, and it is not \
+         shown here.\n  \
+         a value: pipe it (`... | secret-refresh set NAME --from-file -`), name a file \
+         (`--from-file PATH`), or run `set NAME` on a terminal for a hidden prompt;\n  \
+         a token: set GH_TOKEN in the environment, or log in with `gh auth login`.\n  \
+         If it was a real credential typed where others can read the history, rotate it.\n",
+        found.position, found.looks_like
+    );
+    output::sink::write(env::Which::Err, &text);
+    Err(error::Error::UsageReported)
 }
 
 /// clap's answer to the arguments, coloured only on a terminal: `--help` and `--version` on

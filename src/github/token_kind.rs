@@ -71,6 +71,27 @@ impl TokenKind {
             })
     }
 
+    /// The kind of a command-line argument that *is* a token, by its prefix, followed by at
+    /// least 8 of a token's characters (`A–Z a–z 0–9 . _ -`): an argument is never a token
+    /// (see `cli::credential_argument`), so one that looks like one was typed by mistake. A
+    /// secret name (upper case) or a bare prefix is [`TokenKind::Unknown`].
+    pub fn of_argument(arg: &str) -> TokenKind {
+        let kind = Self::of_str(arg);
+        let body = kind
+            .prefix()
+            .and_then(|p| arg.strip_prefix(p))
+            .unwrap_or("");
+        let token_like = body.len() >= 8
+            && body
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+        if token_like {
+            kind
+        } else {
+            TokenKind::Unknown
+        }
+    }
+
     /// The documented prefix (safe to show: it says nothing secret), if the kind has one.
     pub fn prefix(self) -> Option<&'static str> {
         Self::PREFIXES

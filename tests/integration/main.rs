@@ -6,6 +6,7 @@ mod adversarial;
 mod agents;
 mod app;
 mod app_cli;
+mod arguments;
 mod benchmarks;
 mod cancel;
 mod cli;
