@@ -67,7 +67,9 @@ fn dispatch(args: Vec<OsString>) -> ExitCode {
         return commands::exit(action::main());
     }
     if let Some(found) = cli::credential_argument(&args) {
-        return commands::exit(refuse_credential_argument(found));
+        // A `gh secret` habit (`--body VALUE`) keeps its own precise answer.
+        let habit = args.get(1..).and_then(commands::habits::answer);
+        return commands::exit(refuse_credential_argument(found, habit));
     }
     let cli = match cli::Cli::try_parse_from(&args) {
         Ok(cli) => cli,
@@ -96,13 +98,21 @@ fn dispatch(args: Vec<OsString>) -> ExitCode {
 
 /// A credential typed as an argument: refused before the parser (which would print it back),
 /// never shown, with what to do instead. Nothing is asked of GitHub.
-fn refuse_credential_argument(found: cli::CredentialArgument) -> Result<(), error::Error> {
+fn refuse_credential_argument(
+    found: cli::CredentialArgument,
+    habit: Option<String>,
+) -> Result<(), error::Error> {
+    if let Some(answer) = habit {
+        output::sink::write(env::Which::Err, &format!("error: {answer}\n"));
+        return Err(error::Error::UsageReported);
+    }
     let text = format!(
         "error: argument {} looks like a credential ({}): a token or a secret's value is never taken from \
          the command line, where shell history and the process list keep it, and it is not \
          shown here.\n  \
          a value: pipe it (`... | secret-refresh set NAME --from-file -`), name a file \
          (`--from-file PATH`), or run `set NAME` on a terminal for a hidden prompt;\n  \
+         several secrets, one value: `set --name FIRST --name SECOND`;\n  \
          a token: set GH_TOKEN in the environment, or log in with `gh auth login`.\n  \
          If it was a real credential typed where others can read the history, rotate it.\n",
         found.position, found.looks_like
