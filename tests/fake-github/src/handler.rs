@@ -852,6 +852,9 @@ fn listed(spec: &TokenSpec, repo: &Repo) -> bool {
         TokenKind::FineGrained {
             repositories: Some(list),
             ..
+        }
+        | TokenKind::FineGrainedReadOnly {
+            repositories: Some(list),
         } => list
             .iter()
             .any(|r| r.eq_ignore_ascii_case(&repo.full_name())),
@@ -876,7 +879,9 @@ fn can_see(spec: &TokenSpec, repo: &Repo) -> bool {
     }
     match &spec.kind {
         TokenKind::Classic { .. } => has_scope(spec, &["repo"]),
-        TokenKind::FineGrained { .. } | TokenKind::Installation { .. } => listed(spec, repo),
+        TokenKind::FineGrained { .. }
+        | TokenKind::FineGrainedReadOnly { .. }
+        | TokenKind::Installation { .. } => listed(spec, repo),
         TokenKind::GithubToken => true,
     }
 }
@@ -946,6 +951,12 @@ fn permit(spec: &TokenSpec, t: &Target, write: bool) -> Result<(), Reply> {
                 )
             }
         }
+        TokenKind::FineGrainedReadOnly { .. } if !write => Ok(()),
+        TokenKind::FineGrainedReadOnly { .. } => Err(Reply::error(
+            403,
+            "Resource not accessible by personal access token",
+        )
+        .header("x-accepted-github-permissions", perm)),
         TokenKind::GithubToken => Err(Reply::error(403, "Resource not accessible by integration")
             .header("x-accepted-github-permissions", perm)),
         TokenKind::Installation { permissions, .. } => {

@@ -188,6 +188,11 @@ pub enum TokenKind {
         #[serde(default)]
         agents_write: bool,
     },
+    /// A fine-grained PAT granted every secrets permission at `read` level only (GitHub's
+    /// "Read-only"): it reads public keys and lists secrets, and every write or delete is 403
+    /// `Resource not accessible by personal access token`, as for a missing permission.
+    /// `repositories: None` means every repository.
+    FineGrainedReadOnly { repositories: Option<Vec<String>> },
     /// Like a workflow's `GITHUB_TOKEN`: reads metadata, every secrets call is 403
     /// `Resource not accessible by integration`.
     GithubToken,
@@ -241,6 +246,17 @@ impl TokenSpec {
                 codespaces_write: true,
                 agents_write: true,
             },
+            expires_at: None,
+            revoked: false,
+        }
+    }
+
+    /// A fine-grained PAT that may read every kind of secrets (keys, listings) on every
+    /// repository but write none, no expiry.
+    pub fn fine_grained_read_only(login: &str) -> TokenSpec {
+        TokenSpec {
+            login: login.to_string(),
+            kind: TokenKind::FineGrainedReadOnly { repositories: None },
             expires_at: None,
             revoked: false,
         }

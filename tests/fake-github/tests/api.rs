@@ -1050,3 +1050,38 @@ fn answers_are_dated_by_the_fakes_clock() {
         .assume_utc();
     assert_eq!(parsed.unix_timestamp(), at.unix_timestamp());
 }
+
+/// A read-only fine-grained token reads keys and listings, and every write or delete is 403 as
+/// for a missing permission: what preflight's throwaway write must catch.
+#[test]
+fn a_read_only_fine_grained_token_reads_but_cannot_write() {
+    let gh = FakeGitHub::start();
+    gh.add_repo("octo/app");
+    gh.add_token("fg-read", TokenSpec::fine_grained_read_only("octo"));
+    let base = "/repos/octo/app/actions/secrets";
+    let key = get(&gh, &format!("{base}/public-key"), Some("fg-read"));
+    assert_eq!(key.status, 200);
+    assert_eq!(get(&gh, base, Some("fg-read")).status, 200);
+    let sealed = seal(key.json()["key"].as_str().expect("key"), "v");
+    let body = json!({"encrypted_value": sealed, "key_id": key.json()["key_id"]});
+    let r = put(&gh, &format!("{base}/X"), Some("fg-read"), &body);
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        r.json()["message"],
+        "Resource not accessible by personal access token"
+    );
+    assert_eq!(
+        r.header("x-accepted-github-permissions"),
+        Some("secrets=write")
+    );
+    let r = request(
+        &gh.url(),
+        "DELETE",
+        &format!("{base}/X"),
+        Some("fg-read"),
+        None,
+    )
+    .expect("answer");
+    assert_eq!(r.status, 403);
+    assert!(gh.secret(&Scope::repo("octo/app"), "X").is_none());
+}
