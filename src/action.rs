@@ -70,6 +70,8 @@ pub fn raw_inputs(env: &dyn Fn(&str) -> Option<String>, step_env: StepEnv) -> Ra
         id_token_request_token: SecretValue::new(
             env("ACTIONS_ID_TOKEN_REQUEST_TOKEN").unwrap_or_default(),
         ),
+        preflight: i(Input::Preflight).into(),
+        stored_at: i(Input::StoredAt),
         step_env,
         undeclared: Vec::new(),
     }

@@ -33,6 +33,7 @@ pub mod error;
 pub mod github;
 pub mod output;
 pub mod pacing;
+pub mod preflight;
 pub mod refresh;
 pub mod report;
 pub mod secret;

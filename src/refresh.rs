@@ -59,6 +59,9 @@ pub fn run(
             return Err(Error::Reported);
         }
     };
+    if config.preflight {
+        return preflight(&config, &runtime, reporter, files);
+    }
     let report = runtime.block_on(run_engine(&config, reporter));
     // The clock is read here, once; the report only compares with it.
     crate::report::print(&report, &config, reporter, crate::env::now());
@@ -68,6 +71,38 @@ pub fn run(
         Err(Error::Reported)
     } else {
         Ok(())
+    }
+}
+
+/// `preflight: true`: proves the token can write every target and records what is stored
+/// (`stored-at`); writes no value. Fails (exit 1) when a target cannot be written.
+fn preflight(
+    config: &Config,
+    runtime: &crate::auth::guard::Runtime,
+    reporter: &mut Reporter,
+    files: StepFiles,
+) -> Result<(), Error> {
+    let found = runtime.block_on(crate::preflight::run(
+        config,
+        Policy::from_env(),
+        &mut |token| reporter.mask_new(token),
+    ));
+    crate::report::preflight::print(&found, reporter);
+    let mut written = true;
+    if let Some(path) = files.outputs {
+        let result = write_outputs(&path, &crate::report::preflight::outputs(&found));
+        written &= said(reporter, "the step outputs", result);
+    }
+    if let Some(path) = files.summary {
+        let summary = crate::report::preflight::summary(&found);
+        let result = crate::output::files::append(&path, &summary);
+        written &= said(reporter, "the step summary", result);
+    }
+    reporter.flush();
+    if found.passed() && written {
+        Ok(())
+    } else {
+        Err(Error::Reported)
     }
 }
 

@@ -44,6 +44,10 @@ impl Ledger {
                     ledger.written.remove(&key);
                     ledger.missing.insert(key);
                 }
+                // Another run stored a newer value there: nothing is missing.
+                OutcomeCode::Conflict => {
+                    ledger.missing.remove(&key);
+                }
                 // Unchanged per `current`, dry runs, skips: no news about the pair.
                 OutcomeCode::Unchanged | OutcomeCode::WouldWrite | OutcomeCode::NotWritten => {}
                 // `delete` records: not the refresh's business.

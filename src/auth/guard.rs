@@ -14,6 +14,7 @@
 //! (within the bound) for mints still in flight.
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -67,12 +68,21 @@ pub enum MintError<E: std::fmt::Display> {
     Lost,
 }
 
+/// What a mint brought: the token, its `expires_at` (RFC 3339, when given) and the
+/// permissions GitHub granted it.
+pub struct Minted {
+    pub token: SecretValue,
+    pub expires_at: Option<String>,
+    pub permissions: BTreeMap<String, String>,
+}
+
 /// A minted installation token, and a client that authenticates with it. Revoke it with
 /// [`InstallationToken::revoke`]; dropped unrevoked, it is revoked by [`revoke_left_behind`].
 pub struct InstallationToken {
     client: Arc<Client>,
     token: SecretValue,
     expires_at: Option<String>,
+    permissions: BTreeMap<String, String>,
     live: bool,
 }
 
@@ -102,10 +112,19 @@ impl InstallationToken {
         self.expires_at.as_deref()
     }
 
-    /// `DELETE /installation/token`, bounded to [`REVOKE_LIMIT`] once a signal has come.
+    /// The permissions GitHub's answer says it granted the token (name → level).
+    pub fn permissions(&self) -> &BTreeMap<String, String> {
+        &self.permissions
+    }
+
+    /// `DELETE /installation/token`, bounded to [`REVOKE_LIMIT`] once a signal has come. The
+    /// guard stays live until the revocation answered: abandoned half-way (a caller's grace
+    /// ran out), it is dropped live and its token goes on the list [`revoke_left_behind`]
+    /// empties.
     pub async fn revoke(mut self) -> Result<(), RevokeError> {
+        let revoked = bounded(revoke_with(&self.client)).await;
         self.live = false;
-        bounded(revoke_with(&self.client)).await
+        revoked
     }
 }
 
@@ -178,7 +197,7 @@ impl Drop for InFlight {
 /// counts into `jwt`'s stats. Must be called inside a tokio runtime.
 pub async fn mint<F, E>(jwt: &Client, request: F) -> Result<InstallationToken, MintError<E>>
 where
-    F: Future<Output = Result<(SecretValue, Option<String>), E>> + Send + 'static,
+    F: Future<Output = Result<Minted, E>> + Send + 'static,
     E: std::fmt::Display + Send + 'static,
 {
     let api = ApiSide {
@@ -202,7 +221,7 @@ pub struct ApiSide {
 /// the same task of its own, a client for `api`.
 pub async fn mint_for<F, E>(api: ApiSide, request: F) -> Result<InstallationToken, MintError<E>>
 where
-    F: Future<Output = Result<(SecretValue, Option<String>), E>> + Send + 'static,
+    F: Future<Output = Result<Minted, E>> + Send + 'static,
     E: std::fmt::Display + Send + 'static,
 {
     let ApiSide {
@@ -217,7 +236,11 @@ where
         let _in_flight = InFlight::start();
         let answer = match request.await {
             Err(e) => Err(MintError::Request(e)),
-            Ok((token, expires_at)) => match Client::new(&api_url, &token, policy) {
+            Ok(Minted {
+                token,
+                expires_at,
+                permissions,
+            }) => match Client::new(&api_url, &token, policy) {
                 Err(e) => Err(MintError::Client(e)),
                 Ok(mut client) => {
                     client.stats = stats;
@@ -226,6 +249,7 @@ where
                         client: Arc::new(client),
                         token,
                         expires_at,
+                        permissions,
                         live: true,
                     })
                 }
@@ -263,10 +287,13 @@ pub fn any_left_behind() -> bool {
         || LEFT.try_with(|l| !l.borrow().is_empty()).unwrap_or(false)
 }
 
+/// `DELETE /installation/token`. A 401 means GitHub no longer accepts the token: revoked
+/// already (a revocation sent again after its first attempt was abandoned) or expired.
 async fn revoke_with(client: &Client) -> Result<(), RevokeError> {
-    endpoints::revoke_installation_token(client)
-        .await
-        .map_err(RevokeError::from)
+    match endpoints::revoke_installation_token(client).await {
+        Ok(()) | Err(ApiError::Unauthorized { .. }) => Ok(()),
+        Err(e) => Err(RevokeError::from(e)),
+    }
 }
 
 /// Runs `fut` to its end, or, once a signal has come, for [`REVOKE_LIMIT`] more at most: the
@@ -307,7 +334,23 @@ impl std::ops::Deref for Runtime {
 impl Drop for Runtime {
     fn drop(&mut self) {
         // `block_on` may not run inside a runtime's context; nothing here is then.
-        if any_left_behind() && tokio::runtime::Handle::try_current().is_err() {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return;
+        }
+        // Throwaway secrets first: the token that deletes them may be one revoked below.
+        if crate::auth::throwaway::any_left_behind() {
+            for left in self
+                .0
+                .block_on(crate::auth::throwaway::delete_left_behind())
+            {
+                let mut r = crate::output::reporter::Reporter::stdio(
+                    crate::output::reporter::Mode::Human { color: false },
+                );
+                r.error("secret-refresh", &left.to_string());
+                r.flush();
+            }
+        }
+        if any_left_behind() {
             if let Err(e) = self.0.block_on(revoke_left_behind()) {
                 let _ = FAILED.try_with(|f| f.set(true));
                 let mut r = crate::output::reporter::Reporter::stdio(
@@ -369,6 +412,7 @@ mod tests {
                 client: Arc::new(client),
                 token,
                 expires_at: None,
+                permissions: BTreeMap::new(),
                 live: true,
             });
             any_left_behind()

@@ -222,7 +222,14 @@ async fn exchange_for(
 ) -> Result<InstallationToken, KeylessError> {
     let (ex, s, identity) = (Arc::clone(exchange), scope.to_owned(), sts.identity.clone());
     let minted = crate::auth::guard::mint_for(api.clone(), async move {
-        ex.exchange(&s, &identity).await.map(|t| (t, None))
+        // The exchange answers a token only: no expiry, no permissions.
+        ex.exchange(&s, &identity)
+            .await
+            .map(|token| crate::auth::guard::Minted {
+                token,
+                expires_at: None,
+                permissions: Default::default(),
+            })
     })
     .await;
     minted.map_err(|e| match e {
@@ -389,6 +396,8 @@ mod tests {
             context: RunContext::default(),
             warnings: Vec::new(),
             refused: Vec::new(),
+            preflight: false,
+            stored_at: None,
         }
     }
 

@@ -329,6 +329,8 @@ pub fn config(
         },
         warnings: Vec::new(),
         refused: Vec::new(),
+        preflight: false,
+        stored_at: None,
     }
 }
 

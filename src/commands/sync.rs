@@ -261,6 +261,8 @@ fn raw_inputs(
         sts_audience: args.sts.sts_audience.unwrap_or_default(),
         id_token_request_url: id_token_request().0,
         id_token_request_token: id_token_request().1,
+        preflight: Given::Parsed(false),
+        stored_at: String::new(),
         step_env: StepEnv::process(),
         undeclared: Vec::new(),
     }

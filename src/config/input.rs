@@ -49,6 +49,9 @@ pub struct RawInputs {
     pub id_token_request_url: String,
     /// `ACTIONS_ID_TOKEN_REQUEST_TOKEN`, as the runner set it (empty: not set).
     pub id_token_request_token: SecretValue,
+    pub preflight: Given<bool>,
+    /// `stored-at`: an earlier (preflight) step's output; untrusted.
+    pub stored_at: String,
     /// The step's environment, read only for the variables the `*-from-env` inputs name.
     pub step_env: StepEnv,
     /// Inputs given that the action does not declare (`INPUT_*` variables naming none of
@@ -232,13 +235,15 @@ pub enum Input {
     StsUrl,
     StsIdentity,
     StsAudience,
+    Preflight,
+    StoredAt,
     Workspace,
 }
 
 impl Input {
     /// Every input `action.yml` declares, in its order (a unit test of `crate::action` holds the
     /// two equal): a variable `INPUT_*` that names none of them is a misspelled input.
-    pub const DECLARED: [Input; 27] = {
+    pub const DECLARED: [Input; 29] = {
         use Input::*;
         [
             Token,
@@ -268,6 +273,8 @@ impl Input {
             StsUrl,
             StsIdentity,
             StsAudience,
+            Preflight,
+            StoredAt,
         ]
     };
 
@@ -302,6 +309,9 @@ impl Input {
             StsUrl => ("sts-url", "--sts-url"),
             StsIdentity => ("sts-identity", "--sts-identity"),
             StsAudience => ("sts-audience", "--sts-audience"),
+            // The command line's preflight is `check-token` with the same targets.
+            Preflight => ("preflight", "check-token"),
+            StoredAt => ("stored-at", "stored-at"),
             Workspace => ("GITHUB_WORKSPACE", "--workspace"),
         };
         match front {

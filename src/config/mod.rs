@@ -4,8 +4,9 @@
 //! the secret, never a value.
 //!
 //! [`input`] holds the inputs as given, [`problem`] what can be wrong with them, [`load`] the
-//! loader by concern; this file the validated [`Config`] and the steps of [`load()`]:
-//! credentials → values (`secrets`, `secrets-from-env`, `files`) → stored values (`current`,
+//! loader by concern, [`stored_at`] preflight's record of what is stored; this file the
+//! validated [`Config`] and the steps of [`load()`]: credentials → values (`secrets`,
+//! `secrets-from-env`, `files`; none in a preflight) → stored values (`current`,
 //! `current-from-env`) → names and sizes → options → destination.
 
 pub mod input;
@@ -13,6 +14,7 @@ pub mod load;
 pub mod names;
 pub mod parse;
 pub mod problem;
+pub mod stored_at;
 pub mod workspace;
 
 use std::collections::HashMap;
@@ -183,6 +185,11 @@ pub struct Config {
     /// fails. Malformed configuration (syntax, names, targets, a bad value on a `secrets` line)
     /// is an error of [`load`] instead.
     pub refused: Vec<String>,
+    /// `preflight`: prove the token can write every target, write no value (no value input is
+    /// read), and record what is stored (`stored-at`).
+    pub preflight: bool,
+    /// `stored-at`: what preflight saw; a secret stored since is not overwritten.
+    pub stored_at: Option<stored_at::StoredAt>,
 }
 
 /// Reads and validates everything. Values are masked as they are read; on any error the caller
@@ -207,12 +214,17 @@ pub fn load(
         reporter.mask_token(&request_token);
     }
 
-    let mut candidates = l.values_from_text(reporter);
-    candidates.extend(l.values_from_env(reporter));
-    candidates.extend(l.values_from_files(reporter));
-    let current = l.stored_values(reporter);
-    let unknown = l.warn_unmatched(&candidates, current.as_ref());
-    let secrets = l.check_candidates(candidates);
+    // Preflight runs before the tests: it reads no value (the files do not exist yet).
+    let (secrets, current, unknown) = if l.preflight() {
+        (Vec::new(), None, Vec::new())
+    } else {
+        let mut candidates = l.values_from_text(reporter);
+        candidates.extend(l.values_from_env(reporter));
+        candidates.extend(l.values_from_files(reporter));
+        let current = l.stored_values(reporter);
+        let unknown = l.warn_unmatched(&candidates, current.as_ref());
+        (l.check_candidates(candidates), current, unknown)
+    };
     let options = l.options();
     let auth = l.auth(token, app_key, request_token);
     // A refreshed value without a stored one is written on every run, when the run can write:
@@ -238,6 +250,8 @@ pub fn load(
             context: ctx.clone(),
             warnings,
             refused: refused.iter().map(ToString::to_string).collect(),
+            preflight: o.preflight,
+            stored_at: o.stored_at,
         }),
         _ => Err(errors),
     }
@@ -246,7 +260,11 @@ pub fn load(
 /// The error of a run given no value at all: `secrets`, `secrets-from-env` and `files` each
 /// absent, empty or only comments (a JSON object without a name is empty too). Said before any
 /// request: a step that writes nothing because its values went missing must not end green.
+/// A preflight reads no value (it runs before the tests refresh anything): never an error there.
 pub fn no_values(raw: &RawInputs, front: FrontEnd) -> Option<InputError> {
+    if is_preflight(raw) {
+        return None;
+    }
     let (pairs, pair_errors) = parse_pairs(raw.secrets.expose());
     let (refs, ref_errors) = parse_env_refs(&raw.secrets_from_env);
     let given = !pairs.is_empty()
@@ -272,6 +290,14 @@ pub fn no_values(raw: &RawInputs, front: FrontEnd) -> Option<InputError> {
             },
         )
     })
+}
+
+/// Whether `preflight` is on (an unreadable value is off here; the loader says its error).
+pub(crate) fn is_preflight(raw: &RawInputs) -> bool {
+    match &raw.preflight {
+        input::Given::Parsed(on) => *on,
+        input::Given::Text(text) => parse::parse_bool(text, false).unwrap_or(false),
+    }
 }
 
 /// The inputs given that the action does not declare, each with the declared input it most

@@ -171,6 +171,12 @@ pub enum InputProblem {
         files: Named,
         hint: &'static str,
     },
+    #[error("a preflight writes no value but proves writing with a write: drop {dry_run}")]
+    PreflightAndDryRun { dry_run: Named },
+    #[error("is given to the step that writes; the {preflight} step produces it")]
+    StoredAtInPreflight { preflight: Named },
+    #[error("{0}")]
+    StoredAt(#[from] crate::config::stored_at::StoredAtError),
 }
 
 /// An input given that the action does not declare: its name as `with:` spells it, and the

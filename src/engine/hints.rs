@@ -110,6 +110,17 @@ pub enum WritesAs {
 }
 
 impl WritesAs {
+    /// Who a run authenticating with `auth` writes as.
+    pub fn of(auth: &crate::config::Auth) -> WritesAs {
+        use crate::config::Auth;
+        match auth {
+            Auth::App(_) => WritesAs::App,
+            Auth::Keyless(_) => WritesAs::Keyless,
+            Auth::Token(token) => WritesAs::of_token(token),
+            Auth::None => WritesAs::Token,
+        }
+    }
+
     /// The writer a token given as it is makes, judged by its prefix alone.
     pub fn of_token(token: &crate::secret::SecretValue) -> WritesAs {
         if crate::auth::token::TokenKind::of(token).is_installation() {
@@ -150,7 +161,7 @@ fn check_the_name(target: &Target) -> String {
 
 /// Explains GitHub's refusal of a request to `doing` secrets of `target`: the cause and the
 /// fix, for the credential the run writes as.
-pub(super) fn refusal_advice(
+pub(crate) fn refusal_advice(
     e: &ApiError,
     target: &Target,
     doing: &str,

@@ -31,7 +31,10 @@ struct State {
     /// (target label, name) → the opened value and the key id it was sealed for.
     stored: BTreeMap<(String, String), (String, String)>,
     fails: HashMap<String, Fails>,
-    /// Every call, in order: `key T`, `get T/N`, `put T/N`.
+    /// (target label, name) → when it was last written: the Unix epoch plus the number of
+    /// calls made before (a seeded secret: the epoch).
+    times: BTreeMap<(String, String), time::OffsetDateTime>,
+    /// Every call, in order: `key T`, `get T/N`, `list T`, `put T/N`.
     calls: Vec<String>,
     /// Key pairs made so far: the next one's id is `key-{made}`.
     made: usize,
@@ -49,11 +52,25 @@ impl MemoryStore {
 
     /// A secret already stored in `target`.
     pub(crate) fn with(self, target: &Target, name: &str, value: &str) -> Self {
-        self.lock().stored.insert(
-            (target.to_string(), name.to_owned()),
-            (value.to_owned(), String::new()),
-        );
+        self.store(target, name, value, time::OffsetDateTime::UNIX_EPOCH);
         self
+    }
+
+    /// Stores `value` as another writer would, at `at`.
+    pub(crate) fn store(&self, target: &Target, name: &str, value: &str, at: time::OffsetDateTime) {
+        let key = (target.to_string(), name.to_owned());
+        let mut s = self.lock();
+        s.stored
+            .insert(key.clone(), (value.to_owned(), String::new()));
+        s.times.insert(key, at);
+    }
+
+    /// When `name` was last written in `target`.
+    pub(crate) fn written_at(&self, target: &Target, name: &str) -> Option<time::OffsetDateTime> {
+        self.lock()
+            .times
+            .get(&(target.to_string(), name.to_owned()))
+            .copied()
     }
 
     /// `target` fails as `fails` says.
@@ -133,6 +150,20 @@ impl SecretStore for MemoryStore {
         })
     }
 
+    async fn updated_at(
+        &self,
+        target: &Target,
+    ) -> Result<Vec<(String, time::OffsetDateTime)>, ApiError> {
+        let mut s = self.lock();
+        let label = target.to_string();
+        s.calls.push(format!("list {label}"));
+        Ok(s.times
+            .iter()
+            .filter(|((t, _), _)| *t == label)
+            .map(|((_, name), at)| (name.to_ascii_uppercase(), *at))
+            .collect())
+    }
+
     async fn put_secret(
         &self,
         target: &Target,
@@ -165,6 +196,8 @@ impl SecretStore for MemoryStore {
             .unseal(&bytes)
             .map_err(|_| ApiError::Rejected { message: None })?;
         let value = String::from_utf8(opened).map_err(|e| ApiError::BadBody(e.to_string()))?;
+        let at = time::OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(s.calls.len() as i64);
+        s.times.insert((label.clone(), name.to_owned()), at);
         let previous = s.stored.insert((label, name.to_owned()), (value, key_id));
         Ok(if previous.is_some() {
             Written::Updated

@@ -6,7 +6,8 @@
 //! `plan.rs` (what needs writing, decided before any request) → authenticate (here: the token
 //! as given, or a GitHub App's installation token) → `resolve.rs` (patterns and repository ids)
 //! → `write.rs` (seal and write, target by target, telling a [`WriteProgress`] as it goes; a
-//! dry run with a credential reads each target's public key instead, `dry.rs`) →
+//! dry run with a credential reads each target's public key instead, `dry.rs`; given
+//! preflight's `stored-at`, each target is re-read just before its writes, `recheck.rs`) →
 //! `finish.rs` (revocation, the run's totals). `hints.rs` holds the permission advice the
 //! engine and the commands give.
 
@@ -17,7 +18,8 @@ pub mod hints;
 #[cfg(test)]
 mod memory_store;
 mod plan;
-mod resolve;
+mod recheck;
+pub(crate) mod resolve;
 mod write;
 
 use crate::auth::app::{Access, Session};

@@ -95,6 +95,7 @@ impl Plan {
             targets: self.statics.iter().map(|(l, _)| l.clone()).collect(),
             audit_problem: self.audit_problem.clone(),
             refused: config.refused.clone(),
+            prechecked: config.stored_at.is_some(),
             ..Report::default()
         }
     }

@@ -39,7 +39,7 @@ pub(super) async fn resolve_or_stop(
 
 /// Why the targets could not be resolved: nothing was written.
 #[derive(Debug, thiserror::Error)]
-enum ResolveError {
+pub(crate) enum ResolveError {
     #[error(transparent)]
     Repos(#[from] crate::github::repos::RepoError),
     #[error(transparent)]
@@ -59,7 +59,7 @@ enum ResolveError {
 }
 
 /// The targets (patterns resolved) and, for `selected` visibility, the repository ids.
-async fn resolve(
+pub(crate) async fn resolve(
     config: &Config,
     session: &Session,
 ) -> Result<(Vec<Target>, Option<Vec<u64>>), ResolveError> {

@@ -57,6 +57,8 @@ fn config(secrets: Vec<NewSecret>, targets: &[Target]) -> Config {
         },
         warnings: Vec::new(),
         refused: Vec::new(),
+        preflight: false,
+        stored_at: None,
     }
 }
 
@@ -381,4 +383,83 @@ fn a_checked_dry_run_reads_each_key_and_writes_nothing() {
     let mut report = plan.report(&config);
     assert!(!plan.dry_run_checks(&config, &mut report));
     assert!(!report.dry_run_checked);
+}
+
+/// With preflight's record, each target with something to write is listed just before its
+/// writes; a secret stored (or created) since is not overwritten, one unchanged since is, one
+/// deleted since is written, and a target the record does not name is written unchecked.
+#[test]
+fn a_value_stored_since_preflight_is_kept() {
+    use crate::config::stored_at::StoredAt;
+    let targets = [repo("api"), repo("web"), repo("new")];
+    let mut config = config(
+        vec![
+            secret("MOVED", "m"),
+            secret("SAME", "s"),
+            secret("CREATED", "c"),
+        ],
+        &targets,
+    );
+    let epoch = time::OffsetDateTime::UNIX_EPOCH;
+    let store = MemoryStore::new()
+        .with(&targets[0], "MOVED", "old")
+        .with(&targets[0], "SAME", "old")
+        .with(&targets[1], "SAME", "old");
+    let mut record = StoredAt::default();
+    for t in &targets[..2] {
+        let seen: Vec<(String, time::OffsetDateTime)> = ["MOVED", "SAME"]
+            .into_iter()
+            .filter(|n| store.written_at(t, n).is_some())
+            .map(|n| (n.to_owned(), epoch))
+            .collect();
+        record.record(&t.to_string(), seen);
+    }
+    config.stored_at = Some(record);
+    // Another run, after preflight: MOVED written again in api, CREATED created in api.
+    let later = epoch + time::Duration::minutes(3);
+    store.store(&targets[0], "MOVED", "newer", later);
+    store.store(&targets[0], "CREATED", "newer", later);
+
+    let report = run(&config, &store, &targets);
+    assert_eq!(
+        outcomes(&report),
+        [
+            "MOVED acme/api Conflict",
+            "MOVED acme/web Created",
+            "MOVED acme/new Created",
+            "SAME acme/api Updated",
+            "SAME acme/web Updated",
+            "SAME acme/new Created",
+            "CREATED acme/api Conflict",
+            "CREATED acme/web Created",
+            "CREATED acme/new Created",
+        ]
+    );
+    assert_eq!(store.value(&targets[0], "MOVED").as_deref(), Some("newer"));
+    assert_eq!(
+        store.value(&targets[0], "CREATED").as_deref(),
+        Some("newer")
+    );
+    assert_eq!(report.conflicted(), ["acme/api:MOVED", "acme/api:CREATED"]);
+    assert_eq!(report.not_prechecked, ["acme/new"]);
+    // Listed just before each named target's writes; the unnamed one is not listed.
+    let calls: Vec<String> = store
+        .calls()
+        .into_iter()
+        .filter(|c| !c.starts_with("key "))
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            "list acme/api",
+            "put acme/api/SAME",
+            "list acme/web",
+            "put acme/web/MOVED",
+            "put acme/web/SAME",
+            "put acme/web/CREATED",
+            "put acme/new/MOVED",
+            "put acme/new/SAME",
+            "put acme/new/CREATED",
+        ]
+    );
 }

@@ -5,9 +5,10 @@
 
 use futures_util::stream::{self, StreamExt};
 
-use crate::config::{Auth, Config, Destination, NewSecret, Visibility};
+use crate::config::{Config, Destination, NewSecret, Visibility};
 use crate::engine::hints::{refusal_advice, WritesAs};
 use crate::engine::plan::{sort_rows, Decision, Plan};
+use crate::engine::recheck::{recheck, Recheck};
 use crate::github::endpoints::{ExistingSecret, Written};
 use crate::github::{ApiError, Sealed, SecretStore};
 use crate::report::outcome::{FailureKind, Outcome, Report, Row};
@@ -148,11 +149,21 @@ impl<S: SecretStore> Writer<'_, S> {
     ) {
         let mut stop = false;
         for ((target, plan), key) in targets.iter().zip(plans).zip(keys) {
-            let (mut key, key_failure) = match key {
+            let (mut key, mut key_failure) = match key {
                 Some(Ok(k)) => (Some(k), None),
                 Some(Err(f)) => (None, Some(f)),
                 None => (None, None),
             };
+            // Just before writing here: what another run stored since preflight is kept.
+            let recheck = if stop || key_failure.is_some() {
+                Recheck::default()
+            } else {
+                let record = self.config.stored_at.as_ref();
+                recheck(self.store, record, target, &plan, report).await
+            };
+            if let Some(e) = &recheck.failure {
+                key_failure = Some(self.api_failure(e, target, "list"));
+            }
             for (secret, decided) in plan {
                 let mut r = Row {
                     secret: secret.name.to_string(),
@@ -175,6 +186,8 @@ impl<S: SecretStore> Writer<'_, S> {
                 } else if let Some(f) = &key_failure {
                     r.outcome = Outcome::Failed(f.to_row());
                     r.hint = f.hint.clone();
+                } else if let Some(at) = recheck.conflict(secret) {
+                    r.outcome = Outcome::Conflict(at);
                 } else {
                     stop = self
                         .write_row(&mut r, target, &mut key, secret, selected_ids)
@@ -243,12 +256,7 @@ impl<S: SecretStore> Writer<'_, S> {
 
     /// Who the run writes as (the fix of a refusal names what can work for it).
     fn writes_as(&self) -> WritesAs {
-        match &self.config.auth {
-            Auth::App(_) => WritesAs::App,
-            Auth::Keyless(_) => WritesAs::Keyless,
-            Auth::Token(token) => WritesAs::of_token(token),
-            Auth::None => WritesAs::Token,
-        }
+        WritesAs::of(&self.config.auth)
     }
 
     pub(super) async fn fetch_key(&self, target: &Target) -> Result<SealingKey, WriteFailure> {

@@ -90,6 +90,21 @@ pub async fn delete_secret(
     }
 }
 
+/// [`delete_secret`] for a secret a cancelled run still owes the deletion of (a preflight's
+/// throwaway secret): sent after a signal too ([`Client::delete_owed`]).
+pub async fn delete_owed_secret(
+    client: &Client,
+    target: &Target,
+    name: &str,
+) -> Result<Deleted, ApiError> {
+    match client.delete_owed(&target.secret_path(name)).await?.check() {
+        Ok(answer) if answer.status == StatusCode::NO_CONTENT => Ok(Deleted::Removed),
+        Ok(answer) => Err(unexpected(&answer)),
+        Err(ApiError::NotFound { .. }) => Ok(Deleted::NotFound),
+        Err(e) => Err(e),
+    }
+}
+
 /// A success status the route does not document: refused like any other unexpected answer.
 fn unexpected(answer: &Answer) -> ApiError {
     ApiError::Unexpected {
@@ -260,11 +275,35 @@ pub async fn installation(jwt: &Client, of: InstallationOf<'_>) -> Result<Instal
     })
 }
 
-/// A minted installation token as GitHub answered it: the token (if the answer had one) and
-/// `expires_at` (RFC 3339, when given). The answer's bytes are zeroized once read.
+/// A minted installation token as GitHub answered it: the token (if the answer had one),
+/// `expires_at` (RFC 3339, when given) and the `permissions` GitHub granted it (names of
+/// lowercase letters and `_`, levels `read`, `write` or `admin`; anything else is left out).
+/// The answer's bytes are zeroized once read.
 pub struct MintedToken {
     pub token: Option<SecretValue>,
     pub expires_at: Option<String>,
+    pub permissions: BTreeMap<String, String>,
+}
+
+/// The `permissions` object of a mint's answer, as far as it is well formed.
+fn granted_permissions(doc: Option<&serde_json::Value>) -> BTreeMap<String, String> {
+    let Some(map) = doc
+        .and_then(|v| v.get("permissions"))
+        .and_then(serde_json::Value::as_object)
+    else {
+        return BTreeMap::new();
+    };
+    map.iter()
+        .filter(|(name, _)| {
+            !name.is_empty()
+                && name.len() <= 64
+                && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+        })
+        .filter_map(|(name, level)| {
+            let level = level.as_str()?;
+            matches!(level, "read" | "write" | "admin").then(|| (name.clone(), level.to_owned()))
+        })
+        .collect()
 }
 
 /// `POST /app/installations/{id}/access_tokens` with `body` (`permissions`, `repositories`).
@@ -292,12 +331,17 @@ pub async fn create_installation_token(
             .and_then(|t| super::wire::Timestamp::try_from(t.to_owned()).ok())
             .map(|t| t.to_string())
     });
+    let permissions = granted_permissions(doc.as_ref());
     if let Some(mut doc) = doc {
         if let Some(serde_json::Value::String(t)) = doc.get_mut("token") {
             t.zeroize();
         }
     }
-    Ok(MintedToken { token, expires_at })
+    Ok(MintedToken {
+        token,
+        expires_at,
+        permissions,
+    })
 }
 
 /// `DELETE /installation/token` with the token itself.

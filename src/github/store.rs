@@ -1,5 +1,6 @@
 //! `SecretStore`: what the engine needs of the place secrets are kept — a target's public key,
-//! an existing secret's visibility, and a write — and its implementation over HTTP by
+//! an existing secret's visibility, when each secret was last written, and a write — and its
+//! implementation over HTTP by
 //! [`Client`], which builds the write's JSON here, where the wire format lives. The engine's
 //! unit tests implement it in memory (`memory_store`), so its decisions (what to write, retry,
 //! stop, resume, report) are tested without a server.
@@ -38,6 +39,12 @@ pub(crate) trait SecretStore {
         name: &str,
     ) -> impl Future<Output = Result<ExistingSecret, ApiError>>;
 
+    /// Every secret's name and `updated_at` (no value): what preflight recorded, read again.
+    fn updated_at(
+        &self,
+        target: &Target,
+    ) -> impl Future<Output = Result<Vec<(String, time::OffsetDateTime)>, ApiError>>;
+
     /// Stores one sealed value.
     fn put_secret(
         &self,
@@ -68,6 +75,20 @@ impl SecretStore for Client {
         name: &str,
     ) -> Result<ExistingSecret, ApiError> {
         endpoints::secret_visibility(self, target, name).await
+    }
+
+    async fn updated_at(
+        &self,
+        target: &Target,
+    ) -> Result<Vec<(String, time::OffsetDateTime)>, ApiError> {
+        match endpoints::list_secrets(self, target).await {
+            Ok(all) => Ok(all.into_iter().map(|s| (s.name, s.updated_at)).collect()),
+            Err(
+                endpoints::ReadError::NoAnswer(e)
+                | endpoints::ReadError::Refused(e)
+                | endpoints::ReadError::NotUnderstood(e),
+            ) => Err(e),
+        }
     }
 
     async fn put_secret(

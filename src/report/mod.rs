@@ -3,6 +3,7 @@
 
 pub mod notes;
 pub mod outcome;
+pub mod preflight;
 
 use serde_json::json;
 use time::OffsetDateTime;
@@ -44,6 +45,24 @@ pub fn print(report: &Report, config: &Config, reporter: &mut Reporter, now: Off
             ),
         );
     }
+    print_rows(report, reporter);
+    if let Some((title, message)) = expiry_warning(
+        "the token",
+        report.token_expiry.as_deref(),
+        now,
+        config.token_expiry_warning_days,
+    ) {
+        reporter.warning(title, &message);
+    }
+    if !reporter.is_action() {
+        reporter.raw(&text(report));
+    }
+    reporter.info(&headline(report, reporter.is_action()));
+}
+
+/// Each row's line: what was written, each failure with its fix, each conflict with when the
+/// other run stored it; then the targets `stored-at` did not name.
+fn print_rows(report: &Report, reporter: &mut Reporter) {
     for row in &report.rows {
         match &row.outcome {
             Outcome::Created | Outcome::Updated => reporter.info(&format!(
@@ -63,21 +82,28 @@ pub fn print(report: &Report, config: &Config, reporter: &mut Reporter, now: Off
                     &format!("{}: {cause}{fix}", row.secret),
                 );
             }
+            Outcome::Conflict(at) => reporter.warning(
+                &format!("secret {} in {} not overwritten", row.secret, row.target),
+                &format!(
+                    "another run stored {} in {} at {at}, after this run's preflight: that newer \
+                     value is kept and this run's is not written. Give these jobs one \
+                     `concurrency:` group so their runs do not overlap",
+                    row.secret, row.target
+                ),
+            ),
             _ => {}
         }
     }
-    if let Some((title, message)) = expiry_warning(
-        "the token",
-        report.token_expiry.as_deref(),
-        now,
-        config.token_expiry_warning_days,
-    ) {
-        reporter.warning(title, &message);
+    for target in &report.not_prechecked {
+        reporter.warning(
+            "not checked since preflight",
+            &format!(
+                "`stored-at` does not name {target}: its secrets were written without checking \
+                 that no other run stored them since preflight (give the preflight step the \
+                 same targets)"
+            ),
+        );
     }
-    if !reporter.is_action() {
-        reporter.raw(&text(report));
-    }
-    reporter.info(&headline(report, reporter.is_action()));
 }
 
 /// The warning for a token that expires within `warning_days` days of `now`, or has expired:
@@ -228,6 +254,7 @@ fn wrote(report: &Report, t: &str) -> String {
         matches!(o, Outcome::NotAttempted | Outcome::Cancelled)
     });
     let already = count(report, |o| matches!(o, Outcome::AlreadyWritten));
+    let conflicts = count(report, |o| matches!(o, Outcome::Conflict(_)));
     let mut s = if targets > 1 {
         let names: std::collections::BTreeSet<&str> =
             written.iter().map(|r| r.secret.as_str()).collect();
@@ -266,6 +293,12 @@ fn wrote(report: &Report, t: &str) -> String {
         s.push_str(&format!(
             " {} by an earlier attempt of this run.",
             Count(("was already written", "were already written"), already)
+        ));
+    }
+    if conflicts > 0 {
+        s.push_str(&format!(
+            " {} not overwritten: another run stored a newer value after this run's preflight.",
+            Count("secret", conflicts)
         ));
     }
     if failed + skipped > 0 || report.fatal.is_some() {
@@ -339,10 +372,13 @@ pub fn summary(report: &Report, warnings: &[String]) -> String {
     md
 }
 
-/// The step outputs.
+/// The step outputs; `conflicted` only when `stored-at` was given.
 pub fn outputs(report: &Report) -> Vec<(&'static str, String)> {
     let skipped = report.skip.is_some() && report.changed();
-    vec![
+    let conflicted = report
+        .prechecked
+        .then(|| ("conflicted", json!(report.conflicted()).to_string()));
+    let mut outputs = vec![
         ("changed", report.changed().to_string()),
         ("updated", json!(report.updated()).to_string()),
         ("updated-names", json!(report.updated_names()).to_string()),
@@ -356,7 +392,9 @@ pub fn outputs(report: &Report) -> Vec<(&'static str, String)> {
                 .map(|s| s.as_str().to_owned())
                 .unwrap_or_default(),
         ),
-    ]
+    ];
+    outputs.extend(conflicted);
+    outputs
 }
 
 /// A plain table for terminals and pipes: one row per secret and target.

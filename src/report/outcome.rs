@@ -41,6 +41,9 @@ pub enum Outcome {
     /// Not compared (no `current`), and an unfinished earlier attempt of this workflow run
     /// already wrote it here (its audit records say so): not written again.
     AlreadyWritten,
+    /// Not written: another run stored it here after this run's preflight (`stored-at`), at
+    /// this time (RFC 3339); that newer value is kept.
+    Conflict(String),
 }
 
 /// Why a write failed: the kind, for decisions (which fix to suggest), and the message, for
@@ -91,6 +94,8 @@ pub enum OutcomeCode {
     Deleted,
     /// `delete`: the secret was already absent.
     AlreadyAbsent,
+    /// Not written: another run stored the secret after this run's preflight.
+    Conflict,
 }
 
 impl Outcome {
@@ -109,6 +114,7 @@ impl Outcome {
             Outcome::NotAttempted => OutcomeCode::NotAttempted,
             Outcome::Cancelled => OutcomeCode::Cancelled,
             Outcome::AlreadyWritten => OutcomeCode::AlreadyWritten,
+            Outcome::Conflict(_) => OutcomeCode::Conflict,
         }
     }
 
@@ -124,6 +130,10 @@ impl Outcome {
             Outcome::NotAttempted => "not attempted (stopped by an earlier failure)".into(),
             Outcome::Cancelled => "not attempted: cancelled".into(),
             Outcome::AlreadyWritten => "already written by an earlier attempt of this run".into(),
+            Outcome::Conflict(at) => format!(
+                "conflict: not written, another run stored it at {at}, after this run's \
+                 preflight"
+            ),
         }
     }
 
@@ -136,7 +146,8 @@ impl Outcome {
             Outcome::WouldWrite
             | Outcome::NotWritten(_)
             | Outcome::NotAttempted
-            | Outcome::Cancelled => "secret.skip",
+            | Outcome::Cancelled
+            | Outcome::Conflict(_) => "secret.skip",
             Outcome::Failed(_) => "secret.fail",
         }
     }
@@ -201,6 +212,10 @@ pub struct Report {
     pub dry_run_checked: bool,
     /// The values refused before the run (`Config::refused`): each failed its secret.
     pub refused: Vec<String>,
+    /// `stored-at` was given: secrets another run stored since preflight are not overwritten.
+    pub prechecked: bool,
+    /// Targets written without preflight's check: `stored-at` was given but did not name them.
+    pub not_prechecked: Vec<String>,
 }
 
 impl Report {
@@ -237,6 +252,16 @@ impl Report {
             .map(|r| r.secret.as_str())
             .collect();
         names.into_iter().map(str::to_owned).collect()
+    }
+
+    /// Each secret not written because another run stored it since preflight, as `TARGET:NAME`
+    /// like [`Self::updated`].
+    pub fn conflicted(&self) -> Vec<String> {
+        self.rows
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Conflict(_)))
+            .map(|r| format!("{}:{}", r.target, r.secret))
+            .collect()
     }
 
     pub fn unchanged(&self) -> Vec<String> {

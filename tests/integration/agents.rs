@@ -443,11 +443,13 @@ fn check_token_says_whether_the_token_reaches_agents_secrets() {
     )
     .run();
     ok(&ran);
-    assert_eq!(api.requests().len(), 2);
+    // GET /user, then the preflight: the key, the listing; the `repo` scope proves writing.
+    assert_eq!(api.requests().len(), 3);
     assert_eq!(
         api.count("GET", "/repos/acme/api/agents/secrets/public-key"),
         1
     );
+    assert_eq!(api.count("GET", "/repos/acme/api/agents/secrets"), 2);
     versions_only_on_agents_calls(&api);
     insta::assert_snapshot!("can", ran.screen());
 

@@ -343,6 +343,8 @@ fn status_reads_the_key_from_standard_input() {
 #[test]
 fn check_token_reports_the_app_the_installation_and_the_token_expiry_then_revokes() {
     let (api, installation) = app_fake(ALL);
+    // With a target, the app's preflight: a token minted with the write permission the target
+    // needs (the grant proves writing), the key and the listing read, the token revoked.
     let ran = app_cli(&api, &["check-token", "--repo", "acme/api"]).run();
     assert_eq!(ran.code, 0, "{}", ran.screen());
     assert_eq!(
@@ -352,19 +354,19 @@ fn check_token_reports_the_app_the_installation_and_the_token_expiry_then_revoke
             "GET /repos/acme/api/installation 200".into(),
             format!("POST /app/installations/{installation}/access_tokens 201"),
             "GET /repos/acme/api/actions/secrets/public-key 200".into(),
+            "GET /repos/acme/api/actions/secrets 200".into(),
             "DELETE /installation/token 204".into(),
         ]
     );
     assert_eq!(
         mint_bodies(&api),
-        [json!({"repositories": ["api"], "permissions": {"secrets": "read"}})]
+        [json!({"repositories": ["api"], "permissions": {"secrets": "write"}})]
     );
     for line in [
         "App 4242 (slug app-4242, id 4242)",
         "on acme (all repositories)",
         "environments: write, metadata: read, organization_secrets: write, secrets: write",
-        "GitHub App installation token (prefix ghs_), limited to acme/api, `secrets: read`",
-        "(in 60 minutes; installation tokens live an hour)",
+        "can write: GitHub granted the app's token `secrets: write`",
     ] {
         assert!(ran.stdout.contains(line), "{line}:\n{}", ran.stdout);
     }

@@ -890,7 +890,8 @@ fn check_token_classic_with_repo() {
     let api = fake();
     let ran = cli(&api, &["check-token", "--repo", "acme/api"]).run();
     assert_eq!(ran.code, 0, "{}", ran.transcript());
-    assert_eq!(api.requests().len(), 2);
+    // GET /user, then the preflight: the key and the listing (the `repo` scope proves writing).
+    assert_eq!(api.requests().len(), 3);
     ran.assert_no_leak();
     insta::assert_snapshot!(ran.screen());
 }

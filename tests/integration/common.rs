@@ -619,6 +619,7 @@ macro_rules! snapshot_times {
             (r"\b\d{2}:\d{2}:\d{2}\b", "hh:mm:ss"),
             (r"\b\d{2}:\d{2}\b", "hh:mm"),
             (r#""age_seconds": \d+"#, r#""age_seconds": [SECS]"#),
+            (r"SECRET_REFRESH_PREFLIGHT_[0-9A-F]{16}", "SECRET_REFRESH_PREFLIGHT_[RANDOM]"),
         ]}, { insta::assert_snapshot!($e) })
     };
 }

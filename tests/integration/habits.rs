@@ -269,7 +269,17 @@ fn an_untrusted_certificate_names_ssl_cert_file_and_is_not_retried() {
     let step = step.env("SSL_CERT_FILE", &pem);
     let ran = step.run();
     assert_eq!(ran.code, 0, "{}", ran.transcript());
-    assert_eq!(api.requests().len(), 2);
+    // GET /user, then the preflight of acme/api: its public key and its secrets listed (a
+    // classic token's `repo` scope proves the write with no request of its own).
+    let paths: Vec<String> = api.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/user",
+            "/repos/acme/api/actions/secrets/public-key",
+            "/repos/acme/api/actions/secrets",
+        ]
+    );
 }
 
 // ---- no trap for a habit -------------------------------------------------------------------

@@ -703,3 +703,54 @@ fn echoed_credentials_are_redacted_everywhere() {
         }
     }
 }
+
+/// Preflight works keyless too: the exchange proves the policy matches, and a throwaway secret
+/// (an exchanged token's permissions cannot be read back) proves the write, deleted before the
+/// token is revoked. Seven requests for one repository.
+#[test]
+fn preflight_proves_the_exchange_and_a_write_before_the_tests_run() {
+    let api = world();
+    let ran = keyless(&api).input("preflight", "true").run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    let shape: Vec<String> = sequence(&api)
+        .into_iter()
+        .map(|c| match c.find("SECRET_REFRESH_PREFLIGHT_") {
+            Some(at) => format!("{}SECRET_REFRESH_PREFLIGHT_*{}", &c[..at], &c[at + 41..]),
+            None => c,
+        })
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            "IdToken GET {ACTIONS_ID_TOKEN_REQUEST_URL}&audience=127.0.0.1 200",
+            "Sts GET /sts/exchange?scope=acme%2Fapi&identity=refresh 200",
+            "Api GET /repos/acme/api/actions/secrets/public-key 200",
+            "Api GET /repos/acme/api/actions/secrets 200",
+            "Api PUT /repos/acme/api/actions/secrets/SECRET_REFRESH_PREFLIGHT_* 201",
+            "Api DELETE /repos/acme/api/actions/secrets/SECRET_REFRESH_PREFLIGHT_* 204",
+            "Api DELETE /installation/token 204",
+        ]
+    );
+    assert!(api
+        .secrets(&Scope::repo("acme/api"))
+        .iter()
+        .all(|(name, _)| !name.starts_with("SECRET_REFRESH_PREFLIGHT_")));
+    assert!(ran.output("stored-at").contains("acme/api"));
+    assert_credentials_kept_apart(&api, &ran);
+
+    // A policy that does not grant the write fails the preflight, naming the repository.
+    let api = world();
+    api.add_trust_policy(
+        "acme/api",
+        IDENTITY,
+        TrustPolicy::github_actions(SUBJECT).permission("environments", "write"),
+    );
+    let ran = keyless(&api).input("preflight", "true").run();
+    assert_eq!(ran.code, 1, "{}", ran.transcript());
+    assert!(
+        ran.stdout.contains("::error title=preflight%3A acme/api::"),
+        "{}",
+        ran.stdout
+    );
+    assert_credentials_kept_apart(&api, &ran);
+}

@@ -23,6 +23,7 @@ mod keyless;
 #[path = "../support/leak_check.rs"]
 mod leak_check;
 mod pacing;
+mod preflight;
 #[path = "../support/process.rs"]
 mod process;
 mod proxy;
@@ -32,5 +33,6 @@ mod runner;
 mod secondary_limits;
 #[path = "../support/signal_phase.rs"]
 mod signal_phase;
+mod stored_at;
 mod targets;
 mod tokens;

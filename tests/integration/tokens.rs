@@ -68,12 +68,27 @@ fn check_token_with_an_installation_token_lists_what_it_reaches_and_never_asks_f
     let ran = cli_as(&api, &token, &["check-token", "--repo", "acme/api"]).run();
     assert_eq!(ran.code, 0, "{}", ran.transcript());
     assert_eq!(api.count("GET", "/user"), 0, "GET /user is refused to apps");
+    // An installation token given as is cannot be inspected: a throwaway secret proves it
+    // can write, and is deleted again.
+    let throwaway = api
+        .writes()
+        .first()
+        .and_then(|w| w.path.rsplit('/').next().map(str::to_owned))
+        .expect("a throwaway write");
+    assert!(
+        throwaway.starts_with("SECRET_REFRESH_PREFLIGHT_"),
+        "{throwaway}"
+    );
+    assert!(api.secret(&Scope::repo("acme/api"), &throwaway).is_none());
     assert_eq!(
         calls(&api),
         [
             "GET /installation/repositories?per_page=100 200",
             "GET /installation/repositories?per_page=100&page=2 200",
             "GET /repos/acme/api/actions/secrets/public-key 200",
+            "GET /repos/acme/api/actions/secrets?per_page=100 200",
+            format!("PUT /repos/acme/api/actions/secrets/{throwaway} 201").as_str(),
+            format!("DELETE /repos/acme/api/actions/secrets/{throwaway} 204").as_str(),
         ]
     );
     ran.assert_no_leak();

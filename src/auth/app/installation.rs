@@ -112,13 +112,14 @@ pub async fn mint(
     .map_err(|e| AppAuthError::Mint(Box::new(e)))
 }
 
-/// The mint's request and the checks of its answer: the token and its `expires_at`.
+/// The mint's request and the checks of its answer: the token, its `expires_at` and the
+/// permissions granted.
 async fn request_token(
     jwt: &Client,
     installation: u64,
     repositories: Option<&[String]>,
     permissions: &BTreeMap<&'static str, &'static str>,
-) -> Result<(SecretValue, Option<String>), AppAuthError> {
+) -> Result<crate::auth::guard::Minted, AppAuthError> {
     let mut body = json!({ "permissions": permissions });
     if let Some(names) = repositories {
         if let Some(fields) = body.as_object_mut() {
@@ -144,7 +145,11 @@ async fn request_token(
     }
     crate::github::check_token(&token, "installation token GitHub minted")
         .map_err(AppAuthError::UnusableToken)?;
-    Ok((token, minted.expires_at))
+    Ok(crate::auth::guard::Minted {
+        token,
+        expires_at: minted.expires_at,
+        permissions: minted.permissions,
+    })
 }
 
 /// Why GitHub would not mint an installation token, and the fix.

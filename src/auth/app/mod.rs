@@ -114,6 +114,16 @@ impl Session {
             .map_or(&self.client, |(_, c)| c)
     }
 
+    /// The permissions GitHub granted the first installation token the session holds (a GitHub
+    /// App's one token), as its mint's answer said them (name → level); `None` without one. An
+    /// exchanged token's answer says none.
+    pub fn granted(&self) -> Option<BTreeMap<String, String>> {
+        self.tokens
+            .lock()
+            .ok()
+            .and_then(|t| t.first().map(|t| t.permissions().clone()))
+    }
+
     /// Revokes every installation token (`DELETE /installation/token`, each with itself), and
     /// any token left behind on the way; bounded once a signal has come. The first failure is
     /// returned (all are tried). A second call does nothing.
@@ -157,6 +167,13 @@ impl crate::github::SecretStore for Session {
             name,
         )
         .await
+    }
+
+    async fn updated_at(
+        &self,
+        target: &Target,
+    ) -> Result<Vec<(String, time::OffsetDateTime)>, crate::github::ApiError> {
+        <Client as crate::github::SecretStore>::updated_at(self.client_for(target), target).await
     }
 
     async fn put_secret(

@@ -11,7 +11,7 @@ use crate::auth::app::permissions::{permission_name, NO_CODESPACES_PERMISSION};
 use crate::auth::guard::InstallationToken;
 use crate::auth::token::TokenKind;
 use crate::commands::{Error, Tone};
-use crate::config::AppCredentials;
+use crate::config::{AppCredentials, Auth, Config};
 use crate::github::endpoints::{self, Installation, InstallationOf};
 use crate::github::{ApiError, Client, Policy};
 use crate::output::words::List;
@@ -28,17 +28,17 @@ pub(super) enum CheckTokenError {
     AppWithoutInstallation,
 }
 
-/// `check-token` for a GitHub App: the app, its installation, and a token minted with the least
-/// that proves something (then revoked). Requests: `GET /app`, the installation, the mint,
-/// with `--repo` the public key, and the revocation.
-/// `api_url`: as the URL policy passed it; `app`: whose secrets `repo` is checked for.
+/// `check-token` for a GitHub App: the app, its installation, then with targets their
+/// preflight (a token minted with the write permission they need, each key read and listing,
+/// the permissions granted, then revoked), else a token minted with the least that proves
+/// something (then revoked). `api_url`: as the URL policy passed it.
 pub(super) fn run_app(
     api_url: &str,
-    app: App,
     creds: &AppCredentials,
-    repo: Option<Repo>,
+    targets: Option<&Config>,
 ) -> Result<(), Error> {
-    if creds.installation_id.is_none() && repo.is_none() {
+    let repo = targets.and_then(super::targets::first_repo);
+    if creds.installation_id.is_none() && targets.is_none() {
         return Err(Error::usage(CheckTokenError::AppWithoutInstallation));
     }
     let runtime = match crate::commands::runtime() {
@@ -59,12 +59,14 @@ pub(super) fn run_app(
     let mut found = Findings::default();
     // A signal stops the checks: the request in flight gets the grace, no other starts, and a
     // minted token is revoked (abandoned half-way, by its guard: `revoke_left_behind`).
+    let mut preflight_requests = 0;
     let checked = runtime.block_on(crate::cancel::or_abandon(check_app(
         &jwt,
         creds,
         repo.as_ref(),
-        app,
+        targets,
         &mut found,
+        &mut preflight_requests,
     )));
     let mut revoked = matches!(checked, Ok(true));
     if let Err(e) = runtime.block_on(crate::auth::guard::revoke_left_behind()) {
@@ -80,7 +82,23 @@ pub(super) fn run_app(
     if let Some(signal) = crate::cancel::requested() {
         found.problem(format!("cancelled by {}: stopped{then}", signal.name()));
     }
-    found.finish("the GitHub App", &requests_text(jwt.requests(), then))
+    let requests = jwt.requests() + preflight_requests;
+    found.finish("the GitHub App", &requests_text(requests, then))
+}
+
+/// The preflight of `config` as the app: the installation found (`installation`, when it was
+/// looked up) is the one it mints from. Returns its request count.
+async fn preflight(config: &Config, installation: Option<u64>, found: &mut Findings) -> u64 {
+    let mut config = config.clone();
+    if let (Auth::App(creds), Some(id)) = (&mut config.auth, installation) {
+        creds.installation_id = Some(id);
+    }
+    let p = crate::preflight::run(&config, Policy::from_env(), &mut |t| {
+        crate::output::redact::know_token(t)
+    })
+    .await;
+    super::targets::add(&p, found);
+    p.requests
 }
 
 /// The checks, stopping at the first that leaves nothing more to learn. Returns whether a
@@ -89,16 +107,27 @@ async fn check_app(
     jwt: &std::sync::Arc<Client>,
     creds: &AppCredentials,
     repo: Option<&Repo>,
-    app: App,
+    targets: Option<&Config>,
     found: &mut Findings,
+    preflight_requests: &mut u64,
 ) -> bool {
     // The app itself: proves the key and the id go together.
     if !app_findings(jwt, found).await {
         return false;
     }
+    if let (Some(config), None, None) = (targets, creds.installation_id, repo) {
+        // Patterns or an organisation only: the preflight finds the installation itself.
+        *preflight_requests = preflight(config, None, found).await;
+        return false;
+    }
     let Some(installation) = installation_findings(jwt, creds, repo, found).await else {
         return false;
     };
+    if let Some(config) = targets {
+        *preflight_requests = preflight(config, Some(installation.id), found).await;
+        return false;
+    }
+    let app = App::Actions;
 
     // A token with the least that proves something: reading --repo's secrets public key when
     // the installation may, else metadata only.

@@ -1,12 +1,10 @@
 //! What `check-token` prints, for a token and for an app alike: [`Findings`] (`Key: value`
 //! lines, then the verdict and each problem), and the findings both kinds of check share (a
-//! public key read, a refusal's status and message, the closing line's request count).
+//! refusal's status and message, the closing line's request count).
 
 use crate::commands::{Error, Style, Tone};
-use crate::github::endpoints;
 use crate::github::ApiError;
 use crate::output::words::Count;
-use crate::target::Target;
 
 /// What `check-token` prints: `Key: value` lines and the problems found.
 #[derive(Default)]
@@ -65,40 +63,6 @@ impl Findings {
             crate::commands::say(p);
         }
         Err(Error::Reported)
-    }
-}
-
-/// Whether the token could read `--repo`'s public key; `hint` says the permission it lacks.
-pub(super) fn key_findings(
-    t: &Target,
-    answer: Result<endpoints::PublicKey, ApiError>,
-    hint: fn(&Target) -> String,
-    found: &mut Findings,
-) {
-    let label = format!("Secrets of {t}");
-    match answer {
-        Ok(_) => found.line(
-            &label,
-            format!("can read the {} secrets public key", t.app().title()),
-            Tone::Good,
-        ),
-        Err(e) if e.is_refusal() => {
-            let (status, message) = refusal(&e);
-            found.line(
-                &label,
-                format!("cannot read the public key: GitHub answered {status}{message}"),
-                Tone::Bad,
-            );
-            found.problem(format!(
-                "the token cannot read the secrets of {t}\n  fix: {}",
-                hint(t)
-            ));
-        }
-        Err(e) => {
-            found.line(&label, format!("not checked: {e}"), Tone::Bad);
-            let fix = crate::commands::words::unanswered_fix(&e);
-            found.problem(format!("{t}: {e}\n  fix: {fix}"));
-        }
     }
 }
 

@@ -5,12 +5,12 @@
 //! (`github-authentication-token-expiration`). With `--repo`, one public-key read as for any
 //! token. The token is judged by its prefix only ([`crate::auth::token::TokenKind`]).
 
-use super::findings::{key_findings, refusal, requests_text, Findings};
+use super::findings::{refusal, requests_text, Findings};
 use crate::auth::token::{TokenKind, TokenSource};
 use crate::commands::{Error, Tone};
 use crate::github::endpoints;
 use crate::github::{ApiError, Client};
-use crate::target::{App, Repo, Target};
+use crate::target::Repo;
 
 /// At most this many repositories are named; the rest are counted.
 const NAMED_REPOSITORIES: usize = 10;
@@ -21,7 +21,7 @@ pub(super) fn report(
     runtime: &tokio::runtime::Runtime,
     client: &Client,
     source: TokenSource,
-    repo: Option<Repo>,
+    targets: Option<&crate::config::Config>,
     warn_days: u32,
 ) -> Result<(), Error> {
     let mut found = Findings::default();
@@ -41,27 +41,11 @@ pub(super) fn report(
         expiry_findings(client.token_expiry(), now, warn_days, &mut found);
     }
 
-    if let (Some(repo), true) = (repo, valid) {
-        let target = Target::Repo {
-            repo,
-            app: App::Actions,
-        };
-        let key = match runtime.block_on(crate::cancel::unless_cancelled(endpoints::public_key(
-            client, &target,
-        ))) {
-            Ok(k) => k,
-            Err(signal) => return Err(crate::commands::cancelled(signal, "")),
-        };
-        key_findings(
-            &target,
-            key,
-            // It may be the workflow's GITHUB_TOKEN, which no app setting lets write secrets.
-            crate::engine::hints::installation_token_hint,
-            &mut found,
-        );
+    let mut requests = client.requests();
+    if let (Some(config), true) = (targets, valid) {
+        requests += super::targets::findings(runtime, config, &mut found);
     }
-
-    found.finish("the token", &requests_text(client.requests(), ""))
+    found.finish("the token", &requests_text(requests, ""))
 }
 
 /// Where the token came from, its kind, and why no user is asked for.

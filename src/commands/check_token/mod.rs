@@ -1,16 +1,20 @@
 //! `secret-refresh check-token`: who a token belongs to, what kind it is, its scopes and
-//! expiry, and (with `--repo`) whether it reaches a repository's secrets. One `GET /user`, plus
-//! one public-key read with `--repo`. The token itself is never shown: only its well-known
-//! prefix (`ghp_`, `github_pat_`…), which GitHub documents and which says nothing secret.
+//! expiry (one `GET /user`), and with targets (`--repo`, `--repositories`, `--org`…) what the
+//! action's `preflight: true` proves for them: each resolves, its public key is readable, its
+//! secrets can be listed, and the token can write them (its scopes, the permissions granted to
+//! the app, or a throwaway secret written and deleted). The token itself is never shown: only
+//! its well-known prefix (`ghp_`, `github_pat_`…), which GitHub documents and which says nothing
+//! secret.
 //!
 //! A token that acts for a user is checked here; an installation token in `installation.rs`,
 //! a GitHub App (`--app-id`) in `app.rs`, a token exchange (`--sts-url`, keyless) in
-//! `keyless.rs`; what they all print is `findings.rs`.
+//! `keyless.rs`, the targets in `targets.rs`; what they all print is `findings.rs`.
 
 mod app;
 mod findings;
 mod installation;
 mod keyless;
+mod targets;
 
 use clap::Args;
 
@@ -18,29 +22,24 @@ use super::options::{AppArgs, ExpiryArgs, StsArgs};
 use super::{Error, Tone};
 use crate::auth::token::{TokenKind, TokenSource};
 use crate::cancel::unless_cancelled;
+use crate::config::{Auth, Config};
 use crate::github::endpoints;
 use crate::github::{ApiError, Client, Policy};
 use crate::output::words::{DaysLeft, Expiry, HOW_TO_ROTATE};
 use crate::secret::SecretValue;
-use crate::target::{App, Repo, Target};
-use findings::{key_findings, refusal, requests_text, Findings};
+use findings::{refusal, requests_text, Findings};
 
 #[derive(Args, Debug)]
 pub struct CheckTokenArgs {
-    /// Also check that the token can read this repository's secrets public key (of --app).
-    #[arg(short = 'R', long, value_name = "OWNER/NAME")]
-    pub repo: Option<String>,
-    /// Whose secrets --repo is checked for: `actions`, `dependabot`, `codespaces` or `agents`.
-    #[arg(
-        long,
-        value_name = "KIND",
-        default_value = "actions",
-        value_parser = clap::builder::TypedValueParser::try_map(
-            super::options::Choices(super::options::APP_NAMES),
-            |s| super::parse_app(&s)
-        )
-    )]
-    pub app: App,
+    /// Also prove, for these targets, what the action's `preflight: true` proves: each resolves,
+    /// its public key is readable, and the token can write its secrets.
+    #[command(flatten)]
+    pub targets: super::TargetArgs,
+    /// Repositories as the action's `repositories` input takes them: `owner/name` or
+    /// `owner/glob` (e.g. `acme/service-*`, resolved by listing the owner's repositories);
+    /// repeatable.
+    #[arg(long = "repositories", value_name = "SPEC")]
+    pub repositories: Vec<String>,
     #[command(flatten)]
     pub expiry: ExpiryArgs,
     /// Check a token you give instead of GH_TOKEN, GITHUB_TOKEN or `gh auth token` (a new
@@ -66,10 +65,17 @@ The token comes from GH_TOKEN, else GITHUB_TOKEN, else `gh auth token`, else a h
 with --prompt, from the hidden prompt (or standard input when it is not a terminal); with
 --from-file PATH, from the file (`-`: standard input). It is never shown.
 
+With targets (--repo, --repos-file, --repositories, --env, --org, --app), it proves what the
+action's `preflight: true` proves: every pattern resolves, each target's public key is readable
+and its secrets can be listed, and the token can write them: a classic token by its scopes, a
+fine-grained or installation token by a throwaway secret (SECRET_REFRESH_PREFLIGHT_…) written
+and deleted again, even when interrupted.
+
 With --app-id and --app-key-file, the GitHub App is checked instead (no token is looked for): the
-app (GET /app with its JWT), its installation on --repo (or --app-installation-id) with the
-permissions granted, and an installation token minted with the least it needs (`secrets: read`
-on --repo, else `metadata: read`), whose expiry is shown before it is revoked.
+app (GET /app with its JWT), its installation (found from the first --repo, or
+--app-installation-id) with the permissions granted; with targets, an installation token minted
+with the write permission they need (what GitHub grants proves it), else one with `metadata:
+read` whose expiry is shown; either is revoked.
 
 With --sts-url and --sts-identity (keyless, in a workflow job with `permissions: id-token:
 write`), the exchange is checked instead: the job's ID token, the exchange for --repo's scope
@@ -78,33 +84,35 @@ SECRET_REFRESH_CHECK_…, written and deleted again); the token is revoked at th
 
 Examples:
   secret-refresh check-token --repo acme/api
+  secret-refresh check-token --repositories 'acme/service-*' --env production
   secret-refresh check-token --prompt --expiry-warning-days 30
   op read op://ci/new-pat | secret-refresh check-token --from-file -
   secret-refresh check-token --repo acme/api --app-id 123456 --app-key-file app.pem
 
 Exit codes: 0 the token (or app) works, 1 it is invalid, expires within --expiry-warning-days
-or cannot read the --repo's secrets (an app: the key is refused, or the app is not installed),
+or cannot write a target's secrets (an app: the key is refused, or the app is not installed),
 2 usage error (no token).";
 
 pub fn run(args: CheckTokenArgs) -> Result<(), Error> {
-    let repo = match args.repo.as_deref().map(|r| (r, Repo::parse(r))) {
-        None => None,
-        Some((_, Some(repo))) => Some(repo),
-        Some((r, None)) => {
-            return Err(Error::usage(super::TargetArgsError::Repo(r.to_owned())));
-        }
-    };
     // The URL policy first: no token is looked for (or typed) for a URL that is refused.
     let api_url = match super::api_url(args.api_url.as_deref()) {
         Ok(u) => u.to_string(),
         Err(e) => return Err(Error::usage(e)),
     };
+    // The targets next: a flag that names none is a usage error before any request.
+    let mut targets = targets::config(&args.targets, &args.repositories, Auth::None, &api_url)?;
     if args.sts.is_set() {
         let other = args.github_app.is_set() || args.prompt || args.from_file.is_some();
-        return keyless::run(&args.sts, args.app, other, &api_url, repo);
+        let repo = targets.as_ref().and_then(targets::first_repo);
+        return keyless::run(&args.sts, args.targets.app, other, &api_url, repo);
     }
     match super::app_credentials(&args.github_app) {
-        Ok(Some(creds)) => return app::run_app(&api_url, args.app, &creds, repo),
+        Ok(Some(creds)) => {
+            if let Some(config) = &mut targets {
+                config.auth = Auth::App(creds.clone());
+            }
+            return app::run_app(&api_url, &creds, targets.as_ref());
+        }
         Ok(None) => {}
         Err(e) => return Err(Error::usage(e)),
     }
@@ -112,6 +120,9 @@ pub fn run(args: CheckTokenArgs) -> Result<(), Error> {
         Ok(t) => t,
         Err(e) => return Err(Error::usage(e)),
     };
+    if let Some(config) = &mut targets {
+        config.auth = Auth::Token(token.clone());
+    }
     let runtime = match super::runtime() {
         Ok(r) => r,
         Err(e) => return Err(Error::failed(e)),
@@ -123,26 +134,21 @@ pub fn run(args: CheckTokenArgs) -> Result<(), Error> {
         Err(e) => return Err(Error::usage(e)),
     };
     // GitHub refuses GET /user to an installation: what it reaches is shown instead.
-    if TokenKind::of(&token).is_installation() {
-        let days = args.expiry.expiry_warning_days;
-        return installation::report(&runtime, &client, source, repo, days);
-    }
-    let target = repo.map(|repo| Target::Repo {
-        repo,
-        app: args.app,
-    });
     let days = args.expiry.expiry_warning_days;
-    check_user_token(&runtime, &client, &token, source, target, days)
+    if TokenKind::of(&token).is_installation() {
+        return installation::report(&runtime, &client, source, targets.as_ref(), days);
+    }
+    check_user_token(&runtime, &client, &token, source, targets.as_ref(), days)
 }
 
 /// Checks a token that acts for a user: `GET /user`, then (when the token is valid) the
-/// target's public key; prints what was found.
+/// preflight of the targets; prints what was found.
 fn check_user_token(
     runtime: &tokio::runtime::Runtime,
     client: &Client,
     token: &SecretValue,
     source: TokenSource,
-    target: Option<Target>,
+    targets: Option<&Config>,
     warn_days: u32,
 ) -> Result<(), Error> {
     let user = match runtime.block_on(unless_cancelled(endpoints::user(client))) {
@@ -154,15 +160,6 @@ fn check_user_token(
         Ok(Ok(answer)) => answer.login,
     };
     let valid = !matches!(user, Err(ApiError::Unauthorized { .. }));
-    let key = match &target {
-        Some(t) if valid => {
-            match runtime.block_on(unless_cancelled(endpoints::public_key(client, t))) {
-                Ok(key) => Some(key),
-                Err(signal) => return Err(super::cancelled(signal, "")),
-            }
-        }
-        _ => None,
-    };
 
     let mut found = Findings::default();
     found.line("Token", format!("from {}", source.describe()), Tone::Plain);
@@ -180,10 +177,11 @@ fn check_user_token(
     if valid {
         token_findings(client, scopes.as_deref(), warn_days, &mut found);
     }
-    if let (Some(t), Some(answer)) = (&target, key) {
-        key_findings(t, answer, crate::engine::hints::permission_hint, &mut found);
+    let mut requests = client.requests();
+    if let (Some(config), true) = (targets, valid) {
+        requests += targets::findings(runtime, config, &mut found);
     }
-    found.finish("the token", &requests_text(client.requests(), ""))
+    found.finish("the token", &requests_text(requests, ""))
 }
 
 /// What `GET /user` said about the token.

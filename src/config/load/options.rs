@@ -7,6 +7,7 @@ use super::{first_non_empty, Loader};
 use crate::config::input::{Given, Input};
 use crate::config::parse::parse_bool;
 use crate::config::problem::InputProblem;
+use crate::config::stored_at::StoredAt;
 use crate::config::Destination;
 use crate::target::App;
 
@@ -20,6 +21,8 @@ pub(in crate::config) struct Options {
     pub(in crate::config) allow_pull_request_target: bool,
     pub(in crate::config) token_expiry_warning_days: u32,
     pub(in crate::config) audit_log: Option<PathBuf>,
+    pub(in crate::config) preflight: bool,
+    pub(in crate::config) stored_at: Option<StoredAt>,
 }
 
 impl Loader<'_> {
@@ -39,6 +42,8 @@ impl Loader<'_> {
         let expiry_days = self.expiry_days();
         let audit_log = self.audit_log();
         let destination = self.destination(app);
+        let preflight = self.preflight_with(dry_run);
+        let stored_at = self.stored_at(preflight);
         (self.errors.len() == start).then_some(Options {
             destination,
             app,
@@ -48,7 +53,44 @@ impl Loader<'_> {
             allow_pull_request_target: allow_prt,
             token_expiry_warning_days: expiry_days,
             audit_log,
+            preflight,
+            stored_at,
         })
+    }
+
+    /// Whether `preflight` is on (its error, if any, is said by [`Self::options`]).
+    pub(in crate::config) fn preflight(&self) -> bool {
+        crate::config::is_preflight(self.raw)
+    }
+
+    /// `preflight`, refused with `dry-run`: preflight's proof of writing is a write.
+    fn preflight_with(&mut self, dry_run: bool) -> bool {
+        let preflight = self.boolean(Input::Preflight, &self.raw.preflight);
+        if preflight && dry_run {
+            let problem = InputProblem::PreflightAndDryRun {
+                dry_run: self.named(Input::DryRun),
+            };
+            self.error(Input::Preflight, problem);
+        }
+        preflight
+    }
+
+    /// `stored-at`, validated; refused in the preflight step itself (it produces it).
+    fn stored_at(&mut self, preflight: bool) -> Option<StoredAt> {
+        let text = self.raw.stored_at.trim();
+        if text.is_empty() {
+            return None;
+        }
+        if preflight {
+            let problem = InputProblem::StoredAtInPreflight {
+                preflight: self.named(Input::Preflight),
+            };
+            self.error(Input::StoredAt, problem);
+            return None;
+        }
+        StoredAt::parse(text)
+            .map_err(|e| self.error(Input::StoredAt, InputProblem::StoredAt(e)))
+            .ok()
     }
 
     fn boolean(&mut self, input: Input, given: &Given<bool>) -> bool {

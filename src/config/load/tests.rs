@@ -852,6 +852,65 @@ const CASES: &[Case] = &[
         want: Want::Errors(&["`--workspace`: <tmp>/missing is not a directory that exists"]),
         ..CASE
     },
+    // Preflight and its record.
+    Case {
+        name: "preflight reads no value input: the files do not exist before the tests",
+        inputs: &[
+            (I::Preflight, "true"),
+            (I::Files, "missing/*.token"),
+            (I::Secrets, "A="),
+            (I::SecretsFromEnv, "UNSET"),
+            (I::Current, "not read either"),
+        ],
+        want: Want::Config(&[
+            "preflight: true",
+            "secrets: ",
+            "current: none",
+            "warnings: ",
+        ]),
+        ..CASE
+    },
+    Case {
+        name: "preflight with dry-run, and stored-at given to the preflight step",
+        inputs: &[
+            (I::Preflight, "true"),
+            (I::DryRun, "true"),
+            (I::StoredAt, r#"{"version":1,"targets":{}}"#),
+        ],
+        want: Want::Errors(&[
+            "input `preflight`: a preflight writes no value but proves writing with a write: \
+             drop `dry-run`",
+            "input `stored-at`: is given to the step that writes; the `preflight` step produces it",
+        ]),
+        ..CASE
+    },
+    Case {
+        name: "stored-at: preflight's record, read whatever the case of its names",
+        inputs: &[
+            (I::Secrets, "SESSION=s1"),
+            (
+                I::StoredAt,
+                r#" {"version":1,"targets":{"acme/home":{"SESSION":"2099-01-02T04:04:05+01:00"}}} "#,
+            ),
+        ],
+        want: Want::Config(&[
+            r#"stored-at: {"version":1,"targets":{"acme/home":{"SESSION":"2099-01-02T03:04:05Z"}}}"#,
+            "preflight: false",
+        ]),
+        ..CASE
+    },
+    Case {
+        name: "stored-at that is not preflight's record names the input, never its text",
+        inputs: &[
+            (I::Secrets, "SESSION=s1"),
+            (I::StoredAt, "::error::injected"),
+        ],
+        want: Want::Errors(&[
+            "input `stored-at`: it is not the record preflight writes (a JSON object with \
+             `version` 1 and `targets`): pass `steps.<preflight>.outputs.stored-at` unchanged",
+        ]),
+        ..CASE
+    },
     // Every error at once.
     Case {
         name: "every error is said, in the order of the steps",
@@ -924,6 +983,8 @@ fn set(raw: &mut RawInputs, input: Input, text: &str) {
         I::StsUrl => raw.sts_url = t,
         I::StsIdentity => raw.sts_identity = t,
         I::StsAudience => raw.sts_audience = t,
+        I::Preflight => raw.preflight = Given::Text(t),
+        I::StoredAt => raw.stored_at = t,
         I::Workspace => panic!("the workspace is a case's own field"),
     }
 }
@@ -1085,6 +1146,13 @@ fn facts(c: &Config) -> Vec<String> {
         ),
         format!("warnings: {}", c.warnings.join(" | ")),
         format!("refused: {}", c.refused.join(" | ")),
+        format!("preflight: {}", c.preflight),
+        format!(
+            "stored-at: {}",
+            c.stored_at
+                .as_ref()
+                .map_or("none".to_owned(), |s| s.to_json())
+        ),
     ]
 }
 

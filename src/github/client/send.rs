@@ -24,13 +24,30 @@ impl Client {
         path: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<Answer, ApiError> {
+        // A signal ends a request's wait (for a write's turn, or out a rate limit): it is then
+        // never sent. Except the revocation of the run's own token: a cancelled run still owes it.
+        let stoppable = !(method == Method::DELETE && path == routes::INSTALLATION_TOKEN);
+        self.send_unless(method, path, body, stoppable).await
+    }
+
+    /// A `DELETE` a cancelled run still owes (the throwaway secret a preflight wrote): sent,
+    /// and waited for, after a signal too. The caller bounds how long.
+    pub async fn delete_owed(&self, path: &str) -> Result<Answer, ApiError> {
+        self.send_unless(Method::DELETE, path, None, false).await
+    }
+
+    /// [`Client::send`]; `stoppable`: a signal ends the request's waits, and it is not sent.
+    async fn send_unless(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        stoppable: bool,
+    ) -> Result<Answer, ApiError> {
         let is_write = method != Method::GET && method != Method::HEAD;
         // A POST is not idempotent (minting an installation token): once it may have reached
         // the server, it is never sent again, or a second token could be left unrevoked.
         let once_only = method == Method::POST;
-        // A signal ends a request's wait (for a write's turn, or out a rate limit): it is then
-        // never sent. Except the revocation of the run's own token: a cancelled run still owes it.
-        let stoppable = !(method == Method::DELETE && path == routes::INSTALLATION_TOKEN);
         let mut attempt = 0;
         // Rate-limit answers to this request that said nothing of how long to wait.
         let mut untold = 0;
