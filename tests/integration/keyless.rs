@@ -754,3 +754,42 @@ fn preflight_proves_the_exchange_and_a_write_before_the_tests_run() {
     );
     assert_credentials_kept_apart(&api, &ran);
 }
+
+/// Keyless preflight's requests grow by six per repository named exactly: one ID token for the
+/// run, then per repository its exchange, key, listing, throwaway `PUT` and `DELETE` (each
+/// with that repository's own token), and its revocation: 1 + 6N, 13 for two.
+#[test]
+fn keyless_preflight_costs_one_plus_six_requests_per_repository() {
+    let api = world();
+    api.add_trust_policy("acme/web", IDENTITY, policy());
+    let ran = keyless(&api)
+        .input("preflight", "true")
+        .input("repositories", "acme/api\nacme/web")
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    assert_eq!(api.requests().len(), 13, "{:#?}", sequence(&api));
+    assert_eq!(api.requests_to(Service::IdToken).len(), 1);
+    assert_eq!(api.requests_to(Service::Sts).len(), 2);
+    let exchanged = api.exchanged_tokens();
+    assert_eq!(exchanged.len(), 2);
+    let requests = api.requests();
+    for (repo, (token, _)) in ["acme/api", "acme/web"].iter().zip(&exchanged) {
+        let path = format!("/repos/{repo}/actions/secrets/SECRET_REFRESH_PREFLIGHT_");
+        for method in ["PUT", "DELETE"] {
+            let sent: Vec<&Recorded> = requests
+                .iter()
+                .filter(|r| r.method == method && r.path.starts_with(&path))
+                .collect();
+            assert_eq!(sent.len(), 1, "{method} {repo}: {:#?}", sequence(&api));
+            assert_eq!(bearer(sent[0]), token.token, "{method} {repo}");
+        }
+        assert!(api
+            .secrets(&Scope::repo(repo))
+            .iter()
+            .all(|(name, _)| !name.starts_with("SECRET_REFRESH_PREFLIGHT_")));
+    }
+    assert_eq!(api.count("DELETE", "/installation/token"), 2);
+    let stored_at = ran.output("stored-at");
+    assert!(stored_at.contains("acme/api") && stored_at.contains("acme/web"));
+    assert_credentials_kept_apart(&api, &ran);
+}
