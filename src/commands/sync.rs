@@ -31,7 +31,8 @@ Example:
     --current-file current.env --dry-run
 
 Exit codes: 0 ok (also when nothing was written for want of a token), 1 a check or a write
-failed, 2 usage or input error (nothing was written).";
+failed, or a refreshed value was bad (empty, over 48 KiB, not UTF-8: that secret fails, the
+good ones are still written), 2 usage or input error (nothing was written).";
 
 /// Flags mirroring the action's inputs.
 #[derive(Args, Debug, Default)]
