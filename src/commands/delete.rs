@@ -133,9 +133,7 @@ pub fn run(args: DeleteArgs) -> Result<(), Error> {
         ));
         return Ok(());
     }
-    let terminal =
-        crate::env::stdin_is_terminal() && crate::env::is_terminal(crate::env::Which::Err);
-    if !args.yes && !terminal {
+    if !args.yes && !super::confirm::terminal() {
         return Err(Error::usage(DeleteError::NoTerminal));
     }
     let credential = match Credential::find(&args.github_app, true, &api_url) {
@@ -223,19 +221,15 @@ pub enum DeleteError {
     NotConfirmed,
 }
 
-/// The answer to the confirmation could not be read.
-#[derive(Debug, thiserror::Error)]
-#[error("cannot read the answer at the terminal: {0}")]
-struct ConfirmError(std::io::Error);
-
 /// Asks on the terminal; only `yes` goes on.
-fn confirm(n: usize) -> Result<bool, ConfirmError> {
-    super::print(&format!(
-        "Delete {}? This cannot be undone. Type yes to go on: ",
-        Count("secret", n)
-    ));
-    let answer = crate::env::read_line().map_err(ConfirmError)?;
-    Ok(answer.trim().eq_ignore_ascii_case("yes"))
+fn confirm(n: usize) -> Result<bool, super::confirm::ConfirmError> {
+    super::confirm::ask(
+        &format!(
+            "Delete {}? This cannot be undone. Type yes to go on: ",
+            Count("secret", n)
+        ),
+        &["yes"],
+    )
 }
 
 /// Deletes serially, stopping at the first failure or a signal.

@@ -7,6 +7,7 @@
 
 pub mod check_token;
 pub mod completions;
+pub mod confirm;
 pub mod crash;
 pub mod delete;
 pub mod habits;

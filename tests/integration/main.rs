@@ -8,6 +8,7 @@ mod app;
 mod app_cli;
 mod arguments;
 mod benchmarks;
+mod blast;
 mod cancel;
 mod cli;
 mod common;

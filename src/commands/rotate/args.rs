@@ -51,6 +51,9 @@ pub struct RotateArgs {
     /// Try every target even after a failure (default: stop at the first failure).
     #[arg(long)]
     pub keep_going: bool,
+    /// Do not ask before writing to more than 10 targets (asked only on a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
     /// Read and validate the new token (and every target's public key) and print the plan;
     /// write nothing.
     #[arg(long)]

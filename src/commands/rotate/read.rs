@@ -50,6 +50,8 @@ pub(super) fn gather(args: &RotateArgs) -> Result<Inputs, Error> {
             host: api.gh_hostname(),
         }));
     }
+    // A large blast radius is confirmed before any token is read or any request made.
+    crate::commands::confirm::blast_radius(name.as_str(), &targets, false, args.yes, args.dry_run)?;
     let writer = if args.write_with_new {
         None
     } else {

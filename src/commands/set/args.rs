@@ -41,6 +41,9 @@ pub struct SetArgs {
     /// Try every target even after a failure (default: stop at the first failure).
     #[arg(long)]
     pub keep_going: bool,
+    /// Do not ask before writing to more than 10 targets (asked only on a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
     #[command(flatten)]
     pub expiry: ExpiryArgs,
     /// REST base URL (default: $GH_HOST's API, else https://api.github.com).

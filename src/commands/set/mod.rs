@@ -41,6 +41,9 @@ pub fn run(args: SetArgs) -> Result<(), Error> {
     if args.dry_run {
         return dry_run::dry_run(&args, &names, &targets, visibility, &api_url);
     }
+    // A large blast radius is confirmed before the token or the value is asked for.
+    let what = crate::output::words::List::comma(names.iter().map(SecretName::as_str));
+    super::confirm::blast_radius(&what.to_string(), &targets, false, args.yes, args.dry_run)?;
     // Giving the app's flags means the app: no token is looked for.
     let credential = match Credential::find(&args.github_app, true, &api_url) {
         Ok(c) => c,
