@@ -100,6 +100,7 @@ pub fn run_context(env: &dyn Fn(&str) -> Option<String>) -> RunContext {
         default_repository: get("GITHUB_REPOSITORY"),
         default_api_url: get("GITHUB_API_URL"),
         front_end: FrontEnd::Action,
+        confirm_targets: None,
     }
 }
 

@@ -2,6 +2,7 @@
 //! Values never come from argv.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::Args;
 
@@ -14,6 +15,7 @@ use crate::config::input::{FrontEnd, Given, RawInputs, RunContext, StepEnv};
 use crate::output::reporter::Reporter;
 use crate::refresh::StepFiles;
 use crate::secret::SecretValue;
+use crate::target::Target;
 
 pub const AFTER_HELP: &str = "\
 The token comes from GH_TOKEN, else GITHUB_TOKEN, else `gh auth token`; never from a flag. With
@@ -95,6 +97,10 @@ pub struct SyncArgs {
     /// Compute and report; write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Do not ask before writing to more than 10 targets or a pattern's (asked only on a
+    /// terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
     /// Stop at the first failed write.
     #[arg(long)]
     pub fail_fast: bool,
@@ -144,6 +150,7 @@ pub fn run(args: SyncArgs) -> Result<(), Error> {
             .unwrap_or_default()
     };
     let workspace = args.workspace.clone();
+    let ask = !args.yes && !args.dry_run;
     let mut args = args;
     if let Some(path) = args.repos_file.take() {
         let listed = super::repos_file::read(&path).map_err(Error::usage)?;
@@ -165,9 +172,27 @@ pub fn run(args: SyncArgs) -> Result<(), Error> {
         default_repository: crate::env::var("GITHUB_REPOSITORY").unwrap_or_default(),
         actor: crate::env::var("USER").unwrap_or_default(),
         front_end: FrontEnd::Cli,
+        confirm_targets: ask.then_some(confirm_targets as fn(&[Target], bool) -> bool),
         ..RunContext::default()
     };
-    crate::refresh::run(&raw, &ctx, &mut reporter, StepFiles::default())
+    match crate::refresh::run(&raw, &ctx, &mut reporter, StepFiles::default()) {
+        // Refused at the question: a usage error, as `delete`'s refusal (nothing was written).
+        Err(Error::Reported) if REFUSED.load(Ordering::Relaxed) => Err(Error::UsageReported),
+        other => other,
+    }
+}
+
+/// Whether the question before a large blast radius was refused in this process.
+static REFUSED: AtomicBool = AtomicBool::new(false);
+
+/// On a terminal, a large blast radius (more than 10 targets, or any from a pattern) is
+/// confirmed before the first write.
+fn confirm_targets(targets: &[Target], from_pattern: bool) -> bool {
+    let yes =
+        super::confirm::blast_radius("the changed secrets", targets, from_pattern, false, false)
+            .is_ok();
+    REFUSED.store(!yes, Ordering::Relaxed);
+    yes
 }
 
 /// Why `sync` has nothing to do, or flags that cannot go together (usage errors).

@@ -148,6 +148,9 @@ pub struct RunContext {
     /// `$GITHUB_API_URL`, the default of `api-url`.
     pub default_api_url: String,
     pub front_end: FrontEnd,
+    /// Asked once the targets are resolved, before the first write: the targets, and whether
+    /// a pattern named any; `false` writes nothing. `sync` on a terminal only, never the action.
+    pub confirm_targets: Option<fn(&[crate::target::Target], bool) -> bool>,
 }
 
 impl RunContext {

@@ -97,6 +97,14 @@ pub async fn run_with_keys(
         return report;
     };
 
+    // The command line may ask before a large blast radius; refused, nothing is written.
+    if !checking && !confirmed(config, &targets) {
+        report.fatal = Some(NOT_CONFIRMED.to_owned());
+        plan.not_attempted(&mut report);
+        finish(&session, &mut report).await;
+        return report;
+    }
+
     // Seal and write, target by target (a dry run reads each key only); then the run's totals.
     // Each target is written with its own token's client (one per exchange when keyless).
     let writer = Writer {
@@ -124,6 +132,22 @@ pub async fn run_with_keys(
     }
     finish(&session, &mut report).await;
     report
+}
+
+/// Why nothing was written when the question before the writes was not answered yes.
+pub const NOT_CONFIRMED: &str = "not confirmed: nothing was written";
+
+/// Whether the run's question before the writes (if it has one) was answered yes.
+fn confirmed(config: &Config, targets: &[Target]) -> bool {
+    let Some(ask) = config.context.confirm_targets else {
+        return true;
+    };
+    let from_pattern = matches!(
+        &config.destination,
+        crate::config::Destination::Repos { repos, .. }
+            if repos.iter().any(|r| matches!(r, crate::config::RepoSpec::Pattern { .. }))
+    );
+    ask(targets, from_pattern)
 }
 
 /// Opens the session; `None` when it could not be opened or a signal came first, the report

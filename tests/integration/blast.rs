@@ -141,3 +141,42 @@ fn rotate_on_a_terminal_asks_before_reading_the_token() {
         refused.text
     );
 }
+
+#[test]
+fn sync_with_a_pattern_asks_on_a_terminal_after_resolving_it() {
+    let api = fake();
+    repos(&api, 3);
+    let argv = [
+        "sync",
+        "--repo",
+        "acme/r*",
+        "--secret-from-env",
+        "PAT_TOKEN",
+    ];
+    let env = [
+        ("GH_TOKEN", TOKEN),
+        ("NO_COLOR", "1"),
+        ("PAT_TOKEN", "v4lue-from-env"),
+    ];
+    let question = "Write to 3 targets? [y/N] ";
+    let refused = on_terminal_answering(&api, &argv, &env, &[(question, "no", false)]);
+    assert_eq!(refused.code, 2, "{}", refused.text);
+    // Only the requests that resolve the pattern (who the owner is, its repositories).
+    assert_eq!(calls(&api), ["GET /user 200", "GET /orgs/acme/repos 200"]);
+    assert_eq!(written(&api, 3, "PAT_TOKEN"), 0);
+    insta::assert_snapshot!(refused.text);
+
+    api.clear_requests();
+    let yes_argv = [&argv[..], &["--yes"]].concat();
+    let yes = on_terminal_answering(&api, &yes_argv, &env, &[]);
+    assert_eq!(yes.code, 0, "{}", yes.text);
+    assert!(!yes.text.contains("[y/N]"), "{}", yes.text);
+    assert_eq!(written(&api, 3, "PAT_TOKEN"), 3);
+
+    // No terminal: no question, as before.
+    let piped = cli_as(&api, TOKEN, &argv)
+        .env("PAT_TOKEN", "an0ther-v4lue")
+        .run();
+    assert_eq!(piped.code, 0, "{}", piped.transcript());
+    assert!(!piped.stdout.contains("[y/N]"), "{}", piped.stdout);
+}
