@@ -117,29 +117,47 @@ pub fn run(args: DeleteArgs) -> Result<(), Error> {
         Ok(n) => n,
         Err(e) => return Err(Error::usage(e)),
     };
-    let targets = match args.targets.targets() {
-        Ok(t) => t,
+    let specs = match args.targets.specs() {
+        Ok(s) => s,
         Err(e) => return Err(Error::usage(e)),
     };
     let api_url = match super::api_url(args.api_url.as_deref()) {
         Ok(u) => u.to_string(),
         Err(e) => return Err(Error::usage(e)),
     };
+    // Patterns are resolved (with the credential) before the plan is shown or asked about.
+    let mut found = None;
+    let targets = match specs {
+        super::Specs::Known(targets) => targets,
+        patterns => {
+            let credential = match Credential::find(&args.github_app, true, &api_url) {
+                Ok(c) => c,
+                Err(e) => return Err(Error::usage_then(e, NOTHING_DELETED)),
+            };
+            let targets = super::patterns::resolve(&args.targets, patterns, &credential, &api_url)?;
+            found = Some(credential);
+            targets
+        }
+    };
     let style = Style::stdout();
     let plan = plan_text(style, &names, &targets);
     if args.dry_run {
-        super::print(&format!(
-            "{plan}Dry run: nothing was deleted and no request was made.\n"
-        ));
+        let requests = if found.is_some() {
+            " (only the patterns' listings were read)"
+        } else {
+            " and no request was made"
+        };
+        super::print(&format!("{plan}Dry run: nothing was deleted{requests}.\n"));
         return Ok(());
     }
     if !args.yes && !super::confirm::terminal() {
         return Err(Error::usage(DeleteError::NoTerminal));
     }
-    let credential = match Credential::find(&args.github_app, true, &api_url) {
-        Ok(c) => c,
-        Err(e) => return Err(Error::usage_then(e, NOTHING_DELETED)),
-    };
+    let credential =
+        match found.map_or_else(|| Credential::find(&args.github_app, true, &api_url), Ok) {
+            Ok(c) => c,
+            Err(e) => return Err(Error::usage_then(e, NOTHING_DELETED)),
+        };
     super::print(&plan);
     if !args.yes {
         match confirm(names.len() * targets.len()) {

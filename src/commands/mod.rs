@@ -12,6 +12,7 @@ pub mod crash;
 pub mod delete;
 pub mod habits;
 pub mod options;
+pub mod patterns;
 mod progress;
 pub mod repos_file;
 pub mod rotate;
@@ -41,10 +42,12 @@ pub const EXIT_CODES: &str =
 /// Where secrets are: repositories (or their environments), or an organisation.
 #[derive(Args, Debug, Clone)]
 pub struct TargetArgs {
-    /// A repository, `owner/name`; repeatable.
+    /// A repository, `owner/name`, or `owner/glob` (`acme/service-*`, resolved against the
+    /// owner's repositories, archived ones skipped); repeatable.
     #[arg(short = 'R', long = "repo", value_name = "OWNER/NAME")]
     pub repos: Vec<String>,
-    /// Repositories from a file: one `owner/name` a line (`#` comments), or a YAML list.
+    /// Repositories from a file: one `owner/name` or `owner/glob` a line (`#` comments), or a
+    /// YAML list.
     #[arg(long, value_name = "FILE")]
     pub repos_file: Option<PathBuf>,
     /// This environment of each repository, instead of its repository secrets.
@@ -107,7 +110,10 @@ pub enum TargetArgsError {
         why: crate::target::NoEnvironment,
     },
     /// `--repo` is not `owner/name`.
-    #[error("--repo `{0}` is not a repository: write it as owner/name, e.g. acme/api")]
+    #[error(
+        "--repo `{0}` is not a repository: write it as owner/name (e.g. acme/api) or \
+         owner/glob (e.g. acme/svc-*)"
+    )]
     Repo(String),
     /// `--repos-file` cannot be used.
     #[error(transparent)]
@@ -118,17 +124,18 @@ pub enum TargetArgsError {
 }
 
 impl TargetArgs {
-    /// The targets, in the order given, without duplicates. Errors say which flag or line is
-    /// wrong and how to write it.
-    pub fn targets(&self) -> Result<Vec<Target>, TargetArgsError> {
+    /// The targets, in the order given, without duplicates, each pattern still to resolve
+    /// ([`patterns::resolve`]); no request. Errors say which flag or line is wrong and how to
+    /// write it.
+    pub fn specs(&self) -> Result<Specs, TargetArgsError> {
         if let Some(org) = &self.org {
             if !crate::target::is_owner(org) {
                 return Err(TargetArgsError::Org(org.clone()));
             }
-            return Ok(vec![Target::Org {
+            return Ok(Specs::Known(vec![Target::Org {
                 org: org.clone(),
                 app: self.app,
-            }]);
+            }]));
         }
         if let Some(env) = &self.environment {
             match crate::config::names::environment_name(env) {
@@ -145,20 +152,53 @@ impl TargetArgs {
                 });
             }
         }
-        let mut repos: Vec<Repo> = Vec::new();
+        let mut specs: Vec<RepoSpec> = Vec::new();
         for r in &self.repos {
-            repos.push(Repo::parse(r).ok_or_else(|| TargetArgsError::Repo(r.clone()))?);
+            specs.push(RepoSpec::parse(r).ok_or_else(|| TargetArgsError::Repo(r.clone()))?);
         }
         if let Some(path) = &self.repos_file {
-            repos.extend(repos_file::read(path)?);
+            specs.extend(repos_file::read(path)?);
         }
-        if repos.is_empty() {
+        if specs.is_empty() {
             return Err(TargetArgsError::NoTarget);
         }
+        if specs.iter().any(RepoSpec::is_pattern) {
+            let mut unique: Vec<RepoSpec> = Vec::new();
+            for spec in specs {
+                if !unique.contains(&spec) {
+                    unique.push(spec);
+                }
+            }
+            return Ok(Specs::Patterns(unique));
+        }
+        let repos: Vec<Repo> = specs
+            .into_iter()
+            .filter_map(|s| match s {
+                RepoSpec::Exact(r) => Some(r),
+                RepoSpec::Pattern { .. } => None,
+            })
+            .collect();
         let mut targets: Vec<Target> = Vec::new();
         crate::target::add_targets(&mut targets, repos, self.environment.as_deref(), self.app);
-        Ok(targets)
+        Ok(Specs::Known(targets))
     }
+
+    /// The targets when no pattern is given (tests, and what needs no credential).
+    #[cfg(test)]
+    pub fn targets(&self) -> Result<Vec<Target>, TargetArgsError> {
+        match self.specs()? {
+            Specs::Known(t) => Ok(t),
+            Specs::Patterns(_) => Err(TargetArgsError::NoTarget),
+        }
+    }
+}
+
+/// What the target flags name: the targets, or specs of which some are patterns that only a
+/// listing can resolve ([`patterns::resolve`]).
+#[derive(Debug, Clone)]
+pub enum Specs {
+    Known(Vec<Target>),
+    Patterns(Vec<RepoSpec>),
 }
 
 /// How a command authenticates: a person's token, or a GitHub App (short-lived installation
@@ -508,6 +548,28 @@ mod tests {
         let targets = codespaces.targets().expect("targets");
         let c = config(&codespaces, &targets, None, Auth::None, "https://h");
         assert!(read_permissions_for(&c).is_err());
+    }
+
+    #[test]
+    fn patterns_are_kept_to_resolve_and_bad_ones_explained() {
+        let args = TargetArgs {
+            repos: vec!["acme/api".into(), "acme/svc-*".into(), "acme/svc-*".into()],
+            ..TargetArgs::default()
+        };
+        let Specs::Patterns(specs) = args.specs().expect("specs") else {
+            panic!("a pattern needs resolving");
+        };
+        let shown: Vec<String> = specs.iter().map(ToString::to_string).collect();
+        assert_eq!(shown, ["acme/api", "acme/svc-*"]);
+        let bad = TargetArgs {
+            repos: vec!["acme/svc/*".into()],
+            ..TargetArgs::default()
+        };
+        assert!(bad
+            .specs()
+            .expect_err("bad")
+            .to_string()
+            .contains("owner/glob (e.g. acme/svc-*)"));
     }
 
     #[test]

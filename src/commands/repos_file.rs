@@ -1,7 +1,8 @@
 //! `--repos-file`: the repositories a secret goes to, kept in a file next to the scripts that
 //! used to loop over them. Two forms are read:
 //!
-//! - one `owner/name` a line, blank lines and `#` comments ignored;
+//! - one `owner/name` (or `owner/glob`, such as `acme/svc-*`, resolved as `--repo`'s) a line,
+//!   blank lines and `#` comments ignored;
 //! - a YAML list of strings: `- owner/name` items (quoted or not), optionally under one key
 //!   such as `repositories:`, or a one-line flow list `[acme/api, acme/web]`.
 //!
@@ -11,7 +12,7 @@
 
 use std::path::Path;
 
-use crate::target::Repo;
+use crate::config::RepoSpec;
 
 /// Why `--repos-file` cannot be used. Names the flag, the file and the line.
 #[derive(Debug, thiserror::Error)]
@@ -39,7 +40,7 @@ fn read_cause(e: &std::io::Error) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParseError {
     /// An item that is not `owner/name` (the item is a repository name, never a secret).
-    #[error("line {line}: `{item}` is not a repository: write it as owner/name, e.g. acme/api")]
+    #[error("line {line}: `{item}` is not a repository: write it as owner/name (e.g. acme/api) or owner/glob (e.g. acme/svc-*)")]
     NotARepository { line: usize, item: String },
     /// The first line of a YAML document is neither a list item nor a key.
     #[error("line {line}: expected `- owner/name` or `key:`")]
@@ -68,7 +69,7 @@ pub enum ParseError {
 }
 
 /// Reads and parses a repositories file. Errors name the file and the line.
-pub fn read(path: &Path) -> Result<Vec<Repo>, ReposFileError> {
+pub fn read(path: &Path) -> Result<Vec<RepoSpec>, ReposFileError> {
     let shown = || path.display().to_string();
     let text = std::fs::read_to_string(crate::env::resolve(path)).map_err(|cause| {
         ReposFileError::Read {
@@ -87,7 +88,7 @@ pub fn read(path: &Path) -> Result<Vec<Repo>, ReposFileError> {
 }
 
 /// Parses either form; the first meaningful line decides which.
-pub fn parse(text: &str) -> Result<Vec<Repo>, ParseError> {
+pub fn parse(text: &str) -> Result<Vec<RepoSpec>, ParseError> {
     let lines: Vec<(usize, &str)> = text
         .lines()
         .enumerate()
@@ -120,14 +121,14 @@ fn strip_comment(line: &str) -> &str {
     line
 }
 
-fn repo(s: &str, line: usize) -> Result<Repo, ParseError> {
-    Repo::parse(s).ok_or_else(|| ParseError::NotARepository {
+fn repo(s: &str, line: usize) -> Result<RepoSpec, ParseError> {
+    RepoSpec::parse(s).ok_or_else(|| ParseError::NotARepository {
         line,
         item: s.to_owned(),
     })
 }
 
-fn parse_yaml(lines: &[(usize, &str)]) -> Result<Vec<Repo>, ParseError> {
+fn parse_yaml(lines: &[(usize, &str)]) -> Result<Vec<RepoSpec>, ParseError> {
     let mut out = Vec::new();
     let mut rest = lines;
     if let Some((_, l)) = rest.first() {
@@ -181,7 +182,7 @@ fn parse_yaml(lines: &[(usize, &str)]) -> Result<Vec<Repo>, ParseError> {
 }
 
 /// `[a/b, "c/d"]` on one line.
-fn flow(s: &str, line: usize) -> Result<Vec<Repo>, ParseError> {
+fn flow(s: &str, line: usize) -> Result<Vec<RepoSpec>, ParseError> {
     let inner = s
         .strip_prefix('[')
         .and_then(|s| s.strip_suffix(']'))
@@ -226,13 +227,13 @@ mod tests {
         assert_eq!(
             names("acme/w#x\n"),
             Err(
-                "line 1: `acme/w#x` is not a repository: write it as owner/name, e.g. acme/api"
+                "line 1: `acme/w#x` is not a repository: write it as owner/name (e.g. acme/api) or owner/glob (e.g. acme/svc-*)"
                     .into()
             )
         );
         assert_eq!(
             names("acme/api\nacme\n"),
-            Err("line 2: `acme` is not a repository: write it as owner/name, e.g. acme/api".into())
+            Err("line 2: `acme` is not a repository: write it as owner/name (e.g. acme/api) or owner/glob (e.g. acme/svc-*)".into())
         );
     }
 
@@ -261,7 +262,7 @@ mod tests {
         assert_eq!(
             names("- name: acme/api\n"),
             Err(
-                "line 1: `name: acme/api` is not a repository: write it as owner/name, e.g. acme/api"
+                "line 1: `name: acme/api` is not a repository: write it as owner/name (e.g. acme/api) or owner/glob (e.g. acme/svc-*)"
                     .into()
             )
         );

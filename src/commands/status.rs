@@ -211,13 +211,14 @@ struct JsonReport<'a> {
 
 pub fn run(args: StatusArgs) -> Result<(), Error> {
     let names = SecretName::parse_unique(&args.names).map_err(Error::usage)?;
-    let targets = args.targets.targets().map_err(Error::usage)?;
+    let specs = args.targets.specs().map_err(Error::usage)?;
     let fields = json_fields(args.json.as_deref()).map_err(Error::usage)?;
     let api_url = super::api_url(args.api_url.as_deref())
         .map_err(Error::usage)?
         .to_string();
     // Giving the app's flags means the app: no token is looked for.
     let credential = Credential::find(&args.github_app, true, &api_url).map_err(Error::usage)?;
+    let targets = super::patterns::resolve(&args.targets, specs, &credential, &api_url)?;
     let runtime = super::runtime().map_err(Error::failed)?;
     // octocrab's client spawns its service on the runtime it is built in.
     let _entered = runtime.enter();

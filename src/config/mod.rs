@@ -87,6 +87,33 @@ pub enum RepoSpec {
     Pattern { owner: String, pattern: String },
 }
 
+impl RepoSpec {
+    /// `owner/name`, or `owner/glob` (`*`, `?`, `[…]` in the name); `None` for anything else.
+    /// The one reader of a repository or pattern, for the action's input and every command.
+    pub fn parse(text: &str) -> Option<RepoSpec> {
+        if let Some(r) = Repo::parse(text) {
+            return Some(RepoSpec::Exact(r));
+        }
+        let (owner, pattern) = text.trim().split_once('/')?;
+        let glob = crate::target::is_owner(owner)
+            && !pattern.is_empty()
+            && !pattern.contains('/')
+            && glob::Pattern::new(pattern).is_ok()
+            && pattern
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.*?[]!".contains(c));
+        glob.then(|| RepoSpec::Pattern {
+            owner: owner.to_owned(),
+            pattern: pattern.to_owned(),
+        })
+    }
+
+    /// Whether this names repositories through a listing.
+    pub fn is_pattern(&self) -> bool {
+        matches!(self, RepoSpec::Pattern { .. })
+    }
+}
+
 impl std::fmt::Display for RepoSpec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -20,6 +20,7 @@ mod memory_store;
 mod plan;
 mod recheck;
 pub(crate) mod resolve;
+pub(crate) use resolve::resolve_targets;
 mod write;
 
 use crate::auth::app::{Access, Session};

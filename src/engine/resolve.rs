@@ -74,7 +74,10 @@ pub(crate) async fn resolve(
 /// The targets of a token, patterns resolved by the one resolver ([`crate::auth::reach`]): an
 /// installation token given as `token` lists what it reaches (`GET /user` is refused to it), a
 /// person's token the owners' repositories.
-async fn resolve_targets(config: &Config, client: &Client) -> Result<Vec<Target>, ResolveError> {
+pub(crate) async fn resolve_targets(
+    config: &Config,
+    client: &Client,
+) -> Result<Vec<Target>, ResolveError> {
     let Destination::Repos { repos, environment } = &config.destination else {
         return Ok(static_targets(config)
             .into_iter()

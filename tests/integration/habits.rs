@@ -6,7 +6,7 @@
 use fake_github::{FakeGitHub, TokenSpec};
 use time::{Duration, OffsetDateTime};
 
-use crate::common::{cli_as, fake, Step, TOKEN};
+use crate::common::{calls, cli_as, fake, Step, TOKEN};
 
 const VALUE: &str = "github_pat_11HABITVALUE_0123456789";
 
@@ -480,4 +480,117 @@ fn status_json_takes_gh_field_names_and_prints_a_flat_list() {
     assert_eq!(bad.code, 2, "{}", bad.transcript());
     assert_eq!(api.requests().len(), 0);
     insta::assert_snapshot!(bad.stderr);
+}
+
+// ---- one target grammar: owner/glob patterns in every command ------------------------------
+
+/// acme with 100 more repositories than the three the patterns pick: its listing is two pages.
+fn many_repos() -> FakeGitHub {
+    let api = fake();
+    for name in ["acme/svc-a", "acme/svc-b", "acme/web"] {
+        api.add_repo(name);
+    }
+    for i in 0..100 {
+        api.add_repo(&format!("acme/other-{i:03}"));
+    }
+    api
+}
+
+/// The resolver's requests, as `sync`'s: `GET /user` once, the owner's listing once (every
+/// page: two here, `per_page=100`).
+fn assert_one_listing(api: &FakeGitHub, what: &str) {
+    assert_eq!(api.count("GET", "/user"), 1, "{what}: {:#?}", calls(api));
+    // The first page by name, the next by GitHub's `next` link (the organisation's id).
+    let pages = calls(api)
+        .iter()
+        .filter(|c| c.starts_with("GET /orgs/acme/repos ") || c.starts_with("GET /organizations/1"))
+        .count();
+    assert_eq!(pages, 2, "{what}: {:#?}", calls(api));
+}
+
+/// `set`, `status` and `delete` take `owner/glob` in `--repo` and in `--repos-file` lines,
+/// resolved by the one resolver with `sync`'s requests; only the matching repositories are
+/// touched.
+#[test]
+fn set_status_and_delete_take_owner_glob_patterns() {
+    let api = many_repos();
+    let svc = ["acme/svc-a", "acme/svc-b"];
+    let ran = cli(&api, &["set", "FOO", "-R", "acme/svc-*"])
+        .stdin(VALUE)
+        .value(VALUE)
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    for repo in svc {
+        let stored = api.secret(&fake_github::Scope::repo(repo), "FOO");
+        assert_eq!(stored.map(|s| s.value).as_deref(), Some(VALUE), "{repo}");
+    }
+    for repo in ["acme/web", "acme/api", "acme/other-000"] {
+        assert!(
+            api.secret(&fake_github::Scope::repo(repo), "FOO").is_none(),
+            "{repo}"
+        );
+    }
+    assert_one_listing(&api, "set");
+    // Listing (1 + 2 pages), then a key and a write per target.
+    assert_eq!(api.requests().len(), 3 + 2 * 2, "{:#?}", calls(&api));
+    ran.assert_no_leak();
+
+    api.clear_requests();
+    let ran = cli(&api, &["status", "FOO", "--repos-file", "repos.txt"])
+        .file("repos.txt", "# the services\nacme/svc-*\n")
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    for repo in svc {
+        assert!(ran.stdout.contains(repo), "{repo}: {}", ran.stdout);
+    }
+    assert!(!ran.stdout.contains("acme/web"), "{}", ran.stdout);
+    assert_one_listing(&api, "status");
+    assert_eq!(api.requests().len(), 3 + 2, "{:#?}", calls(&api));
+
+    api.clear_requests();
+    let ran = cli(
+        &api,
+        &["delete", "FOO", "--repos-file", "repos.yml", "--yes"],
+    )
+    .file(
+        "repos.yml",
+        "repositories:\n  - \"acme/svc-*\"\n  - acme/web\n",
+    )
+    .run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    for repo in svc {
+        assert!(
+            api.secret(&fake_github::Scope::repo(repo), "FOO").is_none(),
+            "{repo}"
+        );
+    }
+    assert_one_listing(&api, "delete");
+    // Listing, then one delete per target; acme/web's answers 404, and its key read tells
+    // "already absent" from "no access".
+    assert_eq!(api.requests().len(), 3 + 3 + 1, "{:#?}", calls(&api));
+}
+
+/// A pattern that matches nothing fails as in `sync` (exit 1), naming it; nothing else is
+/// asked or written.
+#[test]
+fn a_pattern_that_matches_nothing_is_named_in_every_command() {
+    let api = many_repos();
+    for args in [
+        &["status", "FOO", "-R", "acme/nope-*"][..],
+        &["delete", "FOO", "-R", "acme/nope-*", "--yes"],
+        &["set", "FOO", "-R", "acme/nope-*"],
+    ] {
+        api.clear_requests();
+        let ran = cli(&api, args).stdin(VALUE).value(VALUE).run();
+        assert_eq!(ran.code, 1, "{args:?}: {}", ran.transcript());
+        assert!(
+            ran.stderr
+                .contains("`acme/nope-*` matches no repository of acme"),
+            "{args:?}: {}",
+            ran.stderr
+        );
+        assert_one_listing(&api, args[0]);
+        assert_eq!(api.requests().len(), 3, "{args:?}: {:#?}", calls(&api));
+        assert!(api.writes().is_empty(), "{args:?}");
+    }
 }

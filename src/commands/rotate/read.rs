@@ -34,7 +34,7 @@ pub(super) struct Inputs {
 
 /// Step 1, and every check that needs no request; a refusal is printed and is the exit code.
 pub(super) fn gather(args: &RotateArgs) -> Result<Inputs, Error> {
-    let (name, targets) = validate(args).map_err(Error::usage)?;
+    let (name, specs) = validate(args).map_err(Error::usage)?;
     let api = crate::commands::api_url(args.api_url.as_deref()).map_err(Error::usage)?;
     let audit_log = match &args.audit_log {
         Some(path) => path.clone(),
@@ -65,6 +65,17 @@ pub(super) fn gather(args: &RotateArgs) -> Result<Inputs, Error> {
     };
     let (new, origin, old) =
         read_tokens(args, &name).map_err(|e| Error::usage_then(e, NOTHING_WRITTEN))?;
+    // Patterns are resolved with what writes: the writer, else the new token.
+    let targets = match &writer {
+        Some(writer) => {
+            crate::commands::patterns::resolve(&args.targets, specs, writer, api.as_str())?
+        }
+        None => {
+            let new =
+                Credential::Token(new.clone(), crate::auth::token::TokenSource::StandardInput);
+            crate::commands::patterns::resolve(&args.targets, specs, &new, api.as_str())?
+        }
+    };
     Ok(Inputs {
         name,
         targets,
@@ -216,12 +227,12 @@ pub(super) enum RotateError {
 }
 
 /// Everything that can be checked before a token is read.
-fn validate(args: &RotateArgs) -> Result<(SecretName, Vec<Target>), RotateError> {
+fn validate(args: &RotateArgs) -> Result<(SecretName, crate::commands::Specs), RotateError> {
     let name = SecretName::parse_unique(std::slice::from_ref(&args.name))?
         .into_iter()
         .next()
         .ok_or(RotateError::NoName)?;
-    let targets = args.targets.targets()?;
+    let targets = args.targets.specs()?;
     let is_stdin = |p: &Option<PathBuf>| p.as_deref().is_some_and(|p| p.as_os_str() == "-");
     if is_stdin(&args.from_file) && is_stdin(&args.old_from_file) {
         return Err(RotateError::BothFromStdin);

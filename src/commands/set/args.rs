@@ -10,7 +10,6 @@ use crate::commands::TargetArgs;
 use crate::config::names::SecretName;
 use crate::config::{Visibility, MAX_VALUE_BYTES};
 use crate::env::prompt::{self, PromptError};
-use crate::target::Target;
 
 #[derive(Args, Debug)]
 pub struct SetArgs {
@@ -83,7 +82,7 @@ Exit codes: 0 ok, 1 a write (or, with --dry-run, an access check) failed, 2 usag
 (nothing was written).";
 
 /// The secrets' names, the targets and `--visibility`, checked.
-pub(super) type Validated = (Vec<SecretName>, Vec<Target>, Option<Visibility>);
+pub(super) type Validated = (Vec<SecretName>, crate::commands::Specs, Option<Visibility>);
 
 /// Why `set` cannot go on before writing: names the flag, the file or the secrets, never the
 /// value (all are usage or input errors: nothing was written).
@@ -170,7 +169,7 @@ pub(super) fn validate(args: &SetArgs) -> Result<Validated, SetError> {
         return Err(SetError::NoName);
     }
     let names = SecretName::parse_unique(&all)?;
-    let targets = args.targets.targets()?;
+    let targets = args.targets.specs()?;
     let visibility = match args.visibility.as_deref() {
         None => None,
         Some(v) => match Visibility::parse(v) {

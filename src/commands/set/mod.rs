@@ -23,7 +23,7 @@ use crate::target::Target;
 use args::{validate, SetArgs, SetError};
 
 pub fn run(args: SetArgs) -> Result<(), Error> {
-    let (names, targets, visibility) = match validate(&args) {
+    let (names, specs, visibility) = match validate(&args) {
         Ok(v) => v,
         Err(e) => return Err(Error::usage(e)),
     };
@@ -38,6 +38,20 @@ pub fn run(args: SetArgs) -> Result<(), Error> {
         Ok(u) => u.to_string(),
         Err(e) => return Err(Error::usage(e)),
     };
+    // Patterns are resolved with the credential, before the value is asked for.
+    let mut found = None;
+    let targets = match specs {
+        crate::commands::Specs::Known(targets) => targets,
+        patterns => {
+            let credential = match Credential::find(&args.github_app, !args.dry_run, &api_url) {
+                Ok(c) => c,
+                Err(e) => return Err(Error::usage_then(e, NOTHING_WRITTEN)),
+            };
+            let targets = super::patterns::resolve(&args.targets, patterns, &credential, &api_url)?;
+            found = Some(credential);
+            targets
+        }
+    };
     if args.dry_run {
         return dry_run::dry_run(&args, &names, &targets, visibility, &api_url);
     }
@@ -45,10 +59,11 @@ pub fn run(args: SetArgs) -> Result<(), Error> {
     let what = crate::output::words::List::comma(names.iter().map(SecretName::as_str));
     super::confirm::blast_radius(&what.to_string(), &targets, false, args.yes, args.dry_run)?;
     // Giving the app's flags means the app: no token is looked for.
-    let credential = match Credential::find(&args.github_app, true, &api_url) {
-        Ok(c) => c,
-        Err(e) => return Err(Error::usage_then(e, NOTHING_WRITTEN)),
-    };
+    let credential =
+        match found.map_or_else(|| Credential::find(&args.github_app, true, &api_url), Ok) {
+            Ok(c) => c,
+            Err(e) => return Err(Error::usage_then(e, NOTHING_WRITTEN)),
+        };
     let (value, origin) = match value::read_value(&names, args.from_file.as_deref()) {
         Ok(v) => v,
         Err(e) => return Err(Error::usage_then(e, NOTHING_WRITTEN)),

@@ -163,34 +163,14 @@ pub fn parse_repo_specs(
 ) -> Vec<RepoSpec> {
     let mut specs: Vec<RepoSpec> = Vec::new();
     for (line, text) in non_comment_lines(text) {
-        let spec = if let Some(r) = Repo::parse(text) {
-            RepoSpec::Exact(r)
-        } else {
-            match text.split_once('/') {
-                Some((owner, pattern))
-                    if is_owner(owner)
-                        && !pattern.is_empty()
-                        && !pattern.contains('/')
-                        && glob::Pattern::new(pattern).is_ok()
-                        && pattern
-                            .chars()
-                            .all(|c| c.is_ascii_alphanumeric() || "-_.*?[]!".contains(c)) =>
-                {
-                    RepoSpec::Pattern {
-                        owner: owner.to_owned(),
-                        pattern: pattern.to_owned(),
-                    }
-                }
-                _ => {
-                    let text = text.to_owned();
-                    errors.push(InputError::new(
-                        input,
-                        front,
-                        InputProblem::NotRepoSpec { line, text },
-                    ));
-                    continue;
-                }
-            }
+        let Some(spec) = RepoSpec::parse(text) else {
+            let text = text.to_owned();
+            errors.push(InputError::new(
+                input,
+                front,
+                InputProblem::NotRepoSpec { line, text },
+            ));
+            continue;
         };
         if !specs.contains(&spec) {
             specs.push(spec);
