@@ -126,19 +126,14 @@ pub fn run(args: DeleteArgs) -> Result<(), Error> {
         Err(e) => return Err(Error::usage(e)),
     };
     // Patterns are resolved (with the credential) before the plan is shown or asked about.
-    let mut found = None;
-    let targets = match specs {
-        super::Specs::Known(targets) => targets,
-        patterns => {
-            let credential = match Credential::find(&args.github_app, true, &api_url) {
-                Ok(c) => c,
-                Err(e) => return Err(Error::usage_then(e, NOTHING_DELETED)),
-            };
-            let targets = super::patterns::resolve(&args.targets, patterns, &credential, &api_url)?;
-            found = Some(credential);
-            targets
-        }
-    };
+    let (targets, found) = super::patterns::targets_and_credential(
+        &args.targets,
+        specs,
+        &args.github_app,
+        true,
+        &api_url,
+        NOTHING_DELETED,
+    )?;
     let style = Style::stdout();
     let plan = plan_text(style, &names, &targets);
     if args.dry_run {

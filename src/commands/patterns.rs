@@ -18,6 +18,28 @@ use crate::target::Target;
 #[error("{0}; nothing was done")]
 pub struct Unresolved(String);
 
+/// The targets of `specs`, and the credential found to resolve their patterns (found with
+/// `prompt` as [`Credential::find`]; `None` when no pattern needed one). A credential that
+/// cannot be found is a usage error followed by `nothing_done`.
+pub fn targets_and_credential(
+    args: &TargetArgs,
+    specs: Specs,
+    app: &super::options::AppArgs,
+    prompt: bool,
+    api_url: &str,
+    nothing_done: &'static str,
+) -> Result<(Vec<Target>, Option<Credential>), Error> {
+    match specs {
+        Specs::Known(targets) => Ok((targets, None)),
+        patterns => {
+            let credential = Credential::find(app, prompt, api_url)
+                .map_err(|e| Error::usage_then(e, nothing_done))?;
+            let targets = resolve(args, patterns, &credential, api_url)?;
+            Ok((targets, Some(credential)))
+        }
+    }
+}
+
 /// The targets of `specs`: as they are when known, else with each pattern resolved with
 /// `credential` (its session closed, and any minted token revoked, before this returns).
 pub fn resolve(

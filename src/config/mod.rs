@@ -88,7 +88,8 @@ pub enum RepoSpec {
 }
 
 impl RepoSpec {
-    /// `owner/name`, or `owner/glob` (`*`, `?`, `[…]` in the name); `None` for anything else.
+    /// `owner/name`, or `owner/glob` (a `*`, `?` or `[…]` in the name); `None` for anything
+    /// else (a name that is neither a repository's nor a glob is refused, not listed).
     /// The one reader of a repository or pattern, for the action's input and every command.
     pub fn parse(text: &str) -> Option<RepoSpec> {
         if let Some(r) = Repo::parse(text) {
@@ -98,6 +99,7 @@ impl RepoSpec {
         let glob = crate::target::is_owner(owner)
             && !pattern.is_empty()
             && !pattern.contains('/')
+            && pattern.contains(['*', '?', '['])
             && glob::Pattern::new(pattern).is_ok()
             && pattern
                 .chars()

@@ -594,3 +594,31 @@ fn a_pattern_that_matches_nothing_is_named_in_every_command() {
         assert!(api.writes().is_empty(), "{args:?}");
     }
 }
+
+/// `sync` reads a pattern in a `--repos-file` line as it reads one in `--repo`: one listing,
+/// every page, then its dry run reads each match's key.
+#[test]
+fn sync_takes_a_pattern_in_a_repos_file_line() {
+    let api = many_repos();
+    let ran = cli(
+        &api,
+        &[
+            "sync",
+            "--repos-file",
+            "repos.txt",
+            "--secret-from-env",
+            "FOO=HABIT_VALUE",
+            "--dry-run",
+        ],
+    )
+    .env("HABIT_VALUE", VALUE)
+    .value(VALUE)
+    .file("repos.txt", "acme/svc-*\n")
+    .run();
+    assert_eq!(ran.code, 0, "{}", ran.transcript());
+    assert_one_listing(&api, "sync");
+    assert_eq!(api.count("GET", "/public-key"), 2, "{:#?}", calls(&api));
+    assert_eq!(api.requests().len(), 3 + 2, "{:#?}", calls(&api));
+    assert!(api.writes().is_empty());
+    ran.assert_no_leak();
+}

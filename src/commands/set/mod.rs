@@ -39,19 +39,14 @@ pub fn run(args: SetArgs) -> Result<(), Error> {
         Err(e) => return Err(Error::usage(e)),
     };
     // Patterns are resolved with the credential, before the value is asked for.
-    let mut found = None;
-    let targets = match specs {
-        crate::commands::Specs::Known(targets) => targets,
-        patterns => {
-            let credential = match Credential::find(&args.github_app, !args.dry_run, &api_url) {
-                Ok(c) => c,
-                Err(e) => return Err(Error::usage_then(e, NOTHING_WRITTEN)),
-            };
-            let targets = super::patterns::resolve(&args.targets, patterns, &credential, &api_url)?;
-            found = Some(credential);
-            targets
-        }
-    };
+    let (targets, found) = super::patterns::targets_and_credential(
+        &args.targets,
+        specs,
+        &args.github_app,
+        !args.dry_run,
+        &api_url,
+        NOTHING_WRITTEN,
+    )?;
     if args.dry_run {
         return dry_run::dry_run(&args, &names, &targets, visibility, &api_url);
     }
