@@ -33,13 +33,16 @@ pub(super) fn config(
     }
     let mut specs: Vec<RepoSpec> = Vec::new();
     if t.org.is_none() && (!t.repos.is_empty() || t.repos_file.is_some()) {
-        let exact = t.targets().map_err(Error::usage)?;
-        specs.extend(
-            exact
-                .iter()
-                .filter_map(crate::target::Target::repo)
-                .map(|r| RepoSpec::Exact(r.clone())),
-        );
+        match t.specs().map_err(Error::usage)? {
+            crate::commands::Specs::Known(exact) => specs.extend(
+                exact
+                    .iter()
+                    .filter_map(crate::target::Target::repo)
+                    .map(|r| RepoSpec::Exact(r.clone())),
+            ),
+            // `--repo owner/glob` and `--repos-file` patterns resolve as `--repositories`'.
+            crate::commands::Specs::Patterns(patterns) => specs.extend(patterns),
+        }
     }
     if !repositories.is_empty() {
         if t.org.is_some() {

@@ -50,8 +50,21 @@ pub(super) fn gather(args: &RotateArgs) -> Result<Inputs, Error> {
             host: api.gh_hostname(),
         }));
     }
-    // A large blast radius is confirmed before any token is read or any request made.
-    crate::commands::confirm::blast_radius(name.as_str(), &targets, false, args.yes, args.dry_run)?;
+    // A large blast radius is confirmed before any token is read or any request made; targets
+    // from a pattern, once it is resolved (before anything is written).
+    let from_pattern = match &specs {
+        crate::commands::Specs::Known(targets) => {
+            crate::commands::confirm::blast_radius(
+                name.as_str(),
+                targets,
+                false,
+                args.yes,
+                args.dry_run,
+            )?;
+            false
+        }
+        crate::commands::Specs::Patterns(_) => true,
+    };
     let writer = if args.write_with_new {
         None
     } else {
@@ -65,17 +78,15 @@ pub(super) fn gather(args: &RotateArgs) -> Result<Inputs, Error> {
     };
     let (new, origin, old) =
         read_tokens(args, &name).map_err(|e| Error::usage_then(e, NOTHING_WRITTEN))?;
-    // Patterns are resolved with what writes: the writer, else the new token.
-    let targets = match &writer {
-        Some(writer) => {
-            crate::commands::patterns::resolve(&args.targets, specs, writer, api.as_str())?
-        }
-        None => {
-            let new =
-                Credential::Token(new.clone(), crate::auth::token::TokenSource::StandardInput);
-            crate::commands::patterns::resolve(&args.targets, specs, &new, api.as_str())?
-        }
-    };
+    let targets = targets(
+        args,
+        &name,
+        specs,
+        from_pattern,
+        writer.as_ref(),
+        &new,
+        &api,
+    )?;
     Ok(Inputs {
         name,
         targets,
@@ -86,6 +97,39 @@ pub(super) fn gather(args: &RotateArgs) -> Result<Inputs, Error> {
         old,
         audit_log,
     })
+}
+
+/// The targets, patterns resolved with what writes (the writer, else the new token) and the
+/// large blast radius they reach confirmed before anything is written.
+fn targets(
+    args: &RotateArgs,
+    name: &SecretName,
+    specs: crate::commands::Specs,
+    from_pattern: bool,
+    writer: Option<&Credential>,
+    new: &SecretValue,
+    api: &crate::github::ApiUrl,
+) -> Result<Vec<Target>, Error> {
+    let targets = match writer {
+        Some(writer) => {
+            crate::commands::patterns::resolve(&args.targets, specs, writer, api.as_str())?
+        }
+        None => {
+            let new =
+                Credential::Token(new.clone(), crate::auth::token::TokenSource::StandardInput);
+            crate::commands::patterns::resolve(&args.targets, specs, &new, api.as_str())?
+        }
+    };
+    if from_pattern {
+        crate::commands::confirm::blast_radius(
+            name.as_str(),
+            &targets,
+            true,
+            args.yes,
+            args.dry_run,
+        )?;
+    }
+    Ok(targets)
 }
 
 /// The new token, and with --revoke-old the old one, which must differ from it and be a kind

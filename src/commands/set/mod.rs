@@ -52,7 +52,14 @@ pub fn run(args: SetArgs) -> Result<(), Error> {
     }
     // A large blast radius is confirmed before the token or the value is asked for.
     let what = crate::output::words::List::comma(names.iter().map(SecretName::as_str));
-    super::confirm::blast_radius(&what.to_string(), &targets, false, args.yes, args.dry_run)?;
+    let from_pattern = found.is_some();
+    super::confirm::blast_radius(
+        &what.to_string(),
+        &targets,
+        from_pattern,
+        args.yes,
+        args.dry_run,
+    )?;
     // Giving the app's flags means the app: no token is looked for.
     let credential =
         match found.map_or_else(|| Credential::find(&args.github_app, true, &api_url), Ok) {
