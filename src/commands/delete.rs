@@ -113,18 +113,11 @@ struct DeleteRow {
 }
 
 pub fn run(args: DeleteArgs) -> Result<(), Error> {
-    let names = match SecretName::parse_unique(&args.names) {
-        Ok(n) => n,
-        Err(e) => return Err(Error::usage(e)),
-    };
-    let specs = match args.targets.specs() {
-        Ok(s) => s,
-        Err(e) => return Err(Error::usage(e)),
-    };
-    let api_url = match super::api_url(args.api_url.as_deref()) {
-        Ok(u) => u.to_string(),
-        Err(e) => return Err(Error::usage(e)),
-    };
+    let names = SecretName::parse_unique(&args.names).map_err(Error::usage)?;
+    let specs = args.targets.specs().map_err(Error::usage)?;
+    let api_url = super::api_url(args.api_url.as_deref())
+        .map_err(Error::usage)?
+        .to_string();
     // Patterns are resolved (with the credential) before the plan is shown or asked about.
     let (targets, found) = super::patterns::targets_and_credential(
         &args.targets,
@@ -137,12 +130,7 @@ pub fn run(args: DeleteArgs) -> Result<(), Error> {
     let style = Style::stdout();
     let plan = plan_text(style, &names, &targets);
     if args.dry_run {
-        let requests = if found.is_some() {
-            " (only the patterns' listings were read)"
-        } else {
-            " and no request was made"
-        };
-        super::print(&format!("{plan}Dry run: nothing was deleted{requests}.\n"));
+        dry_run(&plan, found.is_some());
         return Ok(());
     }
     if !args.yes && !super::confirm::terminal() {
@@ -200,6 +188,17 @@ pub fn run(args: DeleteArgs) -> Result<(), Error> {
         requests,
         closed.err().map(|e| e.to_string()),
     )
+}
+
+/// `--dry-run`: the plan, and that nothing was deleted; only a pattern's listing was read
+/// (`listed`), else no request was made.
+fn dry_run(plan: &str, listed: bool) {
+    let requests = if listed {
+        " (only the patterns' listings were read)"
+    } else {
+        " and no request was made"
+    };
+    super::print(&format!("{plan}Dry run: nothing was deleted{requests}.\n"));
 }
 
 /// The plan: each target and the secrets deleted from it.
