@@ -537,7 +537,7 @@ fn set_status_and_delete_take_owner_glob_patterns() {
 
     api.clear_requests();
     let ran = cli(&api, &["status", "FOO", "--repos-file", "repos.txt"])
-        .file("repos.txt", "# the services\nacme/svc-*\n")
+        .file_bytes("repos.txt", b"# the services\nacme/svc-*\n")
         .run();
     assert_eq!(ran.code, 0, "{}", ran.transcript());
     for repo in svc {
@@ -552,9 +552,9 @@ fn set_status_and_delete_take_owner_glob_patterns() {
         &api,
         &["delete", "FOO", "--repos-file", "repos.yml", "--yes"],
     )
-    .file(
+    .file_bytes(
         "repos.yml",
-        "repositories:\n  - \"acme/svc-*\"\n  - acme/web\n",
+        b"repositories:\n  - \"acme/svc-*\"\n  - acme/web\n",
     )
     .run();
     assert_eq!(ran.code, 0, "{}", ran.transcript());
@@ -613,7 +613,7 @@ fn sync_takes_a_pattern_in_a_repos_file_line() {
     )
     .env("HABIT_VALUE", VALUE)
     .value(VALUE)
-    .file("repos.txt", "acme/svc-*\n")
+    .file_bytes("repos.txt", b"acme/svc-*\n")
     .run();
     assert_eq!(ran.code, 0, "{}", ran.transcript());
     assert_one_listing(&api, "sync");
