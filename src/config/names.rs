@@ -164,39 +164,17 @@ pub fn environment_name(raw: &str) -> Result<&str, EnvironmentNameError> {
     let name = raw.trim();
     if name.is_empty() {
         Err(EnvironmentNameError::Empty)
-    } else if name.chars().count() > 255 || name.chars().any(|c| c.is_control() || invisible(c)) {
+    } else if name.chars().count() > 255
+        || name
+            .chars()
+            .any(|c| c.is_control() || crate::output::invisible::is_invisible(c))
+    {
         Err(EnvironmentNameError::Invalid)
     } else if name.split('/').any(|seg| matches!(seg, "" | "." | "..")) {
         Err(EnvironmentNameError::DotSegment)
     } else {
         Ok(name)
     }
-}
-
-/// Characters that print as nothing: Unicode's format characters (zero-width space and joiners,
-/// directional marks, embeddings, overrides and isolates, word joiner and invisible operators,
-/// byte-order mark, soft hyphen, interlinear annotation), and the fillers that show as blanks.
-fn invisible(c: char) -> bool {
-    matches!(
-        c,
-        '\u{00AD}'
-            | '\u{034F}'
-            | '\u{061C}'
-            | '\u{115F}'
-            | '\u{1160}'
-            | '\u{17B4}'
-            | '\u{17B5}'
-            | '\u{180B}'..='\u{180F}'
-            | '\u{200B}'..='\u{200F}'
-            | '\u{202A}'..='\u{202E}'
-            | '\u{2060}'..='\u{206F}'
-            | '\u{3164}'
-            | '\u{FE00}'..='\u{FE0F}'
-            | '\u{FEFF}'
-            | '\u{FFA0}'
-            | '\u{FFF9}'..='\u{FFFB}'
-            | '\u{E0000}'..='\u{E007F}'
-    )
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
